@@ -1,0 +1,166 @@
+/**
+ * The events of a run, as the runner emits them and as the journal stores them (one JSON object per
+ * line). The runner emits {@link RunEvent}s; the journal adds `seq`, `ts`, `prev` and `hash` and masks
+ * secrets before anything reaches the disk.
+ */
+
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
+
+export type RunStatus =
+  | 'running'
+  | 'paused'
+  | 'succeeded'
+  | 'failed'
+  | 'aborted'
+  | 'interrupted'
+  | 'rolled-back'
+  | 'rollback-failed';
+
+export interface CheckResult {
+  /** What was checked, in words: `exit code 0`, `stdout contains "ACTIVE"`, `[*].State equals "up"`. */
+  name: string;
+  ok: boolean;
+  /** What was found when it failed. */
+  detail?: string;
+}
+
+export type CaptureValue = unknown;
+
+export interface RunStartedEvent {
+  type: 'run.started';
+  runId: string;
+  runbook: { id: string; title: string; version: string; file: string; sha256: string };
+  environment: { name: string; file: string; profile: string; lab: boolean };
+  /** Secrets already masked. */
+  params: Record<string, unknown>;
+  operator: string;
+  machine: string;
+  /** Step keys in plan order, with titles and kinds, so a reader knows what was planned. */
+  plan: Array<{ key: string; title: string; kind: string }>;
+  drill?: { objectives: Record<string, number> };
+}
+
+export interface StepStartedEvent {
+  type: 'step.started';
+  /** The step's key: its id, with the path of enclosing steps (`migrate[2]/live-migrate`). */
+  step: string;
+  title: string;
+  kind: string;
+  hosts: string[];
+  attempt: number;
+}
+
+export interface StepCommandEvent {
+  type: 'step.command';
+  step: string;
+  host: string;
+  /** The command as resolved, secrets masked. */
+  command: string;
+  attempt: number;
+}
+
+export interface StepOutputEvent {
+  type: 'step.output';
+  step: string;
+  host: string;
+  stream: 'stdout' | 'stderr';
+  /** Decoded UTF-8 (invalid bytes replaced), secrets masked. The transcript keeps the raw bytes. */
+  data: string;
+}
+
+export interface StepAwaitingEvent {
+  type: 'step.awaiting';
+  step: string;
+  /** What the run waits for from the operator. */
+  need: 'confirm' | 'manual' | 'decision' | 'host-key';
+  prompt: string;
+  /** For confirm: the text to type. For decision: the choices. For host-key: the fingerprint. */
+  expected?: string;
+  choices?: Array<{ id: string; label: string }>;
+}
+
+export interface StepFinishedEvent {
+  type: 'step.finished';
+  step: string;
+  status: StepStatus;
+  /** Per host for run/wait steps. */
+  hosts?: Array<{ host: string; exitCode: number | null; signal: string | null; timedOut: boolean; status: StepStatus }>;
+  exitCode?: number | null;
+  durationMs: number;
+  checks: CheckResult[];
+  captures: Record<string, CaptureValue>;
+  /** Why it failed, was skipped or interrupted, in words. */
+  reason?: string;
+  errorCode?: string;
+}
+
+export interface OperatorActionEvent {
+  type: 'operator.action';
+  action:
+    | 'confirm'
+    | 'manual-done'
+    | 'manual-failed'
+    | 'decide'
+    | 'skip'
+    | 'retry'
+    | 'pause'
+    | 'resume'
+    | 'abort'
+    | 'rollback'
+    | 'accept-host-key'
+    | 'reopen';
+  step?: string;
+  operator: string;
+  /** The text typed at a confirmation. */
+  text?: string;
+  note?: string;
+  reason?: string;
+  choice?: string;
+}
+
+export interface RunNoteEvent {
+  type: 'run.note';
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  step?: string;
+}
+
+export interface RunFinishedEvent {
+  type: 'run.finished';
+  status: RunStatus;
+  durationMs: number;
+  reason?: string;
+}
+
+export type RunEvent =
+  | RunStartedEvent
+  | StepStartedEvent
+  | StepCommandEvent
+  | StepOutputEvent
+  | StepAwaitingEvent
+  | StepFinishedEvent
+  | OperatorActionEvent
+  | RunNoteEvent
+  | RunFinishedEvent;
+
+/** An event as stored: the run event plus its place in the hash chain. */
+export type JournalRecord = RunEvent & {
+  /** 1-based position in the journal. */
+  seq: number;
+  /** ISO 8601 time the event was written. */
+  ts: string;
+  /** `hash` of the previous record ('' hashed for the first). */
+  prev: string;
+  /** sha256 hex of this record's canonical JSON without `hash`. */
+  hash: string;
+};
+
+/** Events after which the journal is fsynced: a crash never loses a step boundary. */
+export const DURABLE_EVENT_TYPES: ReadonlySet<RunEvent['type']> = new Set([
+  'run.started',
+  'step.started',
+  'step.finished',
+  'step.awaiting',
+  'operator.action',
+  'run.finished',
+]);

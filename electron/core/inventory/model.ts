@@ -1,0 +1,51 @@
+/**
+ * An environment: the hosts of one cloud, how to reach them, their roles, and the deployment profile
+ * whose command words the runbooks use. Loaded from a YAML file by ./environment.ts.
+ */
+import type { SourcePosition } from '../errors';
+
+export type HostRole = 'controller' | 'compute' | 'network' | 'storage' | 'db' | 'mq' | string;
+
+export interface HostSpec {
+  /** The name runbooks and the operator use (`compute01`). */
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  /** Absolute path of a private key file. */
+  keyFile?: string;
+  /** Passphrase of the key, resolved from the environment's secret source; never written anywhere. */
+  passphrase?: string;
+  password?: string;
+  /** Use the SSH agent at this socket (SSH_AUTH_SOCK when `true` in the file). */
+  agent?: string;
+  /** The name of another host of the environment to jump through (ProxyJump). */
+  jump?: string;
+  roles: HostRole[];
+  source?: SourcePosition;
+}
+
+/** Command words of one deployment style (systemd, tripleo-podman, tripleo-docker, kolla). */
+export interface DeploymentProfile {
+  id: string;
+  title: string;
+  description: string;
+  /** Word name → command fragment, e.g. `rabbitmqctl` → `podman exec rabbitmq-bundle-podman-0 rabbitmqctl`. */
+  words: Record<string, string>;
+}
+
+export interface Environment {
+  name: string;
+  /** A lab environment (loopback test hosts), labelled as such everywhere it is shown. */
+  lab: boolean;
+  profile: DeploymentProfile;
+  hosts: HostSpec[];
+  /** Extra values runbooks can reference as `{{ env.<name> }}` (quoted like any value). */
+  vars: Record<string, string>;
+  /** Names of values that are secrets, masked wherever they could be written or shown. */
+  secrets: Record<string, string>;
+  /** OpenSSH known_hosts file used to verify host keys (absolute path). */
+  knownHostsFile: string;
+  /** The file the environment was loaded from. */
+  file: string;
+}
