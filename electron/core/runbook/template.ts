@@ -1,0 +1,378 @@
+/**
+ * Templates: `{{ path | filter | ... }}` inside runbook strings, rendered at run time.
+ *
+ * Paths start with a namespace — `params.x`, `captures.x`, `env.x`, `run.id`, `host` — or a loop
+ * variable (`instance.ID`, `instance["Disabled Reason"]`, `hosts[0]`).
+ * Filters: `raw` (insert unquoted), `json` (JSON text of the value), `join(",")` (a list as one
+ * string), `default("x")` (used when the value is missing, null or empty).
+ * `{{ "{{" }}` writes a literal `{{`.
+ *
+ * Two rendering modes:
+ * - `shell` (commands): every substituted value is one or more single-quoted POSIX shell words, so a
+ *   value can never become shell syntax — a hostname or instance name that came back from a remote
+ *   command is data, not code. A list becomes space-separated quoted words. `| raw` opts out, and
+ *   must be written explicitly in the runbook where a reviewer sees it.
+ * - `text` (titles, prompts, confirmations, `on:` targets): values are inserted as they are.
+ *
+ * A value wrapped in {@link RawText} is inserted unquoted in shell mode too. That is for the command
+ * words of a deployment profile (`env.rabbitmqctl` = `podman exec rabbitmq-bundle-podman-0
+ * rabbitmqctl`): they are reviewed code shipped with OpsDeck or the environment, not data. Whoever
+ * builds the scope wraps profile words with {@link raw}; environment `vars` stay plain values and are
+ * quoted like anything else.
+ */
+import { OpsError } from '../errors';
+
+export type RenderMode = 'shell' | 'text';
+
+/** Trusted text inserted without quoting (deployment-profile command words). */
+export class RawText {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/** Marks reviewed command text as trusted: inserted unquoted even in shell mode. */
+export function raw(text: string): RawText {
+  return new RawText(text);
+}
+
+/** What a template can see at render time. */
+export interface TemplateScope {
+  params?: Record<string, unknown>;
+  captures?: Record<string, unknown>;
+  /** Environment vars and deployment-profile words (the latter as {@link RawText}). */
+  env?: Record<string, unknown>;
+  /** `run.id`, `run.operator`, ... */
+  run?: Record<string, unknown>;
+  /** The host a run/wait command is rendered for. */
+  host?: string;
+  /** Loop variables of the enclosing `foreach` steps. */
+  locals?: Record<string, unknown>;
+}
+
+/** The namespaces a path can start with, besides loop variables. */
+export const TEMPLATE_NAMESPACES = ['params', 'captures', 'env', 'run', 'host'] as const;
+
+export type PathSegment = string | number;
+
+export type TemplateFilter =
+  | { name: 'raw' }
+  | { name: 'json' }
+  | { name: 'join'; separator: string }
+  | { name: 'default'; value: string | number | boolean };
+
+export interface TemplateExpression {
+  /** `undefined` for a literal (`{{ "{{" }}`). */
+  path?: PathSegment[];
+  literal?: string;
+  filters: TemplateFilter[];
+  /** The expression as written, e.g. `captures.instances | join(",")`. */
+  source: string;
+  /** Offset of the `{{` in the template. */
+  offset: number;
+}
+
+export type TemplatePart = { text: string } | { expression: TemplateExpression };
+
+/** A template that cannot be read; `offset` is where, in the template string. */
+export class TemplateError extends OpsError {
+  readonly offset: number;
+  constructor(message: string, offset = 0) {
+    super('template', message);
+    this.offset = offset;
+  }
+}
+
+/** A reference to a value, as the validator checks them statically. */
+export interface TemplateReference {
+  /** First segment: a namespace (`params`) or a loop variable name. */
+  root: string;
+  /** The path after the root (`['instances']` for `captures.instances`). */
+  path: PathSegment[];
+  /** The expression as written. */
+  source: string;
+  offset: number;
+  hasDefault: boolean;
+}
+
+/** Splits a template into literal text and expressions; throws {@link TemplateError} when malformed. */
+export function parseTemplate(template: string): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let position = 0;
+  while (position < template.length) {
+    const open = template.indexOf('{{', position);
+    if (open < 0) {
+      parts.push({ text: template.slice(position) });
+      break;
+    }
+    if (open > position) parts.push({ text: template.slice(position, open) });
+    const expression = parseExpression(template, open);
+    parts.push({ expression: expression.expression });
+    position = expression.end;
+  }
+  return parts;
+}
+
+/** Every value reference in `template`; throws {@link TemplateError} when it is malformed. */
+export function templateReferences(template: string): TemplateReference[] {
+  const references: TemplateReference[] = [];
+  for (const part of parseTemplate(template)) {
+    if (!('expression' in part) || !part.expression.path) continue;
+    const { path, source, offset, filters } = part.expression;
+    references.push({
+      root: String(path[0]),
+      path: path.slice(1),
+      source,
+      offset,
+      hasDefault: filters.some((filter) => filter.name === 'default'),
+    });
+  }
+  return references;
+}
+
+/** True when `text` holds at least one `{{`. */
+export function hasTemplate(text: string): boolean {
+  return text.includes('{{');
+}
+
+/**
+ * Renders `template` against `scope`. Throws an OpsError (code `template`) naming an undefined
+ * reference, or a malformed template.
+ */
+export function renderTemplate(template: string, scope: TemplateScope, mode: RenderMode = 'shell'): string {
+  let out = '';
+  for (const part of parseTemplate(template)) {
+    if ('text' in part) {
+      out += part.text;
+      continue;
+    }
+    out += renderExpression(part.expression, scope, mode);
+  }
+  return out;
+}
+
+/**
+ * The value of a template that is exactly one `{{ expression }}` (surrounding spaces ignored), as a
+ * value rather than text: a list stays a list (for `foreach.items`, `on:` naming a `hosts` param).
+ * Any other template is rendered in text mode.
+ */
+export function resolveTemplateValue(template: string, scope: TemplateScope): unknown {
+  const parts = parseTemplate(template).filter((part) => !('text' in part && part.text.trim() === ''));
+  if (parts.length === 1 && 'expression' in parts[0] && parts[0].expression.path) {
+    const { expression } = parts[0];
+    if (expression.filters.every((filter) => filter.name === 'default')) {
+      return applyValueFilters(lookupOrThrow(expression, scope), expression);
+    }
+  }
+  return renderTemplate(template, scope, 'text');
+}
+
+/** Quotes `text` as one POSIX shell word: `'...'`, with `'` written as `'\''`. */
+export function shellQuote(text: string): string {
+  if (text.includes('\0')) {
+    throw new OpsError('template', 'A value holds a NUL byte, which no shell command can carry; it was not used.');
+  }
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Looks a path up in the scope; `undefined` when any part is missing. */
+export function lookupPath(scope: TemplateScope, path: PathSegment[]): unknown {
+  const [root, ...rest] = path;
+  let current: unknown;
+  if (root === 'host') current = scope.host;
+  else if (root === 'params' || root === 'captures' || root === 'env' || root === 'run') current = scope[root];
+  else current = scope.locals && Object.hasOwn(scope.locals, String(root)) ? scope.locals[String(root)] : undefined;
+  for (const segment of rest) {
+    if (current === null || current === undefined) return undefined;
+    if (typeof segment === 'number') {
+      if (!Array.isArray(current)) return undefined;
+      current = current[segment < 0 ? current.length + segment : segment];
+    } else if (typeof current === 'object' && !Array.isArray(current) && !(current instanceof RawText)) {
+      const record = current as Record<string, unknown>;
+      current = Object.hasOwn(record, segment) ? record[segment] : undefined;
+    } else {
+      return undefined;
+    }
+  }
+  return current;
+}
+
+/** Writes a path back as text: `instance["Disabled Reason"]`, `captures.hosts[0]`. */
+export function formatTemplatePath(path: PathSegment[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z_][\w-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+function renderExpression(expression: TemplateExpression, scope: TemplateScope, mode: RenderMode): string {
+  if (expression.literal !== undefined) return expression.literal;
+  const value = applyValueFilters(lookupOrThrow(expression, scope), expression);
+  const unquoted = expression.filters.some((filter) => filter.name === 'raw');
+  if (mode === 'text' || unquoted) return toText(value, mode === 'text' ? ', ' : ' ');
+  if (value instanceof RawText) return value.text;
+  if (Array.isArray(value)) return value.map((item) => shellQuote(toText(item, ' '))).join(' ');
+  return shellQuote(toText(value, ' '));
+}
+
+function lookupOrThrow(expression: TemplateExpression, scope: TemplateScope): unknown {
+  const path = expression.path!;
+  const value = lookupPath(scope, path);
+  const hasDefault = expression.filters.some((filter) => filter.name === 'default');
+  if ((value === undefined || value === null) && !hasDefault) {
+    throw new OpsError(
+      'template',
+      `{{ ${expression.source} }} refers to ${formatTemplatePath(path)}, which is not defined at this point of the run.`,
+    );
+  }
+  return value;
+}
+
+function applyValueFilters(input: unknown, expression: TemplateExpression): unknown {
+  let value = input;
+  for (const filter of expression.filters) {
+    if (filter.name === 'default') {
+      if (value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)) {
+        value = filter.value;
+      }
+    } else if (filter.name === 'json') {
+      value = JSON.stringify(value instanceof RawText ? value.text : value);
+    } else if (filter.name === 'join') {
+      value = Array.isArray(value) ? value.map((item) => toText(item, filter.separator)).join(filter.separator) : toText(value, filter.separator);
+    }
+  }
+  return value;
+}
+
+function toText(value: unknown, listSeparator: string): string {
+  if (value instanceof RawText) return value.text;
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map((item) => toText(item, listSeparator)).join(listSeparator);
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+const IDENTIFIER = /^[A-Za-z_][\w-]*/;
+
+function parseExpression(template: string, open: number): { expression: TemplateExpression; end: number } {
+  let position = open + 2;
+  const fail = (why: string): never => {
+    throw new TemplateError(`The template "${abbreviate(template.slice(open))}" ${why}.`, open);
+  };
+  const skipSpaces = (): void => {
+    while (position < template.length && /\s/.test(template[position])) position += 1;
+  };
+  const readString = (): string => {
+    const quote = template[position];
+    let value = '';
+    position += 1;
+    while (position < template.length && template[position] !== quote) {
+      if (template[position] === '\\' && position + 1 < template.length) position += 1;
+      value += template[position];
+      position += 1;
+    }
+    if (position >= template.length) fail(`has a string with no closing ${quote}`);
+    position += 1;
+    return value;
+  };
+
+  skipSpaces();
+  let path: PathSegment[] | undefined;
+  let literal: string | undefined;
+  const start = position;
+  if (template[position] === '"' || template[position] === "'") {
+    literal = readString();
+  } else {
+    const first = IDENTIFIER.exec(template.slice(position));
+    if (!first) fail('needs a name after "{{", like {{ params.host }}');
+    path = [first![0]];
+    position += first![0].length;
+    for (;;) {
+      if (template[position] === '.') {
+        const word = IDENTIFIER.exec(template.slice(position + 1)) ?? /^\d+/.exec(template.slice(position + 1));
+        if (!word) fail('has a "." not followed by a name');
+        position += 1 + word![0].length;
+        path.push(/^\d+$/.test(word![0]) ? Number(word![0]) : word![0]);
+      } else if (template[position] === '[') {
+        position += 1;
+        skipSpaces();
+        if (template[position] === '"' || template[position] === "'") {
+          path.push(readString());
+        } else {
+          const index = /^-?\d+/.exec(template.slice(position));
+          if (!index) fail('has a "[" not followed by a number or a quoted key');
+          path.push(Number(index![0]));
+          position += index![0].length;
+        }
+        skipSpaces();
+        if (template[position] !== ']') fail('has a "[" with no closing "]"');
+        position += 1;
+      } else {
+        break;
+      }
+    }
+  }
+  const sourceEnd = position;
+  const filters: TemplateFilter[] = [];
+  skipSpaces();
+  while (template[position] === '|') {
+    position += 1;
+    skipSpaces();
+    const name = /^[a-z_]+/.exec(template.slice(position));
+    if (!name) fail('has a "|" not followed by a filter name (raw, json, join, default)');
+    position += name![0].length;
+    skipSpaces();
+    const args: Array<string | number | boolean> = [];
+    if (template[position] === '(') {
+      position += 1;
+      skipSpaces();
+      if (template[position] === '"' || template[position] === "'") args.push(readString());
+      else {
+        const word = /^(?:-?\d+(?:\.\d+)?|true|false)/.exec(template.slice(position));
+        if (!word) fail(`has a filter ${name![0]}( ) whose argument is not a quoted string`);
+        args.push(word![0] === 'true' ? true : word![0] === 'false' ? false : Number(word![0]));
+        position += word![0].length;
+      }
+      skipSpaces();
+      if (template[position] !== ')') fail(`has a filter ${name![0]}( with no closing ")"`);
+      position += 1;
+      skipSpaces();
+    }
+    switch (name![0]) {
+      case 'raw':
+      case 'json':
+        if (args.length) fail(`has a filter ${name![0]} that takes no argument`);
+        filters.push({ name: name![0] });
+        break;
+      case 'join':
+        if (args.length !== 1 || typeof args[0] !== 'string') fail('has join without a separator; write join(",")');
+        filters.push({ name: 'join', separator: args[0] as string });
+        break;
+      case 'default':
+        if (args.length !== 1) fail('has default without a value; write default("x")');
+        filters.push({ name: 'default', value: args[0] });
+        break;
+      default:
+        fail(`uses an unknown filter "${name![0]}"; the filters are raw, json, join(",") and default("x")`);
+    }
+  }
+  if (template.slice(position, position + 2) !== '}}') {
+    if (template.indexOf('}}', position) < 0) fail('has no closing "}}"');
+    fail(`has unexpected text "${abbreviate(template.slice(position, template.indexOf('}}', position)))}" before "}}"`);
+  }
+  const source = template.slice(start, position).trim() || template.slice(start, sourceEnd);
+  return { expression: { path, literal, filters, source, offset: open }, end: position + 2 };
+}
+
+function abbreviate(text: string): string {
+  const line = text.split('\n')[0];
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
