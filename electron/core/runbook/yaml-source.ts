@@ -1,0 +1,310 @@
+/**
+ * YAML text with positions, for any file OpsDeck reads from people (runbooks, environments).
+ *
+ * {@link parseYamlSource} turns text into a plain JS value while keeping the document, so that
+ * {@link positionAt} can later say where any value came from (`file:line:column`, 1-based). Every YAML
+ * syntax error is reported, not just the first. Hostile or broken input is a {@link Problem}, never a
+ * crash or a hang: files over a size limit, binary data, alias bombs, absurd nesting.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Problem, SourcePosition } from '../errors';
+
+export interface YamlLimits {
+  /** Largest accepted text, in bytes of UTF-8. */
+  maxBytes: number;
+  /** Most alias expansions allowed when building the value (yaml's guard against billion laughs). */
+  maxAliasCount: number;
+  /** Deepest nesting of mappings and lists. */
+  maxDepth: number;
+}
+
+export const DEFAULT_YAML_LIMITS: YamlLimits = {
+  maxBytes: 2 * 1024 * 1024,
+  maxAliasCount: 1000,
+  maxDepth: 64,
+};
+
+/** A parsed YAML file: its value and what is needed to find where each part of it was written. */
+export interface YamlSource {
+  file: string;
+  text: string;
+  document: Document.Parsed;
+  lineCounter: LineCounter;
+  /** The document as plain JS (mappings are objects, aliases expanded). */
+  value: unknown;
+}
+
+/** A path into a YAML value: keys of mappings and indexes of lists. */
+export type YamlPath = ReadonlyArray<string | number>;
+
+export interface YamlParseResult {
+  /** Absent when the file cannot be used at all. */
+  source?: YamlSource;
+  problems: Problem[];
+}
+
+/** Parses YAML text, reporting every syntax error and every limit crossed as a {@link Problem}. */
+export function parseYamlSource(text: string, file: string, limits: Partial<YamlLimits> = {}): YamlParseResult {
+  const { maxBytes, maxAliasCount, maxDepth } = { ...DEFAULT_YAML_LIMITS, ...limits };
+  const at = (line: number, column: number, message: string): Problem => ({ file, line, column, message, severity: 'error' });
+
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) {
+    return { problems: [at(1, 1, `The file is ${formatBytes(bytes)}; files larger than ${formatBytes(maxBytes)} are refused (is this really the file you meant?).`)] };
+  }
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    const lines = text.slice(0, nul).split('\n');
+    return {
+      problems: [at(lines.length, lines[lines.length - 1].length + 1, 'The file holds binary data (a NUL byte), not YAML text.')],
+    };
+  }
+
+  const lineCounter = new LineCounter();
+  let document: Document.Parsed;
+  try {
+    document = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
+  } catch (error) {
+    // The parser recurses on flow collections; a stack overflow is a limit crossed, not a bug.
+    return { problems: [at(1, 1, `The file cannot be read as YAML: ${(error as Error).message}.`)] };
+  }
+  const position = (offset: number): { line: number; column: number } => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+
+  const problems: Problem[] = [];
+  for (const error of document.errors) {
+    const { line, column } = position(error.pos[0]);
+    problems.push({ ...at(line, column, yamlMessage(error.code, error.message)) });
+  }
+  for (const warning of document.warnings) {
+    const { line, column } = position(warning.pos[0]);
+    problems.push({ file, line, column, message: yamlMessage(warning.code, warning.message), severity: 'warning' });
+  }
+  if (problems.some((problem) => problem.severity === 'error')) return { problems };
+
+  const tooDeep = findTooDeep(document.contents, maxDepth);
+  if (tooDeep) {
+    const { line, column } = position(tooDeep.range?.[0] ?? 0);
+    problems.push(at(line, column, `The YAML is nested more than ${maxDepth} levels deep here; no runbook or environment needs that.`));
+    return { problems };
+  }
+
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/alias/i.test(message)) {
+      problems.push(at(1, 1, `The file uses YAML aliases (*name) so many times that expanding them would exhaust memory (more than ${maxAliasCount} expansions); write the values out or use fewer aliases.`));
+    } else {
+      problems.push(at(1, 1, `The YAML cannot be turned into values: ${message}`));
+    }
+    return { problems };
+  }
+  return { source: { file, text, document, lineCounter, value }, problems };
+}
+
+/** Reads a file (refusing one over the size limit before reading it) and parses it. */
+export async function loadYamlFile(path: string, limits: Partial<YamlLimits> = {}): Promise<YamlParseResult & { text?: string }> {
+  const maxBytes = limits.maxBytes ?? DEFAULT_YAML_LIMITS.maxBytes;
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    return { problems: [{ file: path, line: 1, column: 1, severity: 'error', message: `The file cannot be read: ${describeFsError(error)}.` }] };
+  }
+  if (size > maxBytes) {
+    return {
+      problems: [{ file: path, line: 1, column: 1, severity: 'error', message: `The file is ${formatBytes(size)}; files larger than ${formatBytes(maxBytes)} are refused (is this really the file you meant?).` }],
+    };
+  }
+  const text = await readYamlText(path);
+  if (typeof text !== 'string') return { problems: [text] };
+  return { ...parseYamlSource(text, path, limits), text };
+}
+
+/** Reads a file as UTF-8 text, or a Problem explaining why it cannot be. */
+export async function readYamlText(path: string): Promise<string | Problem> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    return { file: path, line: 1, column: 1, severity: 'error', message: `The file cannot be read: ${describeFsError(error)}.` };
+  }
+}
+
+/**
+ * Where the value at `path` was written. With `part: 'key'`, where its key was written (for
+ * "unknown field" messages). When the path leads nowhere (a missing field), the position of the
+ * deepest mapping or list that exists on the way — where the field should have been written.
+ */
+export function positionAt(source: YamlSource, path: YamlPath, part: 'value' | 'key' = 'value'): SourcePosition {
+  let node: unknown = source.document.contents;
+  let keyNode: unknown;
+  let found: unknown = node;
+  let depth = 0;
+  for (const segment of path) {
+    if (isAlias(node)) node = node.resolve(source.document);
+    let next: unknown;
+    keyNode = undefined;
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && keyText(item.key) === String(segment));
+      if (pair) {
+        keyNode = pair.key;
+        next = pair.value ?? pair.key;
+      }
+    } else if (isSeq(node) && typeof segment === 'number') {
+      next = node.items[segment];
+    }
+    if (next === undefined || next === null) break;
+    node = next;
+    found = next;
+    depth += 1;
+  }
+  const target = depth === path.length && part === 'key' && keyNode ? keyNode : found;
+  const offset = (target as Node | undefined)?.range?.[0] ?? 0;
+  const { line, col } = source.lineCounter.linePos(offset);
+  return { file: source.file, line, column: col };
+}
+
+/** The position of a character offset in the text. */
+export function positionOfOffset(source: YamlSource, offset: number): SourcePosition {
+  const { line, col } = source.lineCounter.linePos(offset);
+  return { file: source.file, line, column: col };
+}
+
+/**
+ * The position of character `index` inside the string value at `path`, when the scalar is written on
+ * one line (plain or quoted without escapes); otherwise the position of the value.
+ */
+export function positionInString(source: YamlSource, path: YamlPath, index: number): SourcePosition {
+  const start = positionAt(source, path);
+  const node: unknown = source.document.getIn(path as Array<string | number>, true);
+  if (isAlias(node)) return start;
+  if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return start;
+  const written = source.text.slice(node.range[0], node.range[1]);
+  const quoteWidth = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : node.type === 'PLAIN' ? 0 : -1;
+  if (quoteWidth < 0 || written.includes('\n') || written.length !== node.value.length + 2 * quoteWidth) return start;
+  return { ...start, column: start.column + quoteWidth + index };
+}
+
+/** Where a path is, for the start of a message: `steps[3].timeout`, or `the runbook` for the root. */
+export function where(path: YamlPath): string {
+  return path.length === 0 ? 'the runbook' : formatPath(path);
+}
+
+/** Writes a path the way messages show it: `steps[3].timeout`, `params.host.type`. */
+export function formatPath(path: YamlPath): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z_][\w-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(segment)}]`;
+  }
+  return out;
+}
+
+/** Collects problems against one source file. */
+export class ProblemCollector {
+  readonly problems: Problem[] = [];
+  constructor(readonly source: YamlSource) {}
+
+  /** An error at the value (or, with part 'key', the key) at `path`. */
+  error(path: YamlPath, message: string, part: 'value' | 'key' = 'value'): void {
+    this.at(positionAt(this.source, path, part), message);
+  }
+
+  warning(path: YamlPath, message: string): void {
+    this.at(positionAt(this.source, path), message, 'warning');
+  }
+
+  at(position: SourcePosition, message: string, severity: Problem['severity'] = 'error'): void {
+    this.problems.push({ ...position, message, severity });
+  }
+
+  get errorCount(): number {
+    return this.problems.filter((problem) => problem.severity === 'error').length;
+  }
+}
+
+/** The closest of `candidates` to `word`, when close enough to be a likely typo. */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  const snake = word.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toLowerCase();
+  if (snake !== word && candidates.includes(snake)) return snake;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const allowed = Math.max(1, Math.floor(word.length / 3));
+  return bestDistance <= allowed ? best : undefined;
+}
+
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+/** The first node deeper than `maxDepth`, found without recursion so depth itself cannot hurt. */
+function findTooDeep(root: unknown, maxDepth: number): Node | undefined {
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (isMap(node) || isSeq(node)) {
+      if (depth >= maxDepth) return node;
+      for (const item of node.items) {
+        if (isPair(item)) {
+          stack.push({ node: item.value, depth: depth + 1 });
+          stack.push({ node: item.key, depth: depth + 1 });
+        } else {
+          stack.push({ node: item, depth: depth + 1 });
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+function yamlMessage(code: string, message: string): string {
+  const text = message.replace(/\s+at line \d+, column \d+[\s\S]*$/, '').trim();
+  if (code === 'DUPLICATE_KEY') return 'This key is written twice in the same mapping; keep one.';
+  if (code === 'MULTIPLE_DOCS') return 'The file holds several YAML documents (separated by ---); a file holds one.';
+  if (code === 'RESOURCE_EXHAUSTION') return `The YAML is nested too deeply to read (${text}).`;
+  if (code === 'TAB_AS_INDENT') return 'A tab is used for indentation; YAML indents with spaces.';
+  return `YAML syntax: ${text}${/[.!?]$/.test(text) ? '' : '.'}`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return 'it does not exist';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return (error as Error)?.message ?? String(error);
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
