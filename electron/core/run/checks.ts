@@ -127,7 +127,7 @@ function jsonChecks(check: JsonCheck, parsed: ParsedJson, stdout: string): Check
   } catch (error) {
     return names.map((name) => ({ name, ok: false, detail: error instanceof OpsError ? error.userMessage : String(error) }));
   }
-  const found = (): string => (values.length === 0 ? 'the path selects nothing' : `found ${excerpt(values.length === 1 ? show(values[0]) : `[${values.map(show).join(', ')}]`)}`);
+  const found = (): string => (values.length === 0 ? 'the path selects nothing' : `found ${truncate(values.length === 1 ? show(values[0]) : `[${values.map(show).join(', ')}]`)}`);
   const results: CheckResult[] = [];
   let index = 0;
   const next = (ok: boolean, detail: () => string): void => {
@@ -200,6 +200,10 @@ function lineAt(text: string, index: number): string {
 function excerpt(text: string): string {
   if (text.length <= DETAIL_LIMIT) return JSON.stringify(text);
   return `${JSON.stringify(text.slice(0, DETAIL_LIMIT))}... (${text.length} characters in all)`;
+}
+
+function truncate(text: string): string {
+  return text.length <= DETAIL_LIMIT ? text : `${text.slice(0, DETAIL_LIMIT)}... (${text.length} characters in all)`;
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

@@ -605,7 +605,7 @@ function reportIssues(collector: ProblemCollector, issues: z.core.$ZodIssue[], b
         break;
       }
       case 'invalid_type':
-        if (value === undefined && !custom) {
+        if (value === undefined) {
           collector.error(path, `${formatPath(path)} is missing; it is required here.`);
         } else if (custom) {
           collector.error(path, `${where(path)}: ${issue.message}.`);
