@@ -72,9 +72,12 @@ export interface StepAwaitingEvent {
   type: 'step.awaiting';
   step: string;
   /** What the run waits for from the operator. */
-  need: 'confirm' | 'manual' | 'decision' | 'host-key';
+  need: 'confirm' | 'manual' | 'decision' | 'host-key' | 'failure';
   prompt: string;
-  /** For confirm: the text to type. For decision: the choices. For host-key: the fingerprint. */
+  /**
+   * For confirm: the text to type. For decision: the choices. For host-key: the fingerprint.
+   * For failure: the choices are retry / skip / abort / rollback.
+   */
   expected?: string;
   choices?: Array<{ id: string; label: string }>;
 }

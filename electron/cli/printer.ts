@@ -1,0 +1,122 @@
+import type { RunEvent, StepFinishedEvent } from '../core/audit/events';
+import { formatMs } from '../core/run/runner';
+
+/** Colours only for a terminal that asked for none of NO_COLOR. */
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  green(text: string): string;
+  red(text: string): string;
+  yellow(text: string): string;
+  cyan(text: string): string;
+}
+
+export function makeStyle(enabled: boolean): Style {
+  const wrap = (code: string) => (text: string) => (enabled ? `\x1b[${code}m${text}\x1b[0m` : text);
+  return { bold: wrap('1'), dim: wrap('2'), green: wrap('32'), red: wrap('31'), yellow: wrap('33'), cyan: wrap('36') };
+}
+
+const STATUS_MARK: Record<string, string> = {
+  succeeded: 'ok',
+  failed: 'FAILED',
+  skipped: 'skipped',
+  interrupted: 'INTERRUPTED',
+};
+
+/**
+ * Turns run events into the live log an operator reads in a terminal: step headers, each host's
+ * output prefixed by the host when several hosts run at once, and a result line per step.
+ */
+export class RunPrinter {
+  private readonly hostsOfStep = new Map<string, string[]>();
+  private readonly partialLines = new Map<string, string>();
+  private stepCount = 0;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly style: Style,
+  ) {}
+
+  handle(event: RunEvent): void {
+    const s = this.style;
+    switch (event.type) {
+      case 'run.started':
+        this.write(
+          `${s.bold(`Run ${event.runId}`)}: ${event.runbook.title} (${event.runbook.id} ${event.runbook.version})\n` +
+            `  environment ${event.environment.name}${event.environment.lab ? ' [LAB]' : ''}, profile ${event.environment.profile}, operator ${event.operator}\n`,
+        );
+        return;
+      case 'step.started':
+        this.stepCount += 1;
+        this.hostsOfStep.set(event.step, event.hosts);
+        this.write(`\n${s.cyan('==>')} ${s.bold(event.title)} ${s.dim(`[${event.step}]`)}${event.hosts.length ? s.dim(` on ${event.hosts.join(', ')}`) : ''}\n`);
+        return;
+      case 'step.command':
+        this.write(s.dim(`${this.prefix(event.step, event.host)}$ ${event.command}\n`));
+        return;
+      case 'step.output':
+        this.output(event.step, event.host, event.stream, event.data);
+        return;
+      case 'step.awaiting':
+        return;
+      case 'step.finished':
+        this.flushPartials(event.step);
+        this.write(this.finished(event));
+        return;
+      case 'operator.action':
+        this.write(s.dim(`    ${event.operator}: ${event.action}${event.step ? ` ${event.step}` : ''}${event.choice ? ` -> ${event.choice}` : ''}${event.reason ? ` (${event.reason})` : ''}${event.note ? ` (${event.note})` : ''}\n`));
+        return;
+      case 'run.note': {
+        const colour = event.level === 'error' ? s.red : event.level === 'warning' ? s.yellow : s.dim;
+        this.write(colour(`    ${event.level === 'info' ? '' : `${event.level}: `}${event.message}\n`));
+        return;
+      }
+      case 'run.finished': {
+        const colour = event.status === 'succeeded' ? s.green : s.red;
+        this.write(`\n${colour(s.bold(`Run ${event.status}`))} after ${formatMs(event.durationMs)}${event.reason ? `: ${event.reason}` : ''}\n`);
+        return;
+      }
+    }
+  }
+
+  private prefix(step: string, host: string): string {
+    const hosts = this.hostsOfStep.get(step) ?? [];
+    return hosts.length > 1 ? `${host} | ` : '    ';
+  }
+
+  private output(step: string, host: string, stream: 'stdout' | 'stderr', data: string): void {
+    const key = `${step}\0${host}\0${stream}`;
+    const text = (this.partialLines.get(key) ?? '') + data;
+    const lines = text.split('\n');
+    this.partialLines.set(key, lines.pop() ?? '');
+    const prefix = this.prefix(step, host);
+    for (const line of lines) this.write(`${prefix}${stream === 'stderr' ? this.style.yellow(line) : line}\n`);
+  }
+
+  private flushPartials(step: string): void {
+    for (const [key, rest] of this.partialLines) {
+      const [keyStep, host, stream] = key.split('\0');
+      if (keyStep !== step || rest === '') continue;
+      this.write(`${this.prefix(step, host)}${stream === 'stderr' ? this.style.yellow(rest) : rest}\n`);
+      this.partialLines.delete(key);
+    }
+  }
+
+  private finished(event: StepFinishedEvent): string {
+    const s = this.style;
+    const mark = STATUS_MARK[event.status] ?? event.status;
+    const colour = event.status === 'succeeded' ? s.green : event.status === 'skipped' ? s.dim : s.red;
+    const lines = [`${colour(`<== ${mark}`)} ${s.dim(`[${event.step}] ${formatMs(event.durationMs)}`)}${event.reason ? ` ${event.reason}` : ''}`];
+    for (const check of event.checks.filter((check) => !check.ok)) {
+      lines.push(s.red(`    check failed: ${check.name}${check.detail ? ` — found: ${check.detail}` : ''}`));
+    }
+    const captures = Object.entries(event.captures);
+    for (const [name, value] of captures) lines.push(s.dim(`    captured ${name} = ${preview(value)}`));
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}

@@ -1,0 +1,285 @@
+/**
+ * Loads environment files (the hosts of one cloud) and deployment profiles (the command words of one
+ * deployment style), reporting every problem with its file:line:column. The format is documented in
+ * docs/environments.md.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ValidationError, type Problem } from '../errors';
+import { loadYamlFile, positionAt, type YamlPath, type YamlSource } from '../runbook/yaml-source';
+import type { DeploymentProfile, Environment, HostSpec } from './model';
+
+/** Where the bundled runbooks and profiles live (runbooks/ at the project root). */
+export const BUNDLED_RUNBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../runbooks');
+export const BUNDLED_PROFILES_DIR = path.join(BUNDLED_RUNBOOKS_DIR, 'profiles');
+
+const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'description'];
+const HOST_KEYS = ['address', 'port', 'user', 'key', 'passphrase', 'password', 'agent', 'jump', 'roles'];
+const DEFAULT_KEYS = ['user', 'port', 'key', 'passphrase', 'agent', 'jump'];
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** Where a secret comes from: never the file itself. */
+type SecretRef = { env: string } | { file: string };
+
+export interface LoadEnvironmentOptions {
+  /** Directories searched for `profile: <id>`; the bundled profiles by default. */
+  profileDirs?: string[];
+  /** Process environment for `{ env: NAME }` secrets (process.env by default). */
+  processEnv?: NodeJS.ProcessEnv;
+}
+
+/** Loads and checks an environment file; throws {@link ValidationError} listing every problem. */
+export async function loadEnvironment(file: string, options: LoadEnvironmentOptions = {}): Promise<Environment> {
+  const absolute = path.resolve(file);
+  const parsed = await loadYamlFile(absolute);
+  if (!parsed.source) throw new ValidationError(parsed.problems, `Environment file ${file}`);
+  const reader = new Reader(parsed.source);
+  const environment = await reader.environment(options);
+  const problems = [...parsed.problems, ...reader.problems];
+  if (problems.some((problem) => problem.severity === 'error') || !environment) {
+    throw new ValidationError(problems, `Environment file ${file}`);
+  }
+  return environment;
+}
+
+/** Loads a deployment profile by id (from the profile directories) or by path. */
+export async function loadProfile(idOrPath: string, profileDirs: string[] = [BUNDLED_PROFILES_DIR]): Promise<DeploymentProfile> {
+  const candidates = idOrPath.includes('/') || idOrPath.endsWith('.yaml')
+    ? [path.resolve(idOrPath)]
+    : profileDirs.map((dir) => path.join(dir, `${idOrPath}.yaml`));
+  const file = candidates.find((candidate) => existsSync(candidate));
+  if (!file) {
+    const known = (await listProfiles(profileDirs)).join(', ') || 'none';
+    throw new ValidationError(
+      [{ file: idOrPath, line: 1, column: 1, severity: 'error', message: `No deployment profile "${idOrPath}" (known profiles: ${known}).` }],
+      'The environment',
+    );
+  }
+  const parsed = await loadYamlFile(file);
+  if (!parsed.source) throw new ValidationError(parsed.problems, `Profile ${file}`);
+  const reader = new Reader(parsed.source);
+  const profile = reader.profile();
+  if (!profile || reader.problems.length > 0) throw new ValidationError(reader.problems, `Profile ${file}`);
+  return profile;
+}
+
+/** The ids of the profiles found in the directories. */
+export async function listProfiles(profileDirs: string[] = [BUNDLED_PROFILES_DIR]): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const ids: string[] = [];
+  for (const dir of profileDirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    ids.push(...names.filter((name) => name.endsWith('.yaml')).map((name) => name.slice(0, -'.yaml'.length)));
+  }
+  return ids.sort();
+}
+
+/** Walks a parsed YAML document, collecting problems with positions. */
+class Reader {
+  readonly problems: Problem[] = [];
+
+  constructor(private readonly source: YamlSource) {}
+
+  private problem(at: YamlPath, message: string, part: 'value' | 'key' = 'value'): void {
+    this.problems.push({ ...positionAt(this.source, at, part), message, severity: 'error' });
+  }
+
+  private map(value: unknown, at: YamlPath, what: string): Record<string, unknown> | undefined {
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    this.problem(at, `${what} must be a mapping (key: value lines).`);
+    return undefined;
+  }
+
+  private unknownKeys(value: Record<string, unknown>, at: YamlPath, allowed: string[], what: string): void {
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) this.problem([...at, key], `${what} has no field "${key}" (fields: ${allowed.join(', ')}).`, 'key');
+    }
+  }
+
+  private string(value: unknown, at: YamlPath, what: string): string | undefined {
+    if (typeof value === 'string' && value.length > 0) return value;
+    if (typeof value === 'number') return String(value);
+    this.problem(at, `${what} must be text.`);
+    return undefined;
+  }
+
+  private port(value: unknown, at: YamlPath): number | undefined {
+    if (Number.isInteger(value) && (value as number) > 0 && (value as number) < 65536) return value as number;
+    this.problem(at, `port must be a number from 1 to 65535, not ${JSON.stringify(value)}.`);
+    return undefined;
+  }
+
+  private secretRef(value: unknown, at: YamlPath, what: string): SecretRef | undefined {
+    const ref = value as Record<string, unknown> | undefined;
+    if (ref && typeof ref === 'object' && !Array.isArray(ref)) {
+      if (typeof ref.env === 'string' && Object.keys(ref).length === 1) return { env: ref.env };
+      if (typeof ref.file === 'string' && Object.keys(ref).length === 1) return { file: ref.file };
+    }
+    this.problem(at, `${what} is a secret: write it as { env: VARIABLE } or { file: /path/to/file }, never as text in the environment file.`);
+    return undefined;
+  }
+
+  private async resolveSecret(ref: SecretRef, at: YamlPath, processEnv: NodeJS.ProcessEnv): Promise<string | undefined> {
+    if ('env' in ref) {
+      const value = processEnv[ref.env];
+      if (value === undefined) this.problem(at, `the secret comes from the variable ${ref.env}, which is not set.`);
+      return value;
+    }
+    try {
+      return (await readFile(this.relative(ref.file), 'utf8')).replace(/\r?\n$/, '');
+    } catch (error) {
+      this.problem(at, `the secret file ${ref.file} cannot be read: ${(error as Error).message}.`);
+      return undefined;
+    }
+  }
+
+  private relative(file: string): string {
+    const expanded = file.startsWith('~/') ? path.join(os.homedir(), file.slice(2)) : file;
+    return path.resolve(path.dirname(this.source.file), expanded);
+  }
+
+  profile(): DeploymentProfile | undefined {
+    const root = this.map(this.source.value, [], 'A deployment profile');
+    if (!root) return undefined;
+    this.unknownKeys(root, [], ['id', 'title', 'description', 'words'], 'A deployment profile');
+    const id = this.string(root.id, ['id'], 'id');
+    const words = this.map(root.words, ['words'], 'words');
+    const checkedWords: Record<string, string> = {};
+    for (const [word, text] of Object.entries(words ?? {})) {
+      const value = this.string(text, ['words', word], `word "${word}"`);
+      if (value !== undefined) checkedWords[word] = value;
+    }
+    if (!id) return undefined;
+    return {
+      id,
+      title: typeof root.title === 'string' ? root.title : id,
+      description: typeof root.description === 'string' ? root.description : '',
+      words: checkedWords,
+    };
+  }
+
+  async environment(options: LoadEnvironmentOptions): Promise<Environment | undefined> {
+    const processEnv = options.processEnv ?? process.env;
+    const root = this.map(this.source.value, [], 'An environment file');
+    if (!root) return undefined;
+    this.unknownKeys(root, [], ENVIRONMENT_KEYS, 'An environment file');
+    const name = this.string(root.name, ['name'], 'name');
+    const defaults = root.defaults === undefined ? {} : (this.map(root.defaults, ['defaults'], 'defaults') ?? {});
+    this.unknownKeys(defaults, ['defaults'], DEFAULT_KEYS, 'defaults');
+
+    let profile: DeploymentProfile | undefined;
+    const profileName = this.string(root.profile, ['profile'], 'profile (systemd, tripleo-podman, tripleo-docker or kolla)');
+    if (profileName) {
+      try {
+        profile = await loadProfile(profileName.includes('/') ? this.relative(profileName) : profileName, options.profileDirs);
+      } catch (error) {
+        const message = error instanceof ValidationError ? error.problems.map((problem) => problem.message).join(' ') : String(error);
+        this.problem(['profile'], message);
+      }
+    }
+
+    const vars: Record<string, string> = {};
+    const varsMap = root.vars === undefined ? {} : (this.map(root.vars, ['vars'], 'vars') ?? {});
+    for (const [key, value] of Object.entries(varsMap)) {
+      if (['string', 'number', 'boolean'].includes(typeof value)) vars[key] = String(value);
+      else this.problem(['vars', key], `vars.${key} must be text, a number or true/false.`);
+    }
+    const secrets: Record<string, string> = {};
+    const secretsMap = root.secrets === undefined ? {} : (this.map(root.secrets, ['secrets'], 'secrets') ?? {});
+    for (const [key, value] of Object.entries(secretsMap)) {
+      const ref = this.secretRef(value, ['secrets', key], `secrets.${key}`);
+      const resolved = ref && (await this.resolveSecret(ref, ['secrets', key], processEnv));
+      if (resolved !== undefined) secrets[key] = resolved;
+    }
+
+    const hosts: HostSpec[] = [];
+    const hostsMap = this.map(root.hosts, ['hosts'], 'hosts') ?? {};
+    if (root.hosts !== undefined && Object.keys(hostsMap).length === 0) this.problem(['hosts'], 'hosts names no host.');
+    for (const [hostName, value] of Object.entries(hostsMap)) {
+      const host = await this.host(hostName, value, defaults, processEnv);
+      if (host) hosts.push(host);
+    }
+    for (const host of hosts) {
+      if (host.jump && !hosts.some((candidate) => candidate.name === host.jump)) {
+        this.problem(['hosts', host.name, 'jump'], `jump host "${host.jump}" is not a host of this environment.`);
+      }
+    }
+    this.checkJumpLoops(hosts);
+
+    const knownHosts = typeof root.known_hosts === 'string' ? this.relative(root.known_hosts) : path.join(os.homedir(), '.ssh', 'known_hosts');
+    if (!name || !profile) return undefined;
+    return {
+      name,
+      lab: root.lab === true,
+      profile,
+      hosts,
+      vars,
+      secrets,
+      knownHostsFile: knownHosts,
+      file: this.source.file,
+    };
+  }
+
+  private async host(
+    name: string,
+    value: unknown,
+    defaults: Record<string, unknown>,
+    processEnv: NodeJS.ProcessEnv,
+  ): Promise<HostSpec | undefined> {
+    const at = ['hosts', name];
+    if (!HOST_NAME.test(name)) this.problem(at, `"${name}" is not a usable host name (letters, digits, dot, dash, underscore).`, 'key');
+    const spec = this.map(value, at, `host ${name}`);
+    if (!spec) return undefined;
+    this.unknownKeys(spec, at, HOST_KEYS, `host ${name}`);
+    const merged = { ...defaults, ...spec };
+    const address = this.string(spec.address, [...at, 'address'], `hosts.${name}.address`);
+    const port = merged.port === undefined ? 22 : this.port(merged.port, spec.port === undefined ? ['defaults', 'port'] : [...at, 'port']);
+    const user = merged.user === undefined ? undefined : this.string(merged.user, [...at, 'user'], 'user');
+    if (merged.user === undefined) this.problem(at, `host ${name} has no user (set it on the host or in defaults).`);
+    const roles = spec.roles === undefined ? [] : spec.roles;
+    if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string')) {
+      this.problem([...at, 'roles'], 'roles must be a list of words, e.g. [controller, db, mq].');
+    }
+    const keyFile = typeof merged.key === 'string' ? this.relative(merged.key) : undefined;
+    const passphraseRef = merged.passphrase === undefined ? undefined : this.secretRef(merged.passphrase, [...at, 'passphrase'], 'passphrase');
+    const passwordRef = spec.password === undefined ? undefined : this.secretRef(spec.password, [...at, 'password'], 'password');
+    const passphrase = passphraseRef && (await this.resolveSecret(passphraseRef, [...at, 'passphrase'], processEnv));
+    const password = passwordRef && (await this.resolveSecret(passwordRef, [...at, 'password'], processEnv));
+    const agent = merged.agent === true ? processEnv.SSH_AUTH_SOCK : typeof merged.agent === 'string' ? merged.agent : undefined;
+    if (merged.agent === true && !agent) this.problem([...at, 'agent'], 'agent: true, but SSH_AUTH_SOCK is not set (is an ssh-agent running?).');
+    if (!address || !port || !user) return undefined;
+    return {
+      name,
+      address,
+      port,
+      user,
+      keyFile,
+      passphrase,
+      password,
+      agent,
+      jump: typeof merged.jump === 'string' && merged.jump !== name ? merged.jump : undefined,
+      roles: Array.isArray(roles) ? roles.map(String) : [],
+      source: positionAt(this.source, at, 'key'),
+    };
+  }
+
+  private checkJumpLoops(hosts: HostSpec[]): void {
+    for (const start of hosts) {
+      const seen = new Set<string>([start.name]);
+      let current = start;
+      while (current.jump) {
+        if (seen.has(current.jump)) {
+          this.problem(['hosts', start.name, 'jump'], `jump hosts go round in a loop: ${[...seen, current.jump].join(' -> ')}.`);
+          break;
+        }
+        seen.add(current.jump);
+        const next = hosts.find((host) => host.name === current.jump);
+        if (!next) break;
+        current = next;
+      }
+    }
+  }
+}

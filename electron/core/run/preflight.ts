@@ -1,0 +1,38 @@
+import type { Environment } from '../inventory/model';
+import type { ParamValue, Runbook, Step } from '../runbook/model';
+import { renderTemplate } from '../runbook/template';
+import { environmentScope } from './scope';
+import { resolveTargets } from './targets';
+
+/**
+ * The hosts a run will touch, as far as they can be known before it starts: every `on:` that depends
+ * only on parameters and the environment. Targets taken from captures are found when the step runs.
+ */
+export function plannedHosts(
+  runbook: Runbook,
+  params: Record<string, ParamValue>,
+  environment: Environment,
+  library?: { get(id: string): Runbook | undefined },
+): string[] {
+  const names = new Set<string>();
+  const scope = { params, captures: {}, env: environmentScope(environment), run: {}, locals: {} };
+  const visit = (steps: Step[], seen: Set<string>) => {
+    for (const step of steps) {
+      if (step.kind === 'run' || step.kind === 'wait') {
+        try {
+          for (const host of resolveTargets(renderTemplate(step.on, scope, 'text'), environment)) names.add(host.name);
+        } catch {
+          // Depends on a capture or a loop variable: known only when the step runs.
+        }
+      } else if (step.kind === 'foreach' || step.kind === 'phase') {
+        visit(step.steps, seen);
+        if (step.kind === 'phase') visit(step.check, seen);
+      } else if (step.kind === 'include' && !seen.has(step.runbook)) {
+        const included = library?.get(step.runbook);
+        if (included) visit(included.steps, new Set([...seen, step.runbook]));
+      }
+    }
+  };
+  visit([...runbook.steps, ...runbook.rollback.map((entry) => entry.step), ...runbook.finally], new Set([runbook.id]));
+  return environment.hosts.map((host) => host.name).filter((name) => names.has(name));
+}

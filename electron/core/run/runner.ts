@@ -1,0 +1,955 @@
+/**
+ * The runner: one state machine per run. It walks the runbook's steps, runs commands over SSH,
+ * evaluates checks, keeps captures, waits for the operator where the runbook says so, and emits a
+ * {@link RunEvent} for everything that happens. The journal is written first, before any listener
+ * sees an event, so nothing is shown that is not recorded.
+ *
+ * Step keys: a top-level step's key is its id; nested steps are `parent/child`, foreach iterations
+ * `loop[3]/child`, rollback and finally steps `rollback/x`, `finally/x`.
+ */
+import os from 'node:os';
+import { CancelledError, OpsError, codeOf, isOpsError, userMessageOf } from '../errors';
+import type {
+  CheckResult,
+  RunEvent,
+  RunStatus,
+  StepFinishedEvent,
+  StepStatus,
+} from '../audit/events';
+import type { Environment, HostSpec } from '../inventory/model';
+import type {
+  DecisionStep,
+  ForeachStep,
+  IncludeStep,
+  ManualStep,
+  ParamValue,
+  PhaseStep,
+  RunStep,
+  Runbook,
+  Step,
+  WaitStep,
+} from '../runbook/model';
+import type { ExecResult, SshConnector } from '../ssh/types';
+import { evaluateCondition, evaluateExpect, extractCaptures } from './checks';
+import { mapWithLimit, sleep } from './concurrency';
+import { RetainedOutput, StreamText } from './output';
+import { resolveParams } from './params';
+import { environmentScope, renderIn, valueIn, type RunScope } from './scope';
+import { resolveTargets } from './targets';
+
+/** What the operator can answer at a failed step. */
+export type FailureAction = 'retry' | 'skip' | 'abort' | 'rollback';
+
+/** What the run does at a failed step when nobody is asked. */
+export type FailurePolicy = 'ask' | 'stop' | 'rollback';
+
+/** Masks secrets in text on its way out; the journal masks again, so this is belt and braces. */
+export interface OutputMasker {
+  mask(text: string): string;
+  maskValue<T>(value: T): T;
+  createStreamMasker(): { push(text: string): string; flush(): string };
+}
+
+/** Where every event goes first. A throw here (disk full) pauses the run. */
+export interface EventRecorder {
+  append(event: RunEvent): unknown;
+}
+
+/** What a resumed run already knows from its journal. */
+export interface ResumeState {
+  statuses: Record<string, StepStatus>;
+  captures: Record<string, unknown>;
+  /** Top-level step ids in the order they succeeded (for the rollback). */
+  completedOrder: string[];
+}
+
+export interface RunnerOptions {
+  runId: string;
+  runbook: Runbook;
+  /** Runbooks that `include` steps may name. */
+  library?: { get(id: string): Runbook | undefined };
+  environment: Environment;
+  /** Checked and converted by {@link resolveParams}. */
+  params: Record<string, ParamValue>;
+  ssh: SshConnector;
+  operator: string;
+  machine?: string;
+  masker: OutputMasker;
+  recorder: EventRecorder;
+  onFailure?: FailurePolicy;
+  resume?: ResumeState;
+}
+
+/** The outcome of a step, as the step list walking it needs to know. */
+interface Outcome {
+  status: StepStatus;
+  /** Jump target of a decision: a step id, `end` or `abort`. */
+  jump?: string;
+  /** The run is over because of this step (abort from a decision or at a failure prompt). */
+  stop?: 'abort' | 'rollback';
+}
+
+interface Frame {
+  /** Key prefix of the steps of this list. */
+  prefix: string;
+  scope: RunScope;
+  /** Failures inside nested lists are handled by the top-level list only. */
+  topLevel: boolean;
+}
+
+interface Waiter {
+  need: 'confirm' | 'manual' | 'decision' | 'failure';
+  expected?: string;
+  choices?: string[];
+  resolve: (reply: OperatorReply) => void;
+  reject: (error: unknown) => void;
+}
+
+type OperatorReply =
+  | { kind: 'confirm' }
+  | { kind: 'manual'; outcome: 'done' | 'failed'; note?: string }
+  | { kind: 'decision'; choice: string }
+  | { kind: 'failure'; action: FailureAction; reason?: string };
+
+interface HostRun {
+  host: HostSpec;
+  command: string;
+  result?: ExecResult;
+  error?: unknown;
+  stdout: RetainedOutput;
+  stderr: RetainedOutput;
+  status: StepStatus;
+  checks: CheckResult[];
+}
+
+/** Raised inside the walk when the operator or a decision ends the run early. */
+class StopRun extends Error {
+  constructor(readonly how: 'abort' | 'rollback' | 'end', readonly reason: string) {
+    super(reason);
+  }
+}
+
+const STOPPED_STATUSES: ReadonlySet<StepStatus> = new Set(['succeeded', 'skipped']);
+
+export class Runner {
+  readonly runId: string;
+  private readonly options: RunnerOptions;
+  private readonly listeners = new Set<(event: RunEvent) => void>();
+  private readonly statuses = new Map<string, StepStatus>();
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly completedOrder: string[] = [];
+  private abortController = new AbortController();
+  private readonly rootScope: RunScope;
+  private status: RunStatus = 'running';
+  private pausedUntil: { promise: Promise<void>; release: () => void } | undefined;
+  private abortRequest: { reason: string; rollback: boolean } | undefined;
+  private journalBroken: OpsError | undefined;
+  private startedAt = 0;
+
+  constructor(options: RunnerOptions) {
+    this.options = options;
+    this.runId = options.runId;
+    const environment = options.environment;
+    this.rootScope = {
+      params: { ...options.params },
+      captures: { ...(options.resume?.captures ?? {}) },
+      env: environmentScope(environment),
+      run: { id: options.runId, operator: options.operator, environment: environment.name },
+      locals: {},
+    };
+    for (const [key, status] of Object.entries(options.resume?.statuses ?? {})) this.statuses.set(key, status);
+    this.completedOrder.push(...(options.resume?.completedOrder ?? []));
+  }
+
+  /** Subscribes to every event after it is recorded; returns the unsubscribe function. */
+  onEvent(listener: (event: RunEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get runStatus(): RunStatus {
+    return this.status;
+  }
+
+  /** The status of every step key seen so far. */
+  stepStatuses(): Record<string, StepStatus> {
+    return Object.fromEntries(this.statuses);
+  }
+
+  /** What the run is waiting for from the operator right now. */
+  pendingPrompts(): Array<{ step: string; need: Waiter['need']; expected?: string; choices?: string[] }> {
+    return [...this.waiters].map(([step, waiter]) => ({
+      step,
+      need: waiter.need,
+      expected: waiter.expected,
+      choices: waiter.choices,
+    }));
+  }
+
+  /** Runs the runbook to its end and resolves with the run's final status. */
+  async start(): Promise<RunStatus> {
+    this.startedAt = Date.now();
+    const { runbook, environment } = this.options;
+    if (!this.options.resume) {
+      this.emit({
+        type: 'run.started',
+        runId: this.runId,
+        runbook: { id: runbook.id, title: runbook.title, version: runbook.version, file: runbook.file, sha256: runbook.sha256 },
+        environment: { name: environment.name, file: environment.file, profile: environment.profile.id, lab: environment.lab },
+        params: this.maskedParams(),
+        operator: this.options.operator,
+        machine: this.options.machine ?? os.hostname(),
+        plan: planOf(runbook.steps, ''),
+      });
+    }
+    let final: RunStatus;
+    let reason: string | undefined;
+    try {
+      const outcome = await this.walk(runbook.steps, { prefix: '', scope: this.rootScope, topLevel: true });
+      final = outcome === 'ok' ? 'succeeded' : outcome;
+      if (outcome === 'failed') reason = 'A step failed and the run stopped there.';
+      if (outcome === 'interrupted') reason = 'The connection to a host was lost during a step; its outcome on the host is unknown.';
+      if (outcome === 'failed' && this.options.onFailure === 'rollback') final = await this.rollback(final);
+    } catch (error) {
+      if (error instanceof StopRun && error.how === 'end') {
+        final = 'succeeded';
+        reason = error.reason;
+      } else if (error instanceof StopRun) {
+        reason = error.reason;
+        final = error.how === 'rollback' ? await this.rollback('aborted') : 'aborted';
+      } else if (this.abortRequest) {
+        reason = this.abortRequest.reason;
+        final = this.abortRequest.rollback ? await this.rollback('aborted') : 'aborted';
+      } else {
+        final = 'failed';
+        reason = userMessageOf(error);
+        this.note('error', reason);
+      }
+    }
+    await this.runFinally();
+    this.status = final;
+    this.emit({ type: 'run.finished', status: final, durationMs: Date.now() - this.startedAt, reason });
+    return final;
+  }
+
+  // ---- operator controls -------------------------------------------------------------------
+
+  /** Confirms a destructive step; returns false (and keeps waiting) when the text does not match. */
+  confirm(stepKey: string, text: string): boolean {
+    const waiter = this.waiterFor(stepKey, 'confirm');
+    const matches = text.trim() === waiter.expected;
+    this.emit({
+      type: 'operator.action',
+      action: 'confirm',
+      step: stepKey,
+      operator: this.options.operator,
+      text,
+      note: matches ? undefined : `did not match "${waiter.expected}"; the step still waits`,
+    });
+    if (matches) this.settle(stepKey, { kind: 'confirm' });
+    return matches;
+  }
+
+  /** Marks a manual step done or failed, with an optional note. */
+  completeManual(stepKey: string, outcome: 'done' | 'failed', note?: string): void {
+    this.waiterFor(stepKey, 'manual');
+    this.emit({
+      type: 'operator.action',
+      action: outcome === 'done' ? 'manual-done' : 'manual-failed',
+      step: stepKey,
+      operator: this.options.operator,
+      note,
+    });
+    this.settle(stepKey, { kind: 'manual', outcome, note });
+  }
+
+  /** Answers a decision with one of its choice ids. */
+  decide(stepKey: string, choice: string): void {
+    const waiter = this.waiterFor(stepKey, 'decision');
+    if (!waiter.choices?.includes(choice)) {
+      throw new OpsError('bad-choice', `"${choice}" is not a choice of step ${stepKey} (choices: ${waiter.choices?.join(', ')}).`);
+    }
+    this.emit({ type: 'operator.action', action: 'decide', step: stepKey, operator: this.options.operator, choice });
+    this.settle(stepKey, { kind: 'decision', choice });
+  }
+
+  /** Answers a failed step: retry it, skip it (a reason is required), abort, or abort and roll back. */
+  resolveFailure(stepKey: string, action: FailureAction, reason?: string): void {
+    this.waiterFor(stepKey, 'failure');
+    if (action === 'skip' && !reason?.trim()) {
+      throw new OpsError('reason-required', 'Skipping a failed step needs a reason; it is recorded in the audit trail.');
+    }
+    this.settle(stepKey, { kind: 'failure', action, reason });
+  }
+
+  /** Holds the run before its next step; running commands finish. */
+  pause(): void {
+    if (this.hold()) this.emit({ type: 'operator.action', action: 'pause', operator: this.options.operator });
+  }
+
+  /** Holds the run before its next action; false when it was already held. */
+  private hold(): boolean {
+    if (this.pausedUntil || this.status !== 'running') return false;
+    let release!: () => void;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.pausedUntil = { promise, release };
+    this.status = 'paused';
+    return true;
+  }
+
+  resume(): void {
+    if (!this.pausedUntil) return;
+    this.journalBroken = undefined;
+    const { release } = this.pausedUntil;
+    this.pausedUntil = undefined;
+    this.status = 'running';
+    this.emit({ type: 'operator.action', action: 'resume', operator: this.options.operator });
+    release();
+  }
+
+  /** Stops the run: running remote commands are killed; with `rollback` the rollback section runs. */
+  abort(reason: string, options: { rollback?: boolean } = {}): void {
+    if (this.abortRequest) return;
+    this.abortRequest = { reason, rollback: options.rollback ?? false };
+    this.emit({
+      type: 'operator.action',
+      action: options.rollback ? 'rollback' : 'abort',
+      operator: this.options.operator,
+      reason,
+    });
+    this.abortController.abort();
+    for (const [, waiter] of this.waiters) waiter.reject(new CancelledError('The run'));
+    this.waiters.clear();
+    this.pausedUntil?.release();
+  }
+
+  // ---- walking the steps -------------------------------------------------------------------
+
+  /** Runs a list of steps; resolves 'failed' when a failure was not resolved by the operator. */
+  private async walk(steps: Step[], frame: Frame): Promise<'ok' | 'failed' | 'interrupted'> {
+    const askOnFailure = frame.topLevel && this.options.onFailure === 'ask';
+    for (let index = 0; index < steps.length; index++) {
+      const step = steps[index];
+      const key = frame.prefix + step.id;
+      if (STOPPED_STATUSES.has(this.statuses.get(key) ?? 'pending')) continue;
+      await this.checkpoint();
+      let outcome = await this.runStep(step, key, frame);
+      while (isBad(outcome.status) && !step.continueOnFailure && askOnFailure) {
+        const action = await this.askFailure(key);
+        if (action.action === 'retry') {
+          outcome = await this.runStep(step, key, frame);
+          continue;
+        }
+        if (action.action === 'skip') {
+          this.finishSkipped(key, `skipped by ${this.options.operator} after failing: ${action.reason}`);
+          this.emit({ type: 'operator.action', action: 'skip', step: key, operator: this.options.operator, reason: action.reason });
+          outcome = { status: 'skipped' };
+          break;
+        }
+        throw new StopRun(action.action === 'rollback' ? 'rollback' : 'abort', action.reason ?? `${this.options.operator} stopped the run at failed step ${key}.`);
+      }
+      if (outcome.status === 'succeeded' && frame.topLevel && frame.prefix === '') this.completedOrder.push(step.id);
+      if (isBad(outcome.status) && !step.continueOnFailure) return outcome.status === 'interrupted' ? 'interrupted' : 'failed';
+      if (outcome.jump) {
+        if (outcome.jump === 'end') {
+          this.skipRest(steps, index + 1, frame.prefix, `not run: decision ${key} ended the run`);
+          throw new StopRun('end', `Decision ${key} ended the run.`);
+        }
+        if (outcome.jump === 'abort') throw new StopRun('abort', `Decision ${key} aborted the run.`);
+        const target = steps.findIndex((candidate) => candidate.id === outcome.jump);
+        if (target < 0) throw new OpsError('bad-jump', `Decision ${key} names step "${outcome.jump}", which is not in its list.`);
+        for (let skipped = index + 1; skipped < target; skipped++) {
+          this.finishSkipped(frame.prefix + steps[skipped].id, `skipped: decision ${key} went to ${outcome.jump}`);
+        }
+        index = target - 1;
+      }
+    }
+    return 'ok';
+  }
+
+  private skipRest(steps: Step[], from: number, prefix: string, reason: string): void {
+    for (let index = from; index < steps.length; index++) {
+      const key = prefix + steps[index].id;
+      if (!STOPPED_STATUSES.has(this.statuses.get(key) ?? 'pending')) this.finishSkipped(key, reason);
+    }
+  }
+
+  /** Waits while paused; throws when aborted. */
+  private async checkpoint(): Promise<void> {
+    if (this.abortRequest) throw new CancelledError('The run');
+    while (this.pausedUntil) await this.pausedUntil.promise;
+    if (this.abortRequest) throw new CancelledError('The run');
+  }
+
+  private async runStep(step: Step, key: string, frame: Frame): Promise<Outcome> {
+    const started = Date.now();
+    try {
+      if (step.when && !evaluateCondition(step.when, (text) => renderIn(text, frame.scope, 'text'))) {
+        this.finishSkipped(key, 'its condition (when) is false');
+        return { status: 'skipped' };
+      }
+      if (step.destructive && step.kind !== 'run' && step.kind !== 'wait') {
+        const expected = step.destructive.confirm ? renderIn(step.destructive.confirm, frame.scope, 'text').trim() : step.id;
+        await this.askOperator(key, {
+          need: 'confirm',
+          expected,
+          prompt: `${step.destructive.warning ? `${step.destructive.warning}\n` : ''}Step "${step.title}" is destructive. Type "${expected}" to run it.`,
+        });
+      }
+      switch (step.kind) {
+        case 'run':
+          return await this.runCommandStep(step, key, frame);
+        case 'wait':
+          return await this.runWaitStep(step, key, frame);
+        case 'manual':
+          return await this.runManualStep(step, key, frame);
+        case 'decision':
+          return await this.runDecisionStep(step, key, frame);
+        case 'foreach':
+          return await this.runForeachStep(step, key, frame);
+        case 'phase':
+          return await this.runPhaseStep(step, key, frame);
+        case 'include':
+          return await this.runIncludeStep(step, key, frame);
+      }
+    } catch (error) {
+      if (error instanceof StopRun) throw error;
+      if (this.abortRequest) {
+        this.finishStep(key, started, { status: 'failed', reason: `aborted by ${this.options.operator}: ${this.abortRequest.reason}` });
+        throw error;
+      }
+      this.finishStep(key, started, { status: 'failed', reason: userMessageOf(error), errorCode: codeOf(error) });
+      return { status: 'failed' };
+    }
+  }
+
+  private async startStep(key: string, step: Step, hosts: string[]): Promise<void> {
+    this.statuses.set(key, 'running');
+    await this.emitDurable({ type: 'step.started', step: key, title: step.title, kind: step.kind, hosts, attempt: 1 });
+  }
+
+  private finishStep(
+    key: string,
+    started: number,
+    fields: Partial<Omit<StepFinishedEvent, 'type' | 'step'>> & { status: StepStatus },
+  ): void {
+    this.statuses.set(key, fields.status);
+    this.emit({
+      type: 'step.finished',
+      step: key,
+      durationMs: Date.now() - started,
+      checks: [],
+      captures: {},
+      ...fields,
+    });
+  }
+
+  private finishSkipped(key: string, reason: string): void {
+    this.finishStep(key, Date.now(), { status: 'skipped', reason });
+  }
+
+  // ---- run and wait ------------------------------------------------------------------------
+
+  private targets(step: RunStep | WaitStep, scope: RunScope): HostSpec[] {
+    return resolveTargets(renderIn(step.on, scope, 'text'), this.options.environment);
+  }
+
+  private async runCommandStep(step: RunStep, key: string, frame: Frame): Promise<Outcome> {
+    const hosts = this.targets(step, frame.scope);
+    const runs: HostRun[] = hosts.map((host) => ({
+      host,
+      command: renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'),
+      stdout: new RetainedOutput(),
+      stderr: new RetainedOutput(),
+      status: 'pending',
+      checks: [],
+    }));
+    await this.startStep(key, step, hosts.map((host) => host.name));
+    const started = Date.now();
+    if (step.destructive) await this.confirmDestructive(step, key, hosts, frame.scope);
+
+    let pending = runs;
+    for (let attempt = 1; ; attempt++) {
+      await mapWithLimit(pending, step.concurrency, (run) => this.execOnHost(key, run, step.timeoutMs, step.sudo, attempt));
+      for (const run of pending) this.judge(run, step.expect);
+      pending = runs.filter((run) => run.status === 'failed' && isRetriable(run.error));
+      if (pending.length === 0 || attempt > step.retry.times) break;
+      this.note('warning', `Attempt ${attempt} of ${step.retry.times + 1} failed on ${pending.map((run) => run.host.name).join(', ')}; retrying in ${formatMs(step.retry.delayMs)}.`, key);
+      await sleep(step.retry.delayMs, this.abortController.signal);
+      for (const run of pending) resetRun(run);
+    }
+    return this.finishHostStep(step, key, started, runs, frame);
+  }
+
+  private async runWaitStep(step: WaitStep, key: string, frame: Frame): Promise<Outcome> {
+    const hosts = this.targets(step, frame.scope);
+    await this.startStep(key, step, hosts.map((host) => host.name));
+    const started = Date.now();
+    if (step.destructive) await this.confirmDestructive(step, key, hosts, frame.scope);
+    const deadline = started + step.deadlineMs;
+    for (let poll = 1; ; poll++) {
+      const runs: HostRun[] = hosts.map((host) => ({
+        host,
+        command: renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'),
+        stdout: new RetainedOutput(),
+        stderr: new RetainedOutput(),
+        status: 'pending',
+        checks: [],
+      }));
+      await mapWithLimit(runs, step.concurrency, (run) => this.execOnHost(key, run, step.timeoutMs, step.sudo, poll));
+      for (const run of runs) this.judge(run, step.until);
+      const lost = runs.some((run) => run.status === 'interrupted');
+      const done = runs.every((run) => run.status === 'succeeded');
+      const timeLeft = deadline - Date.now();
+      if (done || lost || timeLeft <= 0) {
+        if (!done && !lost) {
+          for (const run of runs) run.status = run.status === 'succeeded' ? 'succeeded' : 'failed';
+          const unmet = runs.flatMap((run) => run.checks.filter((check) => !check.ok).map((check) => `${check.name}${check.detail ? ` (found: ${check.detail})` : ''}`));
+          return this.finishHostStep(step, key, started, runs, frame, `The deadline of ${formatMs(step.deadlineMs)} passed after ${poll} polls and the condition still does not hold: ${unmet.join('; ')}`);
+        }
+        return this.finishHostStep(step, key, started, runs, frame);
+      }
+      await sleep(Math.min(step.intervalMs, timeLeft), this.abortController.signal);
+    }
+  }
+
+  private async confirmDestructive(step: RunStep | WaitStep, key: string, hosts: HostSpec[], scope: RunScope): Promise<void> {
+    const expected = step.destructive?.confirm
+      ? renderIn(step.destructive.confirm, scope, 'text').trim()
+      : hosts.map((host) => host.name).join(' ');
+    const warning = step.destructive?.warning ? `${step.destructive.warning}\n` : '';
+    await this.askOperator(key, {
+      need: 'confirm',
+      expected,
+      prompt: `${warning}Step "${step.title}" is destructive. Type "${expected}" to run it.`,
+    });
+  }
+
+  /** Runs one host's command, streaming its output into events; never throws. */
+  private async execOnHost(key: string, run: HostRun, timeoutMs: number, sudo: boolean, attempt: number): Promise<void> {
+    run.status = 'running';
+    await this.emitDurable({ type: 'step.command', step: key, host: run.host.name, command: this.options.masker.mask(run.command), attempt });
+    const streams = {
+      stdout: { text: new StreamText(), masker: this.options.masker.createStreamMasker() },
+      stderr: { text: new StreamText(), masker: this.options.masker.createStreamMasker() },
+    };
+    const forward = (stream: 'stdout' | 'stderr', chunk: Buffer) => {
+      (stream === 'stdout' ? run.stdout : run.stderr).push(chunk);
+      const data = streams[stream].masker.push(streams[stream].text.push(chunk));
+      if (data) this.emit({ type: 'step.output', step: key, host: run.host.name, stream, data });
+    };
+    try {
+      run.result = await this.options.ssh.exec(run.host, run.command, {
+        timeoutMs,
+        sudo,
+        signal: this.abortController.signal,
+        onStdout: (chunk) => forward('stdout', chunk),
+        onStderr: (chunk) => forward('stderr', chunk),
+      });
+    } catch (error) {
+      run.error = error;
+    }
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const rest = streams[stream].masker.push(streams[stream].text.end()) + streams[stream].masker.flush();
+      if (rest) this.emit({ type: 'step.output', step: key, host: run.host.name, stream, data: rest });
+    }
+  }
+
+  /** Sets a host run's status and checks from its result. */
+  private judge(run: HostRun, expect: RunStep['expect']): void {
+    if (run.error) {
+      if (this.abortRequest) throw new CancelledError('The run');
+      run.status = codeOf(run.error) === 'ssh_connection_lost' ? 'interrupted' : 'failed';
+      run.checks = [{ name: `${run.host.name}: connection`, ok: false, detail: userMessageOf(run.error) }];
+      return;
+    }
+    const result = run.result!;
+    if (result.timedOut) {
+      run.status = 'failed';
+      run.checks = [{ name: 'finished in time', ok: false, detail: `timed out after ${formatMs(result.durationMs)}; the command was killed on ${run.host.name}` }];
+      return;
+    }
+    const truncated = run.stdout.truncated || run.stderr.truncated;
+    run.checks = evaluateExpect(expect, { exitCode: result.exitCode, stdout: run.stdout.text(), stderr: run.stderr.text() });
+    if (truncated) run.checks.push({ name: 'output fits in memory for checks', ok: true, detail: 'only the first 8 MiB of output were checked' });
+    run.status = run.checks.every((check) => check.ok) ? 'succeeded' : 'failed';
+  }
+
+  private finishHostStep(
+    step: RunStep | WaitStep,
+    key: string,
+    started: number,
+    runs: HostRun[],
+    frame: Frame,
+    reasonOverride?: string,
+  ): Outcome {
+    const several = runs.length > 1;
+    const checks = runs.flatMap((run) =>
+      run.checks.map((check) => (several && !check.name.startsWith(`${run.host.name}:`) ? { ...check, name: `${run.host.name}: ${check.name}` } : check)),
+    );
+    let status: StepStatus = runs.some((run) => run.status === 'interrupted')
+      ? 'interrupted'
+      : runs.every((run) => run.status === 'succeeded')
+        ? 'succeeded'
+        : 'failed';
+    let captures: Record<string, unknown> = {};
+    let reason = reasonOverride;
+    if (status === 'succeeded' && step.capture.length > 0) {
+      try {
+        captures = this.capture(step, runs);
+        Object.assign(frame.scope.captures, captures);
+      } catch (error) {
+        status = 'failed';
+        reason = userMessageOf(error);
+      }
+    }
+    if (!reason && status !== 'succeeded') reason = describeFailure(runs, status);
+    this.finishStep(key, started, {
+      status,
+      hosts: runs.map((run) => ({
+        host: run.host.name,
+        exitCode: run.result?.exitCode ?? null,
+        signal: run.result?.signal ?? null,
+        timedOut: run.result?.timedOut ?? false,
+        status: run.status,
+      })),
+      exitCode: runs.length === 1 ? (runs[0].result?.exitCode ?? null) : undefined,
+      checks,
+      captures: this.options.masker.maskValue(captures),
+      reason,
+      errorCode: runs.map((run) => run.error).filter(isOpsError)[0]?.code,
+    });
+    return { status };
+  }
+
+  private capture(step: RunStep | WaitStep, runs: HostRun[]): Record<string, unknown> {
+    const perHost = runs.map((run) =>
+      extractCaptures(step.capture, { exitCode: run.result?.exitCode ?? null, stdout: run.stdout.text(), stderr: run.stderr.text() }),
+    );
+    if (perHost.length === 1) return perHost[0];
+    const merged: Record<string, unknown> = {};
+    for (const spec of step.capture) {
+      merged[spec.name] = perHost.flatMap((values) => {
+        const value = values[spec.name];
+        return Array.isArray(value) ? value : [value];
+      });
+    }
+    return merged;
+  }
+
+  // ---- operator steps ----------------------------------------------------------------------
+
+  private async runManualStep(step: ManualStep, key: string, frame: Frame): Promise<Outcome> {
+    await this.startStep(key, step, []);
+    const started = Date.now();
+    const reply = await this.askOperator(key, { need: 'manual', prompt: renderIn(step.instructions, frame.scope, 'text') });
+    if (reply.kind !== 'manual') throw new OpsError('internal', 'unexpected reply');
+    const status: StepStatus = reply.outcome === 'done' ? 'succeeded' : 'failed';
+    this.finishStep(key, started, {
+      status,
+      reason: reply.outcome === 'failed' ? `marked failed by ${this.options.operator}${reply.note ? `: ${reply.note}` : ''}` : reply.note,
+    });
+    return { status };
+  }
+
+  private async runDecisionStep(step: DecisionStep, key: string, frame: Frame): Promise<Outcome> {
+    await this.startStep(key, step, []);
+    const started = Date.now();
+    const reply = await this.askOperator(key, {
+      need: 'decision',
+      prompt: renderIn(step.question, frame.scope, 'text'),
+      choices: step.choices.map((choice) => ({ id: choice.id, label: renderIn(choice.label, frame.scope, 'text') })),
+    });
+    if (reply.kind !== 'decision') throw new OpsError('internal', 'unexpected reply');
+    const choice = step.choices.find((candidate) => candidate.id === reply.choice)!;
+    frame.scope.captures[step.captureAs] = choice.id;
+    this.finishStep(key, started, { status: 'succeeded', captures: { [step.captureAs]: choice.id }, reason: `chose ${choice.id}` });
+    return { status: 'succeeded', jump: choice.next };
+  }
+
+  private async askFailure(key: string): Promise<{ action: FailureAction; reason?: string }> {
+    const reply = await this.askOperator(key, {
+      need: 'failure',
+      prompt: `Step ${key} ${this.statuses.get(key) === 'interrupted' ? 'was interrupted (its outcome on the host is unknown)' : 'failed'}. Retry it, skip it (with a reason), abort the run, or abort and roll back?`,
+      choices: [
+        { id: 'retry', label: 'Retry the step' },
+        { id: 'skip', label: 'Skip it (a reason is required)' },
+        { id: 'abort', label: 'Abort the run' },
+        { id: 'rollback', label: 'Abort and roll back' },
+      ],
+    });
+    if (reply.kind !== 'failure') throw new OpsError('internal', 'unexpected reply');
+    if (reply.action === 'retry') this.emit({ type: 'operator.action', action: 'retry', step: key, operator: this.options.operator });
+    return reply;
+  }
+
+  private askOperator(
+    key: string,
+    prompt: { need: Waiter['need']; prompt: string; expected?: string; choices?: Array<{ id: string; label: string }> },
+  ): Promise<OperatorReply> {
+    if (this.abortRequest) return Promise.reject(new CancelledError('The run'));
+    return new Promise<OperatorReply>((resolve, reject) => {
+      this.waiters.set(key, {
+        need: prompt.need,
+        expected: prompt.expected,
+        choices: prompt.choices?.map((choice) => choice.id),
+        resolve,
+        reject,
+      });
+      this.emit({
+        type: 'step.awaiting',
+        step: key,
+        need: prompt.need,
+        prompt: prompt.prompt,
+        expected: prompt.expected,
+        choices: prompt.choices,
+      });
+    });
+  }
+
+  private waiterFor(stepKey: string, need: Waiter['need']): Waiter {
+    const waiter = this.waiters.get(stepKey);
+    if (!waiter || waiter.need !== need) {
+      const waiting = this.pendingPrompts().map((prompt) => `${prompt.step} (${prompt.need})`).join(', ') || 'nothing';
+      throw new OpsError('no-such-prompt', `Step ${stepKey} is not waiting for a ${need} answer; the run waits for: ${waiting}.`);
+    }
+    return waiter;
+  }
+
+  private settle(stepKey: string, reply: OperatorReply): void {
+    const waiter = this.waiters.get(stepKey);
+    this.waiters.delete(stepKey);
+    waiter?.resolve(reply);
+  }
+
+  // ---- groups ------------------------------------------------------------------------------
+
+  private async runForeachStep(step: ForeachStep, key: string, frame: Frame): Promise<Outcome> {
+    const items = valueIn(step.items, frame.scope);
+    if (!Array.isArray(items)) {
+      throw new OpsError('foreach-items', `Step ${key} needs a list to repeat over, but ${step.items} is ${describeValue(items)}.`);
+    }
+    await this.startStep(key, step, []);
+    const started = Date.now();
+    const results = await mapWithLimit(items, step.concurrency, async (item, index) => {
+      const scope: RunScope = {
+        ...frame.scope,
+        captures: { ...frame.scope.captures },
+        locals: { ...frame.scope.locals, [step.as]: item },
+      };
+      const outcome = await this.walk(step.steps, { prefix: `${key}[${index}]/`, scope, topLevel: false });
+      return { outcome, captures: scope.captures };
+    });
+    const failures = results.map((result, index) => (result.outcome !== 'ok' ? index : -1)).filter((index) => index >= 0);
+    const status: StepStatus = failures.length > 0 ? 'failed' : 'succeeded';
+    this.finishStep(key, started, {
+      status,
+      reason: failures.length > 0 ? `${failures.length} of ${items.length} iterations failed: ${failures.map((index) => describeItem(items[index])).join(', ')}` : `${items.length} iterations succeeded`,
+    });
+    return { status };
+  }
+
+  private async runPhaseStep(step: PhaseStep, key: string, frame: Frame): Promise<Outcome> {
+    await this.startStep(key, step, []);
+    const started = Date.now();
+    const inner: Frame = { prefix: `${key}/`, scope: frame.scope, topLevel: false };
+    const outcomes = await mapWithLimit(step.steps, step.concurrency, (child) => this.walk([child], inner));
+    if (outcomes.some((outcome) => outcome !== 'ok')) {
+      this.finishStep(key, started, { status: 'failed', reason: `Priority ${step.priority}: a step of this phase failed; later phases do not start.` });
+      return { status: 'failed' };
+    }
+    const checks = await this.walk(step.check, { ...inner, prefix: `${key}/check/` });
+    if (checks !== 'ok') {
+      this.finishStep(key, started, { status: 'failed', reason: `Priority ${step.priority}: the phase's checks failed; later phases do not start.` });
+      return { status: 'failed' };
+    }
+    this.finishStep(key, started, { status: 'succeeded', reason: `Priority ${step.priority} done and checked.` });
+    return { status: 'succeeded' };
+  }
+
+  private async runIncludeStep(step: IncludeStep, key: string, frame: Frame): Promise<Outcome> {
+    const included = this.options.library?.get(step.runbook);
+    if (!included) throw new OpsError('include', `Step ${key} includes runbook "${step.runbook}", which is not in the library.`);
+    const given = Object.fromEntries(
+      Object.entries(step.with).map(([name, template]) => [name, valueIn(template, frame.scope)]),
+    );
+    const params = resolveParams(included, given, this.options.environment);
+    await this.startStep(key, step, []);
+    const started = Date.now();
+    const scope: RunScope = { ...frame.scope, params, captures: {}, locals: {} };
+    const outcome = await this.walk(included.steps, { prefix: `${key}/`, scope, topLevel: false });
+    frame.scope.captures[step.id] = scope.captures;
+    const status: StepStatus = outcome === 'ok' ? 'succeeded' : outcome;
+    this.finishStep(key, started, {
+      status,
+      captures: this.options.masker.maskValue({ [step.id]: scope.captures }),
+      reason: status === 'failed' ? `a step of included runbook ${included.id} failed` : undefined,
+    });
+    return { status };
+  }
+
+  // ---- rollback and finally ----------------------------------------------------------------
+
+  /** Runs the rollback entries for the completed steps, most recent first, then the unconditional ones. */
+  private async rollback(statusWithoutRollback: RunStatus): Promise<RunStatus> {
+    const entries = this.options.runbook.rollback;
+    if (entries.length === 0) {
+      this.note('warning', 'The run stopped and this runbook has no rollback section; nothing was undone.');
+      return statusWithoutRollback;
+    }
+    this.note('info', 'Rolling back the completed steps, most recent first.');
+    this.resetAbort();
+    const order = [...this.completedOrder].reverse();
+    const chosen = [
+      ...order.flatMap((id) => entries.filter((entry) => entry.undoes === id)),
+      ...entries.filter((entry) => !entry.undoes),
+    ].map((entry) => entry.step);
+    // Each entry on its own: a failed undo must not leave the others unrun.
+    let allUndone = true;
+    for (const step of chosen) {
+      const outcome = await this.walk([step], { prefix: 'rollback/', scope: this.rootScope, topLevel: false });
+      if (outcome !== 'ok') allUndone = false;
+    }
+    return allUndone ? 'rolled-back' : 'rollback-failed';
+  }
+
+  private async runFinally(): Promise<void> {
+    const steps = this.options.runbook.finally;
+    if (steps.length === 0) return;
+    this.resetAbort();
+    for (const step of steps) {
+      await this.walk([step], { prefix: 'finally/', scope: this.rootScope, topLevel: false });
+    }
+  }
+
+  /**
+   * After an abort the rollback and finally steps must still run: they get a fresh abort signal,
+   * and the abort request is kept only as the record of why the run stopped.
+   */
+  private resetAbort(): void {
+    if (!this.abortController.signal.aborted) return;
+    this.abortController = new AbortController();
+    this.abortRequest = undefined;
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  private note(level: 'info' | 'warning' | 'error', message: string, step?: string): void {
+    this.emit({ type: 'run.note', level, message, step });
+  }
+
+  private emit(event: RunEvent): void {
+    this.record(event);
+    this.notify(event);
+  }
+
+  /**
+   * Emits an event that must be on disk before what it announces happens (a step starting, a command
+   * being sent). While the journal cannot be written, the run waits paused and tries again on resume.
+   */
+  private async emitDurable(event: RunEvent): Promise<void> {
+    while (!this.record(event)) {
+      await this.checkpoint();
+    }
+    this.notify(event);
+  }
+
+  /** Writes an event to the journal; on failure pauses the run and tells the listeners why. */
+  private record(event: RunEvent): boolean {
+    try {
+      this.options.recorder.append(event);
+      return true;
+    } catch (error) {
+      if (!this.journalBroken) {
+        this.journalBroken = isOpsError(error)
+          ? error
+          : new OpsError('journal-write', `The audit journal could not be written: ${userMessageOf(error)}`, { cause: error });
+        this.hold();
+        this.notify({
+          type: 'run.note',
+          level: 'error',
+          message: `${this.journalBroken.userMessage} The run is paused before its next action so that nothing happens unrecorded; fix the cause (disk space?) and resume.`,
+        });
+      }
+      return false;
+    }
+  }
+
+  private notify(event: RunEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private maskedParams(): Record<string, unknown> {
+    const secretNames = new Set(this.options.runbook.params.filter((spec) => spec.secret).map((spec) => spec.name));
+    const params: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(this.options.params)) {
+      params[name] = secretNames.has(name) ? '********' : this.options.masker.maskValue(value);
+    }
+    return params;
+  }
+}
+
+/** Plan order of the steps, for the run.started event. */
+function planOf(steps: Step[], prefix: string): Array<{ key: string; title: string; kind: string }> {
+  return steps.flatMap((step) => {
+    const entry = { key: prefix + step.id, title: step.title, kind: step.kind };
+    if (step.kind === 'phase') return [entry, ...planOf(step.steps, `${entry.key}/`), ...planOf(step.check, `${entry.key}/check/`)];
+    return [entry];
+  });
+}
+
+function isBad(status: StepStatus): boolean {
+  return status === 'failed' || status === 'interrupted';
+}
+
+function isRetriable(error: unknown): boolean {
+  const code = codeOf(error);
+  // Retrying cannot fix credentials or host keys, and a lost connection leaves the command's fate
+  // unknown: the operator decides those, not the retry policy.
+  return !['ssh_auth', 'ssh_host_key_unknown', 'ssh_host_key_changed', 'ssh_host_key_revoked', 'ssh_connection_lost', 'ssh_key', 'cancelled'].includes(code);
+}
+
+function resetRun(run: HostRun): void {
+  run.result = undefined;
+  run.error = undefined;
+  run.stdout = new RetainedOutput();
+  run.stderr = new RetainedOutput();
+  run.status = 'pending';
+  run.checks = [];
+}
+
+function describeFailure(runs: HostRun[], status: StepStatus): string {
+  const bad = runs.filter((run) => run.status !== 'succeeded');
+  const parts = bad.map((run) => {
+    const failedCheck = run.checks.find((check) => !check.ok);
+    return `${run.host.name}: ${failedCheck ? `${failedCheck.name}${failedCheck.detail ? ` — ${failedCheck.detail}` : ''}` : run.status}`;
+  });
+  if (status === 'interrupted') {
+    return `The connection was lost while the command ran; whether it finished on the host is unknown. ${parts.join('; ')}`;
+  }
+  return parts.join('; ');
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `the text "${value.length > 40 ? `${value.slice(0, 37)}...` : value}"`;
+  return `a ${typeof value}`;
+}
+
+function describeItem(item: unknown): string {
+  if (typeof item === 'string') return item;
+  if (item && typeof item === 'object') {
+    const record = item as Record<string, unknown>;
+    const label = record.Name ?? record.name ?? record.ID ?? record.id;
+    if (label !== undefined) return String(label);
+  }
+  return JSON.stringify(item);
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000) ? `${Math.round((ms % 60_000) / 1000)}s` : ''}`;
+  return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
+}

@@ -1,0 +1,256 @@
+/**
+ * The engine end to end: runbooks run through the real `opsdeck` CLI (the same code the bin runs)
+ * against real sshd hosts of the lab, then the journal read back, verified and exported.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JournalRecord } from '../../electron/core/audit/events';
+import { main } from '../../electron/cli';
+import { makeStyle } from '../../electron/cli/printer';
+import { startSshLab, type SshLab } from '../lab/sshd-lab';
+
+let lab: SshLab;
+let work: string;
+let auditDir: string;
+
+beforeAll(async () => {
+  lab = await startSshLab({
+    hosts: [
+      { name: 'controller01', roles: ['controller', 'db', 'mq'] },
+      { name: 'compute01', roles: ['compute'] },
+      { name: 'compute02', roles: ['compute'] },
+    ],
+  });
+  work = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-cli-'));
+  auditDir = path.join(work, 'audit');
+});
+
+afterAll(async () => {
+  await lab?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Runs the CLI in-process without a terminal; returns its exit code and everything it printed. */
+async function opsdeck(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, {
+    out: (text) => (out += text),
+    err: (text) => (err += text),
+    interactive: false,
+    style: makeStyle(false),
+  });
+  return { code, out, err };
+}
+
+function runbookFile(name: string, yaml: string): string {
+  const file = path.join(work, `${name}.yaml`);
+  writeFileSync(file, yaml);
+  return file;
+}
+
+function runIdOf(output: string): string {
+  const match = /Run (\S+):/.exec(output);
+  if (!match) throw new Error(`no run id in:\n${output}`);
+  return match[1];
+}
+
+function journal(runId: string): JournalRecord[] {
+  const text = readFileSync(path.join(auditDir, 'runs', runId, 'journal.jsonl'), 'utf8');
+  return text.trim().split('\n').map((line) => JSON.parse(line) as JournalRecord);
+}
+
+function finished(records: JournalRecord[], step: string) {
+  return records.filter((record) => record.type === 'step.finished' && record.step === step).at(-1) as
+    | Extract<JournalRecord, { type: 'step.finished' }>
+    | undefined;
+}
+
+describe('opsdeck run against real sshd hosts', () => {
+  it('runs the bundled hello-lab runbook end to end, and its journal verifies and exports', async () => {
+    const run = await opsdeck(
+      'run', 'hello-lab', '--env', lab.envFile, '--audit-dir', auditDir,
+      '--decide', 'go-on=write', '--manual', 'check-by-hand=done:looked at /tmp', '--confirm', 'write-marker=controller01',
+    );
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    // Live output of both compute hosts, prefixed by host because the step fans out.
+    expect(run.out).toMatch(/compute01 \| compute01/);
+    expect(run.out).toMatch(/compute02 \| compute02/);
+    expect(run.out).toContain('hello from OpsDeck');
+    const runId = runIdOf(run.out);
+    const records = journal(runId);
+    expect(finished(records, 'controller-name')?.captures).toEqual({ controller: 'controller01' });
+    expect(records.find((record) => record.type === 'operator.action' && record.action === 'confirm')).toMatchObject({ text: 'controller01' });
+
+    const verify = await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir);
+    expect(verify.code).toBe(0);
+    expect(verify.out).toContain('verified');
+
+    const report = await opsdeck('audit', 'export', runId.slice(0, 20), '--format', 'md', '--audit-dir', auditDir);
+    expect(report.code).toBe(0);
+    expect(report.out).toContain('hello-lab');
+    expect(report.out).toContain('write-marker');
+
+    const list = await opsdeck('audit', 'list', '--audit-dir', auditDir);
+    expect(list.out).toContain(runId);
+    expect(list.out).toContain('[LAB]');
+
+    const transcripts = readdirSync(path.join(auditDir, 'runs', runId, 'transcripts'));
+    expect(transcripts.sort()).toEqual(['compute01.cast', 'compute02.cast', 'controller01.cast']);
+  });
+
+  it('refuses a destructive step without a terminal unless it is confirmed on the command line', async () => {
+    const marker = `/tmp/opsdeck-refused-${process.pid}`;
+    const file = runbookFile('destructive', `id: destructive\ntitle: D\nversion: "1"\ndescription: d\nsteps:\n  - id: wipe\n    title: Wipe\n    on: compute01\n    destructive: true\n    run: touch ${marker}\n`);
+    const run = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir);
+    expect(run.code).toBe(3);
+    expect(run.out).toContain('--confirm wipe=');
+    const check = await opsdeck('run', runbookFile('check', `id: check\ntitle: C\nversion: "1"\ndescription: c\nsteps:\n  - { id: look, title: Look, on: compute01, run: "test ! -e ${marker}" }\n`), '--env', lab.envFile, '--audit-dir', auditDir);
+    expect(check.code).toBe(0);
+  });
+
+  it('times out a step, retries a flaky one, and rolls back after a failure', async () => {
+    const counter = `/tmp/opsdeck-retry-${process.pid}`;
+    const file = runbookFile('rollback', `id: rollback-demo
+title: Rollback demo
+version: "1"
+description: d
+steps:
+  - id: disable
+    title: Disable
+    on: controller01
+    run: echo disabled > /tmp/opsdeck-state-${process.pid}
+  - id: flaky
+    title: Flaky
+    on: compute01
+    run: n=$(cat ${counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counter}; [ $n -ge 2 ]
+    retry: { times: 2, delay: 100ms }
+  - id: hang
+    title: Hang
+    on: compute02
+    run: sleep 30
+    timeout: 1s
+rollback:
+  - undoes: disable
+    id: enable
+    title: Enable again
+    on: controller01
+    run: rm -f /tmp/opsdeck-state-${process.pid}
+`);
+    const run = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir, '--on-failure', 'rollback');
+    expect(run.code).toBe(5);
+    const records = journal(runIdOf(run.out));
+    expect(finished(records, 'flaky')?.status).toBe('succeeded');
+    expect(records.filter((record) => record.type === 'step.command' && record.step === 'flaky')).toHaveLength(2);
+    expect(finished(records, 'hang')?.status).toBe('failed');
+    expect(finished(records, 'hang')?.checks[0]).toMatchObject({ name: 'finished in time', ok: false });
+    expect(finished(records, 'rollback/enable')?.status).toBe('succeeded');
+    expect(records.at(-1)).toMatchObject({ type: 'run.finished', status: 'rolled-back' });
+    const gone = await opsdeck('run', runbookFile('gone', `id: gone\ntitle: G\nversion: "1"\ndescription: g\nsteps:\n  - { id: look, title: Look, on: controller01, run: "test ! -e /tmp/opsdeck-state-${process.pid} && ! pgrep -u ${lab.user} -f 'sleep 30'" }\n`), '--env', lab.envFile, '--audit-dir', auditDir);
+    expect(gone.code).toBe(0);
+  });
+
+  it('marks a step interrupted when its connection is killed mid-command', async () => {
+    const file = runbookFile('drop', `id: drop\ntitle: Drop\nversion: "1"\ndescription: d\nsteps:\n  - { id: long, title: Long, on: compute02, run: "echo drop-token-$((6*7)); sleep 20" }\n  - { id: after, title: After, on: compute02, run: echo after }\n`);
+    const running = opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir);
+    await waitFor(() => lab.connectionCount('compute02') > 0 && hasLine(auditDir, 'drop-token-42'));
+    expect(lab.killSessions('compute02')).toBeGreaterThan(0);
+    const run = await running;
+    expect(run.code).toBe(4);
+    const records = journal(runIdOf(run.out));
+    expect(finished(records, 'long')?.status).toBe('interrupted');
+    expect(finished(records, 'long')?.reason).toMatch(/unknown/);
+    expect(finished(records, 'after')).toBeUndefined();
+  });
+
+  it('refuses a host whose key changed, before running anything', async () => {
+    const marker = `/tmp/opsdeck-hostkey-${process.pid}`;
+    await lab.rotateHostKey('compute01');
+    const file = runbookFile('hostkey', `id: hostkey\ntitle: H\nversion: "1"\ndescription: h\nsteps:\n  - { id: touch, title: Touch, on: compute01, run: "touch ${marker}" }\n`);
+    const before = readdirSync(path.join(auditDir, 'runs')).length;
+    const run = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir, '--accept-new-host-keys');
+    expect(run.code).toBe(8);
+    expect(run.err).toMatch(/host key.*changed|changed.*host key/i);
+    expect(run.err).toContain('Nothing was run');
+    expect(readdirSync(path.join(auditDir, 'runs')).length).toBe(before);
+  });
+
+  it('names the line of a tampered journal', async () => {
+    const run = await opsdeck('run', runbookFile('small', `id: small\ntitle: S\nversion: "1"\ndescription: s\nsteps:\n  - { id: one, title: One, on: controller01, run: echo one }\n  - { id: two, title: Two, on: controller01, run: echo two }\n`), '--env', lab.envFile, '--audit-dir', auditDir);
+    expect(run.code).toBe(0);
+    const runId = runIdOf(run.out);
+    const file = path.join(auditDir, 'runs', runId, 'journal.jsonl');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const index = lines.findIndex((line) => line.includes('"step.finished"') && line.includes('"one"'));
+    lines[index] = lines[index].replace('"succeeded"', '"failed"');
+    writeFileSync(file, lines.join('\n'));
+    const verify = await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir);
+    expect(verify.code).toBe(7);
+    expect(verify.out).toContain(`line ${index + 1}`);
+  });
+
+  it('reopens a run whose process was killed: completed steps kept, the step in flight interrupted', async () => {
+    const marker = `/tmp/opsdeck-resume-${process.pid}`;
+    const file = runbookFile('killed', `id: killed
+title: Killed
+version: "1"
+description: k
+steps:
+  - { id: first, title: First, on: controller01, run: "echo first", capture: { value: { from: stdout } } }
+  - { id: slow, title: Slow, on: controller01, run: "sleep 20" }
+  - { id: last, title: Last, on: controller01, run: "echo {{ captures.value }} > ${marker}" }
+`);
+    const child = spawn(process.execPath, ['bin/opsdeck.mjs', 'run', file, '--env', lab.envFile, '--audit-dir', auditDir], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    await waitFor(() => out.includes('sleep 20'));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const runId = runIdOf(out);
+
+    const verify = await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir);
+    expect(verify.code).toBe(0);
+
+    const refused = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir);
+    expect(refused.code).toBe(2);
+    expect(refused.out + refused.err).toMatch(/slow/);
+
+    const resumed = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir, '--retry-interrupted');
+    expect(resumed.err).toBe('');
+    expect(resumed.code).toBe(0);
+    const records = journal(runId);
+    expect(records.filter((record) => record.type === 'step.finished' && record.step === 'first')).toHaveLength(1);
+    expect(records.some((record) => record.type === 'step.finished' && record.step === 'slow' && record.status === 'interrupted')).toBe(true);
+    expect(finished(records, 'slow')?.status).toBe('succeeded');
+    expect(records.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
+    const check = await opsdeck('run', runbookFile('check2', `id: check2\ntitle: C\nversion: "1"\ndescription: c\nsteps:\n  - { id: look, title: Look, on: controller01, run: "grep -x first ${marker}" }\n`), '--env', lab.envFile, '--audit-dir', auditDir);
+    expect(check.code).toBe(0);
+    expect((await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir)).code).toBe(0);
+  }, 90_000);
+});
+
+function hasLine(dir: string, text: string): boolean {
+  const runs = path.join(dir, 'runs');
+  return readdirSync(runs).some((runId) => {
+    try {
+      return readFileSync(path.join(runs, runId, 'journal.jsonl'), 'utf8').includes(text);
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
