@@ -227,3 +227,13 @@ describe('the bundled example', () => {
     expect(runbook!.rollback[0].undoes).toBe('write-marker');
   });
 });
+
+describe('docs/runbook-format.md', () => {
+  it('its complete example validates', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../../docs/runbook-format.md', import.meta.url)), 'utf8');
+    const example = /## A complete example\s+```yaml\n([\s\S]*?)```/.exec(doc)![1];
+    const { runbook, problems } = parseRunbook(example, 'example.yaml');
+    expect(problems.map(formatProblem)).toEqual([]);
+    expect(runbook!.steps.map((step) => step.kind)).toEqual(['run', 'run', 'decision', 'foreach', 'wait', 'manual']);
+  });
+});
