@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CastWriter, castFileName, castPath, readCast } from './asciicast';
+import { MASK, Masker } from './mask';
+import { temporaryAuditDir } from './testing';
+
+let directory: string;
+let clock: number;
+const now = (): number => clock;
+
+beforeEach(() => {
+  directory = temporaryAuditDir();
+  clock = 1_700_000_000_000;
+});
+
+afterEach(() => {
+  fs.rmSync(directory, { recursive: true, force: true });
+});
+
+describe('CastWriter', () => {
+  it('writes an asciicast v2 header and timed events', () => {
+    const file = castPath(directory, 'compute-01 (root)');
+    expect(path.basename(file)).toBe('compute-01__root_.cast');
+    const cast = CastWriter.create(file, new Masker(), { width: 120, height: 40, title: 'compute-01', env: { TERM: 'xterm-256color' }, now });
+    cast.output(Buffer.from('$ uptime\n'));
+    clock += 1500;
+    cast.input('ls\r\n');
+    cast.output('load average: 0.1\n');
+    cast.close();
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(JSON.parse(lines[0])).toEqual({ version: 2, width: 120, height: 40, timestamp: 1_700_000_000, title: 'compute-01', env: { TERM: 'xterm-256color' } });
+    expect(lines.slice(1).map((line) => JSON.parse(line))).toEqual([
+      [0, 'o', '$ uptime\n'],
+      [1.5, 'i', 'ls\r\n'],
+      [1.5, 'o', 'load average: 0.1\n'],
+    ]);
+    expect(lines[2]).toBe('[1.500000,"i","ls\\r\\n"]');
+  });
+
+  it('never splits a UTF-8 character across events and replaces invalid bytes', () => {
+    const file = castPath(directory, 'h');
+    const cast = CastWriter.create(file, new Masker(), { width: 80, height: 24, now });
+    const bytes = Buffer.from('grüße 😀\n');
+    for (const byte of bytes) cast.output(Buffer.from([byte]));
+    cast.output(Buffer.from([0xff, 0x41, 0x0a]));
+    cast.output(Buffer.from([0xe2, 0x82]));
+    cast.close();
+    const { events } = readCast(file);
+    expect(events.map((event) => event[2]).join('')).toBe('grüße 😀\n\uFFFDA\n\uFFFD');
+    expect(events.every(([, , data]) => !/[\uD800-\uDBFF]$/.test(data))).toBe(true);
+  });
+
+  it('masks secrets, including one split across chunks and one typed key by key', () => {
+    const file = castPath(directory, 'db');
+    const cast = CastWriter.create(file, new Masker(['hunter2']), { width: 80, height: 24, now });
+    cast.output('connecting with hun');
+    cast.output('ter2\nmysql -uroot -pS3cret\n');
+    for (const key of 'hunter2\r') cast.input(key);
+    cast.close();
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('S3cret');
+    const { events } = readCast(file);
+    expect(events.filter(([, type]) => type === 'o').map(([, , data]) => data).join('')).toBe(
+      `connecting with ${MASK}\nmysql -uroot -p${MASK}\n`,
+    );
+    expect(events.filter(([, type]) => type === 'i').map(([, , data]) => data).join('')).toBe(`${MASK}\r`);
+  });
+
+  it('buffers until flush', () => {
+    const file = castPath(directory, 'buffered');
+    const cast = CastWriter.create(file, new Masker(), { width: 80, height: 24, now });
+    cast.output('one\n');
+    expect(fs.readFileSync(file, 'utf8').split('\n')).toHaveLength(2);
+    cast.flush();
+    expect(readCast(file).events).toEqual([[0, 'o', 'one\n']]);
+    cast.close();
+  });
+
+  it('readCast leaves out a torn last line and says so', () => {
+    const file = castPath(directory, 'torn');
+    const cast = CastWriter.create(file, new Masker(), { width: 80, height: 24, now });
+    cast.output('ok\n');
+    cast.close();
+    fs.appendFileSync(file, '[0.5,"o","cut sh');
+    expect(readCast(file)).toMatchObject({ events: [[0, 'o', 'ok\n']], truncated: true });
+  });
+
+  it('makes safe file names', () => {
+    expect(castFileName('../../etc/passwd')).toBe('__.._etc_passwd.cast');
+    expect(castFileName('')).toBe('terminal.cast');
+  });
+});

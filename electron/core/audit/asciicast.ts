@@ -1,0 +1,200 @@
+/**
+ * Per-terminal transcripts in asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/):
+ * `<runDir>/transcripts/<name>.cast`, a header line then one `[elapsedSeconds, "o"|"i", data]` per line.
+ *
+ * asciicast holds strings, so raw bytes are decoded with a StringDecoder per direction (a UTF-8
+ * character split across chunks is never split across events; invalid bytes become U+FFFD, as decoding
+ * does) and masked with a stream masker per direction. Events are buffered in memory and written in
+ * batches: at 64 KiB, on {@link CastWriter.flush} (the runner calls it at step boundaries) and on close.
+ * Transcripts are not hash-chained: the journal is the record; a transcript is for replay.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { OpsError } from '../errors';
+import { TRANSCRIPTS_DIR } from './files';
+import type { Masker, StreamMasker } from './mask';
+
+export interface CastHeader {
+  version: 2;
+  width: number;
+  height: number;
+  /** Unix time in seconds when the recording started. */
+  timestamp: number;
+  title?: string;
+  env?: Record<string, string>;
+}
+
+export type CastEventType = 'o' | 'i';
+export type CastEvent = [time: number, type: CastEventType, data: string];
+
+export interface CastOptions {
+  width: number;
+  height: number;
+  title?: string;
+  env?: Record<string, string>;
+  /** The clock, in milliseconds (tests). */
+  now?: () => number;
+}
+
+const BATCH_BYTES = 64 * 1024;
+
+/** A file name for a terminal: `compute-01 (root)` → `compute-01_root_`. */
+export function castFileName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+  return `${safe || 'terminal'}.cast`;
+}
+
+/** The path of a terminal's transcript in a run directory. */
+export function castPath(runDirectory: string, name: string): string {
+  return path.join(runDirectory, TRANSCRIPTS_DIR, castFileName(name));
+}
+
+interface Direction {
+  decoder: StringDecoder;
+  masker: StreamMasker;
+}
+
+/** Records one terminal. Call {@link close} when the terminal closes. */
+export class CastWriter {
+  readonly file: string;
+  private fd: number | null;
+  private readonly start: number;
+  private readonly now: () => number;
+  private readonly directions: Record<CastEventType, Direction>;
+  private batch: string[] = [];
+  private batchLength = 0;
+
+  private constructor(file: string, fd: number, masker: Masker, start: number, now: () => number) {
+    this.file = file;
+    this.fd = fd;
+    this.start = start;
+    this.now = now;
+    this.directions = {
+      o: { decoder: new StringDecoder('utf8'), masker: masker.createStreamMasker() },
+      i: { decoder: new StringDecoder('utf8'), masker: masker.createStreamMasker() },
+    };
+  }
+
+  /** Starts a transcript at `file` (its directory is created); the header is written at once. */
+  static create(file: string, masker: Masker, options: CastOptions): CastWriter {
+    const now = options.now ?? Date.now;
+    const start = now();
+    const header: CastHeader = {
+      version: 2,
+      width: options.width,
+      height: options.height,
+      timestamp: Math.floor(start / 1000),
+      ...(options.title !== undefined ? { title: masker.mask(options.title) } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    };
+    let fd: number;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fd = fs.openSync(file, 'a');
+      fs.writeSync(fd, JSON.stringify(header) + '\n');
+    } catch (error) {
+      throw new OpsError('transcript-write', `The terminal transcript ${file} could not be written: ${(error as Error).message}.`, {
+        cause: error,
+      });
+    }
+    return new CastWriter(file, fd, masker, start, now);
+  }
+
+  /** Records what the terminal printed. */
+  output(data: Buffer | string): void {
+    this.record('o', data);
+  }
+
+  /** Records what was typed. Typed secrets are masked once their line is complete. */
+  input(data: Buffer | string): void {
+    this.record('i', data);
+  }
+
+  /** Releases what the maskers held back and writes the batch (call at step boundaries). */
+  flush(): void {
+    if (this.fd === null) return;
+    for (const type of ['o', 'i'] as const) {
+      const text = this.directions[type].masker.flush();
+      if (text) this.push(type, text);
+    }
+    this.writeBatch();
+  }
+
+  /** Flushes, ends the decoders (a dangling partial character becomes U+FFFD) and closes the file. */
+  close(): void {
+    if (this.fd === null) return;
+    for (const type of ['o', 'i'] as const) {
+      const direction = this.directions[type];
+      const rest = direction.decoder.end();
+      const text = direction.masker.push(rest) + direction.masker.flush();
+      if (text) this.push(type, text);
+    }
+    try {
+      this.writeBatch();
+    } finally {
+      fs.closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+
+  private record(type: CastEventType, data: Buffer | string): void {
+    if (this.fd === null) return;
+    const direction = this.directions[type];
+    const text = typeof data === 'string' ? data : direction.decoder.write(data);
+    const masked = direction.masker.push(text);
+    if (masked) this.push(type, masked);
+    if (this.batchLength >= BATCH_BYTES) this.writeBatch();
+  }
+
+  private push(type: CastEventType, data: string): void {
+    const elapsed = Math.max(this.now() - this.start, 0) / 1000;
+    const line = `[${elapsed.toFixed(6)},${JSON.stringify(type)},${JSON.stringify(data)}]\n`;
+    this.batch.push(line);
+    this.batchLength += line.length;
+  }
+
+  private writeBatch(): void {
+    if (this.fd === null || this.batch.length === 0) return;
+    const text = this.batch.join('');
+    this.batch = [];
+    this.batchLength = 0;
+    try {
+      fs.writeSync(this.fd, text);
+    } catch (error) {
+      throw new OpsError('transcript-write', `The terminal transcript ${this.file} could not be written: ${(error as Error).message}.`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+export interface Cast {
+  header: CastHeader;
+  events: CastEvent[];
+  /** The file ended in a line cut short (a crash while writing): it was left out. */
+  truncated: boolean;
+}
+
+/** Reads a transcript for replay. */
+export function readCast(file: string): Cast {
+  const text = fs.readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  const last = lines.pop();
+  let truncated = last !== undefined && last !== '';
+  const header = JSON.parse(lines[0] ?? (last as string)) as CastHeader;
+  if (header.version !== 2) {
+    throw new OpsError('transcript-format', `${file} is not an asciicast v2 transcript (version ${String(header.version)}).`);
+  }
+  const events: CastEvent[] = [];
+  for (let index = 1; index < lines.length; index += 1) {
+    const line = lines[index];
+    if (!line) continue;
+    try {
+      events.push(JSON.parse(line) as CastEvent);
+    } catch {
+      truncated = true;
+    }
+  }
+  return { header, events, truncated };
+}

@@ -1,0 +1,315 @@
+/**
+ * Exports one run as a readable Markdown report or a structured JSON document, from its journal
+ * records (already masked when they were written; masked again here in case the journal predates a
+ * secret pattern).
+ */
+import type { JournalRecord, StepAwaitingEvent } from './events';
+import { Masker } from './mask';
+import { replayRun, type ActionRecord, type NoteRecord, type RunState, type StepState } from './replay';
+import type { VerifyResult } from './verify';
+
+export type ExportFormat = 'md' | 'json';
+
+export interface ExportOptions {
+  /** The result of verifying the journal; null or absent: the report says it was not verified. */
+  verified?: VerifyResult | null;
+  /** Output lines kept per step and host (the tail). Default 40. */
+  outputLines?: number;
+  /** The run is still being appended to by a live process (steps in flight are running). */
+  live?: boolean;
+  /** Masks the report once more (e.g. with secrets known now). Default: patterns only. */
+  masker?: Masker;
+}
+
+/** The JSON export. */
+export interface RunExport {
+  format: 'opsdeck-run/1';
+  run: Omit<RunState, 'steps' | 'actions' | 'notes' | 'decisions' | 'inFlight' | 'captures' | 'lastSeq' | 'lastHash'>;
+  steps: Array<
+    StepState & {
+      prompts: Array<Omit<StepAwaitingEvent, 'type' | 'step'> & { ts: string }>;
+      /** The last lines of output per host. */
+      output: Record<string, string[]>;
+    }
+  >;
+  actions: ActionRecord[];
+  notes: NoteRecord[];
+  decisions: RunState['decisions'];
+  captures: Record<string, unknown>;
+  verification: {
+    verified: boolean;
+    ok: boolean | null;
+    records: number;
+    problems: VerifyResult['problems'];
+    lastSeq: number;
+    lastHash: string;
+  };
+}
+
+/** Output kept per step and host while reading, before cutting to the last lines. */
+const TAIL_CHARS = 256 * 1024;
+
+class OutputTails {
+  private readonly text = new Map<string, Map<string, string>>();
+
+  add(step: string, host: string, data: string): void {
+    let hosts = this.text.get(step);
+    if (!hosts) {
+      hosts = new Map();
+      this.text.set(step, hosts);
+    }
+    let text = (hosts.get(host) ?? '') + data;
+    if (text.length > TAIL_CHARS * 2) text = text.slice(text.length - TAIL_CHARS);
+    hosts.set(host, text);
+  }
+
+  lines(step: string, count: number): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [host, text] of this.text.get(step) ?? []) {
+      // A carriage return redraws the line (progress bars): keep what the terminal would show.
+      const lines = text
+        .replace(/\r\n/g, '\n')
+        .split('\n')
+        .map((line) => line.slice(line.lastIndexOf('\r') + 1));
+      if (lines.length && lines[lines.length - 1] === '') lines.pop();
+      out[host] = lines.slice(-count);
+    }
+    return out;
+  }
+}
+
+function buildExport(records: readonly JournalRecord[], options: ExportOptions): RunExport {
+  const state = replayRun(records, { live: options.live ?? false });
+  const tails = new OutputTails();
+  const prompts = new Map<string, RunExport['steps'][number]['prompts']>();
+  for (const record of records) {
+    if (record.type === 'step.output') tails.add(record.step, record.host, record.data);
+    if (record.type === 'step.awaiting') {
+      const { type: _type, step, seq: _seq, prev: _prev, hash: _hash, ...prompt } = record;
+      const list = prompts.get(step) ?? [];
+      list.push(prompt);
+      prompts.set(step, list);
+    }
+  }
+  const outputLines = options.outputLines ?? 40;
+  const { steps, actions, notes, decisions, inFlight: _inFlight, captures, lastSeq, lastHash, ...run } = state;
+  const verified = options.verified ?? null;
+  const document: RunExport = {
+    format: 'opsdeck-run/1',
+    run,
+    steps: steps.map((step) => ({ ...step, prompts: prompts.get(step.key) ?? [], output: tails.lines(step.key, outputLines) })),
+    actions,
+    notes,
+    decisions,
+    captures,
+    verification: {
+      verified: verified !== null,
+      ok: verified ? verified.ok : null,
+      records: verified ? verified.records : records.length,
+      problems: verified ? verified.problems : [],
+      lastSeq,
+      lastHash,
+    },
+  };
+  return (options.masker ?? new Masker()).maskValue(document);
+}
+
+/** The run as a Markdown report or a JSON document. */
+export function exportRun(records: readonly JournalRecord[], format: ExportFormat, options: ExportOptions = {}): string {
+  const document = buildExport(records, options);
+  if (format === 'json') return JSON.stringify(document, null, 2) + '\n';
+  return renderMarkdown(document, options.verified ?? null);
+}
+
+/** `850 ms`, `12.4 s`, `3 min 05 s`, `1 h 02 min`. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(Math.floor(seconds % 60)).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+function cell(text: unknown): string {
+  const value = typeof text === 'string' ? text : JSON.stringify(text);
+  return (value ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+function fenced(text: string, language = ''): string {
+  const longest = Math.max(0, ...(text.match(/`{3,}/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${language}\n${text}${text.endsWith('\n') ? '' : '\n'}${fence}`;
+}
+
+function value(data: unknown): string {
+  return code(typeof data === 'string' ? data : JSON.stringify(data));
+}
+
+const STATUS_MARK: Record<string, string> = {
+  succeeded: '✅ succeeded',
+  failed: '❌ failed',
+  skipped: '⏭ skipped',
+  interrupted: '⚠️ interrupted',
+  running: '▶ running',
+  pending: '· pending',
+};
+
+function describeAction(action: ActionRecord): string {
+  const who = action.operator;
+  const parts: string[] = [];
+  switch (action.action) {
+    case 'confirm':
+      parts.push(`${who} confirmed${action.text !== undefined ? `, typing ${value(action.text)}` : ''}`);
+      break;
+    case 'skip':
+      parts.push(`${who} skipped the step${action.reason ? `: ${action.reason}` : ' (no reason given)'}`);
+      break;
+    case 'decide':
+      parts.push(`${who} chose ${value(action.choice ?? '?')}`);
+      break;
+    case 'manual-done':
+      parts.push(`${who} marked the manual step done`);
+      break;
+    case 'manual-failed':
+      parts.push(`${who} marked the manual step failed`);
+      break;
+    case 'accept-host-key':
+      parts.push(`${who} accepted the host key`);
+      break;
+    default:
+      parts.push(`${who}: ${action.action}`);
+  }
+  if (action.action !== 'skip' && action.reason) parts.push(`reason: ${action.reason}`);
+  if (action.note) parts.push(`note: ${action.note}`);
+  return `${action.ts} — ${parts.join('; ')}`;
+}
+
+function renderMarkdown(document: RunExport, verified: VerifyResult | null): string {
+  const { run, steps, verification } = document;
+  const out: string[] = [];
+  out.push(`# Run ${run.runId}: ${run.runbook.title}`, '');
+  out.push('| | |', '|---|---|');
+  out.push(`| Runbook | ${cell(`${run.runbook.id} ${run.runbook.version}`)} (${cell(run.runbook.file)}) |`);
+  out.push(`| Runbook sha256 | \`${run.runbook.sha256}\` |`);
+  out.push(
+    `| Environment | ${cell(run.environment.name)} (profile ${cell(run.environment.profile)}${run.environment.lab ? ', **lab**' : ''}) — ${cell(run.environment.file)} |`,
+  );
+  out.push(`| Operator | ${cell(run.operator)} on ${cell(run.machine)} |`);
+  out.push(`| Status | **${run.status}**${run.reason ? ` — ${cell(run.reason)}` : ''} |`);
+  out.push(`| Started | ${run.startedAt} |`);
+  out.push(`| Finished | ${run.finishedAt ?? '—'} |`);
+  out.push(`| Duration | ${formatDuration(run.durationMs)} |`);
+  out.push(`| Journal | ${cell(verificationLine(verification))} |`, '');
+
+  const params = Object.entries(run.params);
+  out.push('## Parameters', '');
+  if (params.length === 0) out.push('None.', '');
+  else {
+    out.push('| Name | Value |', '|---|---|');
+    for (const [name, param] of params) out.push(`| ${cell(name)} | ${cell(value(param))} |`);
+    out.push('');
+  }
+
+  if (run.drill) {
+    out.push('## Drill objectives', '', '| Objective | Target |', '|---|---|');
+    for (const [name, target] of Object.entries(run.drill.objectives)) out.push(`| ${cell(name)} | ${formatDuration(target)} |`);
+    out.push('');
+  }
+
+  out.push('## Timeline', '');
+  out.push('| # | Step | Status | Started | Duration | Host(s) | Exit code |', '|---|---|---|---|---|---|---|');
+  steps.forEach((step, index) => {
+    const exit =
+      step.hostResults?.length
+        ? step.hostResults.map((host) => `${host.host}: ${host.exitCode ?? host.signal ?? (host.timedOut ? 'timeout' : '—')}`).join(', ')
+        : step.exitCode === undefined || step.exitCode === null
+          ? '—'
+          : String(step.exitCode);
+    out.push(
+      `| ${index + 1} | ${cell(step.title)} (\`${cell(step.key)}\`) | ${STATUS_MARK[step.status] ?? step.status} | ${step.startedAt ?? '—'} | ${formatDuration(step.durationMs)} | ${cell(step.hosts.join(', ') || '—')} | ${cell(exit)} |`,
+    );
+  });
+  out.push('');
+
+  out.push('## Steps', '');
+  steps.forEach((step, index) => {
+    out.push(`### ${index + 1}. ${step.title} (\`${step.key}\`) — ${step.status}`, '');
+    out.push(`- Kind: ${step.kind}; attempts: ${step.attempts}${step.hosts.length ? `; hosts: ${step.hosts.join(', ')}` : ''}`);
+    if (step.startedAt) out.push(`- Started ${step.startedAt}${step.finishedAt ? `, finished ${step.finishedAt}` : ''} (${formatDuration(step.durationMs)})`);
+    if (step.reason) out.push(`- Reason: ${step.reason}${step.errorCode ? ` (\`${step.errorCode}\`)` : ''}`);
+    out.push('');
+    if (step.commands.length) {
+      out.push('**Commands**', '');
+      const text = step.commands.map((command) => `# ${command.host} (attempt ${command.attempt})\n${command.command}`).join('\n');
+      out.push(fenced(text, 'sh'), '');
+    }
+    if (step.checks.length) {
+      out.push('**Checks**', '');
+      for (const check of step.checks) {
+        out.push(`- ${check.ok ? '✓ pass' : '✗ FAIL'}: ${check.name}${check.detail ? ` — ${check.detail}` : ''}`);
+      }
+      out.push('');
+    }
+    const captures = Object.entries(step.captures);
+    if (captures.length) {
+      out.push('**Captures**', '');
+      for (const [name, captured] of captures) out.push(`- \`${name}\` = ${value(captured)}`);
+      out.push('');
+    }
+    const stepActions = document.actions.filter((action) => action.step === step.key);
+    if (step.prompts.length || stepActions.length) {
+      out.push('**Operator**', '');
+      for (const prompt of step.prompts) {
+        out.push(`- ${prompt.ts} — asked (${prompt.need}): ${prompt.prompt}${prompt.expected ? ` (expected ${value(prompt.expected)})` : ''}`);
+      }
+      for (const action of stepActions) out.push(`- ${describeAction(action)}`);
+      out.push('');
+    }
+    const notes = document.notes.filter((note) => note.step === step.key);
+    if (notes.length) {
+      out.push('**Notes**', '');
+      for (const note of notes) out.push(`- ${note.ts} [${note.level}] ${note.message}`);
+      out.push('');
+    }
+    for (const [host, lines] of Object.entries(step.output)) {
+      out.push(`**Output on ${host}** (last ${lines.length} line${lines.length === 1 ? '' : 's'})`, '');
+      out.push(fenced(lines.join('\n'), 'text'), '');
+    }
+  });
+
+  const runActions = document.actions.filter((action) => !action.step);
+  const runNotes = document.notes.filter((note) => !note.step);
+  if (runActions.length || runNotes.length) {
+    out.push('## Run actions and notes', '');
+    for (const action of runActions) out.push(`- ${describeAction(action)}`);
+    for (const note of runNotes) out.push(`- ${note.ts} [${note.level}] ${note.message}`);
+    out.push('');
+  }
+
+  out.push('## Journal verification', '');
+  out.push(verificationLine(verification), '');
+  if (verified && !verified.ok) {
+    for (const problem of verified.problems) out.push(`- line ${problem.line}: ${problem.message}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+function verificationLine(verification: RunExport['verification']): string {
+  if (!verification.verified) {
+    return `NOT VERIFIED: this report was made without checking the journal's hash chain (last seq ${verification.lastSeq}, hash ${verification.lastHash}).`;
+  }
+  if (verification.ok) {
+    return `Verified: ${verification.records} records, hash chain intact, matches head.json; last seq ${verification.lastSeq}, hash ${verification.lastHash}.`;
+  }
+  return `VERIFICATION FAILED: ${verification.problems.length} problem${verification.problems.length === 1 ? '' : 's'} in ${verification.records} records; do not trust this report without investigating.`;
+}
