@@ -82,6 +82,15 @@ describe('RunbookLibrary', () => {
     expect(loops[0]).toMatchObject({ line: 7, column: 9 });
   });
 
+  it('loads files named directly, once even when also under a directory', async () => {
+    const file = write('one.yaml', runbook('one', '  - id: a\n    manual: x\n'));
+    const library = await RunbookLibrary.load([root, file, join(root, '.', 'one.yaml')]);
+    expect(library.problems).toEqual([]);
+    expect(library.getByFile(join(root, 'one.yaml'))?.id).toBe('one');
+    const missing = await RunbookLibrary.load([join(root, 'nope')]);
+    expect(missing.problems[0].message).toContain('cannot be read');
+  });
+
   it('keeps the problems of files that do not parse', async () => {
     const bad = write('bad.yaml', 'id: bad\ntitle: x\nsteps: [ {id: a, manual: x}\n');
     const library = await RunbookLibrary.load([root]);

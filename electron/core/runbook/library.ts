@@ -7,8 +7,8 @@
  * except those under a directory named `profiles` or `environments` (deployment profiles and
  * environment files live there), hidden files and directories, and `node_modules`.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { OpsError, type Problem, type SourcePosition } from '../errors';
 import type { IncludeStep, Runbook, Step } from './model';
 import { loadRunbookFile, sortProblems } from './parse';
@@ -58,26 +58,36 @@ export class RunbookLibrary {
     this.problems = sortProblems(all);
   }
 
-  /** Loads every runbook file under `directories` (see the rule above). */
-  static async load(directories: string[]): Promise<RunbookLibrary> {
+  /**
+   * Loads every runbook file under `paths` (directories, by the rule above) and every file named
+   * directly in `paths` (whatever its directory). A file reached twice is loaded once.
+   */
+  static async load(paths: string[]): Promise<RunbookLibrary> {
     const runbooks: Runbook[] = [];
     const problems: Problem[] = [];
     const texts = new Map<string, string>();
-    for (const directory of directories) {
-      let files: string[];
+    const files: string[] = [];
+    const seen = new Set<string>();
+    for (const path of paths) {
+      let found: string[];
       try {
-        files = await findRunbookFiles(directory);
+        found = (await stat(path)).isDirectory() ? await findRunbookFiles(path) : [path];
       } catch (error) {
-        problems.push({ file: directory, line: 1, column: 1, severity: 'error', message: `The runbook directory cannot be read: ${(error as Error).message}.` });
+        problems.push({ file: path, line: 1, column: 1, severity: 'error', message: `The runbook file or directory cannot be read: ${(error as Error).message}.` });
         continue;
       }
-      for (const file of files) {
-        const result = await loadRunbookFile(file);
-        problems.push(...result.problems);
-        if (result.runbook) {
-          runbooks.push(result.runbook);
-          texts.set(file, await readFile(file, 'utf8'));
-        }
+      for (const file of found) {
+        if (seen.has(resolve(file))) continue;
+        seen.add(resolve(file));
+        files.push(file);
+      }
+    }
+    for (const file of files) {
+      const result = await loadRunbookFile(file);
+      problems.push(...result.problems);
+      if (result.runbook) {
+        runbooks.push(result.runbook);
+        texts.set(file, await readFile(file, 'utf8'));
       }
     }
     return new RunbookLibrary(runbooks, problems, texts);
@@ -98,6 +108,11 @@ export class RunbookLibrary {
     if (runbook) return runbook;
     const suggestion = didYouMean(id, [...this.byId.keys()]);
     throw new OpsError('runbook-not-found', `There is no runbook "${id}"${suggestion ? `; did you mean "${suggestion}"?` : '.'}`);
+  }
+
+  /** The usable runbook loaded from `file` (compared as absolute paths). */
+  getByFile(file: string): Runbook | undefined {
+    return [...this.byId.values()].find((runbook) => resolve(runbook.file) === resolve(file));
   }
 
   /** Every usable runbook, sorted by id. */
