@@ -143,7 +143,8 @@ function parse<Options extends NonNullable<ParseArgsConfig['options']>>(args: st
 async function validateCommand(args: string[], io: Io): Promise<number> {
   const { positionals } = parse(args, {});
   if (positionals.length === 0) throw new UsageError('validate needs at least one file or directory.');
-  const { library, problems } = await RunbookLibrary.load(positionals);
+  const library = await RunbookLibrary.load(positionals);
+  const problems = library.problems;
   for (const problem of problems) io.out(`${formatProblem(problem)}\n`);
   const errors = problems.filter((problem) => problem.severity === 'error').length;
   const count = library.list().length;
@@ -157,7 +158,7 @@ async function validateCommand(args: string[], io: Io): Promise<number> {
 
 async function listCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { runbooks: { type: 'string', multiple: true } });
-  const { library } = await RunbookLibrary.load(runbookDirs(values.runbooks as string[] | undefined));
+  const library = await RunbookLibrary.load(runbookDirs(values.runbooks as string[] | undefined));
   for (const runbook of library.list()) {
     io.out(`${runbook.id.padEnd(36)} ${runbook.version.padEnd(8)} ${runbook.title}\n`);
   }
@@ -174,7 +175,8 @@ async function resolveRunbook(reference: string, extraDirs: string[] = []): Prom
   const isFile = existsSync(reference) && statSync(reference).isFile();
   const dirs = runbookDirs(extraDirs);
   if (isFile) dirs.push(path.dirname(path.resolve(reference)));
-  const { library, problems } = await RunbookLibrary.load(isFile ? [...dirs, path.resolve(reference)] : dirs);
+  const library = await RunbookLibrary.load(isFile ? [...dirs, path.resolve(reference)] : dirs);
+  const problems = library.problems;
   const runbook = isFile ? library.getByFile(path.resolve(reference)) : library.get(reference);
   const ownProblems = problems.filter((problem) => problem.severity === 'error' && (!runbook || problem.file === runbook.file));
   if (isFile && !runbook) {

@@ -278,6 +278,8 @@ function rawCaptureNames(step: RawStep): string[] {
     if (typeof decision.capture_as === 'string') names.push(decision.capture_as);
     else if (typeof step.id === 'string') names.push(step.id);
   }
+  // An include keeps the included run's captures under its own id: {{ captures.backup.dump_file }}.
+  if (Object.hasOwn(step, 'include') && typeof step.id === 'string') names.push(step.id);
   return names;
 }
 
