@@ -87,6 +87,17 @@ describe('CastWriter', () => {
     expect(readCast(file)).toMatchObject({ events: [[0, 'o', 'ok\n']], truncated: true });
   });
 
+  it('never appends a second recording to an existing cast file', () => {
+    const file = castPath(directory, 'again');
+    CastWriter.create(file, new Masker(), { width: 80, height: 24, now }).close();
+    const second = CastWriter.create(file, new Masker(), { width: 80, height: 24, now });
+    second.output('resumed\n');
+    second.close();
+    expect(second.file).toBe(file.replace(/\.cast$/, '.2.cast'));
+    expect(readCast(second.file).events).toEqual([[0, 'o', 'resumed\n']]);
+    expect(readCast(file).events).toEqual([]);
+  });
+
   it('makes safe file names', () => {
     expect(castFileName('../../etc/passwd')).toBe('__.._etc_passwd.cast');
     expect(castFileName('')).toBe('terminal.cast');

@@ -50,6 +50,18 @@ export function castPath(runDirectory: string, name: string): string {
   return path.join(runDirectory, TRANSCRIPTS_DIR, castFileName(name));
 }
 
+function openNew(file: string): { fd: number; file: string } {
+  const base = file.replace(/\.cast$/, '');
+  for (let attempt = 1; ; attempt += 1) {
+    const candidate = attempt === 1 ? file : `${base}.${attempt}.cast`;
+    try {
+      return { fd: fs.openSync(candidate, 'wx'), file: candidate };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 1000) throw error;
+    }
+  }
+}
+
 interface Direction {
   decoder: StringDecoder;
   masker: StreamMasker;
@@ -76,7 +88,11 @@ export class CastWriter {
     };
   }
 
-  /** Starts a transcript at `file` (its directory is created); the header is written at once. */
+  /**
+   * Starts a transcript at `file` (its directory is created); the header is written at once. If the
+   * file exists (a resumed run), the transcript goes to `<name>.2.cast`, `<name>.3.cast`…: one cast
+   * file holds one recording. {@link file} is the path used.
+   */
   static create(file: string, masker: Masker, options: CastOptions): CastWriter {
     const now = options.now ?? Date.now;
     const start = now();
@@ -91,7 +107,7 @@ export class CastWriter {
     let fd: number;
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fd = fs.openSync(file, 'a');
+      ({ fd, file } = openNew(file));
       fs.writeSync(fd, JSON.stringify(header) + '\n');
     } catch (error) {
       throw new OpsError('transcript-write', `The terminal transcript ${file} could not be written: ${(error as Error).message}.`, {

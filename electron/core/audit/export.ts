@@ -12,6 +12,8 @@ export type ExportFormat = 'md' | 'json';
 
 export interface ExportOptions {
   /** The result of verifying the journal; null or absent: the report says it was not verified. */
+  verification?: VerifyResult | null;
+  /** Same as {@link verification}. */
   verified?: VerifyResult | null;
   /** Output lines kept per step and host (the tail). Default 40. */
   outputLines?: number;
@@ -24,7 +26,7 @@ export interface ExportOptions {
 /** The JSON export. */
 export interface RunExport {
   format: 'opsdeck-run/1';
-  run: Omit<RunState, 'steps' | 'actions' | 'notes' | 'decisions' | 'inFlight' | 'captures' | 'lastSeq' | 'lastHash'>;
+  run: Omit<RunState, 'steps' | 'actions' | 'notes' | 'decisions' | 'inFlight' | 'completedOrder' | 'captures' | 'lastSeq' | 'lastHash'>;
   steps: Array<
     StepState & {
       prompts: Array<Omit<StepAwaitingEvent, 'type' | 'step'> & { ts: string }>;
@@ -92,8 +94,8 @@ function buildExport(records: readonly JournalRecord[], options: ExportOptions):
     }
   }
   const outputLines = options.outputLines ?? 40;
-  const { steps, actions, notes, decisions, inFlight: _inFlight, captures, lastSeq, lastHash, ...run } = state;
-  const verified = options.verified ?? null;
+  const { steps, actions, notes, decisions, inFlight: _inFlight, completedOrder: _completed, captures, lastSeq, lastHash, ...run } = state;
+  const verified = options.verification ?? options.verified ?? null;
   const document: RunExport = {
     format: 'opsdeck-run/1',
     run,
@@ -118,7 +120,7 @@ function buildExport(records: readonly JournalRecord[], options: ExportOptions):
 export function exportRun(records: readonly JournalRecord[], format: ExportFormat, options: ExportOptions = {}): string {
   const document = buildExport(records, options);
   if (format === 'json') return JSON.stringify(document, null, 2) + '\n';
-  return renderMarkdown(document, options.verified ?? null);
+  return renderMarkdown(document, options.verification ?? options.verified ?? null);
 }
 
 /** `850 ms`, `12.4 s`, `3 min 05 s`, `1 h 02 min`. */

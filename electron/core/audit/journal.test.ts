@@ -234,8 +234,7 @@ pump();
     expect(beforeReopen.finished).toBe(false);
     expect(fs.readFileSync(fileOf('killed'), 'utf8')).not.toContain('s3cret');
 
-    const { state, journal } = reopenRun(auditDir, 'killed', 'bob', { syncIntervalMs: 0 });
-    journal.close();
+    const state = reopenRun(auditDir, 'kil', 'bob', { syncIntervalMs: 0 });
     expect(state.steps.find((step) => step.key === 'disable')?.status).toBe('succeeded');
     const migrate = state.steps.find((step) => step.key === 'migrate');
     expect(migrate).toMatchObject({ status: 'interrupted', reason: INTERRUPTED_REASON });

@@ -61,6 +61,7 @@ describe('replayRun', () => {
     expect(state.decisions).toEqual([expect.objectContaining({ step: 'migrate', choice: 'live', operator: 'alice' })]);
     expect(state.actions.map((action) => action.action)).toEqual(['retry', 'decide', 'skip']);
     expect(state.inFlight).toEqual([]);
+    expect(state.completedOrder).toEqual(['disable', 'migrate', 'reboot']);
     expect(state.resumeFrom).toBeUndefined();
     expect(state.lastSeq).toBe(15);
   });
@@ -103,13 +104,15 @@ describe('reopenRun', () => {
   it('appends interrupted step.finished and a reopen action, then the run can continue', () => {
     writeSampleRun(auditDir, 'crash');
     // The first journal is never closed: its lock names this (live) process, which reopen accepts.
-    const { state, journal } = reopenRun(auditDir, 'crash', 'bob', { syncIntervalMs: 0, nowMs: () => Date.now() });
+    const state = reopenRun(auditDir, 'crash', 'bob', { syncIntervalMs: 0, nowMs: () => Date.now() });
     expect(state.status).toBe('paused');
     expect(state.steps[1]).toMatchObject({ key: 'migrate', status: 'interrupted', reason: INTERRUPTED_REASON, errorCode: 'interrupted' });
     expect(state.resumeFrom).toBe('migrate');
     const tail = new AuditStore(auditDir).records('crash').slice(-2);
     expect(tail[0]).toMatchObject({ type: 'step.finished', step: 'migrate', status: 'interrupted', reason: INTERRUPTED_REASON });
     expect(tail[1]).toMatchObject({ type: 'operator.action', action: 'reopen', operator: 'bob' });
+    expect(state.completedOrder).toEqual(['disable']);
+    const journal = Journal.open(auditDir, 'crash', new Masker(), { syncIntervalMs: 0 });
     journal.append({ type: 'operator.action', action: 'resume', operator: 'bob' });
     journal.append({ type: 'step.started', step: 'migrate', title: 'Live-migrate instances', kind: 'run', hosts: ['ctl-01'], attempt: 2 });
     journal.close();

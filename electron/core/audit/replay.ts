@@ -90,6 +90,8 @@ export interface RunState {
   notes: NoteRecord[];
   /** Steps started and not finished (running, or waiting for the operator). */
   inFlight: string[];
+  /** Top-level step keys (no `/`) in the order they succeeded, each once: what a rollback undoes. */
+  completedOrder: string[];
   /** The first planned step neither succeeded nor skipped: where a resumed run continues. */
   resumeFrom?: string;
   /** The journal's last seq and hash. */
@@ -132,6 +134,7 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
     actions: [],
     notes: [],
     inFlight: [],
+    completedOrder: [],
     lastSeq: first.seq,
     lastHash: first.hash,
   };
@@ -198,6 +201,9 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
         if (record.errorCode !== undefined) step.errorCode = record.errorCode;
         delete step.awaiting;
         Object.assign(state.captures, record.captures);
+        if (record.status === 'succeeded' && !record.step.includes('/') && !state.completedOrder.includes(record.step)) {
+          state.completedOrder.push(record.step);
+        }
         break;
       }
       case 'operator.action': {
@@ -270,29 +276,27 @@ export interface ReopenOptions extends JournalOptions {
 /**
  * Reopens a run whose OpsDeck process is gone: repairs a torn end (see {@link Journal.open}), appends a
  * `step.finished {status: 'interrupted'}` for each step in flight and an `operator.action {action:
- * 'reopen'}`, and returns the run's state (status `paused`: the operator decides what happens next)
- * with the journal open for the runner to continue. The caller owns the journal and closes it.
+ * 'reopen'}`, closes the journal, and returns the run's state: status `paused` (the operator decides
+ * what happens next), the interrupted steps marked, `resumeFrom` the first planned step not done.
+ * A runner resuming the run opens the journal again with {@link Journal.open}.
  *
- * @throws OpsError `run-in-use` while a live process holds the run; `run-finished` for a finished run.
+ * @param runId the run id or a unique prefix of it.
+ * @throws OpsError `run-in-use` while a live process holds the run; `run-finished` for a finished run;
+ * `audit-run-not-found` / `audit-run-ambiguous` for an id that names no run or several.
  */
-export function reopenRun(
-  auditDir: string,
-  runId: string,
-  operator: string,
-  options: ReopenOptions = {},
-): { state: RunState; journal: Journal } {
+export function reopenRun(auditDir: string, runId: string, operator: string, options: ReopenOptions = {}): RunState {
   const store = new AuditStore(auditDir);
-  const directory = runDir(auditDir, runId);
-  const lock = readLock(directory);
+  const id = store.resolve(runId);
+  const lock = readLock(runDir(auditDir, id));
   if (lock && lock.pid !== process.pid && isLockLive(lock)) {
-    throw new OpsError('run-in-use', `Run ${runId} is still being run by OpsDeck process ${lock.pid}; it cannot be reopened.`);
+    throw new OpsError('run-in-use', `Run ${id} is still being run by OpsDeck process ${lock.pid}; it cannot be reopened.`);
   }
-  const journal = Journal.open(auditDir, runId, options.masker ?? new Masker(), options);
+  const before = replayRun(store.records(id), { live: true });
+  if (before.finishedAt !== undefined) {
+    throw new OpsError('run-finished', `Run ${id} finished (${before.status}); a finished run cannot be reopened.`);
+  }
+  const journal = Journal.open(auditDir, id, options.masker ?? new Masker(), options);
   try {
-    const before = replayRun(store.records(runId), { live: true });
-    if (before.finishedAt !== undefined) {
-      throw new OpsError('run-finished', `Run ${runId} finished (${before.status}); a finished run cannot be reopened.`);
-    }
     const now = options.nowMs ?? Date.now;
     for (const key of before.inFlight) {
       const step = before.steps.find((candidate) => candidate.key === key);
@@ -309,9 +313,8 @@ export function reopenRun(
       });
     }
     journal.append({ type: 'operator.action', action: 'reopen', operator });
-    return { state: replayRun(store.records(runId), { live: true }), journal };
-  } catch (error) {
+  } finally {
     journal.close();
-    throw error;
   }
+  return replayRun(store.records(id), { live: true });
 }

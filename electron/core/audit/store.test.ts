@@ -23,9 +23,9 @@ describe('AuditStore', () => {
     const open = writeSampleRun(auditDir, 'c3-open');
     fs.mkdirSync(path.join(auditDir, 'runs', 'empty-dir'));
     const store = new AuditStore(auditDir);
-    const runs = store.listRuns();
-    expect(runs.map((run) => run.id).sort()).toEqual(['a1-finished', 'b2-crashed', 'c3-open']);
-    const byId = Object.fromEntries(runs.map((run) => [run.id, run]));
+    const runs = store.list();
+    expect(runs.map((run) => run.runId).sort()).toEqual(['a1-finished', 'b2-crashed', 'c3-open']);
+    const byId = Object.fromEntries(runs.map((run) => [run.runId, run]));
     expect(byId['a1-finished']).toMatchObject({
       runbookId: 'nova-compute-drain',
       runbookTitle: 'Drain a compute node',
@@ -45,7 +45,7 @@ describe('AuditStore', () => {
   });
 
   it('returns an empty list when there is no audit directory yet', () => {
-    expect(new AuditStore(path.join(auditDir, 'nothing')).listRuns()).toEqual([]);
+    expect(new AuditStore(path.join(auditDir, 'nothing')).list()).toEqual([]);
   });
 
   it('resolves run ids by unique prefix, like git', () => {
@@ -53,10 +53,10 @@ describe('AuditStore', () => {
       writeSampleRun(auditDir, id).close();
     }
     const store = new AuditStore(auditDir);
-    expect(store.resolveRunId('20250315')).toBe('20250315T090000Z-000001');
-    expect(store.resolveRunId('20250314T021500Z-3fa')).toBe('20250314T021500Z-3fa9c1');
-    expect(() => store.resolveRunId('20250314')).toThrow(expect.objectContaining({ code: 'audit-run-ambiguous' }));
-    expect(() => store.resolveRunId('2024')).toThrow(expect.objectContaining({ code: 'audit-run-not-found' }));
+    expect(store.resolve('20250315')).toBe('20250315T090000Z-000001');
+    expect(store.resolve('20250314T021500Z-3fa')).toBe('20250314T021500Z-3fa9c1');
+    expect(() => store.resolve('20250314')).toThrow(expect.objectContaining({ code: 'audit-run-ambiguous' }));
+    expect(() => store.resolve('2024')).toThrow(expect.objectContaining({ code: 'audit-run-not-found' }));
   });
 
   it('reads every complete record and skips a torn last line', () => {

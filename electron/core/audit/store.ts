@@ -26,7 +26,7 @@ import { verifyJournal, type VerifyResult } from './verify';
 
 /** One line of the run list. */
 export interface RunSummary {
-  id: string;
+  runId: string;
   runbookId: string;
   runbookTitle: string;
   runbookVersion: string;
@@ -51,7 +51,7 @@ export class AuditStore {
   }
 
   /** Every run with a readable run.started, newest first. Unreadable directories are skipped. */
-  listRuns(): RunSummary[] {
+  list(): RunSummary[] {
     let names: string[];
     try {
       names = fs.readdirSync(runsDir(this.auditDir));
@@ -64,7 +64,7 @@ export class AuditStore {
       const summary = this.summary(name);
       if (summary) runs.push(summary);
     }
-    return runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.id < b.id ? 1 : -1));
+    return runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.runId < b.runId ? 1 : -1));
   }
 
   /** The summary of one run, or null if it has no readable journal. */
@@ -89,7 +89,7 @@ export class AuditStore {
     const live = isLockLive(readLock(path.dirname(file)));
     const finished = last?.type === 'run.finished' ? last : null;
     return {
-      id: runId,
+      runId,
       runbookId: first.runbook.id,
       runbookTitle: first.runbook.title,
       runbookVersion: first.runbook.version,
@@ -108,7 +108,7 @@ export class AuditStore {
    * The run id that `prefix` names, like git: an exact id, or the only id starting with it.
    * @throws OpsError `audit-run-not-found` or `audit-run-ambiguous` (listing the candidates).
    */
-  resolveRunId(prefix: string): string {
+  resolve(prefix: string): string {
     const wanted = prefix.trim();
     if (!wanted) throw new OpsError('audit-run-not-found', 'No run id given.');
     let names: string[] = [];
