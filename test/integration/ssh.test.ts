@@ -19,6 +19,7 @@ import {
   SshJumpError,
   SshKeyError,
   SshRefusedError,
+  SshTimeoutError,
 } from '../../electron/core/ssh/errors';
 import { SshPool, type SshPoolOptions } from '../../electron/core/ssh/pool';
 import type { ExecOptions } from '../../electron/core/ssh/types';
@@ -147,10 +148,36 @@ describe('exec', () => {
     expect(result.signal).toBe('KILL');
   });
 
+  it('never loses an exit status, even when exit and close arrive in one read', async () => {
+    const pool = newPool();
+    const host = lab.host('controller01');
+    for (let round = 0; round < 20; round++) {
+      const results = await Promise.all([
+        pool.exec(host, 'kill -KILL $$'),
+        pool.exec(host, 'exit 7'),
+        pool.exec(host, 'kill -TERM $$'),
+      ]);
+      expect(results.map((result) => [result.exitCode, result.signal])).toEqual([
+        [null, 'KILL'],
+        [7, null],
+        [null, 'TERM'],
+      ]);
+    }
+  });
+
+  it('loads under plain Node ESM, as the CLI runs it (ssh2 is CommonJS)', () => {
+    const output = execFileSync(
+      'npx',
+      ['tsx', '-e', "import('./electron/core/ssh/pool.ts').then((m) => console.log(typeof m.SshPool))"],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    expect(output.trim()).toBe('function');
+  });
+
   it('runs 200 sequential commands over one connection', async () => {
     const pool = newPool();
     const host = lab.host('compute02');
-    expect(lab.connectionCount('compute02')).toBe(0);
+    await waitFor(() => lab.connectionCount('compute02') === 0, 'no connection to compute02');
     for (let index = 0; index < 200; index++) {
       const result = await run(pool, host, `echo ${index}`);
       expect(result.stdout.toString()).toBe(`${index}\n`);
@@ -222,6 +249,20 @@ describe('stopping remote commands', () => {
     await waitFor(() => processesWithArgv(['sleep', duration]).length === 0, 'the remote sleep to be gone', 5000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('closing the pool stops running commands on their hosts', async () => {
+    const pool = new SshPool({ knownHostsFile: lab.knownHostsFile, killGraceMs: 500 });
+    const duration = uniqueSleep();
+    let started = false;
+    const outcome = pool
+      .exec(lab.host('controller01'), `echo started; sleep ${duration}`, { onStdout: () => (started = true) })
+      .catch((caught: unknown) => caught);
+    await waitFor(() => started, 'the command to start');
+    await pool.close();
+    expect(await outcome).toBeInstanceOf(CancelledError);
+    await waitFor(() => processesWithArgv(['sleep', duration]).length === 0, 'the remote sleep to be gone', 5000);
+    await expect(pool.exec(lab.host('controller01'), 'true')).rejects.toBeInstanceOf(CancelledError);
   });
 });
 
@@ -301,6 +342,18 @@ describe('connection failures', () => {
     const missing = await freshPool.check({ ...base, keyFile }).catch((caught: unknown) => caught);
     expect(missing).toBeInstanceOf(SshKeyError);
     expect((missing as SshKeyError).problem).toBe('passphrase-missing');
+  });
+
+  it('a host that accepts TCP but never speaks SSH is an SshTimeoutError', async () => {
+    const pool = newPool({ readyTimeoutMs: 1000 });
+    lab.freeze('compute02');
+    try {
+      const error = await pool.check(lab.host('compute02')).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(SshTimeoutError);
+      expect((error as SshTimeoutError).phase).toBe('handshake');
+    } finally {
+      lab.thaw('compute02');
+    }
   });
 
   it('a connection dropped mid-command rejects with SshConnectionLostError, and the next exec reconnects', async () => {

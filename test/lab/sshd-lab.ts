@@ -238,6 +238,11 @@ async function launch(state: LabHostState): Promise<void> {
   });
   exited.catch(() => undefined);
   await Promise.race([waitForBanner(state.spec.address, state.spec.port, 15_000), exited]);
+  // The banner probe's own sshd child lingers a moment; let it go so connection counts start at 0.
+  const deadline = Date.now() + 3000;
+  while (connectionProcesses(state.pid).length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   child.stderr?.removeAllListeners('data');
   child.stderr?.resume();
   child.unref();

@@ -21,7 +21,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { Client, utils, type ClientChannel, type ConnectConfig } from 'ssh2';
+import ssh2, { type Client as SshClient, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { CancelledError, OpsError } from '../errors';
 import type { HostSpec } from '../inventory/model';
 import {
@@ -88,6 +88,9 @@ const DEFAULTS = {
   killGraceMs: 2000,
 };
 
+// ssh2 is CommonJS: Node's ESM loader cannot see `utils` as a named export, so take both from the default.
+const { Client, utils } = ssh2;
+
 /** ssh2's default host key algorithm order; reordered so the types known_hosts has come first, as OpenSSH does. */
 const HOST_KEY_ALGORITHMS = [
   'ssh-ed25519',
@@ -102,8 +105,29 @@ const HOST_KEY_ALGORITHMS = [
 /** Stdout before the PID marker is held at most this long; a shell start-up file printing more disables killing. */
 const MARKER_SEARCH_LIMIT = 64 * 1024;
 
+/** Channel opens refused by the server are retried this many times (see Connection.openChannel). */
+const CHANNEL_OPEN_ATTEMPTS = 10;
+
 /** Extra time after the kill's KILL for the command's channel to close before the pool closes it itself. */
 const CLOSE_AFTER_KILL_MS = 3000;
+
+/**
+ * What happened on a channel before its owner could listen: ssh2 emits `exit` and `close` as plain
+ * events while parsing, so a server that sends data, exit status and close in one TCP read (common
+ * under load) would fire them before an `await` resumes. Listened to inside ssh2's open callback.
+ */
+interface ChannelState {
+  exit: { exitCode: number | null; signal: string | null } | null;
+  closed: boolean;
+}
+
+/** ssh2 reports `SIGKILL`; the contract (and OpenSSH's wire format) says `KILL`. */
+function exitOf(code: unknown, signalName: unknown): ChannelState['exit'] {
+  return {
+    exitCode: typeof code === 'number' ? code : null,
+    signal: typeof signalName === 'string' ? signalName.replace(/^SIG/, '') : null,
+  };
+}
 
 /** A counting semaphore whose waiters can be cancelled and failed all at once. */
 class ChannelSlots {
@@ -163,12 +187,14 @@ class Connection {
   readonly killSlots = new ChannelSlots(2);
   /** Called with the loss error when the connection dies; every open channel registers here. */
   readonly lossListeners = new Set<(error: OpsError) => void>();
+  /** Running commands: `cancel` stops one like an abort; `done` settles when its exec has. */
+  readonly running = new Set<{ cancel: () => void; done: Promise<void> }>();
   lost: OpsError | null = null;
   closing = false;
   readonly closed: Promise<void>;
 
   constructor(
-    readonly client: Client,
+    readonly client: SshClient,
     readonly host: HostSpec,
     readonly presented: PresentedHostKey,
     channelLimit: number,
@@ -203,14 +229,41 @@ class Connection {
     return lost ?? new SshConnectionLostError(this.host, 'closed', { command });
   }
 
-  /** Opens a session channel of the given kind, mapping failures to typed errors. */
-  openChannel(kind: 'exec' | 'shell', open: (callback: (error: Error | undefined, stream: ClientChannel) => void) => void): Promise<ClientChannel> {
+  /**
+   * Opens a session channel of the given kind, mapping failures to typed errors. sshd frees a closed
+   * session a little after it confirms the close, so an open right after a release can meet
+   * MaxSessions for a moment: "open failed" is retried with a short backoff before it is reported.
+   */
+  async openChannel(
+    kind: 'exec' | 'shell',
+    open: (callback: (error: Error | undefined, stream: ClientChannel) => void) => void,
+  ): Promise<{ stream: ClientChannel; state: ChannelState }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.openChannelOnce(open);
+      } catch (error) {
+        if (this.lost) throw this.lost;
+        const refused = error instanceof Error && /open failed/i.test(error.message);
+        if (!refused || attempt >= CHANNEL_OPEN_ATTEMPTS) {
+          throw new SshChannelError(this.host, kind === 'exec' ? 'a command channel' : 'a terminal', { cause: error });
+        }
+        await delay(20 * attempt);
+      }
+    }
+  }
+
+  private openChannelOnce(
+    open: (callback: (error: Error | undefined, stream: ClientChannel) => void) => void,
+  ): Promise<{ stream: ClientChannel; state: ChannelState }> {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
       try {
         open((error, stream) => {
-          if (!error) return resolve(stream);
-          reject(this.lost ?? new SshChannelError(this.host, kind === 'exec' ? 'a command channel' : 'a terminal', { cause: error }));
+          if (error) return reject(error);
+          const state: ChannelState = { exit: null, closed: false };
+          stream.on('exit', (code: unknown, signalName: unknown) => (state.exit = exitOf(code, signalName)));
+          stream.once('close', () => (state.closed = true));
+          resolve({ stream, state });
         });
       } catch (error) {
         // ssh2 throws synchronously when the socket is already gone.
@@ -258,19 +311,18 @@ export class SshPool implements SshConnector {
     const connection = await abortable(this.connection(host), signal);
     const release = await connection.slots.acquire(signal);
     let stream: ClientChannel;
+    let state: ChannelState;
     const nonce = randomBytes(8).toString('hex');
     try {
       // Not abortable: a channel opened after an abort must still be seen, and stopped, below.
-      stream = await connection.openChannel('exec', (callback) =>
+      ({ stream, state } = await connection.openChannel('exec', (callback) =>
         connection.client.exec(wrapCommand(command, nonce, options.sudo === true), callback),
-      );
+      ));
     } catch (error) {
       release();
       throw error;
     }
     return new Promise<ExecResult>((resolve, reject) => {
-      let exitCode: number | null = null;
-      let exitSignal: string | null = null;
       let timedOut = false;
       let aborted = false;
       let settled = false;
@@ -278,9 +330,13 @@ export class SshPool implements SshConnector {
       let killRequested = false;
       let pending: Buffer | null = Buffer.alloc(0);
       const timers: NodeJS.Timeout[] = [];
+      let markDone = () => {};
+      const entry = { cancel: () => onAbort(), done: new Promise<void>((resolveDone) => (markDone = resolveDone)) };
 
       const cleanup = () => {
         for (const timer of timers) clearTimeout(timer);
+        connection.running.delete(entry);
+        markDone();
         signal?.removeEventListener('abort', onAbort);
         connection.lossListeners.delete(onLost);
         stream.removeAllListeners('data');
@@ -293,7 +349,8 @@ export class SshPool implements SshConnector {
         cleanup();
         if (error) return reject(error);
         if (aborted) return reject(new CancelledError('The command'));
-        resolve({ exitCode, signal: exitSignal, timedOut, durationMs: Date.now() - started });
+        const exit = state.exit ?? { exitCode: null, signal: null };
+        resolve({ exitCode: exit.exitCode, signal: exit.signal, timedOut, durationMs: Date.now() - started });
       };
       const onLost = () => {
         settle(connection.lostDuring(command));
@@ -349,22 +406,41 @@ export class SshPool implements SshConnector {
       stream.stderr.on('data', (chunk: Buffer) => {
         if (chunk.length > 0) options.onStderr?.(chunk);
       });
-      stream.on('exit', (code: number | null, signalName?: string) => {
-        exitCode = typeof code === 'number' ? code : null;
-        exitSignal = signalName ? signalName.replace(/^SIG/, '') : null;
-      });
-      stream.on('close', () => {
+      // Settle once the channel is closed AND its buffered output has been delivered.
+      let stdoutEnded = false;
+      let stderrEnded = false;
+      const maybeFinish = () => {
+        if (settled || !state.closed) return;
+        if (!stdoutEnded || !stderrEnded) {
+          // Output still buffered in the stream is delivered first; never wait on it forever.
+          timers.push(setTimeout(() => finish(), 1000));
+          return;
+        }
+        finish();
+      };
+      const finish = () => {
+        if (settled) return;
         flushPending();
         // ssh2 closes every channel when the socket dies; the pool hears of it first (client 'close').
-        if (connection.lost && exitCode === null && exitSignal === null) return onLost();
+        if (connection.lost && state.exit === null) return onLost();
         settle(undefined);
+      };
+      stream.on('end', () => {
+        stdoutEnded = true;
+        maybeFinish();
       });
+      stream.stderr.on('end', () => {
+        stderrEnded = true;
+        maybeFinish();
+      });
+      stream.on('close', maybeFinish);
       stream.on('error', (error: Error) => {
         if (connection.lost) return onLost();
         settle(new SshChannelError(connection.host, 'a command channel', { cause: error }));
       });
 
       connection.lossListeners.add(onLost);
+      connection.running.add(entry);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (signal?.aborted) onAbort();
       if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
@@ -377,32 +453,40 @@ export class SshPool implements SshConnector {
       }
       if (options.stdin !== undefined) stream.end(options.stdin);
       else stream.end();
+      if (state.closed) maybeFinish();
     });
   }
 
   async shell(host: HostSpec, options: ShellOptions): Promise<ShellSession> {
     const connection = await this.connection(host);
     const release = await connection.slots.acquire();
-    let stream: ClientChannel;
+    let opened: { stream: ClientChannel; state: ChannelState };
     try {
-      stream = await connection.openChannel('shell', (callback) =>
+      opened = await connection.openChannel('shell', (callback) =>
         connection.client.shell({ term: options.term ?? 'xterm-256color', cols: options.cols, rows: options.rows }, callback),
       );
     } catch (error) {
       release();
       throw error;
     }
-    return new PoolShellSession(connection, stream, release);
+    return new PoolShellSession(connection, opened.stream, opened.state, release);
   }
 
-  /** Closes every connection; running commands and terminals end (commands reject with CancelledError). */
+  /**
+   * Closes every connection. Running commands are stopped on their hosts first, as an abort does
+   * (they reject with CancelledError); terminals close.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const pending = [...this.connections.values()];
     this.connections.clear();
     const connections = await Promise.all(pending.map((promise) => promise.catch(() => null)));
-    for (const connection of new Set([...connections, ...this.live])) {
-      if (!connection) continue;
+    const all = [...new Set([...connections, ...this.live])].filter((connection): connection is Connection => connection !== null);
+    const running = all.flatMap((connection) => [...connection.running]);
+    for (const command of running) command.cancel();
+    // Each stop settles within killGraceMs + CLOSE_AFTER_KILL_MS, so this wait is bounded.
+    await Promise.all(running.map((command) => command.done));
+    for (const connection of all) {
       connection.closing = true;
       connection.markLost();
       connection.client.end();
@@ -422,10 +506,11 @@ export class SshPool implements SshConnector {
     try {
       release = await connection.killSlots.acquire();
       const graceTicks = Math.max(1, Math.ceil(this.options.killGraceMs / 100));
-      const stream = await connection.openChannel('exec', (callback) =>
+      const { stream, state } = await connection.openChannel('exec', (callback) =>
         connection.client.exec(killScript(pid, sudo, graceTicks), callback),
       );
       await new Promise<void>((resolve) => {
+        if (state.closed) return resolve();
         stream.on('close', () => resolve());
         stream.on('error', () => resolve());
         stream.resume();
@@ -611,12 +696,12 @@ export class SshPool implements SshConnector {
 class PoolShellSession implements ShellSession {
   private readonly dataListeners = new Set<(chunk: Buffer) => void>();
   private readonly closeListeners = new Set<(info: { exitCode: number | null; signal: string | null }) => void>();
-  private exit: { exitCode: number | null; signal: string | null } = { exitCode: null, signal: null };
   private done = false;
 
   constructor(
     private readonly connection: Connection,
     private readonly stream: ClientChannel,
+    private readonly state: ChannelState,
     private readonly release: () => void,
   ) {
     const emit = (chunk: Buffer) => {
@@ -624,12 +709,28 @@ class PoolShellSession implements ShellSession {
     };
     stream.on('data', emit);
     stream.stderr.on('data', emit);
-    stream.on('exit', (code: number | null, signalName?: string) => {
-      this.exit = { exitCode: typeof code === 'number' ? code : null, signal: signalName ? signalName.replace(/^SIG/, '') : null };
+    // Finish once closed (the exit status comes before the close) and the buffered output is delivered
+    // ('end'); never wait on the output forever.
+    let ended = false;
+    const tryFinish = () => {
+      if (state.closed && ended) this.finish();
+    };
+    stream.on('end', () => {
+      ended = true;
+      tryFinish();
     });
-    stream.on('close', () => this.finish());
+    const onClosed = () => {
+      tryFinish();
+      setTimeout(() => this.finish(), 1000).unref();
+    };
+    stream.on('close', onClosed);
     stream.on('error', () => this.finish());
     connection.lossListeners.add(this.onLost);
+    if (state.closed) onClosed();
+  }
+
+  private get exit(): { exitCode: number | null; signal: string | null } {
+    return this.state.exit ?? { exitCode: null, signal: null };
   }
 
   private readonly onLost = () => {
