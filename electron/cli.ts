@@ -243,13 +243,15 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
 
   let runbookRef = positionals[0];
   let resume: Parameters<typeof createRunSession>[0]['resume'];
+  let recordedSha256: string | undefined;
   if (resuming) {
     const state = reopenRun(auditDir, runbookRef, operator);
-    resume = await resumeStateFor(state, values['retry-interrupted'] ?? false, io);
+    resume = resumeStateFor(state, values['retry-interrupted'] ?? false, io);
+    recordedSha256 = state.runbook.sha256;
     runbookRef = state.runbook.file;
   }
   const { runbook, library } = await resolveRunbook(runbookRef, values.runbooks as string[] | undefined);
-  if (resume && runbook.sha256 !== resume.runbookSha256) {
+  if (resume && runbook.sha256 !== recordedSha256) {
     throw new OpsError('runbook-changed', `The runbook ${runbook.file} changed since run ${resume.runId} started (sha256 differs); resuming it would run different steps than were recorded. Start a new run instead.`);
   }
   const params = resume?.params ?? resolveParams(runbook, Object.fromEntries(keyValues(values.param, '--param')), environment);
@@ -286,11 +288,12 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
   }
 }
 
-async function resumeStateFor(
+/** What the runner needs to go on from a reopened run; interrupted steps run again only when asked. */
+function resumeStateFor(
   state: ReturnType<typeof reopenRun>,
   retryInterrupted: boolean,
   io: Io,
-): Promise<NonNullable<Parameters<typeof createRunSession>[0]['resume']> & { runbookSha256: string }> {
+): NonNullable<Parameters<typeof createRunSession>[0]['resume']> {
   const statuses: Record<string, import('./core/audit/events').StepStatus> = {};
   for (const step of state.steps) statuses[step.key] = step.status;
   const interrupted = state.steps.filter((step) => step.status === 'interrupted').map((step) => step.key);
@@ -307,7 +310,6 @@ async function resumeStateFor(
     statuses,
     captures: state.captures,
     completedOrder: state.completedOrder,
-    runbookSha256: state.runbook.sha256,
   };
 }
 
