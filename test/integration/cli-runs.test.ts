@@ -150,7 +150,7 @@ rollback:
     expect(finished(records, 'hang')?.checks[0]).toMatchObject({ name: 'finished in time', ok: false });
     expect(finished(records, 'rollback/enable')?.status).toBe('succeeded');
     expect(records.at(-1)).toMatchObject({ type: 'run.finished', status: 'rolled-back' });
-    const gone = await opsdeck('run', runbookFile('gone', `id: gone\ntitle: G\nversion: "1"\ndescription: g\nsteps:\n  - { id: look, title: Look, on: controller01, run: "test ! -e /tmp/opsdeck-state-${process.pid} && ! pgrep -u ${lab.user} -f 'sleep 30'" }\n`), '--env', lab.envFile, '--audit-dir', auditDir);
+    const gone = await opsdeck('run', runbookFile('gone', `id: gone\ntitle: G\nversion: "1"\ndescription: g\nsteps:\n  - { id: look, title: Look, on: controller01, run: "test ! -e /tmp/opsdeck-state-${process.pid} && ! pgrep -u ${lab.user} -f '[s]leep 30'" }\n`), '--env', lab.envFile, '--audit-dir', auditDir);
     expect(gone.code).toBe(0);
   });
 
@@ -201,7 +201,7 @@ version: "1"
 description: k
 steps:
   - { id: first, title: First, on: controller01, run: "echo first", capture: { value: { from: stdout } } }
-  - { id: slow, title: Slow, on: controller01, run: "sleep 20" }
+  - { id: slow, title: Slow, on: controller01, run: "if [ ! -e ${marker}.once ]; then touch ${marker}.once; sleep 20; fi" }
   - { id: last, title: Last, on: controller01, run: "echo {{ captures.value }} > ${marker}" }
 `);
     const child = spawn(process.execPath, ['bin/opsdeck.mjs', 'run', file, '--env', lab.envFile, '--audit-dir', auditDir], {
@@ -210,7 +210,7 @@ steps:
     });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
-    await waitFor(() => out.includes('sleep 20'));
+    await waitFor(() => out.includes('sleep 20') && out.includes('[slow]'));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     const runId = runIdOf(out);
