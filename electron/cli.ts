@@ -20,7 +20,7 @@ import type { Runbook } from './core/runbook/model';
 import { ParamError, resolveParams } from './core/run/params';
 import { plannedHosts } from './core/run/preflight';
 import type { FailurePolicy } from './core/run/runner';
-import { createRunSession } from './core/run/session';
+import { connectorsFor, createRunSession } from './core/run/session';
 import { HostKeyUnknownError } from './core/ssh/errors';
 import { SshPool } from './core/ssh/pool';
 import { EXIT, exitCodeForRun } from './cli/exit-codes';
@@ -256,7 +256,8 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
   }
   const params = resume?.params ?? resolveParams(runbook, Object.fromEntries(keyValues(values.param, '--param')), environment);
 
-  const ssh = new SshPool({ knownHostsFile: environment.knownHostsFile });
+  const connectors = connectorsFor(environment);
+  const { ssh, sql } = connectors;
   try {
     // Hosts are checked before the journal exists: a run refused here leaves nothing behind.
     const preflight = await checkHosts(ssh, environment, plannedHosts(runbook, params, environment, library), values['accept-new-host-keys'] ?? false, io);
@@ -264,7 +265,7 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
       io.err(`Nothing was run: fix the host problems above first.\n`);
       return preflight;
     }
-    const session = createRunSession({ runbook, library, environment, params, ssh, operator, auditDir, onFailure, resume });
+    const session = createRunSession({ runbook, library, environment, params, ssh, sql, operator, auditDir, onFailure, resume });
     const printer = new RunPrinter(io.out, io.style);
     const answerer = new PromptAnswerer(session.runner, presets, io.interactive, io.style, io.out);
     session.runner.onEvent((event) => {
@@ -284,7 +285,7 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
       answerer.close();
     }
   } finally {
-    await ssh.close();
+    await connectors.close();
   }
 }
 
@@ -362,13 +363,14 @@ async function hostsCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(rest, { env: { type: 'string' }, 'accept-new-host-keys': { type: 'boolean' } });
   if (!values.env) throw new UsageError('--env <environment file> is required.');
   const environment = await loadEnvironment(values.env);
-  const ssh = new SshPool({ knownHostsFile: environment.knownHostsFile });
+  const connectors = connectorsFor(environment);
+  const ssh = connectors.ssh;
   try {
     const code = await checkHosts(ssh, environment, environment.hosts.map((host) => host.name), values['accept-new-host-keys'] ?? false, io);
     if (code === EXIT.ok) io.out(io.style.green(`All ${environment.hosts.length} hosts of ${environment.name} answer, authenticate and have known host keys.\n`));
     return code;
   } finally {
-    await ssh.close();
+    await connectors.close();
   }
 }
 

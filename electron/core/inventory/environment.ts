@@ -10,13 +10,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError, type Problem } from '../errors';
 import { loadYamlFile, positionAt, type YamlPath, type YamlSource } from '../runbook/yaml-source';
-import type { DeploymentProfile, Environment, HostSpec } from './model';
+import type { DatabaseSpec, DeploymentProfile, Environment, HostSpec } from './model';
 
 /** Where the bundled runbooks and profiles live (runbooks/ at the project root). */
 export const BUNDLED_RUNBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../runbooks');
 export const BUNDLED_PROFILES_DIR = path.join(BUNDLED_RUNBOOKS_DIR, 'profiles');
 
-const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'description'];
+const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'databases', 'description'];
+const DATABASE_KEYS = ['host', 'address', 'port', 'user', 'password'];
 const HOST_KEYS = ['address', 'port', 'user', 'key', 'passphrase', 'password', 'agent', 'jump', 'roles'];
 const DEFAULT_KEYS = ['user', 'port', 'key', 'passphrase', 'agent', 'jump'];
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -209,6 +210,13 @@ class Reader {
     }
     this.checkJumpLoops(hosts);
 
+    const databases: Record<string, DatabaseSpec> = {};
+    const databasesMap = root.databases === undefined ? {} : (this.map(root.databases, ['databases'], 'databases') ?? {});
+    for (const [databaseName, value] of Object.entries(databasesMap)) {
+      const database = await this.database(databaseName, value, hosts, processEnv);
+      if (database) databases[databaseName] = database;
+    }
+
     const knownHosts = typeof root.known_hosts === 'string' ? this.relative(root.known_hosts) : path.join(os.homedir(), '.ssh', 'known_hosts');
     if (!name || !profile) return undefined;
     return {
@@ -217,6 +225,7 @@ class Reader {
       profile,
       hosts,
       vars,
+      databases,
       secrets,
       knownHostsFile: knownHosts,
       file: this.source.file,
@@ -264,6 +273,29 @@ class Reader {
       roles: Array.isArray(roles) ? roles.map(String) : [],
       source: positionAt(this.source, at, 'key'),
     };
+  }
+
+  private async database(
+    name: string,
+    value: unknown,
+    hosts: HostSpec[],
+    processEnv: NodeJS.ProcessEnv,
+  ): Promise<DatabaseSpec | undefined> {
+    const at = ['databases', name];
+    const spec = this.map(value, at, `database ${name}`);
+    if (!spec) return undefined;
+    this.unknownKeys(spec, at, DATABASE_KEYS, `database ${name}`);
+    const host = spec.host === undefined ? undefined : this.string(spec.host, [...at, 'host'], `databases.${name}.host`);
+    if (host && !hosts.some((candidate) => candidate.name === host)) {
+      this.problem([...at, 'host'], `databases.${name}.host: "${host}" is not a host of this environment (the database is reached through it).`);
+    }
+    const address = spec.address === undefined ? '127.0.0.1' : this.string(spec.address, [...at, 'address'], `databases.${name}.address`);
+    const port = spec.port === undefined ? 3306 : this.port(spec.port, [...at, 'port']);
+    const user = this.string(spec.user, [...at, 'user'], `databases.${name}.user`);
+    const passwordRef = spec.password === undefined ? undefined : this.secretRef(spec.password, [...at, 'password'], 'password');
+    const password = passwordRef && (await this.resolveSecret(passwordRef, [...at, 'password'], processEnv));
+    if (!address || !port || !user) return undefined;
+    return { name, host, address, port, user, password };
   }
 
   private checkJumpLoops(hosts: HostSpec[]): void {

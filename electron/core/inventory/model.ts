@@ -25,6 +25,19 @@ export interface HostSpec {
   source?: SourcePosition;
 }
 
+/** A database `sql` steps can query, by name. */
+export interface DatabaseSpec {
+  name: string;
+  /** The environment host to tunnel through (SSH port forwarding); absent: connect directly. */
+  host?: string;
+  /** The address as seen from `host` (or from OpsDeck when there is no host). */
+  address: string;
+  port: number;
+  user: string;
+  /** Resolved from the environment's secret source; never written anywhere. */
+  password?: string;
+}
+
 /** Command words of one deployment style (systemd, tripleo-podman, tripleo-docker, kolla). */
 export interface DeploymentProfile {
   id: string;
@@ -42,6 +55,8 @@ export interface Environment {
   hosts: HostSpec[];
   /** Extra values runbooks can reference as `{{ env.<name> }}` (quoted like any value). */
   vars: Record<string, string>;
+  /** Databases `sql` steps can query, by name. */
+  databases: Record<string, DatabaseSpec>;
   /** Names of values that are secrets, masked wherever they could be written or shown. */
   secrets: Record<string, string>;
   /** OpenSSH known_hosts file used to verify host keys (absolute path). */

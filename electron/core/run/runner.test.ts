@@ -21,6 +21,7 @@ const environment: Environment = {
     { name: 'cmp2', address: '127.0.0.1', port: 22, user: 'u', roles: ['compute'] },
   ],
   vars: { region: 'RegionOne' },
+  databases: {},
   secrets: {},
   knownHostsFile: '/dev/null',
   file: 'unit.yaml',

@@ -26,9 +26,11 @@ import type {
   PhaseStep,
   RunStep,
   Runbook,
+  SqlStep,
   Step,
   WaitStep,
 } from '../runbook/model';
+import { compareRowCounts, type RowCount, type SqlConnector } from '../sql/mysql';
 import type { ExecResult, SshConnector } from '../ssh/types';
 import { evaluateCondition, evaluateExpect, extractCaptures } from './checks';
 import { mapWithLimit, sleep } from './concurrency';
@@ -72,6 +74,8 @@ export interface RunnerOptions {
   /** Checked and converted by {@link resolveParams}. */
   params: Record<string, ParamValue>;
   ssh: SshConnector;
+  /** For `sql` steps; a run without one fails such a step with a clear message. */
+  sql?: SqlConnector;
   operator: string;
   machine?: string;
   masker: OutputMasker;
@@ -411,6 +415,8 @@ export class Runner {
           return await this.runPhaseStep(step, key, frame);
         case 'include':
           return await this.runIncludeStep(step, key, frame);
+        case 'sql':
+          return await this.runSqlStep(step, key, frame);
       }
     } catch (error) {
       if (error instanceof StopRun) throw error;
@@ -635,6 +641,82 @@ export class Runner {
       });
     }
     return merged;
+  }
+
+  // ---- sql ---------------------------------------------------------------------------------
+
+  private async runSqlStep(step: SqlStep, key: string, frame: Frame): Promise<Outcome> {
+    const database = this.options.environment.databases[step.database];
+    if (!database) {
+      const known = Object.keys(this.options.environment.databases).join(', ') || 'none';
+      throw new OpsError('sql-database', `Step ${key} queries database "${step.database}", which environment "${this.options.environment.name}" does not declare (its databases: ${known}).`);
+    }
+    if (!this.options.sql) throw new OpsError('sql-unavailable', `Step ${key} needs a database connection, and this run has none.`);
+    const sql = this.options.sql;
+    const label = `db:${database.name}`;
+    const args = step.args.map((arg) => renderIn(arg, frame.scope, 'text'));
+    const expected = step.compareWith === undefined ? undefined : valueIn(step.compareWith, frame.scope);
+    await this.startStep(key, step, [label]);
+    const started = Date.now();
+    const described = step.query
+      ? `${step.query}${args.length ? `  -- with ${JSON.stringify(args)}` : ''}`
+      : `exact row counts of every table in ${step.rowCounts!.join(', ')}`;
+    let stdout = '';
+    let stderr = '';
+    let exitCode = 0;
+    let checks: CheckResult[] = [];
+    for (let attempt = 1; ; attempt++) {
+      await this.emitDurable({ type: 'step.command', step: key, host: label, command: this.options.masker.mask(described), attempt });
+      const options = { timeoutMs: step.timeoutMs, signal: this.abortController.signal };
+      let counts: RowCount[] | undefined;
+      try {
+        const rows = step.query ? await sql.query(database, step.query, args, options) : (counts = await sql.rowCounts(database, step.rowCounts!, options));
+        stdout = `${JSON.stringify(rows, null, 2)}
+`;
+        stderr = '';
+        exitCode = 0;
+      } catch (error) {
+        if (this.abortRequest) throw error;
+        stdout = '';
+        stderr = `${userMessageOf(error)}
+`;
+        exitCode = 1;
+      }
+      const masker = this.options.masker;
+      if (stdout) this.emit({ type: 'step.output', step: key, host: label, stream: 'stdout', data: masker.mask(stdout) });
+      if (stderr) this.emit({ type: 'step.output', step: key, host: label, stream: 'stderr', data: masker.mask(stderr) });
+      checks = evaluateExpect(step.expect, { exitCode, stdout, stderr });
+      if (counts && expected !== undefined) {
+        const differences = compareRowCounts(counts, expected);
+        checks.push({
+          name: 'row counts match the manifest',
+          ok: differences.length === 0,
+          detail: differences.length ? differences.slice(0, 20).join('; ') + (differences.length > 20 ? `; and ${differences.length - 20} more` : '') : undefined,
+        });
+      }
+      const failed = checks.some((check) => !check.ok);
+      if (!failed || attempt > step.retry.times) break;
+      this.note('warning', `Attempt ${attempt} of ${step.retry.times + 1} failed; retrying in ${formatMs(step.retry.delayMs)}.`, key);
+      await sleep(step.retry.delayMs, this.abortController.signal);
+    }
+    let status: StepStatus = checks.every((check) => check.ok) ? 'succeeded' : 'failed';
+    let captures: Record<string, unknown> = {};
+    let reason: string | undefined;
+    if (status === 'succeeded' && step.capture.length > 0) {
+      try {
+        captures = extractCaptures(step.capture, { exitCode, stdout, stderr });
+        Object.assign(frame.scope.captures, captures);
+      } catch (error) {
+        status = 'failed';
+        reason = userMessageOf(error);
+      }
+    }
+    if (status === 'failed' && !reason) {
+      const failedCheck = checks.find((check) => !check.ok);
+      reason = failedCheck ? `${failedCheck.name}${failedCheck.detail ? ` — ${failedCheck.detail}` : ''}` : undefined;
+    }
+    this.finishStep(key, started, { status, exitCode, checks, captures: this.options.masker.maskValue(captures), reason });
+    return { status };
   }
 
   // ---- operator steps ----------------------------------------------------------------------

@@ -11,6 +11,8 @@ import { Journal } from '../audit/journal';
 import { Masker } from '../audit/mask';
 import type { Environment } from '../inventory/model';
 import type { ParamValue, Runbook } from '../runbook/model';
+import { MysqlConnector, type SqlConnector } from '../sql/mysql';
+import { SshPool } from '../ssh/pool';
 import type { SshConnector } from '../ssh/types';
 import { resolveParams } from './params';
 import { Runner, type FailurePolicy, type ResumeState } from './runner';
@@ -22,6 +24,7 @@ export interface RunSessionOptions {
   /** Raw parameters (strings from a command line or form, or typed values). */
   params: Record<string, unknown>;
   ssh: SshConnector;
+  sql?: SqlConnector;
   operator: string;
   auditDir: string;
   onFailure?: FailurePolicy;
@@ -41,6 +44,31 @@ export interface RunSession {
   start(): Promise<RunStatus>;
 }
 
+/** The connections of one environment: an SSH pool that knows its jump hosts, and SQL through it. */
+export interface Connectors {
+  ssh: SshPool;
+  sql: MysqlConnector;
+  close(): Promise<void>;
+}
+
+export function connectorsFor(environment: Environment): Connectors {
+  const hostNamed = (name: string) => environment.hosts.find((host) => host.name === name);
+  const ssh = new SshPool({ knownHostsFile: environment.knownHostsFile, resolveHost: hostNamed });
+  const sql = new MysqlConnector(async (hostName, address, port) => {
+    const host = hostNamed(hostName);
+    if (!host) throw new Error(`no host ${hostName}`);
+    return ssh.forward(host, address, port);
+  });
+  return {
+    ssh,
+    sql,
+    async close() {
+      await sql.close();
+      await ssh.close();
+    },
+  };
+}
+
 /** Every secret a run could write: secret params, the environment's secrets, SSH passphrases and passwords. */
 export function maskerFor(runbook: Runbook, environment: Environment, params: Record<string, ParamValue>): Masker {
   const secrets: string[] = [];
@@ -49,6 +77,7 @@ export function maskerFor(runbook: Runbook, environment: Environment, params: Re
     if (spec.secret && value !== undefined) secrets.push(...(Array.isArray(value) ? value : [String(value)]));
   }
   secrets.push(...Object.values(environment.secrets));
+  for (const database of Object.values(environment.databases)) if (database.password) secrets.push(database.password);
   for (const host of environment.hosts) {
     if (host.passphrase) secrets.push(host.passphrase);
     if (host.password) secrets.push(host.password);
@@ -86,6 +115,7 @@ export function createRunSession(options: RunSessionOptions): RunSession {
     environment,
     params,
     ssh: options.ssh,
+    sql: options.sql,
     operator: options.operator,
     machine: os.hostname(),
     masker,

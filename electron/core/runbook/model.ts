@@ -201,6 +201,28 @@ export interface IncludeStep extends StepBase {
   with: Record<string, Template>;
 }
 
+/**
+ * A query through mysql2 against a database of the environment. Its output is the result rows as
+ * JSON, so `expect.json` and `capture.json` work on it as on `openstack ... -f json`.
+ */
+export interface SqlStep extends StepBase {
+  kind: 'sql';
+  /** A name under the environment's `databases:`. */
+  database: string;
+  /** One statement with `?` placeholders; exactly one of query and rowCounts is set. */
+  query?: Template;
+  /** Rendered as text and bound to the placeholders, never spliced into the SQL. */
+  args: Template[];
+  /** Schemas whose tables are counted exactly (COUNT(*)), giving [{schema, table, rows}]. */
+  rowCounts?: string[];
+  /** With rowCounts: an expected list of {schema, table, rows} the counts must match. */
+  compareWith?: Template;
+  timeoutMs: number;
+  expect: Expect;
+  capture: CaptureSpec[];
+  retry: Retry;
+}
+
 export type Step =
   | RunStep
   | WaitStep
@@ -208,7 +230,8 @@ export type Step =
   | DecisionStep
   | ForeachStep
   | PhaseStep
-  | IncludeStep;
+  | IncludeStep
+  | SqlStep;
 
 export type StepKind = Step['kind'];
 

@@ -29,6 +29,7 @@ import type {
   RollbackEntry,
   Runbook,
   RunStep,
+  SqlStep,
   Step,
   StepBase,
   WaitStep,
@@ -308,6 +309,23 @@ class RunbookParser {
           steps: inner,
           check,
         };
+        return step;
+      }
+      case 'sql': {
+        const sql = data.sql as Data;
+        const step: SqlStep = {
+          ...base,
+          kind: 'sql',
+          database: sql.database,
+          args: ((sql.args ?? []) as unknown[]).map(String),
+          timeoutMs: this.duration(sql.timeout) ?? this.defaults.timeoutMs ?? STEP_DEFAULTS.runTimeoutMs,
+          expect: this.expect(data.expect, [...path, 'expect']),
+          capture: this.captures(data.capture, [...path, 'capture']),
+          retry: this.retry(data.retry),
+        };
+        if (sql.query !== undefined) step.query = sql.query;
+        if (sql.row_counts !== undefined) step.rowCounts = sql.row_counts;
+        if (sql.compare_with !== undefined) step.compareWith = sql.compare_with;
         return step;
       }
       case 'include': {

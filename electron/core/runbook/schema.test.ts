@@ -14,7 +14,7 @@ describe('runbooks/schema.json', () => {
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(['id', 'title', 'steps']);
     const kinds = schema.$defs.step.anyOf.map((option: { required: string[] }) => option.required.find((key) => key !== 'id'));
-    expect(kinds).toEqual(['run', 'wait', 'manual', 'decision', 'foreach', 'phase', 'include']);
+    expect(kinds).toEqual(['run', 'wait', 'manual', 'decision', 'foreach', 'phase', 'include', 'sql']);
   });
 
   it('accepts the document form of a valid runbook', () => {

@@ -20,7 +20,7 @@ export const STEP_ID_PATTERN = '^[a-z0-9][a-z0-9_-]*$';
 export const NAME_PATTERN = '^[a-z_][a-z0-9_]*$';
 
 /** The keys that give a step its kind; a step has exactly one. */
-export const STEP_KIND_KEYS = ['run', 'wait', 'manual', 'decision', 'foreach', 'phase', 'include'] as const;
+export const STEP_KIND_KEYS = ['run', 'wait', 'manual', 'decision', 'foreach', 'phase', 'include', 'sql'] as const;
 export type StepKindKey = (typeof STEP_KIND_KEYS)[number];
 
 const show = (input: unknown): string => (typeof input === 'string' ? JSON.stringify(input) : String(JSON.stringify(input) ?? input));
@@ -272,7 +272,33 @@ function makeStepSchemas(nested: () => z.ZodType) {
     },
     'Runs another runbook as a step.',
   );
-  return { run, wait, manual, decision, foreach, phase, include } satisfies Record<StepKindKey, z.ZodType>;
+  const sql = strict(
+    {
+      ...commonStep,
+      sql: strict({
+        database: name('database').meta({ description: "A database named under the environment's databases:." }),
+        query: template('One SQL statement; values go in args as ? placeholders, never into the text.').min(1).optional(),
+        args: z
+          .array(z.union([z.string(), z.number(), z.boolean()]))
+          .optional()
+          .meta({ description: 'Values bound to the ? placeholders of query (templates, rendered as text, sent apart from the SQL).' }),
+        row_counts: z
+          .array(z.string().regex(/^[A-Za-z0-9_]+$/, { error: 'a schema name is letters, digits and _' }))
+          .min(1)
+          .optional()
+          .meta({ description: 'Exact COUNT(*) of every table of these schemas; output [{schema, table, rows}].' }),
+        compare_with: template('With row_counts: a list of {schema, table, rows} (usually a capture of an earlier count) that must match.').optional(),
+        timeout: duration('Default 5m (or defaults.timeout).').optional(),
+      }).refine((value) => (value.query === undefined) !== (value.row_counts === undefined), {
+        error: 'an sql step has exactly one of query or row_counts',
+      }),
+      expect: expectSchema.optional(),
+      capture: captureSchema.optional(),
+      retry: retrySchema.optional(),
+    },
+    'Runs a query through mysql2 (over an SSH tunnel to the database host); its result rows are the output, as JSON.',
+  );
+  return { run, wait, manual, decision, foreach, phase, include, sql } satisfies Record<StepKindKey, z.ZodType>;
 }
 
 const undoes = z.string().meta({ description: 'The id of the top-level step this entry undoes; without it the entry always runs.' });
@@ -336,7 +362,7 @@ function makeRunbookSchema(stepList: z.ZodType, rollbackList: z.ZodType) {
 
 /** For the JSON Schema: one recursive document schema. */
 const documentKinds: ReturnType<typeof makeStepSchemas> = makeStepSchemas(() => stepListSchema);
-export const stepSchema: z.ZodType = z.union(Object.values(documentKinds)).meta({ id: 'step', description: 'A step: exactly one of run, wait, manual, decision, foreach, phase, include.' });
+export const stepSchema: z.ZodType = z.union(Object.values(documentKinds)).meta({ id: 'step', description: 'A step: exactly one of run, wait, manual, decision, foreach, phase, include, sql.' });
 const stepListSchema: z.ZodType = z.array(stepSchema).min(1);
 const rollbackEntrySchema = z
   .union(Object.values(makeRollbackSchemas(documentKinds)))

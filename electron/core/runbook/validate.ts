@@ -158,11 +158,14 @@ class Validator {
       [['manual'], false],
       [['decision', 'question'], false],
       [['foreach', 'items'], false],
+      [['sql', 'query'], false],
+      [['sql', 'compare_with'], false],
     ];
+    if (isRecord(raw.sql) && Array.isArray(raw.sql.args)) raw.sql.args.forEach((_, index) => fields.push([['sql', 'args', index], false]));
     if (isRecord(raw.with)) for (const name of Object.keys(raw.with)) fields.push([['with', name], false]);
     for (const [field, hostAllowed] of fields) {
       let value: unknown = raw;
-      for (const segment of field) value = isRecord(value) ? value[segment as string] : undefined;
+      for (const segment of field) value = isRecord(value) ? value[segment as string] : Array.isArray(value) ? value[segment as number] : undefined;
       if (typeof value === 'string') this.checkTemplate(value, [...path, ...field], scope, hostAllowed);
     }
   }

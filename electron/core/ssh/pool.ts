@@ -21,6 +21,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import ssh2, { type Client as SshClient, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { CancelledError, OpsError } from '../errors';
 import type { HostSpec } from '../inventory/model';
@@ -470,6 +471,29 @@ export class SshPool implements SshConnector {
       throw error;
     }
     return new PoolShellSession(connection, opened.stream, opened.state, release);
+  }
+
+  /**
+   * Opens a TCP stream to address:port as seen from `host` (ssh2 forwardOut, like `ssh -L`), over the
+   * host's shared connection: how `sql` steps reach a database that listens on a controller.
+   */
+  async forward(host: HostSpec, address: string, port: number): Promise<Duplex> {
+    const connection = await this.connection(host);
+    return new Promise((resolve, reject) => {
+      try {
+        connection.client.forwardOut('127.0.0.1', 0, address, port, (error, stream) => {
+          if (!error) return resolve(stream);
+          reject(
+            new SshChannelError(host, `a tunnel to ${address}:${port} (${error.message}; does sshd allow TCP forwarding, and does anything listen there?)`, {
+              cause: error,
+            }),
+          );
+        });
+      } catch (error) {
+        connection.markLost(error);
+        reject(connection.lostDuring(`tunnel to ${address}:${port}`));
+      }
+    });
   }
 
   /**

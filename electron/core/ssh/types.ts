@@ -1,3 +1,5 @@
+import type { Duplex } from 'node:stream';
+
 /**
  * What the rest of the engine needs from SSH. ./pool.ts implements it with ssh2; tests of the runner
  * may implement it with a local shell, but integration tests use the real thing against real sshd.
@@ -65,6 +67,8 @@ export interface SshConnector {
   shell(host: HostSpec, options: ShellOptions): Promise<ShellSession>;
   /** Connects (or reuses the connection) and returns once authenticated; throws the typed SSH errors. */
   check(host: HostSpec): Promise<PresentedHostKey>;
+  /** A TCP stream to address:port as seen from the host (port forwarding over its connection). */
+  forward(host: HostSpec, address: string, port: number): Promise<Duplex>;
   /** Closes every connection. */
   close(): Promise<void>;
 }

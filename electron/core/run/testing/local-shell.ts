@@ -5,6 +5,8 @@
  * the command sees the host's name in $OPSDECK_HOST.
  */
 import { spawn } from 'node:child_process';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { CancelledError } from '../../errors';
 import { SshConnectionLostError } from '../../ssh/errors';
 import type { HostSpec } from '../../inventory/model';
@@ -54,6 +56,11 @@ export class LocalShellConnector implements SshConnector {
 
   shell(): Promise<ShellSession> {
     return Promise.reject(new Error('LocalShellConnector has no PTY shells'));
+  }
+
+  /** The local machine is every host, so a tunnel is a plain TCP connection. */
+  async forward(_host: HostSpec, address: string, port: number): Promise<Duplex> {
+    return net.connect({ host: address, port });
   }
 
   async check(host: HostSpec): Promise<PresentedHostKey> {
