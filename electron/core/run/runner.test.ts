@@ -217,13 +217,14 @@ describe('Runner', () => {
   - id: wipe
     title: Wipe
     on: cmp1
-    destructive: true
+    destructive: { warning: "This wipes {{ env.region }} on cmp1." }
     run: echo wiped
 `));
     const done = h.runner.start();
     const prompt = await h.awaiting('wipe');
     expect(prompt.need).toBe('confirm');
     expect(prompt.expected).toBe('cmp1');
+    expect(prompt.prompt).toContain('This wipes RegionOne on cmp1.');
     expect(h.runner.confirm('wipe', 'cmp2')).toBe(false);
     expect(h.ssh.commands).toHaveLength(0);
     expect(h.runner.confirm('wipe', 'cmp1')).toBe(true);

@@ -397,7 +397,7 @@ export class Runner {
         await this.askOperator(key, {
           need: 'confirm',
           expected,
-          prompt: `${step.destructive.warning ? `${step.destructive.warning}\n` : ''}Step "${step.title}" is destructive. Type "${expected}" to run it.`,
+          prompt: `${step.destructive.warning ? `${renderIn(step.destructive.warning, frame.scope, 'text')}\n` : ''}Step "${step.title}" is destructive. Type "${expected}" to run it.`,
         });
       }
       switch (step.kind) {
@@ -523,7 +523,7 @@ export class Runner {
     const expected = step.destructive?.confirm
       ? renderIn(step.destructive.confirm, scope, 'text').trim()
       : hosts.map((host) => host.name).join(' ');
-    const warning = step.destructive?.warning ? `${step.destructive.warning}\n` : '';
+    const warning = step.destructive?.warning ? `${renderIn(step.destructive.warning, scope, 'text')}\n` : '';
     await this.askOperator(key, {
       need: 'confirm',
       expected,

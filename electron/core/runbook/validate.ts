@@ -152,6 +152,7 @@ class Validator {
       [['when', 'equals'], false],
       [['when', 'not_equals'], false],
       [['destructive', 'confirm'], false],
+      [['destructive', 'warning'], false],
       [['on'], false],
       [['run'], true],
       [['wait', 'run'], true],
