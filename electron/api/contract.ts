@@ -1,0 +1,358 @@
+/**
+ * The ONE contract between the OpsDeck engine and its console: every command (name → request →
+ * reply) and every event (name → payload). Electron's main + preload, the WebSocket server
+ * (browser mode) and the renderer all take their types from here; nothing is declared twice.
+ *
+ * Requests are declared as zod schemas in ./schemas.ts (main and the server validate every payload
+ * at run time: the renderer is untrusted); their TypeScript types are inferred from those schemas.
+ * Replies and events are declared below. This file holds no runtime code except the lists of
+ * channel names, so the preload and the renderer can import it without pulling in zod or Node.
+ *
+ * Channel names read `domain:verb`.
+ */
+import type { z } from 'zod';
+import type { RunEvent, RunStatus, StepStatus, CheckResult } from '../core/audit/events';
+import type { ParamType, ParamValue } from '../core/runbook/model';
+import type { commandRequestSchemas } from './schemas';
+
+export type { RunEvent, RunStatus, StepStatus, CheckResult, ParamType, ParamValue };
+
+// ---- results -----------------------------------------------------------------------------------
+
+/** An error as the console shows it: a stable code for programs, a sentence for a person. */
+export interface ApiError {
+  code: string;
+  userMessage: string;
+  /** Per-field problems (parameters that cannot start a run), to show next to each field. */
+  problems?: Array<{ field: string; message: string }>;
+}
+
+/** Every command replies with this: a value, or an error a person can read. Never a thrown exception. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+// ---- names -------------------------------------------------------------------------------------
+
+/** Every command channel. The order is irrelevant; ./schemas.ts must declare exactly these. */
+export const COMMAND_NAMES = [
+  'library:list',
+  'environment:list',
+  'environment:open',
+  'lab:status',
+  'lab:start',
+  'hosts:check',
+  'hosts:acceptKey',
+  'run:plan',
+  'run:start',
+  'run:list',
+  'run:confirm',
+  'run:completeManual',
+  'run:decide',
+  'run:resolveFailure',
+  'run:pause',
+  'run:resume',
+  'run:abort',
+  'terminal:open',
+  'terminal:write',
+  'terminal:resize',
+  'terminal:ack',
+  'terminal:close',
+  'audit:list',
+  'audit:show',
+  'audit:transcript',
+] as const;
+
+/** Every event channel (main → renderer). */
+export const EVENT_NAMES = [
+  'run:event',
+  'terminal:opened',
+  'terminal:data',
+  'terminal:closed',
+  'hosts:checked',
+  'lab:status',
+  'environment:changed',
+] as const;
+
+export type CommandName = (typeof COMMAND_NAMES)[number];
+export type EventName = (typeof EVENT_NAMES)[number];
+
+// ---- data shapes -------------------------------------------------------------------------------
+
+/** A runbook parameter, as the start form needs it to render a field and check it early. */
+export interface ParamField {
+  name: string;
+  type: ParamType;
+  description?: string;
+  required: boolean;
+  default?: ParamValue;
+  secret: boolean;
+  values?: string[];
+  min?: number;
+  max?: number;
+  pattern?: string;
+  role?: string;
+}
+
+export interface RunbookSummary {
+  id: string;
+  title: string;
+  version: string;
+  description: string;
+  tags: string[];
+  /** Shipped with OpsDeck, or from the operator's own runbook directory. */
+  origin: 'bundled' | 'user';
+  file: string;
+  params: ParamField[];
+  requires: string[];
+  stepCount: number;
+  /** Problems (warnings) of this runbook's file; runbooks with errors are not usable and not listed. */
+  problems: LibraryProblem[];
+}
+
+export interface LibraryProblem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+export interface LibraryListing {
+  runbooks: RunbookSummary[];
+  /** Every problem of every file, including files that could not be loaded at all. */
+  problems: LibraryProblem[];
+  directories: { bundled: string; user: string };
+}
+
+export interface HostSummary {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  roles: string[];
+}
+
+/** Environments are named by the absolute path of their file. */
+export interface EnvironmentSummary {
+  environmentId: string;
+  name: string;
+  /** A lab (loopback test hosts): labelled LAB everywhere it is shown. */
+  lab: boolean;
+  profile: string;
+  file: string;
+  hosts: HostSummary[];
+}
+
+export type HostCheckState =
+  | 'checking'
+  | 'ok'
+  | 'host-key-unknown'
+  | 'host-key-changed'
+  | 'unreachable'
+  | 'auth-failed'
+  | 'error';
+
+/** What checking one host found: reachable, authenticated, and whether its key is known. */
+export interface HostCheckResult {
+  environmentId: string;
+  host: string;
+  state: HostCheckState;
+  /** The engine's sentence for anything but `ok`. */
+  message?: string;
+  keyType?: string;
+  /** The key the host presented (`SHA256:...`). */
+  fingerprint?: string;
+  /** For a changed key: what known_hosts expects. */
+  expectedFingerprint?: string;
+}
+
+export interface LabStatus {
+  /** The machine can run the lab (root, sshd, the lab code present). */
+  available: boolean;
+  /** Why not, when it cannot. */
+  reason?: string;
+  state: 'stopped' | 'starting' | 'running' | 'failed';
+  environmentId?: string;
+  message?: string;
+}
+
+/** One step of a plan, resolved as far as it can be before the run starts. */
+export interface PlanStep {
+  key: string;
+  title: string;
+  kind: string;
+  /** Nesting depth (steps inside foreach / phase). */
+  depth: number;
+  description?: string;
+  hosts: string[];
+  /** Every command, on which host, as it will run (values not known before the run shown as `⟨captures.x⟩`). */
+  commands: Array<{ host: string; command: string }>;
+  /** The target when it depends on something known only at run time. */
+  targetNote?: string;
+  destructive?: { confirm?: string; warning?: string };
+  /** The checks in words (`exit code 0`, `stdout contains "ACTIVE"`). */
+  checks: string[];
+  /** Names of the values this step captures. */
+  captures: string[];
+  /** Manual instructions, a decision's question and choices. */
+  prompt?: string;
+  choices?: Array<{ id: string; label: string }>;
+}
+
+export interface RunPlan {
+  runbookId: string;
+  runbookTitle: string;
+  environmentId: string;
+  environmentName: string;
+  lab: boolean;
+  /** The checked parameters with defaults filled in; secrets masked. */
+  params: Record<string, unknown>;
+  hosts: string[];
+  steps: PlanStep[];
+  rollback: PlanStep[];
+}
+
+/** A run event as the console receives it: `at` is when main saw it (ms since the epoch). */
+export interface RunEventEnvelope {
+  runId: string;
+  at: number;
+  /** Never `step.output`: output goes to the run's host terminals (`terminal:data`). */
+  event: RunEvent;
+}
+
+/** A run this console process started and still holds, with what happened so far. */
+export interface ActiveRun {
+  runId: string;
+  plan: RunPlan;
+  startedAt: number;
+  status: RunStatus;
+  events: RunEventEnvelope[];
+}
+
+export interface TerminalInfo {
+  terminalId: string;
+  /** `shell`: an interactive PTY; `run-output`: one host's output in a run (read only). */
+  kind: 'shell' | 'run-output';
+  host: string;
+  title: string;
+  environmentId?: string;
+  runId?: string;
+  /** Where the transcript is recorded (shells). */
+  transcript?: string;
+}
+
+export interface AuditRunSummary {
+  runId: string;
+  runbookId: string;
+  runbookTitle: string;
+  runbookVersion: string;
+  environment: string;
+  lab: boolean;
+  operator: string;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt?: string;
+  live: boolean;
+}
+
+export interface Verification {
+  ok: boolean;
+  records: number;
+  finished: boolean;
+  problems: Array<{ line: number; message: string }>;
+  lastHash: string;
+}
+
+export interface TimelineEntry {
+  seq: number;
+  ts: string;
+  type: RunEvent['type'];
+  step?: string;
+  text: string;
+}
+
+export interface AuditRunDetail {
+  summary: AuditRunSummary;
+  verification: Verification;
+  /** The Markdown report (`opsdeck audit show`). */
+  report: string;
+  timeline: TimelineEntry[];
+  /** Transcript names (`compute01`), one per terminal recorded for the run. */
+  transcripts: string[];
+}
+
+export interface Transcript {
+  width: number;
+  height: number;
+  title?: string;
+  /** [seconds since start, 'o' output | 'i' input, text] */
+  events: Array<[number, 'o' | 'i', string]>;
+  /** The replay was cut to a size the console shows; the file holds everything. */
+  truncated: boolean;
+}
+
+// ---- replies and events ------------------------------------------------------------------------
+
+/** What each command replies with (inside {@link Result}). */
+export interface CommandReplies {
+  'library:list': LibraryListing;
+  'environment:list': EnvironmentSummary[];
+  'environment:open': EnvironmentSummary;
+  'lab:status': LabStatus;
+  'lab:start': LabStatus;
+  'hosts:check': HostCheckResult[];
+  'hosts:acceptKey': HostCheckResult;
+  'run:plan': RunPlan;
+  'run:start': ActiveRun;
+  'run:list': ActiveRun[];
+  'run:confirm': { matched: boolean };
+  'run:completeManual': null;
+  'run:decide': null;
+  'run:resolveFailure': null;
+  'run:pause': null;
+  'run:resume': null;
+  'run:abort': null;
+  'terminal:open': TerminalInfo;
+  'terminal:write': null;
+  'terminal:resize': null;
+  'terminal:ack': null;
+  'terminal:close': null;
+  'audit:list': AuditRunSummary[];
+  'audit:show': AuditRunDetail;
+  'audit:transcript': Transcript;
+}
+
+/** What each event carries. */
+export interface EventPayloads {
+  'run:event': RunEventEnvelope;
+  'terminal:opened': TerminalInfo;
+  /** Decoded text, batched; acknowledge with `terminal:ack` once xterm has parsed it. */
+  'terminal:data': { terminalId: string; data: string };
+  'terminal:closed': { terminalId: string; exitCode: number | null; reason?: string };
+  'hosts:checked': HostCheckResult;
+  'lab:status': LabStatus;
+  'environment:changed': EnvironmentSummary[];
+}
+
+/** A command's request, as the caller may write it (defaults optional). */
+export type CommandRequest<Name extends CommandName> = z.input<(typeof commandRequestSchemas)[Name]>;
+/** A command's request after validation (defaults filled in): what the service receives. */
+export type ValidatedRequest<Name extends CommandName> = z.output<(typeof commandRequestSchemas)[Name]>;
+export type CommandReply<Name extends CommandName> = CommandReplies[Name];
+export type EventPayload<Name extends EventName> = EventPayloads[Name];
+
+/** The functions the Electron preload exposes as `window.opsdeck` (and the WebSocket client mirrors). */
+export interface OpsdeckBridge {
+  /** One named function per command. */
+  commands: { [Name in CommandName]: (request: CommandRequest<Name>) => Promise<Result<CommandReply<Name>>> };
+  /** Subscribes to one event; returns the unsubscribe function. */
+  subscribe<Name extends EventName>(name: Name, listener: (payload: EventPayload<Name>) => void): () => void;
+}
+
+// Compile-time checks that the name lists, the schemas and the maps agree.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const replyNamesAgree: Exactly<keyof CommandReplies, CommandName> = true;
+const schemaNamesAgree: Exactly<keyof typeof commandRequestSchemas, CommandName> = true;
+const eventNamesAgree: Exactly<keyof EventPayloads, EventName> = true;
+void replyNamesAgree;
+void schemaNamesAgree;
+void eventNamesAgree;

@@ -1,0 +1,72 @@
+/**
+ * Run-time checks of every command's request. Main (ipcMain) and the WebSocket server run each
+ * payload through its schema before anything reaches the engine: the renderer is untrusted input.
+ * The request types of ./contract.ts are inferred from these schemas.
+ */
+import { z } from 'zod';
+import type { CommandName } from './contract';
+
+/** Bounds that keep a hostile or buggy renderer from making main allocate without limit. */
+const LIMITS = {
+  id: 512,
+  path: 4096,
+  text: 4096,
+  /** One keystroke batch or a paste into a terminal. */
+  terminalInput: 64 * 1024,
+  params: 64,
+} as const;
+
+const id = z.string().min(1).max(LIMITS.id);
+const text = z.string().max(LIMITS.text);
+const paramValue = z.union([z.string().max(LIMITS.text), z.number(), z.boolean(), z.array(z.string().max(LIMITS.id)).max(256)]);
+const params = z
+  .record(z.string().max(LIMITS.id), paramValue)
+  .refine((value) => Object.keys(value).length <= LIMITS.params, 'too many parameters');
+const terminalSize = { cols: z.number().int().min(10).max(1000), rows: z.number().int().min(4).max(500) };
+const empty = z.object({}).strict();
+
+const runTarget = { runbookId: id, environmentId: z.string().min(1).max(LIMITS.path), params };
+
+export const commandRequestSchemas = {
+  'library:list': empty,
+  'environment:list': empty,
+  'environment:open': z.object({ file: z.string().min(1).max(LIMITS.path) }).strict(),
+  'lab:status': empty,
+  'lab:start': empty,
+  'hosts:check': z.object({ environmentId: z.string().min(1).max(LIMITS.path), hosts: z.array(id).max(1000).optional() }).strict(),
+  'hosts:acceptKey': z
+    .object({ environmentId: z.string().min(1).max(LIMITS.path), host: id, fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{20,64}$/) })
+    .strict(),
+  'run:plan': z.object(runTarget).strict(),
+  'run:start': z.object({ ...runTarget, onFailure: z.enum(['ask', 'stop', 'rollback']).default('ask') }).strict(),
+  'run:list': empty,
+  'run:confirm': z.object({ runId: id, step: id, text }).strict(),
+  'run:completeManual': z.object({ runId: id, step: id, outcome: z.enum(['done', 'failed']), note: text.optional() }).strict(),
+  'run:decide': z.object({ runId: id, step: id, choice: id }).strict(),
+  'run:resolveFailure': z
+    .object({ runId: id, step: id, action: z.enum(['retry', 'skip', 'abort', 'rollback']), reason: text.optional() })
+    .strict(),
+  'run:pause': z.object({ runId: id }).strict(),
+  'run:resume': z.object({ runId: id }).strict(),
+  'run:abort': z.object({ runId: id, reason: z.string().trim().min(1, 'a reason is required').max(LIMITS.text), rollback: z.boolean() }).strict(),
+  'terminal:open': z.object({ environmentId: z.string().min(1).max(LIMITS.path), host: id, ...terminalSize }).strict(),
+  'terminal:write': z.object({ terminalId: id, data: z.string().min(1).max(LIMITS.terminalInput) }).strict(),
+  'terminal:resize': z.object({ terminalId: id, ...terminalSize }).strict(),
+  'terminal:ack': z.object({ terminalId: id, chars: z.number().int().min(0).max(1 << 30) }).strict(),
+  'terminal:close': z.object({ terminalId: id }).strict(),
+  'audit:list': empty,
+  'audit:show': z.object({ runId: id }).strict(),
+  'audit:transcript': z.object({ runId: id, name: id }).strict(),
+} satisfies Record<CommandName, z.ZodType>;
+
+/** Validates a payload for `name`; the zod issues become one sentence. */
+export function parseRequest<Name extends CommandName>(
+  name: Name,
+  payload: unknown,
+): { ok: true; value: z.output<(typeof commandRequestSchemas)[Name]> } | { ok: false; message: string } {
+  const schema = commandRequestSchemas[name] as z.ZodType;
+  const result = schema.safeParse(payload ?? {});
+  if (result.success) return { ok: true, value: result.data as z.output<(typeof commandRequestSchemas)[Name]> };
+  const issues = result.error.issues.map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`).join('; ');
+  return { ok: false, message: `The request ${name} was refused: ${issues}.` };
+}
