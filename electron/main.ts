@@ -1,0 +1,128 @@
+/**
+ * The Electron main process: one window on the built renderer, hardened (context isolation, sandbox,
+ * no Node in the page, strict CSP, no navigation, no new windows, no permissions), and the api/
+ * contract wired to ipcMain. Every payload is validated by ConsoleService.dispatch before the engine
+ * sees it: the renderer is untrusted.
+ */
+import { app, BrowserWindow, ipcMain, session, shell, type Session, type WebContents, type WebPreferences } from 'electron';
+import path from 'node:path';
+import { COMMAND_NAMES } from './api/contract';
+import { defaultServiceOptions } from './app/config';
+import { ConsoleService } from './app/service';
+
+/** The page's Content-Security-Policy (also in renderer/index.html as a meta tag). */
+export const WINDOW_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Where the app's files are: the checkout in development, resources/ in a package. */
+function appRoot(): string {
+  return app.isPackaged ? process.resourcesPath : app.getAppPath();
+}
+
+/** The webPreferences of every OpsDeck window. */
+export function windowWebPreferences(preloadFile: string): WebPreferences {
+  return {
+    preload: preloadFile,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    spellcheck: false,
+  };
+}
+
+/** Denies every permission request and check (camera, notifications, clipboard-read...). */
+export function hardenSession(target: Session): void {
+  target.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  target.setPermissionCheckHandler(() => false);
+  target.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [WINDOW_CSP] } });
+  });
+}
+
+/** No navigation away from the console, no new windows; http(s) links open in the system browser. */
+export function hardenContents(contents: WebContents, appUrl: string): void {
+  contents.on('will-navigate', (event, url) => {
+    if (url !== appUrl) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+}
+
+/** Wires every command of the contract to the service, accepting calls from our own page only. */
+export function registerIpc(service: ConsoleService, isOwnPage: (url: string) => boolean): void {
+  for (const name of COMMAND_NAMES) {
+    ipcMain.handle(name, (event, payload: unknown) => {
+      if (!event.senderFrame || !isOwnPage(event.senderFrame.url)) {
+        return { ok: false, error: { code: 'forbidden', userMessage: 'This page may not use the OpsDeck API.' } };
+      }
+      return service.dispatch(name, payload);
+    });
+  }
+}
+
+export function createMainWindow(service: ConsoleService): BrowserWindow {
+  const root = appRoot();
+  const window = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 1024,
+    minHeight: 640,
+    title: 'OpsDeck',
+    backgroundColor: '#12161c',
+    show: false,
+    webPreferences: windowWebPreferences(path.join(__dirname, '../preload/preload.cjs')),
+  });
+  const indexFile = path.join(app.isPackaged ? app.getAppPath() : root, 'out/renderer/index.html');
+  const appUrl = `file://${indexFile}`;
+  hardenContents(window.webContents, appUrl);
+  const unsubscribe = service.onEvent((event) => {
+    if (!window.isDestroyed()) window.webContents.send(event.name, event.payload);
+  });
+  // A reload or a crashed page will never acknowledge what it was sent.
+  window.webContents.on('did-start-loading', () => service.rendererDetached());
+  window.webContents.on('render-process-gone', () => service.rendererDetached());
+  window.on('closed', unsubscribe);
+  window.once('ready-to-show', () => window.show());
+  void window.loadFile(indexFile);
+  return window;
+}
+
+/** Starts the desktop app. */
+export async function startDesktop(): Promise<void> {
+  app.enableSandbox();
+  await app.whenReady();
+  hardenSession(session.defaultSession);
+  const root = appRoot();
+  const service = new ConsoleService(
+    defaultServiceOptions({
+      bundledRunbooksDir: path.join(root, 'runbooks'),
+      profileDirs: [path.join(root, 'runbooks', 'profiles')],
+    }),
+  );
+  registerIpc(service, (url) => url.startsWith('file://') && url.includes('/out/renderer/index.html'));
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+  createMainWindow(service);
+  app.on('window-all-closed', () => {
+    void service.close().finally(() => app.quit());
+  });
+}
+
+// Electron runs this file as its main script; tests import it with 'electron' mocked.
+if (process.versions.electron) {
+  startDesktop().catch((error: unknown) => {
+    process.stderr.write(`OpsDeck could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    app.exit(1);
+  });
+}

@@ -1,0 +1,252 @@
+/**
+ * Browser mode: the built renderer over http and the api/ contract over a WebSocket, on 127.0.0.1
+ * by default. Every request needs the one-time token printed at start (in the URL once; the server
+ * then sets an HttpOnly, SameSite=Strict cookie so the page's own assets and socket carry it). A
+ * WebSocket upgrade must also come from this server's own origin. A thin adapter: everything else
+ * is ConsoleService.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { defaultServiceOptions } from './app/config';
+import { ConsoleService, type ServiceEvent } from './app/service';
+
+/** What the client sends: one command call. */
+export interface WireRequest {
+  id: number;
+  name: string;
+  payload: unknown;
+}
+
+/** What the server sends: a reply to a call, or an event. */
+export type WireMessage = { id: number; result: unknown } | { event: ServiceEvent['name']; payload: unknown };
+
+export const TOKEN_COOKIE = 'opsdeck_token';
+/** Largest message a client may send (a paste into a terminal is capped at 64 KiB by the schema). */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export interface ServerOptions {
+  service: ConsoleService;
+  /** The built renderer (index.html and assets). */
+  rendererDir: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The token (tests); a new random one by default. */
+  token?: string;
+}
+
+export interface RunningServer {
+  /** The URL to open, token included. */
+  url: string;
+  origin: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+/** The page's Content-Security-Policy in browser mode (the Electron window sets its own). */
+export function browserModeCsp(origin: string): string {
+  const socket = origin.replace(/^http/, 'ws');
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    // xterm.js writes <style> elements for its themes and cursor; no script may be inline.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    `connect-src 'self' ${socket}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function sameSecret(given: string | undefined | null, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function cookieToken(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === TOKEN_COOKIE) return value.join('=');
+  }
+  return undefined;
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const rendererDir = path.resolve(options.rendererDir);
+  const service = options.service;
+  let origin = '';
+  let allowedHosts = new Set<string>();
+
+  const authorised = (request: http.IncomingMessage, url: URL): 'query' | 'cookie' | false => {
+    if (sameSecret(url.searchParams.get('token'), token)) return 'query';
+    if (sameSecret(cookieToken(request.headers.cookie), token)) return 'cookie';
+    return false;
+  };
+
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? '/', origin);
+    const baseHeaders = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' };
+    // DNS rebinding: a page of another site resolving to 127.0.0.1 sends its own Host.
+    if (!allowedHosts.has(request.headers.host ?? '')) {
+      response.writeHead(403, { ...baseHeaders, 'Content-Type': 'text/plain; charset=utf-8' }).end('Forbidden: unexpected Host header.\n');
+      return;
+    }
+    const how = authorised(request, url);
+    if (!how) {
+      response
+        .writeHead(401, { ...baseHeaders, 'Content-Type': 'text/plain; charset=utf-8' })
+        .end('OpsDeck needs the link with its token: open the URL printed where the console was started.\n');
+      return;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { ...baseHeaders, Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const relative = decodeURIComponent(url.pathname) === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const file = path.resolve(rendererDir, relative);
+    if (!file.startsWith(rendererDir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+      response.writeHead(404, { ...baseHeaders, 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found.\n');
+      return;
+    }
+    const headers: Record<string, string> = {
+      ...baseHeaders,
+      'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Security-Policy': browserModeCsp(origin),
+      'X-Frame-Options': 'DENY',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+    };
+    if (how === 'query') headers['Set-Cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    response.writeHead(200, headers);
+    response.end(request.method === 'HEAD' ? undefined : readFileSync(file));
+  });
+
+  const sockets = new Set<WebSocket>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+
+  server.on('upgrade', (request, socket: Socket, head) => {
+    const url = new URL(request.url ?? '/', origin);
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.destroy();
+    };
+    if (!allowedHosts.has(request.headers.host ?? '')) return refuse(403, 'Forbidden');
+    if (!authorised(request, url)) return refuse(401, 'Unauthorized');
+    // Another site's page may know nothing of the token, but a cookie would be sent with its socket.
+    if (request.headers.origin !== origin && request.headers.origin !== origin.replace('127.0.0.1', 'localhost')) {
+      return refuse(403, 'Forbidden');
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws));
+  });
+
+  const broadcast = (event: ServiceEvent) => {
+    const text = JSON.stringify({ event: event.name, payload: event.payload } satisfies WireMessage);
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+  };
+  const unsubscribe = service.onEvent(broadcast);
+
+  function onConnection(ws: WebSocket): void {
+    sockets.add(ws);
+    ws.on('message', (raw: RawData) => {
+      let request: WireRequest;
+      try {
+        request = JSON.parse(raw.toString()) as WireRequest;
+      } catch {
+        ws.close(1008, 'not JSON');
+        return;
+      }
+      if (typeof request !== 'object' || request === null || typeof request.id !== 'number') {
+        ws.close(1008, 'not a request');
+        return;
+      }
+      void service.dispatch(request.name, request.payload).then((result) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result } satisfies WireMessage));
+      });
+    });
+    ws.on('close', () => {
+      sockets.delete(ws);
+      if (sockets.size === 0) service.rendererDetached();
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  origin = `http://${hostInUrl}:${port}`;
+  allowedHosts = new Set([`${hostInUrl}:${port}`, `localhost:${port}`]);
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    token,
+    port,
+    async close() {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/** The built renderer of this checkout. */
+export const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../out/renderer');
+
+/**
+ * `npm start` without Electron: serves the console and prints the URL to open. Options:
+ * --host ADDRESS (default 127.0.0.1), --port N (default: a free one), --env FILE (repeat).
+ */
+export async function main(argv: string[], out: (text: string) => void = (text) => process.stdout.write(text)): Promise<RunningServer> {
+  let host = '127.0.0.1';
+  let port = 0;
+  const environmentFiles: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const option = argv[index];
+    const value = argv[index + 1];
+    if (option === '--host' && value) (host = value), index++;
+    else if (option === '--port' && value) (port = Number(value)), index++;
+    else if (option === '--env' && value) environmentFiles.push(value), index++;
+    else throw new Error(`Unknown option ${option}. Options: --host ADDRESS, --port N, --env FILE.`);
+  }
+  const service = new ConsoleService(defaultServiceOptions({ environmentFiles }));
+  const running = await startServer({ service, rendererDir: RENDERER_DIR, host, port });
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    out(`Warning: the console listens on ${host}, reachable from other machines; anyone with the link can run runbooks.\n`);
+  }
+  out(`OpsDeck console (browser mode): open ${running.url}\nCtrl-C stops it.\n`);
+  const stop = async () => {
+    await running.close();
+    await service.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return running;
+}
