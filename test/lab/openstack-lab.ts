@@ -192,7 +192,7 @@ export function labProfileYaml(binDir: string): string {
   const bundled = readFileSync(path.resolve(import.meta.dirname, '../../runbooks/profiles/systemd.yaml'), 'utf8');
   const words = new Map<string, string>();
   for (const line of bundled.split('\n')) {
-    const match = /^ {2}([a-z_]+): (.*)$/.exec(line);
+    const match = /^ {2}([a-z0-9_]+): (.*)$/.exec(line);
     if (match) words.set(match[1], match[2]);
   }
   const bin = (tool: string) => `'${path.join(binDir, tool)}'`;
