@@ -1,0 +1,59 @@
+/**
+ * The console's one way to the backend: the api/ contract, over Electron's preload bridge when the
+ * window has one, over the browser-mode WebSocket otherwise. Components and stores see only
+ * {@link ApiClient}; which transport carries it is decided once, at start.
+ */
+import type {
+  CommandName,
+  CommandReply,
+  CommandRequest,
+  EventName,
+  EventPayload,
+  OpsdeckBridge,
+  Result,
+} from '../../electron/api/contract';
+
+export interface ApiClient {
+  call<Name extends CommandName>(name: Name, request: CommandRequest<Name>): Promise<Result<CommandReply<Name>>>;
+  on<Name extends EventName>(name: Name, listener: (payload: EventPayload<Name>) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    /** Present in the Electron window only (see electron/preload.ts). */
+    opsdeck?: OpsdeckBridge;
+  }
+}
+
+/** A client over the functions Electron's preload exposes. */
+export function bridgeClient(bridge: OpsdeckBridge): ApiClient {
+  return {
+    call: (name, request) => (bridge.commands[name] as (request: unknown) => Promise<Result<never>>)(request),
+    on: (name, listener) => bridge.subscribe(name, listener),
+  };
+}
+
+let current: ApiClient | undefined;
+
+/** The client the console uses (set at start, or by a test). */
+export function api(): ApiClient {
+  if (!current) throw new Error('The API client is not set up yet.');
+  return current;
+}
+
+export function setApiClient(client: ApiClient): void {
+  current = client;
+}
+
+/** Unwraps a reply, turning an error reply into a thrown {@link ApiCallError} for callers that prefer it. */
+export class ApiCallError extends Error {
+  constructor(readonly error: Extract<Result<unknown>, { ok: false }>['error']) {
+    super(error.userMessage);
+  }
+}
+
+export async function callOrThrow<Name extends CommandName>(name: Name, request: CommandRequest<Name>): Promise<CommandReply<Name>> {
+  const result = await api().call(name, request);
+  if (!result.ok) throw new ApiCallError(result.error);
+  return result.value;
+}

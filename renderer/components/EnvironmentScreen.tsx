@@ -1,0 +1,77 @@
+import { useState } from 'react';
+import { api } from '../api/client';
+import { selectedEnvironment, useInventoryStore } from '../stores/inventory';
+import { EnvironmentPicker } from './EnvironmentPicker';
+import { ErrorMessage } from './ErrorMessage';
+import { HostCheckTable } from './HostCheckTable';
+import { LabOffer } from './LabOffer';
+
+const EMPTY = {};
+
+/** Choose an environment (or start the lab), and check its hosts before anything runs. */
+export function EnvironmentScreen() {
+  const environments = useInventoryStore((state) => state.environments);
+  const selectedId = useInventoryStore((state) => state.selectedEnvironmentId);
+  const environment = useInventoryStore(selectedEnvironment);
+  const results = useInventoryStore((state) => (selectedId ? (state.hostChecks[selectedId] ?? EMPTY) : EMPTY));
+  const lab = useInventoryStore((state) => state.lab);
+  const [file, setFile] = useState('');
+  const [error, setError] = useState<string>();
+
+  const report = (result: { ok: boolean; error?: { userMessage: string } }) => setError(result.ok ? undefined : result.error?.userMessage);
+
+  return (
+    <div className="screen environment-screen">
+      <header className="screen-header">
+        <h1>Environment</h1>
+      </header>
+      <ErrorMessage message={error} />
+      <div className="split">
+        <div className="pane">
+          <EnvironmentPicker environments={environments} selectedId={selectedId} onSelect={(id) => useInventoryStore.getState().selectEnvironment(id)} />
+          <form
+            className="inline-form"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void api()
+                .call('environment:open', { file })
+                .then((result) => {
+                  report(result);
+                  if (result.ok) useInventoryStore.getState().selectEnvironment(result.value.environmentId);
+                });
+            }}
+          >
+            <input aria-label="Environment file" placeholder="/path/to/environment.yaml" value={file} onChange={(event) => setFile(event.target.value)} />
+            <button type="submit" disabled={!file.trim()}>
+              Open environment file
+            </button>
+          </form>
+          {(environments.length === 0 || lab?.state === 'running' || lab?.state === 'starting') && (
+            <LabOffer lab={lab} onStart={() => void api().call('lab:start', {}).then(report)} />
+          )}
+        </div>
+        <div className="pane">
+          {environment ? (
+            <section aria-label="Hosts">
+              <div className="toolbar">
+                <h2>
+                  Hosts of {environment.name} {environment.lab && <span className="badge lab">LAB</span>}
+                </h2>
+                <button type="button" className="primary" onClick={() => void api().call('hosts:check', { environmentId: environment.environmentId }).then(report)}>
+                  Check hosts
+                </button>
+              </div>
+              <HostCheckTable
+                hosts={environment.hosts}
+                results={results}
+                onAccept={(host, fingerprint) => void api().call('hosts:acceptKey', { environmentId: environment.environmentId, host, fingerprint }).then(report)}
+              />
+            </section>
+          ) : (
+            <p className="muted">Choose an environment to see and check its hosts.</p>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

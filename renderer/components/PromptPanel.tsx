@@ -1,0 +1,38 @@
+import type { PendingPrompt } from '../stores/runs';
+import { DecisionPrompt } from './DecisionPrompt';
+import { DestructiveConfirm } from './DestructiveConfirm';
+import { FailurePrompt } from './FailurePrompt';
+import { ManualPrompt } from './ManualPrompt';
+
+export interface PromptHandlers {
+  confirm(step: string, text: string): void;
+  decide(step: string, choice: string): void;
+  complete(step: string, outcome: 'done' | 'failed', note: string): void;
+  retry(step: string): void;
+  skip(step: string, reason: string): void;
+}
+
+/** What the run waits for from the operator, one prompt per waiting step. */
+export function PromptPanel({ prompts, handlers }: { prompts: PendingPrompt[]; handlers: PromptHandlers }) {
+  if (prompts.length === 0) return null;
+  return (
+    <section className="prompts" aria-label="Waiting for you">
+      {prompts.map((prompt) => (
+        <div key={prompt.step} data-prompt-step={prompt.step} data-need={prompt.need}>
+          <p className="muted small">
+            Step <code>{prompt.step}</code>
+          </p>
+          {prompt.need === 'confirm' && (
+            <DestructiveConfirm prompt={prompt.prompt} expected={prompt.expected ?? ''} mismatch={prompt.mismatch} onConfirm={(text) => handlers.confirm(prompt.step, text)} />
+          )}
+          {prompt.need === 'decision' && <DecisionPrompt prompt={prompt.prompt} choices={prompt.choices ?? []} onChoose={(choice) => handlers.decide(prompt.step, choice)} />}
+          {prompt.need === 'manual' && <ManualPrompt prompt={prompt.prompt} onComplete={(outcome, note) => handlers.complete(prompt.step, outcome, note)} />}
+          {prompt.need === 'failure' && (
+            <FailurePrompt prompt={prompt.prompt} onRetry={() => handlers.retry(prompt.step)} onSkip={(reason) => handlers.skip(prompt.step, reason)} />
+          )}
+          {prompt.need === 'host-key' && <pre className="prompt-text">{prompt.prompt}</pre>}
+        </div>
+      ))}
+    </section>
+  );
+}

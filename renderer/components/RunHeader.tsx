@@ -1,0 +1,22 @@
+import type { RunView } from '../stores/runs';
+import { isRunLive } from '../stores/runs';
+import { ElapsedTime } from './ElapsedTime';
+import { RunStatusBadge } from './RunStatusBadge';
+
+/** Which run, where, its status and how long it has taken. */
+export function RunHeader({ run }: { run: RunView }) {
+  return (
+    <header className="screen-header run-header">
+      <h1>{run.title}</h1>
+      <span>
+        on <strong>{run.environment}</strong> {run.lab && <span className="badge lab">LAB</span>}
+      </span>
+      <RunStatusBadge status={run.status} />
+      <span className="muted">
+        elapsed <ElapsedTime startedAt={run.startedAt} durationMs={run.finishedAt ? run.finishedAt - run.startedAt : undefined} running={isRunLive(run.status)} />
+      </span>
+      <code className="muted small">{run.runId}</code>
+      {run.reason && <span className="muted small">{run.reason}</span>}
+    </header>
+  );
+}

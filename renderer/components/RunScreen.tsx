@@ -1,0 +1,89 @@
+import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { CommandName, CommandRequest } from '../../electron/api/contract';
+import { api } from '../api/client';
+import { useRunsStore } from '../stores/runs';
+import { useUiStore } from '../stores/ui';
+import { ErrorMessage } from './ErrorMessage';
+import { PromptPanel } from './PromptPanel';
+import { RunControls } from './RunControls';
+import { RunHeader } from './RunHeader';
+import { RunPicker } from './RunPicker';
+import { RunStepList } from './RunStepList';
+import { RunTerminals } from './RunTerminals';
+import { StepDetail } from './StepDetail';
+
+/** A run as it happens: steps, what it waits for, the selected step, and the hosts' output. */
+export function RunScreen() {
+  const runs = useRunsStore(useShallow((state) => state.order.map((runId) => state.runs[runId])));
+  const selectedRunId = useRunsStore((state) => state.selectedRunId ?? state.order[0]);
+  const run = useRunsStore((state) => (selectedRunId ? state.runs[selectedRunId] : undefined));
+  const selectedStep = useRunsStore((state) => (selectedRunId ? state.selectedStep[selectedRunId] : undefined));
+  const navigate = useUiStore((state) => state.navigate);
+  const [error, setError] = useState<string>();
+
+  if (!run) {
+    return (
+      <div className="screen">
+        <h1>Runs</h1>
+        <p className="muted">No run in this session yet.</p>
+        <button type="button" onClick={() => navigate('library')}>
+          Choose a runbook
+        </button>
+      </div>
+    );
+  }
+
+  const send = <Name extends CommandName>(name: Name, request: CommandRequest<Name>) =>
+    void api()
+      .call(name, request)
+      .then((result) => setError(result.ok ? undefined : result.error.userMessage));
+  const runId = run.runId;
+  const steps = run.stepOrder.map((key) => run.steps[key]);
+  const waiting = Object.keys(run.pending);
+  // The step needing the operator is shown unless the operator picked another.
+  const focusKey = selectedStep ?? waiting[0] ?? steps.find((step) => step.status === 'running')?.key ?? steps[0]?.key;
+  const focus = focusKey ? run.steps[focusKey] : undefined;
+
+  return (
+    <div className="screen run-screen">
+      <RunPicker runs={runs} selectedId={runId} onSelect={(id) => useRunsStore.getState().selectRun(id)} />
+      <RunHeader run={run} />
+      <RunControls
+        status={run.status}
+        onPause={() => send('run:pause', { runId })}
+        onResume={() => send('run:resume', { runId })}
+        onAbort={(reason, rollback) => send('run:abort', { runId, reason, rollback })}
+      />
+      <ErrorMessage message={error} />
+      <PromptPanel
+        prompts={Object.values(run.pending)}
+        handlers={{
+          confirm: (step, text) => send('run:confirm', { runId, step, text }),
+          decide: (step, choice) => send('run:decide', { runId, step, choice }),
+          complete: (step, outcome, note) => send('run:completeManual', { runId, step, outcome, note: note || undefined }),
+          retry: (step) => send('run:resolveFailure', { runId, step, action: 'retry' }),
+          skip: (step, reason) => send('run:resolveFailure', { runId, step, action: 'skip', reason }),
+        }}
+      />
+      {run.notes.length > 0 && (
+        <ul className="notes">
+          {run.notes.slice(-5).map((note, index) => (
+            <li key={index} className={`note ${note.level}`}>
+              {note.step && <code>{note.step}</code>} {note.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="run-body">
+        <div className="pane steps-pane">
+          <RunStepList steps={steps} selectedKey={focusKey} waiting={waiting} onSelect={(key) => useRunsStore.getState().selectStep(runId, key)} />
+        </div>
+        <div className="pane detail-pane">{focus && <StepDetail step={focus} />}</div>
+        <div className="pane output-pane">
+          <RunTerminals runId={runId} />
+        </div>
+      </div>
+    </div>
+  );
+}

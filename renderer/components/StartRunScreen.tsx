@@ -1,0 +1,132 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { ApiError, RunPlan } from '../../electron/api/contract';
+import { api } from '../api/client';
+import { checkParams, initialValues, toRequestParams, type FormValue } from '../logic/params';
+import { selectedEnvironment, useInventoryStore } from '../stores/inventory';
+import { useLibraryStore } from '../stores/library';
+import { useRunsStore } from '../stores/runs';
+import { useUiStore } from '../stores/ui';
+import { ErrorMessage } from './ErrorMessage';
+import { ParamForm } from './ParamForm';
+import { PlanPreview } from './PlanPreview';
+
+/**
+ * Parameters, then the resolved plan, then start: the Start button exists only for a plan the
+ * operator has seen, with exactly the values shown.
+ */
+export function StartRunScreen() {
+  const runbookId = useLibraryStore((state) => state.selectedRunbookId);
+  const runbook = useLibraryStore((state) => state.listing?.runbooks.find((candidate) => candidate.id === runbookId));
+  const environment = useInventoryStore(selectedEnvironment);
+  const navigate = useUiStore((state) => state.navigate);
+  const [values, setValues] = useState<Record<string, FormValue>>({});
+  const [serverProblems, setServerProblems] = useState<Record<string, string>>({});
+  const [touched, setTouched] = useState(false);
+  const [plan, setPlan] = useState<RunPlan>();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    setValues(runbook ? initialValues(runbook.params) : {});
+    setPlan(undefined);
+    setServerProblems({});
+    setTouched(false);
+    setError(undefined);
+  }, [runbook?.id]);
+
+  const hosts = environment?.hosts ?? [];
+  const localProblems = useMemo(() => (runbook ? checkParams(runbook.params, values, hosts) : {}), [runbook, values, hosts]);
+  const problems = { ...(touched ? localProblems : {}), ...serverProblems };
+
+  if (!runbook) {
+    return (
+      <div className="screen">
+        <h1>Start a run</h1>
+        <p className="muted">Choose a runbook in the library first.</p>
+        <button type="button" onClick={() => navigate('library')}>
+          Open the library
+        </button>
+      </div>
+    );
+  }
+
+  const failed = (result: { ok: false; error: ApiError }) => {
+    setError(result.error);
+    const fields: Record<string, string> = {};
+    for (const problem of result.error.problems ?? []) fields[problem.field] = problem.message;
+    setServerProblems(fields);
+  };
+
+  const preview = async () => {
+    setTouched(true);
+    setPlan(undefined);
+    setError(undefined);
+    setServerProblems({});
+    if (!environment) return setError({ code: 'no-environment', userMessage: 'Choose an environment first (Environment screen).' });
+    if (Object.keys(localProblems).length > 0) return;
+    setBusy(true);
+    const result = await api().call('run:plan', { runbookId: runbook.id, environmentId: environment.environmentId, params: toRequestParams(runbook.params, values) });
+    setBusy(false);
+    if (result.ok) setPlan(result.value);
+    else failed(result);
+  };
+
+  const start = async () => {
+    if (!environment || !plan) return;
+    setBusy(true);
+    const result = await api().call('run:start', { runbookId: runbook.id, environmentId: environment.environmentId, params: toRequestParams(runbook.params, values) });
+    setBusy(false);
+    if (!result.ok) return failed(result);
+    useRunsStore.getState().hydrate(result.value);
+    useRunsStore.getState().selectRun(result.value.runId);
+    navigate('run');
+  };
+
+  return (
+    <div className="screen start-screen">
+      <header className="screen-header">
+        <h1>Start: {runbook.title}</h1>
+        <span className="muted">
+          on {environment ? environment.name : 'no environment'} {environment?.lab && <span className="badge lab">LAB</span>}
+        </span>
+      </header>
+      <div className="split">
+        <form
+          className="pane"
+          aria-label="Parameters"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void preview();
+          }}
+        >
+          <h2>Parameters</h2>
+          <ParamForm
+            fields={runbook.params}
+            values={values}
+            problems={problems}
+            hosts={hosts}
+            onChange={(name, value) => {
+              setValues((current) => ({ ...current, [name]: value }));
+              setPlan(undefined);
+              setServerProblems((current) => {
+                const next = { ...current };
+                delete next[name];
+                return next;
+              });
+            }}
+          />
+          <div className="actions">
+            <button type="submit" disabled={busy}>
+              Preview plan
+            </button>
+            <button type="button" className="primary" disabled={!plan || busy} onClick={() => void start()} title={plan ? '' : 'Preview the plan first'}>
+              Start run
+            </button>
+          </div>
+          <ErrorMessage message={error?.userMessage} problems={error?.code === 'params' ? undefined : error?.problems} />
+        </form>
+        <div className="pane">{plan ? <PlanPreview plan={plan} /> : <p className="muted">Preview the plan to see every command and its host before anything runs.</p>}</div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+/** The runbook library: what is loaded, the search and tag filter, the runbook chosen to run. */
+import { create } from 'zustand';
+import type { LibraryListing, RunbookSummary } from '../../electron/api/contract';
+
+interface LibraryState {
+  listing?: LibraryListing;
+  error?: string;
+  query: string;
+  tag?: string;
+  selectedRunbookId?: string;
+  setListing(listing: LibraryListing): void;
+  setError(error: string): void;
+  setQuery(query: string): void;
+  setTag(tag: string | undefined): void;
+  selectRunbook(runbookId: string | undefined): void;
+}
+
+export const useLibraryStore = create<LibraryState>()((set) => ({
+  query: '',
+  setListing: (listing) => set({ listing, error: undefined }),
+  setError: (error) => set({ error }),
+  setQuery: (query) => set({ query }),
+  setTag: (tag) => set({ tag }),
+  selectRunbook: (runbookId) => set({ selectedRunbookId: runbookId }),
+}));
+
+/** Runbooks matching the search words (id, title, description, tags) and the tag. */
+export function searchRunbooks(runbooks: RunbookSummary[], query: string, tag?: string): RunbookSummary[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  return runbooks.filter((runbook) => {
+    if (tag && !runbook.tags.includes(tag)) return false;
+    const haystack = `${runbook.id} ${runbook.title} ${runbook.description} ${runbook.tags.join(' ')}`.toLowerCase();
+    return words.every((word) => haystack.includes(word));
+  });
+}

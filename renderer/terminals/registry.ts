@@ -1,0 +1,171 @@
+/**
+ * Every xterm.js terminal of the console, kept outside React: a terminal outlives the component
+ * showing it (switching tabs or screens must not lose its screen and scrollback), and its bytes go
+ * from the API straight into xterm, never into React or zustand state.
+ *
+ * Flow control: each batch is acknowledged inside `term.write(data, callback)`, i.e. once xterm has
+ * parsed it, so main (electron/app/flow.ts) knows exactly how far the view is behind.
+ */
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { Terminal, type ITheme } from '@xterm/xterm';
+import type { TerminalInfo } from '../../electron/api/contract';
+import type { ApiClient } from '../api/client';
+
+const THEME: ITheme = {
+  background: '#0f1419',
+  foreground: '#d6dde6',
+  cursor: '#9ccfd8',
+  selectionBackground: '#3a4a5c',
+};
+
+interface Entry {
+  info: TerminalInfo;
+  terminal: Terminal;
+  fit: FitAddon;
+  search: SearchAddon;
+  element: HTMLDivElement;
+  disposers: Array<() => void>;
+}
+
+export class TerminalRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly client: ApiClient,
+    /** Off-screen home of terminals that are not shown, so xterm can measure and keep rendering. */
+    private readonly parking: HTMLElement,
+  ) {}
+
+  has(terminalId: string): boolean {
+    return this.entries.has(terminalId);
+  }
+
+  /** Creates the terminal for `info` unless it exists. */
+  ensure(info: TerminalInfo): void {
+    if (this.entries.has(info.terminalId)) return;
+    const element = document.createElement('div');
+    element.className = 'xterm-host';
+    element.dataset.terminalId = info.terminalId;
+    this.parking.appendChild(element);
+    const readOnly = info.kind === 'run-output';
+    const terminal = new Terminal({
+      scrollback: 10_000,
+      fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace',
+      fontSize: 13,
+      theme: THEME,
+      disableStdin: readOnly,
+      cursorBlink: !readOnly,
+      cursorStyle: readOnly ? 'underline' : 'block',
+      allowProposedApi: true,
+    });
+    const fit = new FitAddon();
+    const search = new SearchAddon();
+    terminal.loadAddon(fit);
+    terminal.loadAddon(search);
+    terminal.open(element);
+    const disposers: Array<() => void> = [];
+    if (!readOnly) {
+      const input = terminal.onData((data) => void this.client.call('terminal:write', { terminalId: info.terminalId, data }));
+      const resize = terminal.onResize(({ cols, rows }) => void this.client.call('terminal:resize', { terminalId: info.terminalId, cols, rows }));
+      disposers.push(() => input.dispose(), () => resize.dispose());
+    }
+    this.entries.set(info.terminalId, { info, terminal, fit, search, element, disposers });
+  }
+
+  /** Writes a batch from main; acknowledged once xterm has parsed it. */
+  write(terminalId: string, data: string): void {
+    const ack = () => void this.client.call('terminal:ack', { terminalId, chars: data.length });
+    const entry = this.entries.get(terminalId);
+    if (!entry) {
+      // Nobody will ever parse it: acknowledge so the source is not held back for nothing.
+      ack();
+      return;
+    }
+    entry.terminal.write(data, ack);
+  }
+
+  /** Shows the terminal in `container`; returns the function that takes it back off screen. */
+  attach(terminalId: string, container: HTMLElement): () => void {
+    const entry = this.entries.get(terminalId);
+    if (!entry) return () => undefined;
+    container.appendChild(entry.element);
+    const fitNow = () => {
+      try {
+        if (container.clientWidth > 0 && container.clientHeight > 0) entry.fit.fit();
+      } catch {
+        // A container being removed has no size; the next attach fits again.
+      }
+    };
+    fitNow();
+    const observer = new ResizeObserver(() => fitNow());
+    observer.observe(container);
+    if (!entry.terminal.options.disableStdin) entry.terminal.focus();
+    return () => {
+      observer.disconnect();
+      if (entry.element.parentElement === container) this.parking.appendChild(entry.element);
+    };
+  }
+
+  /** Highlights the next (or previous) match in the scrollback; false when there is none. */
+  find(terminalId: string, text: string, direction: 'next' | 'previous'): boolean {
+    const entry = this.entries.get(terminalId);
+    if (!entry || !text) return false;
+    const options = { caseSensitive: false, decorations: { matchOverviewRuler: '#d7a94b', activeMatchColorOverviewRuler: '#f2c14e', matchBackground: '#5a4a1f', activeMatchBackground: '#a07f22' } };
+    return direction === 'next' ? entry.search.findNext(text, options) : entry.search.findPrevious(text, options);
+  }
+
+  clearSearch(terminalId: string): void {
+    this.entries.get(terminalId)?.search.clearDecorations();
+  }
+
+  /** The selected text, or the whole visible screen when nothing is selected. */
+  selection(terminalId: string): string {
+    const entry = this.entries.get(terminalId);
+    if (!entry) return '';
+    if (entry.terminal.hasSelection()) return entry.terminal.getSelection();
+    entry.terminal.selectAll();
+    const text = entry.terminal.getSelection();
+    entry.terminal.clearSelection();
+    return text;
+  }
+
+  /** The text in the terminal's buffer (tests and copy-all). */
+  text(terminalId: string): string {
+    const entry = this.entries.get(terminalId);
+    if (!entry) return '';
+    const buffer = entry.terminal.buffer.active;
+    const lines: string[] = [];
+    for (let index = 0; index < buffer.length; index++) lines.push(buffer.getLine(index)?.translateToString(true) ?? '');
+    return lines.join('\n');
+  }
+
+  /** Writes a line of the console's own (not from the host), e.g. that the connection closed. */
+  notice(terminalId: string, text: string): void {
+    this.entries.get(terminalId)?.terminal.write(`\r\n\x1b[2m[${text}]\x1b[0m\r\n`);
+  }
+
+  dispose(terminalId: string): void {
+    const entry = this.entries.get(terminalId);
+    if (!entry) return;
+    for (const dispose of entry.disposers) dispose();
+    entry.terminal.dispose();
+    entry.element.remove();
+    this.entries.delete(terminalId);
+  }
+
+  disposeAll(): void {
+    for (const terminalId of [...this.entries.keys()]) this.dispose(terminalId);
+  }
+}
+
+let registry: TerminalRegistry | undefined;
+
+export function terminals(): TerminalRegistry {
+  if (!registry) throw new Error('The terminal registry is not set up yet.');
+  return registry;
+}
+
+export function setTerminalRegistry(value: TerminalRegistry | undefined): void {
+  registry = value;
+}
