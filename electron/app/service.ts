@@ -93,12 +93,15 @@ interface LiveTerminal {
   output: TerminalOutput;
   shell?: ShellSession;
   cast?: CastWriter;
+  flushTimer?: ReturnType<typeof setInterval>;
 }
 
 /** Events kept per run for a renderer that (re)attaches; output is never kept here. */
 const MAX_EVENTS_PER_RUN = 20_000;
 /** The most transcript text a replay sends; the file keeps everything. */
 const MAX_TRANSCRIPT_CHARS = 8 * 1024 * 1024;
+/** How often an open host terminal's transcript is written to disk. */
+const TRANSCRIPT_FLUSH_MS = 1000;
 
 export class ConsoleService {
   private readonly options: ConsoleServiceOptions;
@@ -232,6 +235,7 @@ export class ConsoleService {
       if (run.active.status === 'running' || run.active.status === 'paused') run.runner.abort('the console was closed', { rollback: false });
     }
     for (const terminal of this.terminals.values()) {
+      clearInterval(terminal.flushTimer);
       terminal.shell?.close();
       terminal.cast?.close();
       terminal.output.dispose();
@@ -512,7 +516,9 @@ export class ConsoleService {
     switch (event.type) {
       case 'step.output':
         // Output goes to the host's terminal, batched and flow-controlled; never into run state.
-        this.runOutput(live, event.host).pushText(event.data.replace(/\r?\n/g, '\r\n'));
+        this.runOutput(live, event.host).pushText(
+          event.stream === 'stderr' ? `\x1b[31m${event.data.replace(/\r?\n/g, '\r\n')}\x1b[0m` : event.data.replace(/\r?\n/g, '\r\n'),
+        );
         return;
       case 'step.started':
         for (const host of event.hosts) {
@@ -592,7 +598,11 @@ export class ConsoleService {
       cast?.output(chunk);
       output.pushBytes(chunk);
     });
+    // The transcript is written in batches; a terminal can sit idle for hours, so write what it has
+    // every second rather than lose it to a crash.
+    terminal.flushTimer = setInterval(() => cast?.flush(), TRANSCRIPT_FLUSH_MS);
     shell.onClose(({ exitCode }) => {
+      clearInterval(terminal.flushTimer);
       output.end();
       output.dispose();
       cast?.close();
