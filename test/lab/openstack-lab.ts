@@ -352,7 +352,7 @@ export function seedState(ssh: SshLab, apiPort = 9): StandinState {
       glance: ['images'],
     },
     packages: Object.fromEntries(
-      ssh.hosts.map((host) => [
+      ssh.hosts.map((host): [string, Record<string, { version: string; available?: string }>] => [
         host.name,
         host.roles.includes('controller')
           ? {
