@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MASK, Masker, isSecretKey } from './mask';
+import { MASK, Masker, PATTERN_TRIGGER, isSecretKey } from './mask';
 
 const patterns = new Masker();
 
@@ -27,6 +27,12 @@ describe('Masker patterns', () => {
     ["CREATE USER 'n'@'%' IDENTIFIED BY 'pw';", `CREATE USER 'n'@'%' IDENTIFIED BY '${MASK}';`],
   ])('masks %s', (input, expected) => {
     expect(patterns.mask(input)).toBe(expected);
+    // The same line inside a long chunk of clean output, after that output was seen clean (remembered).
+    const filler = 'INFO nova.compute.manager instance ACTIVE on compute01\n'.repeat(40);
+    const masker = new Masker();
+    expect(masker.mask(filler)).toBe(filler);
+    expect(masker.mask(`${filler}${input}\n${filler}`)).toBe(`${filler}${expected}\n${filler}`);
+    expect(PATTERN_TRIGGER.test(input.toUpperCase()) && PATTERN_TRIGGER.test(input.toLowerCase())).toBe(true);
   });
 
   it.each([
@@ -51,6 +57,16 @@ describe('Masker patterns', () => {
 
   it('masks everything after a key block that never ends', () => {
     expect(patterns.mask('-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIB\nMIIEpAIB')).not.toContain('MIIEpAIB');
+  });
+
+  it('remembers only texts it left unchanged, and looks at a changed text of the same length again', () => {
+    const masker = new Masker(['hunter2']);
+    const clean = `${'x'.repeat(2000)} hunter3\n`;
+    const dirty = `${'x'.repeat(2000)} hunter2\n`;
+    expect(masker.mask(clean)).toBe(clean);
+    expect(masker.mask(clean)).toBe(clean);
+    expect(masker.mask(dirty)).toBe(`${'x'.repeat(2000)} ${MASK}\n`);
+    expect(masker.mask(dirty)).toBe(`${'x'.repeat(2000)} ${MASK}\n`);
   });
 
   it('is idempotent', () => {
