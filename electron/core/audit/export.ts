@@ -1,14 +1,27 @@
 /**
- * Exports one run as a readable Markdown report or a structured JSON document, from its journal
- * records (already masked when they were written; masked again here in case the journal predates a
- * secret pattern).
+ * Exports one run as a readable Markdown report, a self-contained HTML page (./html-export.ts) or a
+ * structured JSON document, from its journal records (already masked when they were written; masked
+ * again here in case the journal predates a secret pattern).
  */
+import { analyzeDrill, type DrillReport, type RunComparison } from './drill';
 import type { JournalRecord, StepAwaitingEvent } from './events';
+import { formatDelta, formatDuration } from './format';
+import { renderHtml } from './html-export';
 import { Masker } from './mask';
 import { replayRun, type ActionRecord, type NoteRecord, type RunState, type StepState } from './replay';
 import type { VerifyResult } from './verify';
 
-export type ExportFormat = 'md' | 'json';
+export { formatDuration } from './format';
+
+export type ExportFormat = 'md' | 'json' | 'html';
+
+/** A transcript of the run, linked from the report. */
+export interface TranscriptLink {
+  /** The terminal's name (`controller01`, `controller01.2`). */
+  name: string;
+  /** Where the .cast file is, relative to the report (`transcripts/controller01.cast`). */
+  href: string;
+}
 
 export interface ExportOptions {
   /** The result of verifying the journal; null or absent: the report says it was not verified. */
@@ -21,6 +34,10 @@ export interface ExportOptions {
   live?: boolean;
   /** Masks the report once more (e.g. with secrets known now). Default: patterns only. */
   masker?: Masker;
+  /** The run's asciicast transcripts, linked from the report (the console replays them). */
+  transcripts?: TranscriptLink[];
+  /** The time the report says it was made (tests). Default now. */
+  generatedAt?: Date;
 }
 
 /** The JSON export. */
@@ -46,6 +63,11 @@ export interface RunExport {
     lastSeq: number;
     lastHash: string;
   };
+  /** Objectives against achieved (drills), phase timings and the slowest steps (every run). */
+  drill: DrillReport;
+  transcripts: TranscriptLink[];
+  /** ISO time the report was made. */
+  generatedAt: string;
 }
 
 /** Output kept per step and host while reading, before cutting to the last lines. */
@@ -80,8 +102,13 @@ class OutputTails {
   }
 }
 
-function buildExport(records: readonly JournalRecord[], options: ExportOptions): RunExport {
+/**
+ * The report of a run as data: what the JSON export holds and what the Markdown and HTML reports
+ * render. For the console, which draws its own view of a run's report.
+ */
+export function buildRunReport(records: readonly JournalRecord[], options: ExportOptions = {}): RunExport {
   const state = replayRun(records, { live: options.live ?? false });
+  const drill = analyzeDrill(state);
   const tails = new OutputTails();
   const prompts = new Map<string, RunExport['steps'][number]['prompts']>();
   for (const record of records) {
@@ -112,26 +139,20 @@ function buildExport(records: readonly JournalRecord[], options: ExportOptions):
       lastSeq,
       lastHash,
     },
+    drill,
+    transcripts: options.transcripts ?? [],
+    generatedAt: (options.generatedAt ?? new Date()).toISOString(),
   };
   return (options.masker ?? new Masker()).maskValue(document);
 }
 
-/** The run as a Markdown report or a JSON document. */
+/** The run as a Markdown report, a self-contained HTML page, or a JSON document. */
 export function exportRun(records: readonly JournalRecord[], format: ExportFormat, options: ExportOptions = {}): string {
-  const document = buildExport(records, options);
+  const document = buildRunReport(records, options);
   if (format === 'json') return JSON.stringify(document, null, 2) + '\n';
-  return renderMarkdown(document, options.verification ?? options.verified ?? null);
-}
-
-/** `850 ms`, `12.4 s`, `3 min 05 s`, `1 h 02 min`. */
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${String(Math.floor(seconds % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+  const verified = options.verification ?? options.verified ?? null;
+  if (format === 'html') return renderHtml(document, verified);
+  return renderMarkdown(document, verified);
 }
 
 function cell(text: unknown): string {
@@ -221,11 +242,7 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
     out.push('');
   }
 
-  if (run.drill) {
-    out.push('## Drill objectives', '', '| Objective | Target |', '|---|---|');
-    for (const [name, target] of Object.entries(run.drill.objectives)) out.push(`| ${cell(name)} | ${formatDuration(target)} |`);
-    out.push('');
-  }
+  out.push(...drillMarkdown(document.drill));
 
   out.push('## Timeline', '');
   out.push('| # | Step | Status | Started | Duration | Host(s) | Exit code |', '|---|---|---|---|---|---|---|');
@@ -297,6 +314,12 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
     out.push('');
   }
 
+  if (document.transcripts.length) {
+    out.push('## Transcripts', '', 'asciicast v2 recordings of each terminal; the console replays them.', '');
+    for (const transcript of document.transcripts) out.push(`- [${transcript.name}](${encodeURI(transcript.href)})`);
+    out.push('');
+  }
+
   out.push('## Journal verification', '');
   out.push(verificationLine(verification), '');
   if (verified && !verified.ok) {
@@ -314,4 +337,84 @@ function verificationLine(verification: RunExport['verification']): string {
     return `Verified: ${verification.records} records, hash chain intact, matches head.json; last seq ${verification.lastSeq}, hash ${verification.lastHash}.`;
   }
   return `VERIFICATION FAILED: ${verification.problems.length} problem${verification.problems.length === 1 ? '' : 's'} in ${verification.records} records; do not trust this report without investigating.`;
+}
+
+export const VERDICT_TEXT: Record<string, string> = {
+  met: 'met',
+  missed: 'MISSED',
+  'not-reached': 'not reached',
+  'in-progress': 'in progress',
+};
+
+/** The drill section of the Markdown report: objectives against achieved, phases, slowest steps. */
+function drillMarkdown(drill: DrillReport): string[] {
+  const out: string[] = [];
+  if (drill.drill) {
+    out.push('## Drill: objectives against achieved', '');
+    out.push('Each objective is counted from the start of the run to the end of what it names.', '');
+    out.push('| Objective | Target | Achieved | Margin | Verdict |', '|---|---|---|---|---|');
+    for (const objective of drill.objectives) {
+      const name = objective.kind === 'run' ? 'whole run (RTO)' : `${objective.kind} ${code(objective.key)} ${cell(objective.title)}`;
+      out.push(
+        `| ${name} | ${formatDuration(objective.objectiveMs)} | ${formatDuration(objective.achievedMs)} | ${formatDelta(objective.marginMs)} | **${VERDICT_TEXT[objective.verdict]}** (${objective.status}) |`,
+      );
+    }
+    out.push('');
+  }
+  if (drill.phases.length) {
+    out.push('## Phases', '');
+    out.push('| Phase | Status | Started after | Own duration | Ended after | Objective |', '|---|---|---|---|---|---|');
+    for (const phase of drill.phases) {
+      out.push(
+        `| ${cell(phase.title)} (${code(phase.key)}) | ${phase.status} | ${formatDuration(phase.startedAfterMs)} | ${formatDuration(phase.durationMs)} | ${formatDuration(phase.finishedAfterMs)} | ${phase.objectiveMs !== undefined ? `${formatDuration(phase.objectiveMs)}: ${VERDICT_TEXT[phase.verdict ?? 'in-progress']}` : '—'} |`,
+      );
+    }
+    out.push('');
+  }
+  if (drill.slowestSteps.length) {
+    out.push('## Slowest steps', '');
+    out.push('| Step | Duration | Share of the run | Status |', '|---|---|---|---|');
+    for (const step of drill.slowestSteps) {
+      out.push(`| ${cell(step.title)} (${code(step.key)}) | ${formatDuration(step.durationMs)} | ${step.share !== undefined ? `${Math.round(step.share * 100)} %` : '—'} | ${step.status} |`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
+/**
+ * Two runs side by side (`opsdeck audit compare`), as Markdown: totals, objectives, then every step
+ * with both durations and the difference (B − A).
+ */
+export function renderComparison(comparison: RunComparison): string {
+  const { a, b } = comparison;
+  const out: string[] = [];
+  out.push(`# ${a.runbook.title}: ${a.runId} (A) against ${b.runId} (B)`, '');
+  if (!comparison.sameRunbook) out.push(`**Different runbooks**: A ran ${code(a.runbook.id)}, B ran ${code(b.runbook.id)}; only steps with the same key are compared.`, '');
+  else if (!comparison.sameRunbookText) out.push(`Note: the runbook's text changed between the runs (sha256 ${a.runbook.sha256.slice(0, 12)}… → ${b.runbook.sha256.slice(0, 12)}…).`, '');
+  out.push('| | A | B | B − A |', '|---|---|---|---|');
+  out.push(`| Run | ${cell(a.runId)} | ${cell(b.runId)} | |`);
+  out.push(`| Started | ${a.startedAt} | ${b.startedAt} | |`);
+  out.push(`| Operator | ${cell(a.operator)} | ${cell(b.operator)} | |`);
+  out.push(`| Environment | ${cell(a.environment)} | ${cell(b.environment)} | |`);
+  out.push(`| Status | ${a.status} | ${b.status} | |`);
+  out.push(`| Duration | ${formatDuration(comparison.total.aMs)} | ${formatDuration(comparison.total.bMs)} | ${formatDelta(comparison.total.deltaMs)} |`, '');
+  if (comparison.objectives.length) {
+    out.push('## Objectives', '', '| Objective | Target A | Achieved A | Target B | Achieved B | B − A |', '|---|---|---|---|---|---|');
+    for (const objective of comparison.objectives) {
+      const delta = objective.a?.achievedMs !== undefined && objective.b?.achievedMs !== undefined ? objective.b.achievedMs - objective.a.achievedMs : undefined;
+      const side = (result: typeof objective.a) =>
+        result ? `${formatDuration(result.objectiveMs)} | ${formatDuration(result.achievedMs)} (${VERDICT_TEXT[result.verdict]})` : '— | —';
+      out.push(`| ${objective.key === 'run' ? 'whole run (RTO)' : `${cell(objective.title)} (${code(objective.key)})`} | ${side(objective.a)} | ${side(objective.b)} | ${formatDelta(delta)} |`);
+    }
+    out.push('');
+  }
+  out.push('## Steps', '', '| Step | Kind | A | B | B − A | Change |', '|---|---|---|---|---|---|');
+  for (const row of comparison.steps) {
+    const side = (timing: typeof row.a) => (timing ? `${formatDuration(timing.durationMs)} ${timing.status === 'succeeded' ? '' : `(${timing.status})`}`.trim() : 'not in this run');
+    const change = row.deltaRatio === undefined ? '—' : `${row.deltaRatio >= 0 ? '+' : '−'}${Math.round(Math.abs(row.deltaRatio) * 100)} %`;
+    out.push(`| ${'\u00a0\u00a0'.repeat(row.depth)}${cell(row.title)} (${code(row.key)}) | ${row.kind} | ${side(row.a)} | ${side(row.b)} | ${formatDelta(row.deltaMs)} | ${change} |`);
+  }
+  out.push('');
+  return out.join('\n');
 }
