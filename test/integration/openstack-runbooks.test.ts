@@ -49,6 +49,7 @@ afterAll(async () => {
   await lab?.stop();
   await new Promise((resolve) => api?.close(resolve));
   rmSync(work, { recursive: true, force: true });
+  rmSync('/tmp/x', { recursive: true, force: true });
 });
 
 beforeEach(() => {
