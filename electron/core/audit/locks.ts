@@ -1,0 +1,512 @@
+/**
+ * Host leases: a run holds a lease on every host it will touch, so two operators never drive the same
+ * host at once. A lease has a time to live and is renewed while its run lives; when the holder vanishes
+ * (machine off, process killed) it expires, and anyone may take the host. An operator can break a
+ * lease with a reason; the break is recorded.
+ *
+ * Two backends with the same semantics:
+ * - the team database (./team.ts), when the environment names one: shared by the whole team;
+ * - a lock directory under the audit directory otherwise: one machine's runs.
+ *
+ * Both are append-only and race-free by the same design: leases of a host are numbered generations,
+ * and taking a host is creating generation N+1 — a unique key in the database, an exclusive create
+ * (`link`, which never overwrites) on disk — so of two runs racing for the same host exactly one wins.
+ * A generation is live until it has an end record (released or broken, created once) or its expiry
+ * (last renewal + TTL) has passed.
+ */
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import os from 'node:os';
+import * as path from 'node:path';
+import { OpsError } from '../errors';
+import { fsyncDirectory } from './files';
+
+/** Default time to live of a lease: a holder that stops renewing loses it after this. */
+export const DEFAULT_LEASE_TTL_MS = 120_000;
+
+/** Who holds (or wants) a lease. */
+export interface LeaseHolder {
+  runId: string;
+  operator: string;
+  machine: string;
+  pid: number;
+  runbook?: string;
+}
+
+/** A lease as stored: the latest generation of a host. */
+export interface LeaseInfo extends LeaseHolder {
+  backend: 'local' | 'team';
+  environment: string;
+  host: string;
+  /** Unique per lease (a uuid locally, the row id in the database). */
+  leaseId: string;
+  generation: number;
+  ttlMs: number;
+  /** ISO times. */
+  since: string;
+  renewedAt: string;
+  expiresAt: string;
+  /** Its expiry passed (or, locally, its process is gone): anyone may take the host. */
+  expired: boolean;
+  /** Set when the lease ended (released by its run, or broken by an operator). */
+  ended?: LeaseEnd;
+}
+
+export interface LeaseEnd {
+  kind: 'released' | 'broken';
+  at: string;
+  operator: string;
+  machine: string;
+  reason?: string;
+}
+
+/** A lease broken by an operator, as recorded. */
+export interface LeaseBreak {
+  environment: string;
+  host: string;
+  lease: LeaseInfo;
+  by: string;
+  machine: string;
+  reason: string;
+  at: string;
+}
+
+export type AcquireResult =
+  | { ok: true; lease: LeaseInfo; tookOver?: LeaseInfo }
+  | { ok: false; heldBy: LeaseInfo };
+
+export type RenewResult = { ok: true; expiresAt: string } | { ok: false; ended: LeaseEnd | null };
+
+/** Where leases are kept. */
+export interface LeaseBackend {
+  readonly kind: 'local' | 'team';
+  /** In words, for messages: `the lock directory /x/locks`, `team database audit (…)`. */
+  readonly description: string;
+  /** Takes the next generation of `host` unless a live lease holds it. */
+  tryAcquire(environment: string, host: string, holder: LeaseHolder, ttlMs: number): Promise<AcquireResult>;
+  renew(lease: LeaseInfo): Promise<RenewResult>;
+  release(lease: LeaseInfo, operator: string): Promise<void>;
+  /** The latest lease of every host (of one environment, or all), live or not, ended ones left out. */
+  list(environment?: string): Promise<LeaseInfo[]>;
+  /** Ends the live (or expired) lease of a host, recording who broke it and why. */
+  breakLease(environment: string, host: string, by: { operator: string; machine: string }, reason: string): Promise<LeaseBreak>;
+  /** Breaks recorded, newest last. */
+  breaks(environment?: string): Promise<LeaseBreak[]>;
+}
+
+/** A run that would touch a host another run holds: refused before it starts. */
+export class HostLockedError extends OpsError {
+  constructor(readonly heldBy: LeaseInfo[]) {
+    super('host-locked', heldBy.map(describeHeldLease).join('\n') + `\nNothing was run. Wait for that run to end; if its holder is gone for good, break the lease: opsdeck locks break ${heldBy[0]?.host ?? '<host>'} --reason "..."`);
+  }
+}
+
+/** The backend could not be reached to take the leases. */
+export class LeaseBackendUnavailableError extends OpsError {}
+
+/** `compute01 is locked by alice (run …, runbook …) on ops-laptop since … (lease expires …)`. */
+export function describeHeldLease(lease: LeaseInfo): string {
+  return (
+    `${lease.host} is locked by ${lease.operator} (run ${lease.runId}${lease.runbook ? `, runbook ${lease.runbook}` : ''}) ` +
+    `on ${lease.machine} since ${lease.since}; the lease expires at ${lease.expiresAt} unless renewed (${lease.backend === 'team' ? 'team database' : 'local lock directory'}).`
+  );
+}
+
+// ---- a run's set of leases ---------------------------------------------------------------------
+
+export type LeaseEvent =
+  | { type: 'renew-failed'; host: string; message: string }
+  | { type: 'renewed-again'; host: string }
+  | { type: 'lost'; host: string; ended: LeaseEnd | null; message: string };
+
+export interface AcquireLeasesOptions {
+  environment: string;
+  hosts: string[];
+  holder: LeaseHolder;
+  ttlMs?: number;
+  /** Default ttl/4 (30 s for the 2 min default). */
+  renewEveryMs?: number;
+}
+
+/**
+ * The leases of one run: taken all or none, renewed on a timer until {@link RunLeases.release}.
+ * Listeners hear when renewal fails (backend unreachable) and when a lease was lost (broken by an
+ * operator, or expired while the backend could not be reached).
+ */
+export class RunLeases {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly listeners = new Set<(event: LeaseEvent) => void>();
+  private readonly failing = new Set<string>();
+  private renewing: Promise<void> | null = null;
+  private released = false;
+
+  private constructor(
+    readonly backend: LeaseBackend,
+    readonly leases: LeaseInfo[],
+    readonly tookOver: LeaseInfo[],
+    private readonly renewEveryMs: number,
+  ) {}
+
+  /**
+   * Takes a lease on every host, in name order (no two runs can deadlock), or none: when one is held,
+   * those already taken are released and {@link HostLockedError} names every holder.
+   * @throws HostLockedError; LeaseBackendUnavailableError when the backend cannot be reached.
+   */
+  static async acquire(backend: LeaseBackend, options: AcquireLeasesOptions): Promise<RunLeases> {
+    const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+    const hosts = [...new Set(options.hosts)].sort();
+    const taken: LeaseInfo[] = [];
+    const tookOver: LeaseInfo[] = [];
+    const held: LeaseInfo[] = [];
+    try {
+      for (const host of hosts) {
+        const result = await backend.tryAcquire(options.environment, host, options.holder, ttlMs);
+        if (result.ok) {
+          taken.push(result.lease);
+          if (result.tookOver) tookOver.push(result.tookOver);
+        } else held.push(result.heldBy);
+      }
+    } catch (error) {
+      await Promise.allSettled(taken.map((lease) => backend.release(lease, options.holder.operator)));
+      if (error instanceof OpsError) throw error;
+      throw new LeaseBackendUnavailableError('lease-backend', `The host leases could not be taken in ${backend.description}: ${(error as Error).message}`, { cause: error });
+    }
+    if (held.length > 0) {
+      await Promise.allSettled(taken.map((lease) => backend.release(lease, options.holder.operator)));
+      throw new HostLockedError(held);
+    }
+    const leases = new RunLeases(backend, taken, tookOver, options.renewEveryMs ?? Math.max(Math.floor(ttlMs / 4), 200));
+    leases.start();
+    return leases;
+  }
+
+  onEvent(listener: (event: LeaseEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get hosts(): string[] {
+    return this.leases.map((lease) => lease.host);
+  }
+
+  /** Renews every lease now (the timer does it every renewEveryMs). */
+  renewNow(): Promise<void> {
+    if (this.renewing) return this.renewing;
+    this.renewing = this.renewAll().finally(() => (this.renewing = null));
+    return this.renewing;
+  }
+
+  /** Stops renewing and releases every lease still held. Safe to call twice. */
+  async release(operator: string): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.renewing?.catch(() => undefined);
+    await Promise.allSettled(this.leases.map((lease) => this.backend.release(lease, operator)));
+  }
+
+  /** Stops renewing without releasing: what a crashed holder leaves behind (tests). */
+  abandon(): void {
+    this.released = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private start(): void {
+    if (this.leases.length === 0) return;
+    this.timer = setInterval(() => void this.renewNow(), this.renewEveryMs);
+    this.timer.unref();
+  }
+
+  private async renewAll(): Promise<void> {
+    for (const lease of [...this.leases]) {
+      if (this.released) return;
+      let result: RenewResult;
+      try {
+        result = await this.backend.renew(lease);
+      } catch (error) {
+        if (!this.failing.has(lease.host)) {
+          this.failing.add(lease.host);
+          this.emit({ type: 'renew-failed', host: lease.host, message: `The lease on ${lease.host} could not be renewed in ${this.backend.description}: ${(error as Error).message}. Retrying; it expires at ${lease.expiresAt}.` });
+        }
+        continue;
+      }
+      if (result.ok) {
+        lease.expiresAt = result.expiresAt;
+        lease.renewedAt = new Date().toISOString();
+        if (this.failing.delete(lease.host)) this.emit({ type: 'renewed-again', host: lease.host });
+        continue;
+      }
+      this.leases.splice(this.leases.indexOf(lease), 1);
+      const ended = result.ended;
+      this.emit({
+        type: 'lost',
+        host: lease.host,
+        ended,
+        message: ended?.kind === 'broken'
+          ? `The lease on ${lease.host} was broken by ${ended.operator} on ${ended.machine} at ${ended.at}: ${ended.reason ?? 'no reason given'}. Another run may now touch ${lease.host}.`
+          : `The lease on ${lease.host} was lost (it expired while it could not be renewed). Another run may now touch ${lease.host}.`,
+      });
+    }
+  }
+
+  private emit(event: LeaseEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+// ---- the local lock directory ------------------------------------------------------------------
+
+const SAFE_NAME = /[^A-Za-z0-9._-]/g;
+
+function safeName(name: string): string {
+  const safe = name.replace(SAFE_NAME, (character) => `%${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return safe.startsWith('.') ? `%2e${safe.slice(1)}` : safe || '%';
+}
+
+function unsafeName(name: string): string {
+  return name.replace(/%([0-9a-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+interface LocalLeaseFile extends LeaseHolder {
+  leaseId: string;
+  environment: string;
+  host: string;
+  generation: number;
+  ttlMs: number;
+  since: string;
+}
+
+/** Generations kept per host; older lease files are removed when a new one is taken. */
+const KEEP_GENERATIONS = 20;
+
+/**
+ * Leases in `<auditDir>/locks/<environment>/<host>/`: `<generation>.lease` (holder, TTL; its mtime is
+ * the last renewal) and `<generation>.end` (released or broken). Every file is written to a temporary
+ * name and then `link`ed into place, which fails if the name exists: creation is atomic and exclusive.
+ * Breaks are also appended to `<auditDir>/locks/breaks.jsonl`.
+ */
+export class LocalLeaseBackend implements LeaseBackend {
+  readonly kind = 'local' as const;
+  readonly description: string;
+  readonly directory: string;
+
+  constructor(
+    auditDir: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.directory = path.join(auditDir, 'locks');
+    this.description = `the local lock directory ${this.directory}`;
+  }
+
+  async tryAcquire(environment: string, host: string, holder: LeaseHolder, ttlMs: number): Promise<AcquireResult> {
+    const directory = this.hostDir(environment, host);
+    fs.mkdirSync(directory, { recursive: true });
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const latest = this.latest(environment, host);
+      // A run resumed after its process died takes its own lease back at once.
+      if (latest && !latest.ended && !latest.expired && latest.runId !== holder.runId) return { ok: false, heldBy: latest };
+      const generation = (latest?.generation ?? 0) + 1;
+      const since = new Date(this.now()).toISOString();
+      const content: LocalLeaseFile = { leaseId: randomUUID(), environment, host, generation, ttlMs, since, ...holder };
+      const file = this.leaseFile(environment, host, generation);
+      if (!createExclusive(file, JSON.stringify(content) + '\n', this.now())) continue;
+      fsyncDirectory(directory);
+      this.prune(directory, generation);
+      const lease = this.read(environment, host, generation);
+      if (!lease) continue;
+      return { ok: true, lease, ...(latest && !latest.ended ? { tookOver: latest } : {}) };
+    }
+    throw new OpsError('lease-contention', `Could not take the lease on ${host}: other runs kept taking it at the same moment. Try again.`);
+  }
+
+  async renew(lease: LeaseInfo): Promise<RenewResult> {
+    const file = this.leaseFile(lease.environment, lease.host, lease.generation);
+    const ended = this.readEnd(lease.environment, lease.host, lease.generation);
+    if (ended) return { ok: false, ended };
+    // Expired while it could not be renewed, and another run took the host since.
+    if ((this.latest(lease.environment, lease.host)?.generation ?? 0) > lease.generation) return { ok: false, ended: null };
+    const nowMs = this.now();
+    try {
+      fs.utimesSync(file, new Date(nowMs), new Date(nowMs));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, ended: null };
+      throw error;
+    }
+    // A break that landed between the check and the renewal still wins.
+    const endedAfter = this.readEnd(lease.environment, lease.host, lease.generation);
+    if (endedAfter) return { ok: false, ended: endedAfter };
+    return { ok: true, expiresAt: new Date(nowMs + lease.ttlMs).toISOString() };
+  }
+
+  async release(lease: LeaseInfo, operator: string): Promise<void> {
+    const end: LeaseEnd = { kind: 'released', at: new Date(this.now()).toISOString(), operator, machine: os.hostname() };
+    createExclusive(this.endFile(lease.environment, lease.host, lease.generation), JSON.stringify(end) + '\n', this.now());
+  }
+
+  async list(environment?: string): Promise<LeaseInfo[]> {
+    const environments = environment === undefined ? this.environments() : [environment];
+    const leases: LeaseInfo[] = [];
+    for (const name of environments) {
+      let hosts: string[] = [];
+      try {
+        hosts = fs.readdirSync(path.join(this.directory, safeName(name)));
+      } catch {
+        continue;
+      }
+      for (const host of hosts.map(unsafeName).sort()) {
+        const latest = this.latest(name, host);
+        if (latest && !latest.ended) leases.push(latest);
+      }
+    }
+    return leases;
+  }
+
+  async breakLease(environment: string, host: string, by: { operator: string; machine: string }, reason: string): Promise<LeaseBreak> {
+    const latest = this.latest(environment, host);
+    if (!latest || latest.ended) throw new OpsError('lease-not-found', `No lease holds ${host} in environment ${environment} (${this.description}).`);
+    const at = new Date(this.now()).toISOString();
+    const end: LeaseEnd = { kind: 'broken', at, operator: by.operator, machine: by.machine, reason };
+    if (!createExclusive(this.endFile(environment, host, latest.generation), JSON.stringify(end) + '\n', this.now())) {
+      throw new OpsError('lease-not-found', `The lease on ${host} ended just now (released or broken by someone else); nothing to break.`);
+    }
+    const record: LeaseBreak = { environment, host, lease: latest, by: by.operator, machine: by.machine, reason, at };
+    fs.appendFileSync(path.join(this.directory, 'breaks.jsonl'), JSON.stringify(record) + '\n');
+    return record;
+  }
+
+  async breaks(environment?: string): Promise<LeaseBreak[]> {
+    let text = '';
+    try {
+      text = fs.readFileSync(path.join(this.directory, 'breaks.jsonl'), 'utf8');
+    } catch {
+      return [];
+    }
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as LeaseBreak)
+      .filter((record) => environment === undefined || record.environment === environment);
+  }
+
+  private environments(): string[] {
+    try {
+      return fs
+        .readdirSync(this.directory, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => unsafeName(entry.name));
+    } catch {
+      return [];
+    }
+  }
+
+  private hostDir(environment: string, host: string): string {
+    return path.join(this.directory, safeName(environment), safeName(host));
+  }
+
+  private leaseFile(environment: string, host: string, generation: number): string {
+    return path.join(this.hostDir(environment, host), `${String(generation).padStart(10, '0')}.lease`);
+  }
+
+  private endFile(environment: string, host: string, generation: number): string {
+    return path.join(this.hostDir(environment, host), `${String(generation).padStart(10, '0')}.end`);
+  }
+
+  private latest(environment: string, host: string): LeaseInfo | null {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.hostDir(environment, host));
+    } catch {
+      return null;
+    }
+    const generations = names.filter((name) => /^\d{10}\.lease$/.test(name)).map((name) => Number(name.slice(0, 10)));
+    if (generations.length === 0) return null;
+    return this.read(environment, host, Math.max(...generations));
+  }
+
+  private read(environment: string, host: string, generation: number): LeaseInfo | null {
+    const file = this.leaseFile(environment, host, generation);
+    let content: LocalLeaseFile;
+    let renewedMs: number;
+    try {
+      content = JSON.parse(fs.readFileSync(file, 'utf8')) as LocalLeaseFile;
+      renewedMs = fs.statSync(file).mtimeMs;
+    } catch {
+      return null;
+    }
+    const expiresMs = renewedMs + content.ttlMs;
+    const ended = this.readEnd(environment, host, generation);
+    const processGone = content.machine === os.hostname() && !processAlive(content.pid);
+    return {
+      backend: 'local',
+      environment: content.environment,
+      host: content.host,
+      leaseId: content.leaseId,
+      generation,
+      ttlMs: content.ttlMs,
+      runId: content.runId,
+      operator: content.operator,
+      machine: content.machine,
+      pid: content.pid,
+      ...(content.runbook ? { runbook: content.runbook } : {}),
+      since: content.since,
+      renewedAt: new Date(renewedMs).toISOString(),
+      expiresAt: new Date(expiresMs).toISOString(),
+      // On this machine a holder whose process is gone cannot renew: no need to wait for the TTL.
+      expired: expiresMs < this.now() || processGone,
+      ...(ended ? { ended } : {}),
+    };
+  }
+
+  private readEnd(environment: string, host: string, generation: number): LeaseEnd | null {
+    try {
+      return JSON.parse(fs.readFileSync(this.endFile(environment, host, generation), 'utf8')) as LeaseEnd;
+    } catch {
+      return null;
+    }
+  }
+
+  private prune(directory: string, current: number): void {
+    try {
+      for (const name of fs.readdirSync(directory)) {
+        const generation = Number(name.slice(0, 10));
+        if (/^\d{10}\.(lease|end)$/.test(name) && generation <= current - KEEP_GENERATIONS) fs.rmSync(path.join(directory, name), { force: true });
+      }
+    } catch {
+      // Pruning is housekeeping; a leftover file changes nothing.
+    }
+  }
+}
+
+/** Creates `file` with `content` unless it exists; true when this call created it. */
+function createExclusive(file: string, content: string, nowMs: number): boolean {
+  const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  fs.writeFileSync(temporary, content, { flag: 'wx' });
+  try {
+    const fd = fs.openSync(temporary, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.utimesSync(temporary, new Date(nowMs), new Date(nowMs));
+    fs.linkSync(temporary, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
