@@ -10,13 +10,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ValidationError, type Problem } from '../errors';
 import { loadYamlFile, positionAt, type YamlPath, type YamlSource } from '../runbook/yaml-source';
-import type { DatabaseSpec, DeploymentProfile, Environment, HostSpec } from './model';
+import { parseDuration } from '../runbook/parse';
+import type { AuditSettings, DatabaseSpec, DeploymentProfile, Environment, HostSpec } from './model';
 
 /** Where the bundled runbooks and profiles live (runbooks/ at the project root). */
 export const BUNDLED_RUNBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../runbooks');
 export const BUNDLED_PROFILES_DIR = path.join(BUNDLED_RUNBOOKS_DIR, 'profiles');
 
-const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'databases', 'description'];
+const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'databases', 'description', 'audit'];
+const AUDIT_KEYS = ['database', 'schema', 'lease_ttl'];
+const DEFAULT_AUDIT_SCHEMA = 'opsdeck_audit';
+const DEFAULT_LEASE_TTL_MS = 120_000;
 const DATABASE_KEYS = ['host', 'address', 'port', 'user', 'password'];
 const HOST_KEYS = ['address', 'port', 'user', 'key', 'passphrase', 'password', 'agent', 'jump', 'roles'];
 const DEFAULT_KEYS = ['user', 'port', 'key', 'passphrase', 'agent', 'jump'];
@@ -217,9 +221,12 @@ class Reader {
       if (database) databases[databaseName] = database;
     }
 
+    const audit = root.audit === undefined ? undefined : this.audit(root.audit, databases);
+
     const knownHosts = typeof root.known_hosts === 'string' ? this.relative(root.known_hosts) : path.join(os.homedir(), '.ssh', 'known_hosts');
     if (!name || !profile) return undefined;
     return {
+      ...(audit ? { audit } : {}),
       name,
       lab: root.lab === true,
       profile,
@@ -296,6 +303,28 @@ class Reader {
     const password = passwordRef && (await this.resolveSecret(passwordRef, [...at, 'password'], processEnv));
     if (!address || !port || !user) return undefined;
     return { name, host, address, port, user, password };
+  }
+
+  /** `audit: { database, schema, lease_ttl }`: the team's audit database and host leases. */
+  private audit(value: unknown, databases: Record<string, DatabaseSpec>): AuditSettings | undefined {
+    const spec = this.map(value, ['audit'], 'audit');
+    if (!spec) return undefined;
+    this.unknownKeys(spec, ['audit'], AUDIT_KEYS, 'audit');
+    const database = spec.database === undefined ? undefined : this.string(spec.database, ['audit', 'database'], 'audit.database (a name under databases:)');
+    if (database && !databases[database]) {
+      const known = Object.keys(databases).join(', ') || 'none declared';
+      this.problem(['audit', 'database'], `audit.database: "${database}" is not a database of this environment (databases: ${known}).`);
+    }
+    const schema = spec.schema === undefined ? DEFAULT_AUDIT_SCHEMA : this.string(spec.schema, ['audit', 'schema'], 'audit.schema');
+    if (schema && !/^[A-Za-z0-9_$]{1,64}$/.test(schema)) this.problem(['audit', 'schema'], 'audit.schema must be a plain schema name (letters, digits, _ and $; at most 64).');
+    let leaseTtlMs = DEFAULT_LEASE_TTL_MS;
+    if (spec.lease_ttl !== undefined) {
+      const parsed = typeof spec.lease_ttl === 'string' || typeof spec.lease_ttl === 'number' ? parseDuration(spec.lease_ttl) : undefined;
+      if (parsed === undefined || parsed < 1000) this.problem(['audit', 'lease_ttl'], 'audit.lease_ttl must be a duration of at least 1s, like 2m or 90s.');
+      else leaseTtlMs = parsed;
+    }
+    if (!schema) return undefined;
+    return { ...(database ? { database } : {}), schema, leaseTtlMs };
   }
 
   private checkJumpLoops(hosts: HostSpec[]): void {

@@ -47,6 +47,16 @@ export interface DeploymentProfile {
   words: Record<string, string>;
 }
 
+/** Where the team's audit trail and host leases live (`audit:` in the environment file). */
+export interface AuditSettings {
+  /** A name under `databases:`; absent: local journal and local host leases only. */
+  database?: string;
+  /** The schema holding the audit tables (default `opsdeck_audit`). */
+  schema: string;
+  /** Time to live of host leases; the holder renews every quarter of it. Default 2 min. */
+  leaseTtlMs: number;
+}
+
 export interface Environment {
   name: string;
   /** A lab environment (loopback test hosts), labelled as such everywhere it is shown. */
@@ -63,4 +73,6 @@ export interface Environment {
   knownHostsFile: string;
   /** The file the environment was loaded from. */
   file: string;
+  /** The team audit database and host leases; absent: the local journal and local leases only. */
+  audit?: AuditSettings;
 }
