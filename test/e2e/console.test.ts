@@ -145,10 +145,27 @@ describe('the console in a real browser, against the SSH lab', () => {
     const labEnvironment = page.locator('.environment-list label', { hasText: 'LAB' });
     await labEnvironment.waitFor({ timeout: 60_000 });
     await labEnvironment.locator('input[type=radio]').check();
+    // Forget compute02's host key, as if it had never been seen: the check must show its
+    // fingerprint and let the operator trust it, in two steps.
+    const environments = await service.dispatch('environment:list', {});
+    if (!environments.ok) throw new Error(environments.error.userMessage);
+    const [environment] = environments.value as Array<{ file: string; hosts: Array<{ name: string; address: string; port: number }> }>;
+    const compute02 = environment.hosts.find((host) => host.name === 'compute02')!;
+    const knownHosts = path.join(path.dirname(environment.file), 'known_hosts');
+    const lines = readFileSync(knownHosts, 'utf8').split('\n');
+    writeFileSync(knownHosts, lines.filter((line) => !line.startsWith(`[${compute02.address}]:${compute02.port} `)).join('\n'));
     await page.getByRole('button', { name: 'Check hosts' }).click();
-    for (const host of ['controller01', 'compute01', 'compute02']) {
+    for (const host of ['controller01', 'compute01']) {
       await page.locator(`tr[data-host="${host}"][data-state="ok"]`).waitFor({ timeout: 20_000 });
     }
+    const unknown = page.locator('tr[data-host="compute02"][data-state="host-key-unknown"]');
+    await unknown.waitFor({ timeout: 20_000 });
+    expect(await unknown.innerText()).toMatch(/presented ssh-ed25519 SHA256:[A-Za-z0-9+/]{43}/);
+    await unknown.getByRole('button', { name: 'Trust this key…' }).click();
+    await shot('environment-host-key');
+    await unknown.getByRole('button', { name: /^Trust SHA256:/ }).click();
+    await page.locator('tr[data-host="compute02"][data-state="ok"]').waitFor({ timeout: 20_000 });
+    expect(readFileSync(knownHosts, 'utf8')).toContain(`[${compute02.address}]:${compute02.port} `);
     await shot('environment');
   });
 
