@@ -479,6 +479,39 @@ finally:
     expect(h.finished('next')).toBeUndefined();
   });
 
+  it('takes concurrency and a wait deadline from parameters when the step starts', async () => {
+    const yaml = header(`
+  - id: fan
+    title: Fan
+    on: compute
+    concurrency: "{{ params.at_once }}"
+    run: echo "$OPSDECK_HOST start"; sleep 0.3; echo "$OPSDECK_HOST end"
+  - id: drain
+    title: Drain
+    on: ctl
+    wait:
+      run: echo still-here
+      until: { stdout: [{ empty: true }] }
+      interval: 20ms
+      deadline: "{{ params.patience }}"
+`, 'params:\n  at_once: { type: int, default: 1 }\n  patience: { type: string, default: 150ms }\n');
+    const serial = harness(yaml);
+    expect(await serial.runner.start()).toBe('failed');
+    const serialOutput = serial.events.filter((e) => e.type === 'step.output' && e.step === 'fan').map((e) => (e as { data: string }).data).join('');
+    expect(serialOutput).toMatch(/^cmp1 start\ncmp1 end\ncmp2 start\ncmp2 end\n$/);
+    expect(serial.finished('drain')?.reason).toMatch(/deadline of 150ms/);
+
+    const parallel = harness(yaml, { params: { at_once: 2, patience: '1s' } });
+    expect(await parallel.runner.start()).toBe('failed');
+    const parallelOutput = parallel.events.filter((e) => e.type === 'step.output' && e.step === 'fan').map((e) => (e as { data: string }).data).join('');
+    expect(parallelOutput.indexOf('cmp2 start')).toBeLessThan(parallelOutput.indexOf('cmp1 end'));
+    expect(parallel.finished('drain')?.reason).toMatch(/deadline of 1s/);
+
+    const broken = harness(yaml, { params: { patience: 'soon' } });
+    expect(await broken.runner.start()).toBe('failed');
+    expect(broken.finished('drain')?.reason).toBe('Step drain: deadline {{ params.patience }} gave "soon", which is not a duration (like 30s, 5m or 1h).');
+  });
+
   it('skips a step whose condition is false', async () => {
     const h = harness(header(`
   - id: maybe

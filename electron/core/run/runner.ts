@@ -32,6 +32,7 @@ import type {
 } from '../runbook/model';
 import { compareRowCounts, type RowCount, type SqlConnector } from '../sql/mysql';
 import type { ExecResult, SshConnector } from '../ssh/types';
+import { parseDuration } from '../runbook/parse';
 import { evaluateCondition, evaluateExpect, extractCaptures } from './checks';
 import { mapWithLimit, sleep } from './concurrency';
 import { RetainedOutput, StreamText } from './output';
@@ -385,9 +386,11 @@ export class Runner {
     if (this.abortRequest) throw new CancelledError('The run');
   }
 
-  private async runStep(step: Step, key: string, frame: Frame): Promise<Outcome> {
+  private async runStep(written: Step, key: string, frame: Frame): Promise<Outcome> {
     const started = Date.now();
+    let step = written;
     try {
+      step = withDynamicValues(written, frame.scope, key);
       if (step.when && !evaluateCondition(step.when, (text) => renderIn(text, frame.scope, 'text'))) {
         this.finishSkipped(key, 'its condition (when) is false');
         return { status: 'skipped' };
@@ -978,6 +981,36 @@ function planOf(steps: Step[], prefix: string): Array<{ key: string; title: stri
     if (step.kind === 'phase') return [entry, ...planOf(step.steps, `${entry.key}/`), ...planOf(step.check, `${entry.key}/check/`)];
     return [entry];
   });
+}
+
+/**
+ * The step with the concurrency and durations it takes from templates (usually parameters) rendered
+ * now; a value that renders to something unusable fails the step with a sentence saying which.
+ */
+function withDynamicValues(step: Step, scope: RunScope, key: string): Step {
+  const dynamic = step.dynamic;
+  if (!dynamic) return step;
+  const resolved: Record<string, number> = {};
+  if (dynamic.concurrency !== undefined) {
+    const text = renderIn(dynamic.concurrency, scope, 'text').trim();
+    const value = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!(value >= 1)) throw new OpsError('dynamic-value', `Step ${key}: concurrency ${dynamic.concurrency} gave "${text}", not a whole number of 1 or more.`);
+    resolved.concurrency = value;
+  }
+  const durations = [
+    ['timeout', 'timeoutMs'],
+    ['deadline', 'deadlineMs'],
+    ['interval', 'intervalMs'],
+  ] as const;
+  for (const [name, field] of durations) {
+    const template = dynamic[name];
+    if (template === undefined) continue;
+    const text = renderIn(template, scope, 'text').trim();
+    const value = parseDuration(text);
+    if (value === undefined) throw new OpsError('dynamic-value', `Step ${key}: ${name} ${template} gave "${text}", which is not a duration (like 30s, 5m or 1h).`);
+    resolved[field] = value;
+  }
+  return { ...step, ...resolved } as Step;
 }
 
 function isBad(status: StepStatus): boolean {

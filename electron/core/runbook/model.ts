@@ -107,6 +107,17 @@ export interface Destructive {
   warning?: string;
 }
 
+/**
+ * Numbers a runbook takes from a template (usually a parameter), rendered when the step starts; the
+ * numeric field beside it holds the default used until then.
+ */
+export interface DynamicValues {
+  concurrency?: Template;
+  timeout?: Template;
+  deadline?: Template;
+  interval?: Template;
+}
+
 /** Fields every step has, whatever its kind. */
 export interface StepBase {
   id: string;
@@ -118,6 +129,8 @@ export interface StepBase {
   destructive?: Destructive;
   /** A failed step does not fail the run: it is recorded and the run goes on. */
   continueOnFailure: boolean;
+  /** Concurrency or durations given as templates. */
+  dynamic?: DynamicValues;
   source: SourcePosition;
 }
 

@@ -16,6 +16,7 @@ import type {
   Condition,
   DecisionStep,
   Destructive,
+  DynamicValues,
   Expect,
   ForeachStep,
   IncludeStep,
@@ -97,6 +98,11 @@ export async function loadRunbookFile(path: string): Promise<ParseResult> {
   return parseRunbook(loaded.text, path);
 }
 
+/** A concurrency or duration written as a template, rendered when the step starts. */
+function isDynamic(value: unknown): value is string {
+  return typeof value === 'string' && value.includes('{{');
+}
+
 /** Milliseconds of a duration (`30s`, `5m`, `1h30m`, `500ms`, or a number of seconds); undefined if malformed. */
 export function parseDuration(value: string | number): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
@@ -137,6 +143,9 @@ class RunbookParser {
     if (!result.success) reportIssues(this.collector, result.error.issues, [], this.document);
     const header = (result.success ? result.data : this.document) as Data;
     if (result.success && header.defaults) {
+      if (isDynamic(header.defaults.timeout)) {
+        this.collector.error(['defaults', 'timeout'], 'defaults.timeout: write a duration here (like 5m); a template is allowed only on a step.');
+      }
       this.defaults = {
         on: header.defaults.on,
         timeoutMs: header.defaults.timeout === undefined ? undefined : parseDuration(header.defaults.timeout),
@@ -228,6 +237,8 @@ class RunbookParser {
       continueOnFailure: data.continue_on_failure ?? false,
       source: positionAt(this.collector.source, path),
     };
+    const dynamic = this.dynamic(kind, data);
+    if (dynamic) base.dynamic = dynamic;
     if (base.description === undefined) delete base.description;
     if (base.when === undefined) delete base.when;
     if (base.destructive === undefined) delete base.destructive;
@@ -241,7 +252,7 @@ class RunbookParser {
           timeoutMs: this.duration(data.timeout) ?? this.defaults.timeoutMs ?? STEP_DEFAULTS.runTimeoutMs,
           expect: this.expect(data.expect, [...path, 'expect']),
           capture: this.captures(data.capture, [...path, 'capture']),
-          retry: this.retry(data.retry),
+          retry: this.retry(data.retry, [...path, 'retry']),
           sudo: data.sudo ?? this.defaults.sudo ?? false,
         };
         return step;
@@ -294,7 +305,7 @@ class RunbookParser {
           kind: 'foreach',
           items: foreach.items,
           as: foreach.as ?? STEP_DEFAULTS.foreachVariable,
-          concurrency: foreach.concurrency ?? 1,
+          concurrency: isDynamic(foreach.concurrency) ? 1 : (foreach.concurrency ?? 1),
           steps: inner,
         };
         return step;
@@ -305,7 +316,7 @@ class RunbookParser {
           ...base,
           kind: 'phase',
           priority: phase.priority,
-          concurrency: phase.concurrency ?? 1,
+          concurrency: isDynamic(phase.concurrency) ? 1 : (phase.concurrency ?? 1),
           steps: inner,
           check,
         };
@@ -321,7 +332,7 @@ class RunbookParser {
           timeoutMs: this.duration(sql.timeout) ?? this.defaults.timeoutMs ?? STEP_DEFAULTS.runTimeoutMs,
           expect: this.expect(data.expect, [...path, 'expect']),
           capture: this.captures(data.capture, [...path, 'capture']),
-          retry: this.retry(data.retry),
+          retry: this.retry(data.retry, [...path, 'retry']),
         };
         if (sql.query !== undefined) step.query = sql.query;
         if (sql.row_counts !== undefined) step.rowCounts = sql.row_counts;
@@ -348,11 +359,25 @@ class RunbookParser {
     if (data.parallel === true && data.concurrency !== undefined) {
       this.collector.error([...path, 'parallel'], `${where(path)}: write either parallel: true (all hosts at once) or concurrency: N, not both.`, 'key');
     }
-    return { on: on ?? '', concurrency: data.parallel === true ? ALL_AT_ONCE : (data.concurrency ?? 1) };
+    return { on: on ?? '', concurrency: data.parallel === true ? ALL_AT_ONCE : isDynamic(data.concurrency) ? 1 : (data.concurrency ?? 1) };
   }
 
   private duration(value: unknown): number | undefined {
+    if (isDynamic(value)) return undefined;
     return typeof value === 'string' || typeof value === 'number' ? parseDuration(value) : undefined;
+  }
+
+  /** The concurrency and durations written as templates, by where the kind keeps them. */
+  private dynamic(kind: StepKindKey, data: Data): DynamicValues | undefined {
+    const inner = (kind === 'wait' || kind === 'foreach' || kind === 'phase' || kind === 'sql' ? data[kind] : undefined) as Data | undefined;
+    const found: DynamicValues = {};
+    const concurrency = kind === 'foreach' || kind === 'phase' ? inner?.concurrency : data.concurrency;
+    const timeout = kind === 'wait' || kind === 'sql' ? inner?.timeout : data.timeout;
+    if (isDynamic(concurrency)) found.concurrency = concurrency;
+    if (isDynamic(timeout)) found.timeout = timeout;
+    if (kind === 'wait' && isDynamic(inner?.deadline)) found.deadline = inner?.deadline;
+    if (kind === 'wait' && isDynamic(inner?.interval)) found.interval = inner?.interval;
+    return Object.keys(found).length > 0 ? found : undefined;
   }
 
   private condition(value: string | Data, path: YamlPath): Condition | undefined {
@@ -376,9 +401,10 @@ class RunbookParser {
     return destructive;
   }
 
-  private retry(value: number | Data | undefined): Retry {
+  private retry(value: number | Data | undefined, path: YamlPath): Retry {
     if (value === undefined) return { times: 0, delayMs: STEP_DEFAULTS.retryDelayMs };
     if (typeof value === 'number') return { times: value, delayMs: STEP_DEFAULTS.retryDelayMs };
+    if (isDynamic(value.delay)) this.collector.error([...path, 'delay'], `${formatPath([...path, 'delay'])}: write a duration here (like 10s); a template is not allowed for it.`);
     return { times: value.times, delayMs: this.duration(value.delay) ?? STEP_DEFAULTS.retryDelayMs };
   }
 

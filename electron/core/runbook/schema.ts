@@ -35,21 +35,37 @@ function strict<Shape extends z.core.$ZodLooseShape>(shape: Shape, description?:
 
 const template = (description: string) => z.string().meta({ description });
 
+/** A value decided at run time: a template such as "{{ params.deadline }}". */
+export const DYNAMIC_PATTERN = '\\{\\{[^}]*\\}\\}';
+
 const duration = (description: string) =>
   z
     .union(
       [
         z.number({ error: (issue) => `${show(issue.input)} is not a duration; write it like 30s, 5m or 1h` }).nonnegative({ error: 'a duration cannot be negative' }),
-        z.string().regex(new RegExp(DURATION_PATTERN), {
-          error: (issue) => `${show(issue.input)} is not a duration; write it like 30s, 5m or 1h`,
+        z.string().regex(new RegExp(`${DURATION_PATTERN}|${DYNAMIC_PATTERN}`), {
+          error: (issue) => `${show(issue.input)} is not a duration; write it like 30s, 5m or 1h (or a template such as "{{ params.deadline }}")`,
         }),
       ],
       { error: (issue) => `${show(issue.input)} is not a duration; write it like 30s, 5m or 1h` },
     )
-    .meta({ description: `${description} A duration: 30s, 5m, 1h, 1h30m, 500ms, or a number of seconds.` });
+    .meta({ description: `${description} A duration: 30s, 5m, 1h, 1h30m, 500ms, a number of seconds, or a template giving one.` });
 
+/** Durations that may also come from a template, rendered when the step starts. */
 const positiveInt = (description: string) =>
   z.number().int({ error: (issue) => `${show(issue.input)} is not a whole number` }).min(1, { error: 'must be 1 or more' }).meta({ description });
+
+/** How many at once: a whole number, or a template giving one (e.g. a parameter). */
+const concurrencyValue = (description: string) =>
+  z
+    .union(
+      [
+        positiveInt(description),
+        z.string().regex(new RegExp(DYNAMIC_PATTERN), { error: (issue) => `${show(issue.input)} is not a whole number (or a template such as "{{ params.concurrency }}")` }),
+      ],
+      { error: (issue) => `${show(issue.input)} is not a whole number (or a template such as "{{ params.concurrency }}")` },
+    )
+    .meta({ description: `${description} A whole number, or a template giving one.` });
 
 const stepId = z
   .string()
@@ -176,7 +192,7 @@ const commonStep = {
 const target = {
   on: template('Where: a host name, a role, all, or a template naming hosts ({{ params.host }}). Default: defaults.on.').optional(),
   parallel: z.boolean().optional().meta({ description: 'true: all hosts at once.' }),
-  concurrency: positiveInt('How many hosts at once; default 1 (one after another).').optional(),
+  concurrency: concurrencyValue('How many hosts at once; default 1 (one after another).').optional(),
   sudo: z.boolean().optional().meta({ description: 'Run the command with sudo -n.' }),
   capture: captureSchema.optional(),
 };
@@ -241,7 +257,7 @@ function makeStepSchemas(nested: () => z.ZodType) {
       foreach: strict({
         items: template('A template yielding a list, usually {{ captures.x }}.'),
         as: name('loop variable').optional().meta({ description: 'The loop variable; default item.' }),
-        concurrency: positiveInt('How many items at once; default 1.').optional(),
+        concurrency: concurrencyValue('How many items at once; default 1.').optional(),
       }),
       steps: z.lazy(nested).meta({ description: 'Repeated for every item.' }),
     },
@@ -252,7 +268,7 @@ function makeStepSchemas(nested: () => z.ZodType) {
       ...commonStep,
       phase: strict({
         priority: z.number().int().meta({ description: 'Phases of a list are written in ascending priority.' }),
-        concurrency: positiveInt('How many of its steps at once; default 1.').optional(),
+        concurrency: concurrencyValue('How many of its steps at once; default 1.').optional(),
       }),
       steps: z.lazy(nested),
       check: z.lazy(nested).optional().meta({ description: 'Steps that must all pass for the phase to be done.' }),

@@ -160,6 +160,14 @@ class Validator {
       [['decision', 'question'], false],
       [['foreach', 'items'], false],
       [['sql', 'query'], false],
+      [['concurrency'], false],
+      [['timeout'], false],
+      [['foreach', 'concurrency'], false],
+      [['phase', 'concurrency'], false],
+      [['wait', 'timeout'], false],
+      [['wait', 'deadline'], false],
+      [['wait', 'interval'], false],
+      [['sql', 'timeout'], false],
       [['sql', 'compare_with'], false],
     ];
     if (isRecord(raw.sql) && Array.isArray(raw.sql.args)) raw.sql.args.forEach((_, index) => fields.push([['sql', 'args', index], false]));
