@@ -53,7 +53,11 @@ export function webSocketClient(location: Location, history: History | null): We
     ready,
     close: () => socket.close(),
     async call(name: CommandName, request: unknown) {
-      await ready;
+      try {
+        await ready;
+      } catch {
+        closed = true;
+      }
       if (closed) return { ok: false, error: { code: 'disconnected', userMessage: 'The connection to OpsDeck was lost; reload the page once it runs again.' } };
       const id = nextId++;
       return new Promise((resolve) => {
