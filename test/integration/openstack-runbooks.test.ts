@@ -165,20 +165,9 @@ describe('compute-maintenance', () => {
     lab.updateState((state) => {
       state.servers.find((server) => server.name === 'mnt2')!.refuseMigration = true;
     });
-    // The same runbook with a deadline a test can wait for (the format takes durations literally).
-    const text = readFileSync(path.join(ROOT, 'runbooks/compute-maintenance.yaml'), 'utf8');
-    const short = text
-      .replace('id: compute-maintenance', 'id: compute-maintenance-short-deadline')
-      .replace(/interval: 15s\n(\s+)deadline: 30m/, 'interval: 1s\n$1deadline: 3s');
-    expect(short).toContain('deadline: 3s');
-    const dir = path.join(work, 'short');
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'compute-maintenance-short-deadline.yaml');
-    writeFileSync(file, short);
-
     const run = await opsdeck(
-      'run', file, '--env', lab.envFile, '--audit-dir', auditDir, '--on-failure', 'rollback',
-      '-p', 'host=compute01', '--decide', 'how=migrate', '--confirm', 'disable-service=compute01',
+      'run', 'compute-maintenance', '--env', lab.envFile, '--audit-dir', auditDir, '--on-failure', 'rollback',
+      '-p', 'host=compute01', '-p', 'drain_deadline=3s', '--decide', 'how=migrate', '--confirm', 'disable-service=compute01',
     );
     expect(run.code).toBe(5);
     const records = journal(runIdOf(run.out));
