@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpsError } from '../errors';
 import type { JournalRecord } from './events';
-import { GENESIS_HASH, Journal } from './journal';
+import { GENESIS_HASH, Journal, sealRecord } from './journal';
 import { MASK, Masker } from './mask';
 import { reopenRun, INTERRUPTED_REASON } from './replay';
 import { AuditStore } from './store';
@@ -33,6 +33,17 @@ function readLines(runId: string): string[] {
 }
 
 describe('Journal', () => {
+  it('writes each line exactly as sealRecord forms it, multi-byte characters included', () => {
+    const journal = Journal.create(auditDir, 'r0', new Masker(), { syncIntervalMs: 0 });
+    journal.append(runStarted('r0'));
+    journal.append({ type: 'run.note', level: 'info', message: 'héllo 😀 密码 \u0000 "quoted" \\ end' });
+    journal.close();
+    for (const line of readLines('r0')) {
+      const { hash, ...body } = JSON.parse(line) as JournalRecord;
+      expect(sealRecord(body)).toEqual({ line, hash });
+    }
+  });
+
   it('chains records: seq from 1, prev of the first is sha256(""), hash over the line without hash', () => {
     const journal = Journal.create(auditDir, 'r1', new Masker(), { syncIntervalMs: 0 });
     const first = journal.append(runStarted('r1'));

@@ -74,6 +74,22 @@ export function sealRecord(body: Record<string, unknown>): { line: string; hash:
   return { line: `${canonical.slice(0, -1)},"hash":"${hash}"}`, hash };
 }
 
+/**
+ * {@link sealRecord} as the bytes written: the canonical form is UTF-8-encoded once, hashed in place,
+ * and its closing `}` overwritten by the hash suffix and the newline. Output records are up to 64 Ki
+ * characters, so encoding and copying the line once instead of three times matters at 200 MiB.
+ */
+function encodeRecord(body: Record<string, unknown>): { bytes: Buffer; hash: string } {
+  const canonical = JSON.stringify(body);
+  const length = Buffer.byteLength(canonical, 'utf8');
+  const bytes = Buffer.allocUnsafe(length + HASH_SUFFIX_LENGTH);
+  bytes.write(canonical, 0, length, 'utf8');
+  const signed = bytes.subarray(0, length);
+  const hash = oneShotHash ? oneShotHash('sha256', signed, 'hex') : createHash('sha256').update(signed).digest('hex');
+  bytes.write(`,"hash":"${hash}"}\n`, length - 1, HASH_SUFFIX_LENGTH + 1, 'latin1');
+  return { bytes, hash };
+}
+
 function describeWriteError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException)?.code;
   if (code === 'ENOSPC') return 'disk full (ENOSPC)';
@@ -350,8 +366,7 @@ export class Journal {
     const { seq: _seq, ts: _ts, prev: _prev, hash: _hash, type, ...rest } = event as RunEvent & Partial<JournalRecord>;
     const seq = this.seq + 1;
     const body = { seq, ts: this.now().toISOString(), prev: this.hash, type, ...rest };
-    const { line, hash } = sealRecord(body);
-    const bytes = Buffer.from(line + '\n', 'utf8');
+    const { bytes, hash } = encodeRecord(body);
     try {
       let written = 0;
       while (written < bytes.length) {
