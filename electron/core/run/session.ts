@@ -5,16 +5,21 @@
  */
 import os from 'node:os';
 import { CastWriter, castPath } from '../audit/asciicast';
-import type { RunEvent, RunStatus } from '../audit/events';
+import type { RunEvent, RunNoteEvent, RunStatus } from '../audit/events';
 import { newRunId, runDir } from '../audit/files';
 import { Journal } from '../audit/journal';
+import { DEFAULT_LEASE_TTL_MS, LocalLeaseBackend, RunLeases, type LeaseBackend } from '../audit/locks';
 import { Masker } from '../audit/mask';
+import { TeamReplicator, type ReplicatorOptions } from '../audit/replicator';
+import type { TeamAudit } from '../audit/team';
 import type { Environment } from '../inventory/model';
 import type { ParamValue, Runbook } from '../runbook/model';
 import { MysqlConnector, type SqlConnector } from '../sql/mysql';
 import { SshPool } from '../ssh/pool';
 import type { SshConnector } from '../ssh/types';
+import { OpsError } from '../errors';
 import { resolveParams } from './params';
+import { plannedHosts } from './preflight';
 import { Runner, type FailurePolicy, type ResumeState } from './runner';
 
 export interface RunSessionOptions {
@@ -31,6 +36,18 @@ export interface RunSessionOptions {
   runId?: string;
   /** Reopening a run: its journal is appended to, and the runner skips what was done. */
   resume?: ResumeState & { runId: string; params: Record<string, ParamValue> };
+  /** A drill: its objectives (ms; `run` for the whole run, else step keys) are recorded in run.started. */
+  drill?: { objectives: Record<string, number> };
+  /**
+   * Host leases taken with {@link acquireRunLeases} for this run id: renewed while the run lives,
+   * released when it ends; their taking, loss and release are noted in the journal.
+   */
+  leases?: RunLeases;
+  /** The team audit database: every journal line is replicated to it as the run goes. */
+  team?: TeamAudit;
+  /** How long start() waits at the end for the team database to have every line. Default 10 s. */
+  teamDrainMs?: number;
+  replicator?: ReplicatorOptions;
 }
 
 export interface RunSession {
@@ -42,6 +59,49 @@ export interface RunSession {
   params: Record<string, ParamValue>;
   /** Starts the run; resolves with its final status once the journal is closed. */
   start(): Promise<RunStatus>;
+  /** Replicates the journal to the team database (when there is one). */
+  replicator?: TeamReplicator;
+  leases?: RunLeases;
+  /**
+   * After start() resolved: journal lines the team database did not get before the drain timeout
+   * (they stay in the local journal; `opsdeck audit sync` sends them). 0 without a team database.
+   */
+  replicationPending(): number;
+}
+
+export interface RunLeaseOptions {
+  runbook: Runbook;
+  library?: { get(id: string): Runbook | undefined };
+  environment: Environment;
+  /** Checked parameters (as {@link resolveParams} returns them). */
+  params: Record<string, ParamValue>;
+  /** The id the run will have: the lease names it. */
+  runId: string;
+  operator: string;
+  auditDir: string;
+  /** The team database; without one the leases live in `<auditDir>/locks`. */
+  team?: TeamAudit;
+  /** The hosts to lease; default {@link plannedHosts}. */
+  hosts?: string[];
+  renewEveryMs?: number;
+}
+
+/**
+ * Takes a lease on every host the run will touch ({@link plannedHosts}), in the team database or the
+ * local lock directory, before anything is written: a refused run leaves no journal behind.
+ * @throws HostLockedError naming the holder of each host that is taken; LeaseBackendUnavailableError.
+ */
+export async function acquireRunLeases(options: RunLeaseOptions): Promise<RunLeases> {
+  const { environment, runbook } = options;
+  const backend: LeaseBackend = options.team ?? new LocalLeaseBackend(options.auditDir);
+  const hosts = options.hosts ?? plannedHosts(runbook, options.params, environment, options.library);
+  return RunLeases.acquire(backend, {
+    environment: environment.name,
+    hosts,
+    holder: { runId: options.runId, operator: options.operator, machine: os.hostname(), pid: process.pid, runbook: runbook.id },
+    ttlMs: environment.audit?.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+    ...(options.renewEveryMs ? { renewEveryMs: options.renewEveryMs } : {}),
+  });
 }
 
 /** The connections of one environment: an SSH pool that knows its jump hosts, and SQL through it. */
@@ -94,10 +154,53 @@ export function createRunSession(options: RunSessionOptions): RunSession {
   const params = options.resume?.params ?? resolveParams(runbook, options.params, environment);
   const masker = maskerFor(runbook, environment, params);
   const runId = options.resume?.runId ?? options.runId ?? newRunId();
+  if (options.leases && options.leases.leases.some((lease) => lease.runId !== runId)) {
+    throw new OpsError('lease-run-mismatch', `The host leases were taken for another run id than ${runId}.`);
+  }
   const journal = options.resume
     ? Journal.open(options.auditDir, runId, masker)
     : Journal.create(options.auditDir, runId, masker);
   const runDirectory = runDir(options.auditDir, runId);
+  const replicator = options.team ? new TeamReplicator(options.team, runId, journal.file, options.replicator) : undefined;
+  const leases = options.leases;
+  let pending = 0;
+  let finished = false;
+  /**
+   * A note only the journal gets (the console hears of leases and replication from their own events).
+   * Never after run.finished: readers take the last line of a finished run to be run.finished.
+   */
+  const journalNote = (level: RunNoteEvent['level'], message: string) => {
+    if (journal.closed || finished) return;
+    try {
+      journal.append({ type: 'run.note', level, message });
+      replicator?.notify();
+    } catch {
+      // The journal is failing: the runner reports that at its next event and pauses the run.
+    }
+  };
+  const leaseWords = () =>
+    leases && leases.leases.length
+      ? `Host leases taken for this run in ${leases.backend.description}: ${leases.hosts.join(', ')} (TTL ${Math.round((leases.leases[0]?.ttlMs ?? 0) / 1000)} s, renewed while the run lives).` +
+        (leases.tookOver.length ? ` Took over expired leases: ${leases.tookOver.map((lease) => `${lease.host} from ${lease.operator} (run ${lease.runId}, expired ${lease.expiresAt})`).join('; ')}.` : '')
+      : undefined;
+  const unsubscribers: Array<() => void> = [];
+  if (leases) {
+    unsubscribers.push(
+      leases.onEvent((event) => {
+        if (event.type === 'lost') journalNote('error', event.message);
+        else if (event.type === 'renew-failed') journalNote('warning', event.message);
+        else journalNote('info', `The lease on ${event.host} is renewed again.`);
+      }),
+    );
+  }
+  if (replicator) {
+    unsubscribers.push(
+      replicator.onEvent((event) => {
+        if (event.type === 'unreachable') journalNote('warning', `The team audit database cannot be reached (${event.message}); events wait in this journal and are sent when it is back.`);
+        else if (event.afterOutage) journalNote('info', `The team audit database is reachable again; ${event.sent} queued events were sent in order.`);
+      }),
+    );
+  }
   const transcripts = new Map<string, CastWriter>();
   const transcriptFor = (host: string): CastWriter => {
     let writer = transcripts.get(host);
@@ -121,7 +224,16 @@ export function createRunSession(options: RunSessionOptions): RunSession {
     masker,
     recorder: {
       append(event: RunEvent) {
+        // The runner knows nothing of drills: the objectives join run.started before it is recorded
+        // (listeners get the same object, so they see them too).
+        if (event.type === 'run.started' && options.drill) event.drill = options.drill;
         journal.append(event);
+        if (event.type === 'run.finished') finished = true;
+        replicator?.notify();
+        if (event.type === 'run.started') {
+          const words = leaseWords();
+          if (words) journalNote('info', words);
+        }
         // Command output has no terminal to turn \n into a new line; the transcript plays it back as one.
         if (event.type === 'step.output') transcriptFor(event.host).output(event.data.replace(/\r?\n/g, '\r\n'));
         if (event.type === 'step.command') transcriptFor(event.host).output(`\r\n$ ${event.command}\r\n`);
@@ -138,12 +250,25 @@ export function createRunSession(options: RunSessionOptions): RunSession {
     runner,
     masker,
     params,
+    replicator,
+    leases,
+    replicationPending: () => pending,
     async start() {
+      if (options.resume) {
+        const words = leaseWords();
+        if (words) journalNote('info', words);
+      }
       try {
         return await runner.start();
       } finally {
         for (const writer of transcripts.values()) writer.close();
+        for (const unsubscribe of unsubscribers) unsubscribe();
+        await leases?.release(options.operator).catch(() => undefined);
         journal.close();
+        if (replicator) {
+          pending = (await replicator.drain(options.teamDrainMs ?? 10_000)).pending;
+          replicator.close();
+        }
       }
     },
   };
