@@ -3,15 +3,20 @@
  * output and prompts, and reads, verifies and exports the audit trail. A thin adapter: it parses
  * arguments, prints, and calls the engine in electron/core.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { defaultAuditDir } from './core/audit/files';
+import { checkObjectives, compareRuns, planOfSteps, RUN_OBJECTIVE } from './core/audit/drill';
+import { defaultAuditDir, newRunId, TRANSCRIPTS_DIR } from './core/audit/files';
 import { AuditStore } from './core/audit/store';
-import { exportRun } from './core/audit/export';
+import { exportRun, renderComparison, type TranscriptLink } from './core/audit/export';
 import { verifyJournal } from './core/audit/verify';
-import { reopenRun } from './core/audit/replay';
+import { replayRun, reopenRun } from './core/audit/replay';
+import { HostLockedError, LocalLeaseBackend, type LeaseBackend, type RunLeases } from './core/audit/locks';
+import { syncRun } from './core/audit/replicator';
+import { teamAuditFor, teamGrants, verifyTeamRecords, type TeamAudit } from './core/audit/team';
+import { parseDuration } from './core/runbook/parse';
 import { OpsError, ValidationError, codeOf, formatProblem, isOpsError, userMessageOf } from './core/errors';
 import { BUNDLED_RUNBOOKS_DIR, loadEnvironment } from './core/inventory/environment';
 import type { Environment } from './core/inventory/model';
@@ -20,12 +25,13 @@ import type { Runbook } from './core/runbook/model';
 import { ParamError, resolveParams } from './core/run/params';
 import { plannedHosts } from './core/run/preflight';
 import type { FailurePolicy } from './core/run/runner';
-import { connectorsFor, createRunSession } from './core/run/session';
+import { acquireRunLeases, connectorsFor, createRunSession } from './core/run/session';
 import { HostKeyUnknownError } from './core/ssh/errors';
 import { SshPool } from './core/ssh/pool';
 import { EXIT, exitCodeForRun } from './cli/exit-codes';
 import { RunPrinter, makeStyle, type Style } from './cli/printer';
 import { PromptAnswerer, type PresetAnswers } from './cli/prompts';
+import { DrillPrinter } from './cli/drill-printer';
 
 const USAGE = `opsdeck — run OpenStack maintenance and disaster-recovery runbooks over SSH, with an audit trail
 
@@ -35,9 +41,22 @@ Usage:
   opsdeck resume <run-id> --env <file> [options] reopen a run that was interrupted, and go on
   opsdeck hosts check --env <file> [--accept-new-host-keys]
   opsdeck audit list [--runbook ID] [--status S] [--env NAME]
+  opsdeck audit list --team --env <file>         the runs the team database knows
   opsdeck audit show <run-id>
-  opsdeck audit verify [<run-id>]                all runs when no id is given
-  opsdeck audit export <run-id> --format md|json [--output FILE]
+  opsdeck audit verify [<run-id>] [--env <file>] [--team]
+                                                 all runs when no id is given; with a team database
+                                                 in the environment, its copy is checked too
+  opsdeck audit export <run-id> --format md|html|json [--output FILE]
+  opsdeck audit compare <run-a> <run-b> [--format md|json]
+                                                 two runs (drills) side by side: durations, deltas
+  opsdeck audit sync --env <file>                send the team database what it lacks of local runs
+  opsdeck locks list [--env <file>]              host leases held now (team database, or local)
+  opsdeck locks break <host> --reason TEXT [--env <file>]
+                                                 end another run's lease on a host (recorded)
+  opsdeck team migrate --env <file> [--admin-db NAME]
+                                                 create/upgrade the team audit schema
+  opsdeck team grants --env <file> [--admin-user NAME]
+                                                 the GRANTs the team database needs
   opsdeck list                                   the runbooks in the library
 
 Run options:
@@ -53,9 +72,14 @@ Run options:
   --retry-interrupted         on resume, run the interrupted step again (default: ask, or stop)
   --audit-dir DIR             where journals are kept (default: $OPSDECK_HOME/audit or ~/.opsdeck/audit)
   --runbooks DIR              more runbook directories (repeat)
+  --drill                     this run is a drill: time it against objectives
+  --rto DURATION              objective for the whole run (implies --drill), e.g. 30m
+  --phase-rto KEY=DURATION    objective for a phase or step, counted from the start (repeat)
+  --local-locks               the team database is down: lease hosts on this machine only (recorded)
 
 Exit codes: 0 ok, 1 failed / problems found, 2 usage, 3 aborted, 4 interrupted, 5 rolled back,
-6 rollback failed, 7 journal verification failed, 8 host check failed, 70 internal error.`;
+6 rollback failed, 7 journal verification failed, 8 host check failed, 9 a host is leased by
+another run, 10 team audit database unavailable, 70 internal error.`;
 
 interface Io {
   out: (text: string) => void;
@@ -81,6 +105,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         return await auditCommand(rest, io);
       case 'list':
         return await listCommand(rest, io);
+      case 'locks':
+        return await locksCommand(rest, io);
+      case 'team':
+        return await teamCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -116,9 +144,15 @@ function reportError(error: unknown, io: Io): number {
     io.err(`${error.userMessage}\n`);
     return EXIT.usage;
   }
+  if (error instanceof HostLockedError) {
+    io.err(`${io.style.red('host locked:')} ${error.userMessage}\n`);
+    return EXIT.hostLocked;
+  }
   if (isOpsError(error)) {
     io.err(`${io.style.red('error:')} ${error.userMessage}\n`);
-    return codeOf(error).startsWith('ssh') || codeOf(error).startsWith('host-key') ? EXIT.hostCheckFailed : EXIT.usage;
+    const code = codeOf(error);
+    if (code.startsWith('team-') || code === 'lease-backend') return EXIT.teamUnavailable;
+    return code.startsWith('ssh') || code.startsWith('host-key') ? EXIT.hostCheckFailed : EXIT.usage;
   }
   io.err(`${io.style.red('internal error:')} ${userMessageOf(error)}\n${error instanceof Error ? error.stack : ''}\n`);
   return EXIT.internal;
@@ -206,7 +240,28 @@ const RUN_OPTIONS = {
   'retry-interrupted': { type: 'boolean' },
   'audit-dir': { type: 'string' },
   runbooks: { type: 'string', multiple: true },
+  drill: { type: 'boolean' },
+  rto: { type: 'string' },
+  'phase-rto': { type: 'string', multiple: true },
+  'local-locks': { type: 'boolean' },
 } as const;
+
+/** `--rto 30m --phase-rto p10=5m` as objectives in ms; undefined when the run is not a drill. */
+function drillObjectives(values: { drill?: boolean; rto?: string; 'phase-rto'?: string[] }): Record<string, number> | undefined {
+  if (!values.drill && values.rto === undefined && !values['phase-rto']?.length) return undefined;
+  const objectives: Record<string, number> = {};
+  const duration = (text: string, flag: string) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) throw new UsageError(`${flag} takes a duration like 30m, 90s or 1h30m, got "${text}".`);
+    return ms;
+  };
+  if (values.rto !== undefined) objectives[RUN_OBJECTIVE] = duration(values.rto, '--rto');
+  for (const [key, text] of keyValues(values['phase-rto'], '--phase-rto')) {
+    if (key === RUN_OBJECTIVE) throw new UsageError('--phase-rto run=... is the whole run: use --rto.');
+    objectives[key] = duration(text, `--phase-rto ${key}=`);
+  }
+  return objectives;
+}
 
 function keyValues(list: string[] | undefined, flag: string): Map<string, string> {
   const map = new Map<string, string>();
@@ -244,10 +299,14 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
   let runbookRef = positionals[0];
   let resume: Parameters<typeof createRunSession>[0]['resume'];
   let recordedSha256: string | undefined;
+  let recordedDrill: { objectives: Record<string, number> } | undefined;
+  let recordedStart: number | undefined;
   if (resuming) {
     const state = reopenRun(auditDir, runbookRef, operator);
     resume = resumeStateFor(state, values['retry-interrupted'] ?? false, io);
     recordedSha256 = state.runbook.sha256;
+    recordedDrill = state.drill;
+    recordedStart = Date.parse(state.startedAt);
     runbookRef = state.runbook.file;
   }
   const { runbook, library } = await resolveRunbook(runbookRef, values.runbooks as string[] | undefined);
@@ -255,22 +314,49 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
     throw new OpsError('runbook-changed', `The runbook ${runbook.file} changed since run ${resume.runId} started (sha256 differs); resuming it would run different steps than were recorded. Start a new run instead.`);
   }
   const params = resume?.params ?? resolveParams(runbook, Object.fromEntries(keyValues(values.param, '--param')), environment);
+  const runId = resume?.runId ?? newRunId();
+  let drill = resume ? recordedDrill : undefined;
+  if (!resume) {
+    const objectives = drillObjectives(values);
+    if (objectives) {
+      const problems = checkObjectives(objectives, planOfSteps(runbook.steps));
+      if (problems.length) throw new UsageError(`Drill objectives: ${problems.join(' ')}`);
+      drill = { objectives };
+    }
+  } else if (drillObjectives(values)) {
+    throw new UsageError('A resumed run keeps the drill objectives it started with; --drill, --rto and --phase-rto apply to new runs.');
+  }
 
   const connectors = connectorsFor(environment);
   const { ssh, sql } = connectors;
+  const team = teamAuditFor(environment, { tunnel: tunnelThrough(connectors.ssh, environment) });
+  let leases: RunLeases | undefined;
   try {
-    // Hosts are checked before the journal exists: a run refused here leaves nothing behind.
+    // Leases first, then the hosts: a run refused for either leaves no journal behind.
+    leases = await takeLeases({ runbook, library, environment, params, runId, operator, auditDir, team }, values['local-locks'] ?? false, io);
     const preflight = await checkHosts(ssh, environment, plannedHosts(runbook, params, environment, library), values['accept-new-host-keys'] ?? false, io);
     if (preflight !== EXIT.ok) {
       io.err(`Nothing was run: fix the host problems above first.\n`);
       return preflight;
     }
-    const session = createRunSession({ runbook, library, environment, params, ssh, sql, operator, auditDir, onFailure, resume });
+    const session = createRunSession({ runbook, library, environment, params, ssh, sql, operator, auditDir, onFailure, resume, runId, drill, leases, team });
     const printer = new RunPrinter(io.out, io.style);
     const answerer = new PromptAnswerer(session.runner, presets, io.interactive, io.style, io.out);
+    const drillPrinter = drill
+      ? new DrillPrinter(drill.objectives, recordedStart ?? Date.now(), planOfSteps(runbook.steps), io.out, io.style)
+      : undefined;
     session.runner.onEvent((event) => {
       printer.handle(event);
+      drillPrinter?.handle(event);
       if (event.type === 'step.awaiting') answerer.handle(event);
+    });
+    session.leases?.onEvent((event) => {
+      const colour = event.type === 'lost' ? io.style.red : event.type === 'renew-failed' ? io.style.yellow : io.style.dim;
+      io.out(colour(`    lease: ${event.type === 'renewed-again' ? `the lease on ${event.host} is renewed again` : event.message}\n`));
+    });
+    session.replicator?.onEvent((event) => {
+      if (event.type === 'unreachable') io.out(io.style.yellow(`    team audit: ${event.message}; events wait in the local journal and are sent when it is back.\n`));
+      else if (event.afterOutage) io.out(io.style.dim(`    team audit: reachable again; ${event.sent} queued events sent in order.\n`));
     });
     const onSignal = () => session.runner.abort('interrupted from the terminal (Ctrl-C)', { rollback: false });
     process.once('SIGINT', onSignal);
@@ -278,14 +364,45 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
     try {
       const status = await session.start();
       io.out(io.style.dim(`Journal: ${session.runDirectory}\nRead it with: opsdeck audit show ${session.runId}\n`));
+      const pending = session.replicationPending();
+      if (pending > 0) {
+        io.err(io.style.yellow(`The team audit database did not get the last ${pending} events of this run; they are in the local journal. Send them with: opsdeck audit sync --env ${values.env}\n`));
+      }
       return exitCodeForRun(status);
     } finally {
+      drillPrinter?.dispose();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       answerer.close();
     }
   } finally {
+    // Released here only when the run never started; a started session releases its own at the end.
+    await leases?.release(operator).catch(() => undefined);
+    await team?.close();
     await connectors.close();
+  }
+}
+
+/** Reaches a database behind an environment host through the SSH pool. */
+function tunnelThrough(ssh: SshPool, environment: Environment) {
+  return async (hostName: string, address: string, port: number) => {
+    const host = environment.hosts.find((candidate) => candidate.name === hostName);
+    if (!host) throw new OpsError('team-config', `The team database is reached through ${hostName}, which is not a host of ${environment.name}.`);
+    return ssh.forward(host, address, port);
+  };
+}
+
+/**
+ * Leases the run's hosts: in the team database when the environment has one, else in the local lock
+ * directory. With --local-locks, a team database that cannot be reached is replaced by local leases.
+ */
+async function takeLeases(options: Parameters<typeof acquireRunLeases>[0], localFallback: boolean, io: Io): Promise<RunLeases> {
+  try {
+    return await acquireRunLeases(options);
+  } catch (error) {
+    if (error instanceof HostLockedError || !options.team || !localFallback || !isOpsError(error)) throw error;
+    io.err(io.style.yellow(`warning: ${error.userMessage}\n--local-locks: leasing the hosts on this machine only; runs from other machines will not see them.\n`));
+    return acquireRunLeases({ ...options, team: undefined });
   }
 }
 
@@ -385,10 +502,12 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
     runbook: { type: 'string' },
     status: { type: 'string' },
     env: { type: 'string' },
+    team: { type: 'boolean' },
   });
   const store = new AuditStore(values['audit-dir'] ? path.resolve(values['audit-dir']) : defaultAuditDir());
   switch (sub) {
     case 'list': {
+      if (values.team) return await teamListCommand(values.env, values, io);
       const runs = store.list().filter(
         (run) =>
           (!values.runbook || run.runbookId === values.runbook) &&
@@ -407,28 +526,16 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
       io.out(exportRun(store.records(runId), 'md', { verification }));
       return EXIT.ok;
     }
-    case 'verify': {
-      const runIds = positionals.length > 0 ? positionals.map((id) => store.resolve(id)) : store.list().map((run) => run.runId);
-      let bad = 0;
-      for (const runId of runIds) {
-        const result = verifyJournal(store.journalFile(runId));
-        if (result.ok) {
-          io.out(`${io.style.green('verified')} ${runId}: ${result.records} events, hash chain intact${result.finished ? '' : ' (run not finished)'}\n`);
-        } else {
-          bad += 1;
-          io.out(`${io.style.red('TAMPERED')} ${runId}:\n`);
-          for (const problem of result.problems) io.out(`  line ${problem.line}: ${problem.message}\n`);
-        }
-      }
-      if (runIds.length === 0) io.out('No runs recorded.\n');
-      return bad === 0 ? EXIT.ok : EXIT.verifyFailed;
-    }
+    case 'verify':
+      return await verifyCommand(store, positionals, values.env, values.team ?? false, io);
     case 'export': {
       const runId = store.resolve(oneRun(positionals));
       const format = values.format ?? 'md';
-      if (format !== 'md' && format !== 'json') throw new UsageError('--format takes md or json.');
+      if (format !== 'md' && format !== 'json' && format !== 'html') throw new UsageError('--format takes md, html or json.');
       const verification = verifyJournal(store.journalFile(runId));
-      const text = exportRun(store.records(runId), format, { verification });
+      const reportDir = values.output ? path.dirname(path.resolve(values.output)) : process.cwd();
+      const transcripts = transcriptLinks(store.runDir(runId), reportDir);
+      const text = exportRun(store.records(runId), format, { verification, transcripts });
       if (values.output) {
         const { writeFile } = await import('node:fs/promises');
         await writeFile(values.output, text);
@@ -438,8 +545,234 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
       }
       return EXIT.ok;
     }
+    case 'compare': {
+      if (positionals.length !== 2) throw new UsageError('compare takes two run ids: opsdeck audit compare <run-a> <run-b>.');
+      const format = values.format ?? 'md';
+      if (format !== 'md' && format !== 'json') throw new UsageError('--format takes md or json.');
+      const [a, b] = positionals.map((id) => replayRun(store.records(store.resolve(id))));
+      const comparison = compareRuns(a, b);
+      io.out(format === 'json' ? JSON.stringify(comparison, null, 2) + '\n' : renderComparison(comparison));
+      return EXIT.ok;
+    }
+    case 'sync':
+      return await syncCommand(store, values.env, io);
     default:
-      throw new UsageError('audit takes: list, show <run>, verify [<run>], export <run> --format md|json.');
+      throw new UsageError('audit takes: list, show <run>, verify [<run>], export <run> --format md|html|json, compare <a> <b>, sync --env <file>.');
+  }
+}
+
+/** Links to a run's transcripts, relative to where the report is written. */
+function transcriptLinks(runDirectory: string, reportDir: string): TranscriptLink[] {
+  const directory = path.join(runDirectory, TRANSCRIPTS_DIR);
+  let names: string[] = [];
+  try {
+    names = readdirSync(directory).filter((name) => name.endsWith('.cast')).sort();
+  } catch {
+    return [];
+  }
+  return names.map((name) => ({
+    name: name.slice(0, -'.cast'.length),
+    href: path.relative(reportDir, path.join(directory, name)).split(path.sep).join('/'),
+  }));
+}
+
+/** The team database of an environment file (required). */
+async function teamOf(envFile: string | undefined, what: string): Promise<{ team: TeamAudit; environment: Environment }> {
+  if (!envFile) throw new UsageError(`${what} needs --env <environment file> naming the team database (audit: { database: ... }).`);
+  const environment = await loadEnvironment(envFile);
+  const team = teamAuditFor(environment);
+  if (!team) throw new UsageError(`The environment ${environment.name} names no team audit database (audit: { database: <name under databases:> }).`);
+  if (environment.databases[environment.audit!.database!].host) {
+    throw new UsageError(`${what} reaches the team database directly; it is declared behind ${environment.databases[environment.audit!.database!].host} (only runs tunnel to it).`);
+  }
+  return { team, environment };
+}
+
+async function teamListCommand(envFile: string | undefined, values: { runbook?: string; status?: string }, io: Io): Promise<number> {
+  const { team } = await teamOf(envFile, 'audit list --team');
+  try {
+    const runs = (await team.listRuns({ ...(values.runbook ? { runbook: values.runbook } : {}) })).filter((run) => !values.status || run.status === values.status);
+    if (runs.length === 0) io.out('No runs in the team database.\n');
+    for (const run of runs) {
+      io.out(`${run.runId}  ${run.status.padEnd(15)} ${run.runbookId.padEnd(30)} ${run.environment}${run.lab ? ' [LAB]' : ''}  ${run.operator}@${run.machine}  ${run.startedAt}  ${run.lastSeq} events\n`);
+    }
+    return EXIT.ok;
+  } finally {
+    await team.close();
+  }
+}
+
+async function verifyCommand(store: AuditStore, positionals: string[], envFile: string | undefined, teamOnly: boolean, io: Io): Promise<number> {
+  const environment = envFile ? await loadEnvironment(envFile) : undefined;
+  const team = environment ? teamAuditFor(environment) : undefined;
+  if (teamOnly && !team) throw new UsageError('--team needs --env <file> whose environment names a team audit database.');
+  let bad = 0;
+  try {
+    let localIds: string[] = [];
+    let teamIds: string[] = [];
+    if (positionals.length > 0) {
+      for (const id of positionals) {
+        let resolved: string | undefined;
+        try {
+          resolved = store.resolve(id);
+        } catch (error) {
+          if (!team) throw error;
+        }
+        if (resolved && !teamOnly) localIds.push(resolved);
+        if (team) teamIds.push(resolved ?? (await team.resolveRun(id)));
+      }
+    } else {
+      localIds = teamOnly ? [] : store.list().map((run) => run.runId);
+      if (team) teamIds = teamOnly ? (await team.listRuns()).map((run) => run.runId) : localIds;
+    }
+    for (const runId of localIds) {
+      const result = verifyJournal(store.journalFile(runId));
+      if (result.ok) {
+        io.out(`${io.style.green('verified')} ${runId}: ${result.records} events, hash chain intact${result.finished ? '' : ' (run not finished)'}\n`);
+      } else {
+        bad += 1;
+        io.out(`${io.style.red('TAMPERED')} ${runId}:\n`);
+        for (const problem of result.problems) io.out(`  line ${problem.line}: ${problem.message}\n`);
+      }
+    }
+    for (const runId of teamIds) {
+      const records = await team!.records(runId);
+      let localLines: string[] | undefined;
+      try {
+        localLines = readFileSync(store.journalFile(runId), 'utf8').split('\n').filter(Boolean);
+      } catch {
+        localLines = undefined;
+      }
+      if (records.length === 0) {
+        io.out(`${io.style.yellow('not in the team database')} ${runId}${localLines ? `: ${localLines.length} local events not yet sent (opsdeck audit sync)` : ''}\n`);
+        continue;
+      }
+      const result = verifyTeamRecords(runId, records, localLines);
+      if (result.ok) {
+        const local = result.local
+          ? `; identical to the local journal${result.local.notYetReplicated ? ` (${result.local.notYetReplicated} local events not yet sent)` : ''}`
+          : '; no local journal here to compare';
+        io.out(`${io.style.green('verified')} ${runId} (team database): ${result.records} events, hash chain intact${local}\n`);
+      } else {
+        bad += 1;
+        io.out(`${io.style.red('TAMPERED')} ${runId} (team database):\n`);
+        for (const problem of result.problems) io.out(`  seq ${problem.seq}: ${problem.message}\n`);
+      }
+    }
+    if (localIds.length === 0 && teamIds.length === 0) io.out('No runs recorded.\n');
+  } finally {
+    await team?.close();
+  }
+  return bad === 0 ? EXIT.ok : EXIT.verifyFailed;
+}
+
+async function syncCommand(store: AuditStore, envFile: string | undefined, io: Io): Promise<number> {
+  const { team, environment } = await teamOf(envFile, 'audit sync');
+  try {
+    let pendingTotal = 0;
+    for (const run of store.list().filter((candidate) => candidate.environment === environment.name && !candidate.live)) {
+      const result = await syncRun(team, run.runId, store.journalFile(run.runId), 15_000);
+      pendingTotal += result.pending;
+      if (result.sent > 0 || result.pending > 0) {
+        io.out(`${run.runId}: ${result.sent} events sent${result.pending ? `, ${result.pending} still pending (${result.lastError ?? 'unknown error'})` : ''}\n`);
+      }
+    }
+    io.out(pendingTotal === 0 ? 'The team database has every local run of this environment.\n' : `${pendingTotal} events could not be sent; try again later.\n`);
+    return pendingTotal === 0 ? EXIT.ok : EXIT.teamUnavailable;
+  } finally {
+    await team.close();
+  }
+}
+
+// ---- locks and team ----------------------------------------------------------------------------
+
+async function locksCommand(args: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parse(rest, {
+    env: { type: 'string' },
+    'audit-dir': { type: 'string' },
+    reason: { type: 'string' },
+    operator: { type: 'string' },
+  });
+  const auditDir = values['audit-dir'] ? path.resolve(values['audit-dir']) : defaultAuditDir();
+  const environment = values.env ? await loadEnvironment(values.env) : undefined;
+  const team = environment ? teamAuditFor(environment) : undefined;
+  const backend: LeaseBackend = team ?? new LocalLeaseBackend(auditDir);
+  try {
+    switch (sub) {
+      case 'list': {
+        const leases = await backend.list(environment?.name);
+        if (leases.length === 0) io.out(`No host is leased (${backend.description}).\n`);
+        for (const lease of leases) {
+          io.out(
+            `${lease.host.padEnd(20)} ${lease.expired ? io.style.yellow('EXPIRED') : io.style.green('held   ')}  ${lease.operator}@${lease.machine}  run ${lease.runId}${lease.runbook ? ` (${lease.runbook})` : ''}  since ${lease.since}  expires ${lease.expiresAt}  [${lease.environment}]\n`,
+          );
+        }
+        const breaks = (await backend.breaks(environment?.name)).slice(-5);
+        if (breaks.length) {
+          io.out('Recent breaks:\n');
+          for (const record of breaks) io.out(`  ${record.at} ${record.host}: ${record.by}@${record.machine} broke ${record.lease.operator}'s lease (run ${record.lease.runId}): ${record.reason}\n`);
+        }
+        return EXIT.ok;
+      }
+      case 'break': {
+        if (positionals.length !== 1) throw new UsageError('locks break takes one host: opsdeck locks break <host> --reason "...".');
+        if (!values.reason?.trim()) throw new UsageError('Breaking a lease needs --reason "..."; it is recorded with your name.');
+        const host = positionals[0];
+        let environmentName = environment?.name;
+        if (!environmentName) {
+          const candidates = [...new Set((await backend.list()).filter((lease) => lease.host === host).map((lease) => lease.environment))];
+          if (candidates.length > 1) throw new UsageError(`${host} is leased in several environments (${candidates.join(', ')}): name one with --env <file>.`);
+          environmentName = candidates[0] ?? '';
+          if (!environmentName) throw new OpsError('lease-not-found', `No lease holds ${host} (${backend.description}).`);
+        }
+        const operator = values.operator ?? os.userInfo().username;
+        const record = await backend.breakLease(environmentName, host, { operator, machine: os.hostname() }, values.reason.trim());
+        io.out(
+          `Broke the lease on ${host}: it was held by ${record.lease.operator} on ${record.lease.machine} since ${record.lease.since} for run ${record.lease.runId}${record.lease.runbook ? ` (${record.lease.runbook})` : ''}.\n` +
+            `Recorded in ${backend.description} as broken by ${operator} at ${record.at}: ${record.reason}\n` +
+            `That run is told at its next renewal; it may still be running commands on ${host}.\n`,
+        );
+        return EXIT.ok;
+      }
+      default:
+        throw new UsageError('locks takes: list [--env <file>], break <host> --reason "..." [--env <file>].');
+    }
+  } catch (error) {
+    if (isOpsError(error) && error.code === 'lease-not-found') {
+      io.err(`${error.userMessage}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  } finally {
+    await team?.close();
+  }
+}
+
+async function teamCommand(args: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values } = parse(rest, { env: { type: 'string' }, 'admin-db': { type: 'string' }, 'admin-user': { type: 'string' } });
+  const { team, environment } = await teamOf(values.env, `team ${sub ?? ''}`.trim());
+  try {
+    switch (sub) {
+      case 'migrate': {
+        const adminName = values['admin-db'] ?? environment.audit!.database!;
+        const admin = environment.databases[adminName];
+        if (!admin) throw new UsageError(`--admin-db ${adminName} is not a database of ${environment.name} (databases: ${Object.keys(environment.databases).join(', ')}).`);
+        const applied = await team.migrate(admin);
+        io.out(applied.length ? `Applied migrations ${applied.join(', ')} to ${team.description}.\n` : `${team.description} is up to date.\n`);
+        return EXIT.ok;
+      }
+      case 'grants': {
+        const user = team.config.database.user;
+        for (const grant of teamGrants(team.config.schema, user, values['admin-user'])) io.out(`${grant}\n`);
+        return EXIT.ok;
+      }
+      default:
+        throw new UsageError('team takes: migrate --env <file> [--admin-db NAME], grants --env <file> [--admin-user NAME].');
+    }
+  } finally {
+    await team.close();
   }
 }
 

@@ -15,6 +15,10 @@ export const EXIT = {
   verifyFailed: 7,
   /** A host could not be reached before the run: unreachable, authentication, host key unknown or changed. */
   hostCheckFailed: 8,
+  /** A host the run would touch is leased by another run: nothing ran (the message names the holder). */
+  hostLocked: 9,
+  /** The team audit database could not be used (unreachable, schema too old, access refused). */
+  teamUnavailable: 10,
   /** A bug in OpsDeck. */
   internal: 70,
 } as const;
