@@ -29,8 +29,8 @@ export type ReplicationEvent =
 
 export interface ReplicationStatus {
   runId: string;
-  /** The last seq the database is known to have (null: not asked yet, or asking again after a failure). */
-  replicatedSeq: number | null;
+  /** The last seq the database is known to have (0 before it was asked). */
+  replicatedSeq: number;
   /** The last seq seen in the local journal. */
   localSeq: number;
   /** Records sent by this replicator. */
@@ -41,7 +41,10 @@ export interface ReplicationStatus {
 
 /** Replicates one run's journal file to the team database. */
 export class TeamReplicator {
+  /** Where to send from; null: ask the database first (at start and after any failure). */
   private remoteSeq: number | null = null;
+  /** The highest seq the database is known to have (kept across failures, for counting). */
+  private confirmedSeq = 0;
   /** Byte offset in the journal where the line after {@link offsetSeq} starts. */
   private offset = 0;
   private offsetSeq = 0;
@@ -76,7 +79,7 @@ export class TeamReplicator {
   }
 
   status(): ReplicationStatus {
-    return { runId: this.runId, replicatedSeq: this.remoteSeq, localSeq: this.localSeq, sent: this.sent, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    return { runId: this.runId, replicatedSeq: this.confirmedSeq, localSeq: this.localSeq, sent: this.sent, ...(this.lastError ? { lastError: this.lastError } : {}) };
   }
 
   /** More lines were written to the journal: send them soon. Never throws, never waits. */
@@ -121,7 +124,7 @@ export class TeamReplicator {
 
   private pending(): number {
     this.scanLocalSeq();
-    return Math.max(this.localSeq - (this.remoteSeq ?? 0), 0);
+    return Math.max(this.localSeq - this.confirmedSeq, 0);
   }
 
   private emit(event: ReplicationEvent): void {
@@ -134,7 +137,11 @@ export class TeamReplicator {
     try {
       for (;;) {
         this.again = false;
-        if (this.remoteSeq === null) this.remoteSeq = await this.team.lastSeq(this.runId);
+        if (this.remoteSeq === null) {
+          this.remoteSeq = await this.team.lastSeq(this.runId);
+          this.confirmedSeq = this.remoteSeq;
+        }
+        const position = { offset: this.offset, offsetSeq: this.offsetSeq };
         const batch = this.readAfter(this.remoteSeq);
         if (batch.length === 0) {
           if (this.again) continue;
@@ -143,6 +150,9 @@ export class TeamReplicator {
         try {
           await this.team.insertRecords(this.runId, batch);
         } catch (error) {
+          // Read the batch again next time, without rescanning the journal from its start.
+          this.offset = position.offset;
+          this.offsetSeq = position.offsetSeq;
           if (error instanceof OpsError && error.code === 'team-duplicate') {
             // The database has some of them already (an earlier commit whose acknowledgement was lost).
             this.remoteSeq = null;
@@ -151,6 +161,7 @@ export class TeamReplicator {
           throw error;
         }
         this.remoteSeq = batch[batch.length - 1].seq;
+        this.confirmedSeq = this.remoteSeq;
         this.sent += batch.length;
         sentNow += batch.length;
       }
@@ -206,10 +217,11 @@ export class TeamReplicator {
           const length = newline + 1 - start;
           start = newline + 1;
           consumed = true;
+          this.offset += length;
+          // A damaged line is not a record: it is not sent, and verifying the copy names the gap.
           const record = parseRecord(line);
           if (!record) continue;
           this.localSeq = Math.max(this.localSeq, record.seq);
-          this.offset += length;
           this.offsetSeq = record.seq;
           if (record.seq <= after) continue;
           records.push({ seq: record.seq, type: record.type, ts: record.ts, prev: record.prev, hash: record.hash, line });

@@ -45,7 +45,7 @@ export interface RunSessionOptions {
   leases?: RunLeases;
   /** The team audit database: every journal line is replicated to it as the run goes. */
   team?: TeamAudit;
-  /** How long start() waits at the end for the team database to have every line. Default 10 s. */
+  /** How long start() waits at the end for the team database to have every line. Default 10 s (3 s when it is already failing). */
   teamDrainMs?: number;
   replicator?: ReplicatorOptions;
 }
@@ -266,7 +266,9 @@ export function createRunSession(options: RunSessionOptions): RunSession {
         await leases?.release(options.operator).catch(() => undefined);
         journal.close();
         if (replicator) {
-          pending = (await replicator.drain(options.teamDrainMs ?? 10_000)).pending;
+          // A database already known to be down gets a short last chance: the operator is waiting.
+          const drainMs = options.teamDrainMs ?? (replicator.status().lastError ? 3_000 : 10_000);
+          pending = (await replicator.drain(drainMs)).pending;
           replicator.close();
         }
       }
