@@ -400,7 +400,14 @@ async function takeLeases(options: Parameters<typeof acquireRunLeases>[0], local
   try {
     return await acquireRunLeases(options);
   } catch (error) {
-    if (error instanceof HostLockedError || !options.team || !localFallback || !isOpsError(error)) throw error;
+    if (error instanceof HostLockedError || !options.team || !isOpsError(error)) throw error;
+    if (!localFallback) {
+      throw new OpsError(
+        error.code,
+        `${error.userMessage}\nNothing was run: the host leases could not be taken. Run with --local-locks to lease the hosts on this machine only (other machines will not see them; the journal is sent to the team database when it is back).`,
+        { cause: error },
+      );
+    }
     io.err(io.style.yellow(`warning: ${error.userMessage}\n--local-locks: leasing the hosts on this machine only; runs from other machines will not see them.\n`));
     return acquireRunLeases({ ...options, team: undefined });
   }

@@ -351,6 +351,38 @@ steps:
   });
 });
 
+describe('a team database down when a run starts', () => {
+  it('stops the run (exit 10) unless --local-locks, and audit sync sends its journal once the database is back', async () => {
+    const file = runbookFile('offline', `id: offline\ntitle: O\nversion: "1"\ndescription: o\nsteps:\n  - { id: say, title: Say, on: compute01, run: "echo offline-run" }\n`);
+    await team.close();
+    await db.stop();
+    try {
+      const before = runCount();
+      const refused = await opsdeck('run', file, '--env', teamEnv, '--audit-dir', auditDir);
+      expect(refused.code).toBe(10);
+      expect(refused.err).toMatch(/team database team .*cannot be reached \(ECONNREFUSED\)/);
+      expect(refused.err).toContain('Run with --local-locks');
+      expect(runCount()).toBe(before);
+      const run = await opsdeck('run', file, '--env', teamEnv, '--audit-dir', auditDir, '--local-locks');
+      expect(run.code).toBe(0);
+      expect(run.err).toContain('--local-locks: leasing the hosts on this machine only');
+      expect(run.out).toMatch(/team audit: .*cannot be reached/);
+      expect(run.err).toMatch(/did not get the last \d+ events of this run; .* opsdeck audit sync --env /);
+      const runId = runIdOf(run.out);
+      expect(journal(runId).some((record) => record.type === 'run.note' && /local lock directory/.test(record.message))).toBe(true);
+      await db.start();
+      team = new TeamAudit(team.config);
+      const sync = await opsdeck('audit', 'sync', '--env', teamEnv, '--audit-dir', auditDir);
+      expect(sync.code).toBe(0);
+      expect(sync.out).toContain(`${runId}: ${journalLines(runId).length} events sent`);
+      expect((await team.records(runId)).map((record) => record.line)).toEqual(journalLines(runId));
+      expect((await opsdeck('audit', 'sync', '--env', teamEnv, '--audit-dir', auditDir)).out).toBe('The team database has every local run of this environment.\n');
+    } finally {
+      await db.start();
+    }
+  });
+});
+
 describe('sql steps through an SSH tunnel', () => {
   it('query the real MariaDB, and no database password reaches the audit directory or the team database', async () => {
     const file = runbookFile('sql-count', `id: sql-count
