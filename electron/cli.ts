@@ -468,6 +468,11 @@ async function checkHosts(ssh: SshPool, environment: Environment, hostNames: str
             error = again;
           }
         } else {
+          io.err(
+            io.interactive
+              ? `Not trusted: ${key.host} stays unknown.\n`
+              : `Not trusted: ${key.host} is unknown and this is not a terminal to ask on. Check the fingerprint, then run again on a terminal, or with --accept-new-host-keys.\n`,
+          );
           result = EXIT.hostCheckFailed;
           continue;
         }
