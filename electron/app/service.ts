@@ -41,7 +41,7 @@ import { RunbookLibrary } from '../core/runbook/library';
 import type { Runbook } from '../core/runbook/model';
 import { ParamError, resolveParams } from '../core/run/params';
 import type { Runner } from '../core/run/runner';
-import { createRunSession, maskerFor } from '../core/run/session';
+import { acquireRunLeases, createRunSession, maskerFor } from '../core/run/session';
 import {
   HostKeyChangedError,
   HostKeyRevokedError,
@@ -464,7 +464,17 @@ export class ConsoleService {
     }
     const auditDir = this.options.auditDir;
     mkdirSync(auditDir, { recursive: true });
-    const session = createRunSession({ runbook, library, environment, params, ssh, operator: this.operator, auditDir, onFailure: request.onFailure });
+    // The same host leases as the CLI (<auditDir>/locks): a host another run holds refuses this run
+    // before its journal exists, naming the holder (HostLockedError's message).
+    const runId = newRunId();
+    const leases = await acquireRunLeases({ runbook, library, environment, params, runId, operator: this.operator, auditDir });
+    let session: ReturnType<typeof createRunSession>;
+    try {
+      session = createRunSession({ runbook, library, environment, params, ssh, operator: this.operator, auditDir, onFailure: request.onFailure, runId, leases });
+    } catch (error) {
+      await leases.release(this.operator).catch(() => undefined);
+      throw error;
+    }
     const live: LiveRun = {
       runId: session.runId,
       runner: session.runner,
