@@ -12,6 +12,7 @@
  */
 import type { z } from 'zod';
 import type { RunEvent, RunStatus, StepStatus, CheckResult } from '../core/audit/events';
+import type { RunStartedEvent } from '../core/audit/events';
 import type { ParamType, ParamValue } from '../core/runbook/model';
 import type { commandRequestSchemas } from './schemas';
 
@@ -59,6 +60,11 @@ export const COMMAND_NAMES = [
   'audit:list',
   'audit:show',
   'audit:transcript',
+  'audit:export',
+  'audit:compare',
+  'audit:teamList',
+  'locks:list',
+  'locks:break',
 ] as const;
 
 /** Every event channel (main → renderer). */
@@ -70,6 +76,8 @@ export const EVENT_NAMES = [
   'hosts:checked',
   'lab:status',
   'environment:changed',
+  'run:notice',
+  'run:drillClock',
 ] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -140,6 +148,11 @@ export interface EnvironmentSummary {
   profile: string;
   file: string;
   hosts: HostSummary[];
+  /**
+   * The team audit database the environment names (in words), where runs are replicated and hosts
+   * leased; absent: local journals and local leases only.
+   */
+  teamAudit?: string;
 }
 
 export type HostCheckState =
@@ -226,6 +239,22 @@ export interface ActiveRun {
   startedAt: number;
   status: RunStatus;
   events: RunEventEnvelope[];
+  /** Lease, replication and drill notices so far (not journal events). */
+  notices: RunNotice[];
+  /** A drill: its objectives (ms; `run` is the whole run) and the clock's latest reading. */
+  drill?: { objectives: Record<string, number>; reading?: DrillClockReading };
+}
+
+/**
+ * Something about a run that is not one of its journal events: a host lease renewed late, lost or
+ * broken; the team database unreachable or caught up; a drill objective passed.
+ */
+export interface RunNotice {
+  runId: string;
+  at: number;
+  level: 'info' | 'warning' | 'error';
+  source: 'lease' | 'team' | 'drill';
+  message: string;
 }
 
 export interface TerminalInfo {
@@ -270,9 +299,30 @@ export interface TimelineEntry {
   text: string;
 }
 
+/** What checking the team database's copy of a run found (`opsdeck audit verify --env`). */
+export interface TeamCopyVerification {
+  /** `missing`: the database has no record of the run; `unavailable`: it could not be asked. */
+  state: 'verified' | 'tampered' | 'missing' | 'unavailable';
+  database: string;
+  records: number;
+  lastSeq: number;
+  /** Lines the local journal has that the database does not have yet. */
+  notYetReplicated?: number;
+  problems: Array<{ seq: number; message: string }>;
+  /** Why it could not be asked (`unavailable`). */
+  message?: string;
+}
+
 export interface AuditRunDetail {
+  /** `team`: read from the team database (the run may have been recorded on another machine). */
+  source: 'local' | 'team';
   summary: AuditRunSummary;
+  /** The local journal's hash chain, or for a team run, the database copy's (`line` is the seq). */
   verification: Verification;
+  /** A local run whose environment has a team database: the database copy checked against the journal. */
+  teamVerification?: TeamCopyVerification;
+  /** Objectives against achieved (drills), phase timings and the slowest steps (every run). */
+  drill: DrillReport;
   /** The Markdown report (`opsdeck audit show`). */
   report: string;
   timeline: TimelineEntry[];
@@ -288,6 +338,181 @@ export interface Transcript {
   events: Array<[number, 'o' | 'i', string]>;
   /** The replay was cut to a size the console shows; the file holds everything. */
   truncated: boolean;
+}
+
+// The drill, lease and team shapes below are the engine's (electron/core/audit/drill.ts, locks.ts,
+// team.ts), declared here because those modules reach Node and the renderer may not. The service
+// assigns the engine's values to them, so the compiler keeps the two in step.
+
+/** One objective of a drill in progress, as the clock reads it now. */
+export interface DrillClockEntry {
+  /** `run` (the whole run) or a step key. */
+  key: string;
+  title: string;
+  objectiveMs: number;
+  /** From the start of the run to now, or to when what it measures finished. */
+  elapsedMs: number;
+  state: 'running' | 'met' | 'exceeded' | 'finished-late' | 'not-reached';
+}
+
+export interface DrillClockReading {
+  elapsedMs: number;
+  entries: DrillClockEntry[];
+}
+
+export type ObjectiveVerdict = 'met' | 'missed' | 'not-reached' | 'in-progress';
+
+export interface DrillObjectiveResult {
+  key: string;
+  title: string;
+  kind: 'run' | 'phase' | 'step';
+  objectiveMs: number;
+  achievedMs?: number;
+  status: RunStatus | StepStatus;
+  verdict: ObjectiveVerdict;
+  /** objective − achieved: negative when over. */
+  marginMs?: number;
+}
+
+export interface DrillPhaseTiming {
+  key: string;
+  title: string;
+  status: StepStatus;
+  startedAfterMs?: number;
+  durationMs?: number;
+  finishedAfterMs?: number;
+  objectiveMs?: number;
+  verdict?: ObjectiveVerdict;
+}
+
+export interface DrillStepTiming {
+  key: string;
+  title: string;
+  kind: string;
+  status: StepStatus;
+  durationMs: number;
+  /** Share of the run's duration, 0..1. */
+  share?: number;
+}
+
+/** Objective vs achieved per objective, phase timings and the slowest steps of a run. */
+export interface DrillReport {
+  /** The run was started as a drill. */
+  drill: boolean;
+  runId: string;
+  status: RunStatus;
+  totalMs?: number;
+  objectives: DrillObjectiveResult[];
+  phases: DrillPhaseTiming[];
+  slowestSteps: DrillStepTiming[];
+}
+
+export interface ComparedRun {
+  runId: string;
+  runbook: RunStartedEvent['runbook'];
+  environment: string;
+  operator: string;
+  status: RunStatus;
+  startedAt: string;
+  totalMs?: number;
+  drill: DrillReport;
+}
+
+export interface ComparisonRow {
+  key: string;
+  title: string;
+  kind: string;
+  depth: number;
+  a?: { status: StepStatus; durationMs?: number; finishedAfterMs?: number };
+  b?: { status: StepStatus; durationMs?: number; finishedAfterMs?: number };
+  /** b − a. */
+  deltaMs?: number;
+  deltaRatio?: number;
+}
+
+/** Two runs side by side (`opsdeck audit compare`). */
+export interface RunComparison {
+  a: ComparedRun;
+  b: ComparedRun;
+  sameRunbook: boolean;
+  /** Same runbook text (sha256): the step rows compare like with like. */
+  sameRunbookText: boolean;
+  objectives: Array<{ key: string; title: string; a?: DrillObjectiveResult; b?: DrillObjectiveResult }>;
+  total: { aMs?: number; bMs?: number; deltaMs?: number };
+  steps: ComparisonRow[];
+}
+
+/** A host lease: the latest generation of a host, live or expired. */
+export interface LeaseInfo {
+  backend: 'local' | 'team';
+  environment: string;
+  host: string;
+  leaseId: string;
+  generation: number;
+  runId: string;
+  operator: string;
+  machine: string;
+  pid: number;
+  runbook?: string;
+  ttlMs: number;
+  since: string;
+  renewedAt: string;
+  expiresAt: string;
+  expired: boolean;
+  ended?: { kind: 'released' | 'broken'; at: string; operator: string; machine: string; reason?: string };
+}
+
+/** A lease broken by an operator, as recorded. */
+export interface LeaseBreak {
+  environment: string;
+  host: string;
+  lease: LeaseInfo;
+  by: string;
+  machine: string;
+  reason: string;
+  at: string;
+}
+
+/** A run as the team database knows it (any machine's). */
+export interface TeamRunSummary {
+  runId: string;
+  runbookId: string;
+  runbookTitle: string;
+  runbookVersion: string;
+  environment: string;
+  lab: boolean;
+  operator: string;
+  machine: string;
+  /** `running` while a live lease names the run; `unfinished` when it has no run.finished (yet). */
+  status: RunStatus | 'unfinished';
+  startedAt: string;
+  finishedAt?: string;
+  lastSeq: number;
+}
+
+/** A report to save: the text and the file name to offer. */
+export interface AuditExport {
+  fileName: string;
+  mimeType: string;
+  text: string;
+}
+
+/** The runs the team database knows (`opsdeck audit list --team`). */
+export interface TeamRunListing {
+  /** The database, in words. */
+  database: string;
+  runs: TeamRunSummary[];
+}
+
+/** Host leases of an environment (`opsdeck locks list`). */
+export interface LocksListing {
+  backend: 'local' | 'team';
+  /** Where they are kept, in words. */
+  description: string;
+  /** The latest lease of every host, live or expired (ended ones left out). */
+  leases: LeaseInfo[];
+  /** Breaks recorded, newest first. */
+  breaks: LeaseBreak[];
 }
 
 // ---- replies and events ------------------------------------------------------------------------
@@ -319,6 +544,11 @@ export interface CommandReplies {
   'audit:list': AuditRunSummary[];
   'audit:show': AuditRunDetail;
   'audit:transcript': Transcript;
+  'audit:export': AuditExport;
+  'audit:compare': RunComparison;
+  'audit:teamList': TeamRunListing;
+  'locks:list': LocksListing;
+  'locks:break': LeaseBreak;
 }
 
 /** What each event carries. */
@@ -331,6 +561,9 @@ export interface EventPayloads {
   'hosts:checked': HostCheckResult;
   'lab:status': LabStatus;
   'environment:changed': EnvironmentSummary[];
+  'run:notice': RunNotice;
+  /** A drill's clock against its objectives: every second while it runs, and at each step's end. */
+  'run:drillClock': { runId: string; at: number; reading: DrillClockReading };
 }
 
 /** A command's request, as the caller may write it (defaults optional). */

@@ -25,7 +25,19 @@ const params = z
 const terminalSize = { cols: z.number().int().min(10).max(1000), rows: z.number().int().min(4).max(500) };
 const empty = z.object({}).strict();
 
-const runTarget = { runbookId: id, environmentId: z.string().min(1).max(LIMITS.path), params };
+const environmentId = z.string().min(1).max(LIMITS.path);
+const runTarget = { runbookId: id, environmentId, params };
+/** The longest drill objective accepted: a week, in ms. */
+const MAX_OBJECTIVE_MS = 7 * 24 * 3600 * 1000;
+const drill = z
+  .object({
+    objectives: z
+      .record(id, z.number().int().positive('an objective must be a positive duration').max(MAX_OBJECTIVE_MS))
+      .refine((value) => Object.keys(value).length <= 256, 'too many objectives'),
+  })
+  .strict();
+/** A recorded run: in the local journals, or (with `teamEnvironmentId`) in that environment's team database. */
+const runReference = { runId: id, teamEnvironmentId: environmentId.optional() };
 
 export const commandRequestSchemas = {
   'library:list': empty,
@@ -38,7 +50,15 @@ export const commandRequestSchemas = {
     .object({ environmentId: z.string().min(1).max(LIMITS.path), host: id, fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{20,64}$/) })
     .strict(),
   'run:plan': z.object(runTarget).strict(),
-  'run:start': z.object({ ...runTarget, onFailure: z.enum(['ask', 'stop', 'rollback']).default('ask') }).strict(),
+  'run:start': z
+    .object({
+      ...runTarget,
+      onFailure: z.enum(['ask', 'stop', 'rollback']).default('ask'),
+      drill: drill.optional(),
+      // The team database cannot be reached to take the leases: lease on this machine only (`--local-locks`).
+      localLocks: z.boolean().default(false),
+    })
+    .strict(),
   'run:list': empty,
   'run:confirm': z.object({ runId: id, step: id, text }).strict(),
   'run:completeManual': z.object({ runId: id, step: id, outcome: z.enum(['done', 'failed']), note: text.optional() }).strict(),
@@ -55,8 +75,15 @@ export const commandRequestSchemas = {
   'terminal:ack': z.object({ terminalId: id, chars: z.number().int().min(0).max(1 << 30) }).strict(),
   'terminal:close': z.object({ terminalId: id }).strict(),
   'audit:list': empty,
-  'audit:show': z.object({ runId: id }).strict(),
+  'audit:show': z.object(runReference).strict(),
   'audit:transcript': z.object({ runId: id, name: id }).strict(),
+  'audit:export': z.object({ ...runReference, format: z.enum(['md', 'html', 'json']) }).strict(),
+  'audit:compare': z.object({ a: z.object(runReference).strict(), b: z.object(runReference).strict() }).strict(),
+  'audit:teamList': z.object({ environmentId }).strict(),
+  'locks:list': z.object({ environmentId }).strict(),
+  'locks:break': z
+    .object({ environmentId, host: id, reason: z.string().trim().min(1, 'a reason is required: it is recorded with your name').max(LIMITS.text) })
+    .strict(),
 } satisfies Record<CommandName, z.ZodType>;
 
 /** Validates a payload for `name`; the zod issues become one sentence. */

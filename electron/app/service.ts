@@ -3,13 +3,14 @@
  * and the browser-mode server are thin adapters around one ConsoleService: they hand every request to
  * {@link ConsoleService.dispatch} (which validates it) and forward every event to their renderer.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
   COMMAND_NAMES,
   type ActiveRun,
   type ApiError,
+  type AuditExport,
   type AuditRunDetail,
   type AuditRunSummary,
   type CommandName,
@@ -20,8 +21,13 @@ import {
   type HostCheckResult,
   type LabStatus,
   type LibraryListing,
+  type LocksListing,
   type Result,
+  type RunComparison,
   type RunEventEnvelope,
+  type RunNotice,
+  type TeamCopyVerification,
+  type TeamRunListing,
   type TerminalInfo,
   type TimelineEntry,
   type Transcript,
@@ -29,11 +35,17 @@ import {
 } from '../api/contract';
 import { parseRequest } from '../api/schemas';
 import { CastWriter, castFileName, castPath, readCast } from '../core/audit/asciicast';
+import { analyzeDrill, checkObjectives, compareRuns, DrillClock, planOfSteps } from '../core/audit/drill';
 import type { JournalRecord, RunEvent, RunStatus } from '../core/audit/events';
-import { exportRun } from '../core/audit/export';
+import { exportRun, formatDuration, type TranscriptLink } from '../core/audit/export';
 import { TRANSCRIPTS_DIR, newRunId } from '../core/audit/files';
+import { parseRecord } from '../core/audit/journal';
+import { describeHeldLease, HostLockedError, LocalLeaseBackend, type LeaseBackend, type RunLeases } from '../core/audit/locks';
 import { Masker } from '../core/audit/mask';
+import { replayRun } from '../core/audit/replay';
 import { AuditStore, type RunSummary } from '../core/audit/store';
+import { teamAuditFor, verifyTeamRecords, type TeamAudit, type TeamRecord } from '../core/audit/team';
+import type { VerifyResult } from '../core/audit/verify';
 import { OpsError, ValidationError, codeOf, formatProblem, isOpsError, userMessageOf } from '../core/errors';
 import { BUNDLED_PROFILES_DIR, loadEnvironment } from '../core/inventory/environment';
 import type { Environment, HostSpec } from '../core/inventory/model';
@@ -86,6 +98,9 @@ interface LiveRun {
   active: ActiveRun;
   environmentId: string;
   outputs: Map<string, TerminalOutput>;
+  /** A drill's stopwatch, from its run.started on. */
+  clock?: DrillClock;
+  clockTimer?: ReturnType<typeof setInterval>;
 }
 
 interface LiveTerminal {
@@ -102,6 +117,10 @@ const MAX_EVENTS_PER_RUN = 20_000;
 const MAX_TRANSCRIPT_CHARS = 8 * 1024 * 1024;
 /** How often an open host terminal's transcript is written to disk. */
 const TRANSCRIPT_FLUSH_MS = 1000;
+/** How often a drill's clock is read and sent while it runs (an objective is seen passing within this). */
+const DRILL_CLOCK_MS = 1000;
+/** Notices kept per run for a renderer that (re)attaches. */
+const MAX_NOTICES_PER_RUN = 1000;
 
 export class ConsoleService {
   private readonly options: ConsoleServiceOptions;
@@ -190,8 +209,13 @@ export class ConsoleService {
         return null;
       },
       'audit:list': () => this.auditStore().list().map(summariseAuditRun),
-      'audit:show': (request) => this.auditDetail(request.runId),
+      'audit:show': (request) => this.auditDetail(request),
       'audit:transcript': (request) => this.transcript(request.runId, request.name),
+      'audit:export': (request) => this.exportReport(request),
+      'audit:compare': (request) => this.compare(request.a, request.b),
+      'audit:teamList': (request) => this.teamRuns(request.environmentId),
+      'locks:list': (request) => this.listLocks(request.environmentId),
+      'locks:break': (request) => this.breakLock(request.environmentId, request.host, request.reason),
     };
   }
 
@@ -233,6 +257,7 @@ export class ConsoleService {
   async close(): Promise<void> {
     for (const run of this.runs.values()) {
       if (run.active.status === 'running' || run.active.status === 'paused') run.runner.abort('the console was closed', { rollback: false });
+      clearInterval(run.clockTimer);
     }
     for (const terminal of this.terminals.values()) {
       clearInterval(terminal.flushTimer);
@@ -452,27 +477,45 @@ export class ConsoleService {
 
   private async startRun(request: ValidatedRequest<'run:start'>): Promise<ActiveRun> {
     const { library, runbook, environment, params, plan } = await this.prepareRun(request.runbookId, request.environmentId, request.params);
+    const drill = request.drill ? drillFor(runbook, request.drill.objectives) : undefined;
     const ssh = this.poolOf(request.environmentId, environment);
-    // Hosts are checked before the journal exists: a run refused here leaves nothing behind.
-    const results = await this.checkHosts(request.environmentId, plan.hosts);
-    const failing = results.filter((result) => result.state !== 'ok');
-    if (failing.length > 0) {
-      throw Object.assign(
-        new OpsError('hosts-not-ready', `Nothing was run: ${failing.map((result) => result.host).join(', ')} did not pass the host check. Fix that first (see Environment).`),
-        { problems: failing.map((result) => ({ field: result.host, message: result.message ?? result.state })) },
-      );
-    }
     const auditDir = this.options.auditDir;
     mkdirSync(auditDir, { recursive: true });
-    // The same host leases as the CLI (<auditDir>/locks): a host another run holds refuses this run
-    // before its journal exists, naming the holder (HostLockedError's message).
     const runId = newRunId();
-    const leases = await acquireRunLeases({ runbook, library, environment, params, runId, operator: this.operator, auditDir });
+    // As the CLI does, leases first, then the hosts; a run refused for either leaves no journal behind.
+    // The environment's team database (if it names one) holds the leases and gets the journal as it is
+    // written; without one, leases live in <auditDir>/locks, shared with the CLI.
+    const team = this.teamFor(request.environmentId, environment);
+    let leases: RunLeases;
+    let fallbackWarning: string | undefined;
+    try {
+      ({ leases, fallbackWarning } = await takeLeases({ runbook, library, environment, params, runId, operator: this.operator, auditDir, team }, request.localLocks));
+    } catch (error) {
+      await team?.close().catch(() => undefined);
+      throw error;
+    }
+    const giveBack = async () => {
+      await leases.release(this.operator).catch(() => undefined);
+      await team?.close().catch(() => undefined);
+    };
+    try {
+      const results = await this.checkHosts(request.environmentId, plan.hosts);
+      const failing = results.filter((result) => result.state !== 'ok');
+      if (failing.length > 0) {
+        throw Object.assign(
+          new OpsError('hosts-not-ready', `Nothing was run: ${failing.map((result) => result.host).join(', ')} did not pass the host check. Fix that first (see Environment).`),
+          { problems: failing.map((result) => ({ field: result.host, message: result.message ?? result.state })) },
+        );
+      }
+    } catch (error) {
+      await giveBack();
+      throw error;
+    }
     let session: ReturnType<typeof createRunSession>;
     try {
-      session = createRunSession({ runbook, library, environment, params, ssh, operator: this.operator, auditDir, onFailure: request.onFailure, runId, leases });
+      session = createRunSession({ runbook, library, environment, params, ssh, operator: this.operator, auditDir, onFailure: request.onFailure, runId, leases, team, drill });
     } catch (error) {
-      await leases.release(this.operator).catch(() => undefined);
+      await giveBack();
       throw error;
     }
     const live: LiveRun = {
@@ -480,19 +523,43 @@ export class ConsoleService {
       runner: session.runner,
       environmentId: request.environmentId,
       outputs: new Map(),
-      active: { runId: session.runId, plan, startedAt: Date.now(), status: 'running', events: [] },
+      active: { runId: session.runId, plan, startedAt: Date.now(), status: 'running', events: [], notices: [], ...(drill ? { drill: { objectives: drill.objectives } } : {}) },
     };
     this.runs.set(session.runId, live);
     session.runner.onEvent((event) => this.onRunEvent(live, event));
+    if (fallbackWarning) this.notice(live, 'warning', 'lease', fallbackWarning);
+    const unsubscribeLeases = session.leases?.onEvent((event) => {
+      if (event.type === 'lost') this.notice(live, 'error', 'lease', event.message);
+      else if (event.type === 'renew-failed') this.notice(live, 'warning', 'lease', event.message);
+      else this.notice(live, 'info', 'lease', `The lease on ${event.host} is renewed again.`);
+    });
+    const unsubscribeReplicator = session.replicator?.onEvent((event) => {
+      if (event.type === 'unreachable') {
+        this.notice(live, 'warning', 'team', `The team audit database cannot be reached (${event.message}); events wait in the local journal and are sent when it is back.`);
+      } else if (event.afterOutage) {
+        this.notice(live, 'info', 'team', `The team audit database is reachable again; ${event.sent} queued events were sent in order.`);
+      }
+    });
     // Started on the next turn, so the reply (with the run id) reaches the renderer before the events.
     setTimeout(() => {
-      session.start().then(
-        (status) => this.finishRun(live, status),
-        (error: unknown) => {
-          this.onRunEvent(live, { type: 'run.note', level: 'error', message: userMessageOf(error) });
-          this.finishRun(live, 'failed');
-        },
-      );
+      session
+        .start()
+        .then(
+          (status) => this.finishRun(live, status),
+          (error: unknown) => {
+            this.onRunEvent(live, { type: 'run.note', level: 'error', message: userMessageOf(error) });
+            this.finishRun(live, 'failed');
+          },
+        )
+        .finally(async () => {
+          unsubscribeLeases?.();
+          unsubscribeReplicator?.();
+          const pending = session.replicationPending();
+          if (pending > 0) {
+            this.notice(live, 'warning', 'team', `The team audit database did not get the last ${pending} events of this run; they are in the local journal and are sent by \`opsdeck audit sync --env ${request.environmentId}\`.`);
+          }
+          await team?.close().catch(() => undefined);
+        });
     }, 0);
     return live.active;
   }
@@ -500,6 +567,46 @@ export class ConsoleService {
   private finishRun(live: LiveRun, status: RunStatus): void {
     live.active.status = status;
     for (const output of live.outputs.values()) output.end();
+    clearInterval(live.clockTimer);
+    live.clockTimer = undefined;
+  }
+
+  private notice(live: LiveRun, level: RunNotice['level'], source: RunNotice['source'], message: string): void {
+    const notice: RunNotice = { runId: live.runId, at: Date.now(), level, source, message };
+    if (live.active.notices.length < MAX_NOTICES_PER_RUN) live.active.notices.push(notice);
+    this.emit({ name: 'run:notice', payload: notice });
+  }
+
+  /** Feeds a drill's clock with the run's boundaries and sends its reading (every second while it runs). */
+  private tickDrillClock(live: LiveRun, event?: RunEvent): void {
+    const drill = live.active.drill;
+    if (!drill) return;
+    if (event?.type === 'run.started') {
+      live.clock = new DrillClock(drill.objectives, Date.now(), event.plan);
+      live.clockTimer = setInterval(() => this.tickDrillClock(live), DRILL_CLOCK_MS);
+      live.clockTimer.unref?.();
+    }
+    const clock = live.clock;
+    if (!clock) return;
+    const now = Date.now();
+    if (event) clock.observe(event, now);
+    // After the run's end nothing more can be met; the last reading stays as it was.
+    if (event?.type === 'run.finished') {
+      clearInterval(live.clockTimer);
+      live.clockTimer = undefined;
+    }
+    for (const entry of clock.newlyExceeded(now)) {
+      this.notice(
+        live,
+        'warning',
+        'drill',
+        entry.state === 'exceeded'
+          ? `DRILL OBJECTIVE EXCEEDED: ${entry.title} (${entry.key}): objective ${formatDuration(entry.objectiveMs)}, passed and it is not done.`
+          : `DRILL OBJECTIVE MISSED: ${entry.title} (${entry.key}) finished at ${formatDuration(entry.elapsedMs)}, after its objective of ${formatDuration(entry.objectiveMs)}.`,
+      );
+    }
+    drill.reading = clock.reading(now);
+    this.emit({ name: 'run:drillClock', payload: { runId: live.runId, at: now, reading: drill.reading } });
   }
 
   private runOf(runId: string): LiveRun {
@@ -549,6 +656,7 @@ export class ConsoleService {
     const envelope: RunEventEnvelope = { runId: live.runId, at: Date.now(), event };
     if (live.active.events.length < MAX_EVENTS_PER_RUN) live.active.events.push(envelope);
     this.emit({ name: 'run:event', payload: envelope });
+    if (['run.started', 'step.finished', 'operator.action', 'run.finished'].includes(event.type)) this.tickDrillClock(live, event);
   }
 
   // ---- host terminals --------------------------------------------------------------------------
@@ -628,19 +736,76 @@ export class ConsoleService {
     return new AuditStore(this.options.auditDir);
   }
 
-  private auditDetail(prefix: string): AuditRunDetail {
+  /** A recorded run's records and verification: from the local journals, or from a team database. */
+  private async recordedRun(reference: { runId: string; teamEnvironmentId?: string }): Promise<RecordedRun> {
+    if (reference.teamEnvironmentId) return this.teamRecordedRun(reference.teamEnvironmentId, reference.runId);
     const store = this.auditStore();
-    const runId = store.resolve(prefix);
+    const runId = store.resolve(reference.runId);
     const summary = store.summary(runId);
     if (!summary) throw new OpsError('audit-run-not-found', `Run ${runId} has no readable journal.`);
-    const records = store.records(runId);
-    const verification = store.verify(runId);
-    const transcriptsDir = path.join(store.runDir(runId), TRANSCRIPTS_DIR);
-    const transcripts = existsSync(transcriptsDir)
-      ? readdirSync(transcriptsDir).filter((name) => name.endsWith('.cast')).map((name) => name.slice(0, -'.cast'.length)).sort()
-      : [];
+    return { source: 'local', runId, summary: summariseAuditRun(summary), records: store.records(runId), verification: store.verify(runId), live: summary.live };
+  }
+
+  private async teamRecordedRun(environmentId: string, prefix: string): Promise<RecordedRun> {
+    const { team } = await this.requireTeam(environmentId);
+    try {
+      const runId = await team.resolveRun(prefix);
+      const rows = await team.records(runId);
+      const records = rows.map((row) => parseRecord(row.line)).filter((record): record is JournalRecord => record !== null);
+      const first = records[0];
+      if (!first || first.type !== 'run.started') throw new OpsError('audit-run-not-found', `The team database holds no start of run ${runId} (${team.description}).`);
+      const check = verifyTeamRecords(runId, rows, this.localJournalLines(runId));
+      const finished = records.some((record) => record.type === 'run.finished');
+      // Not finished: still running while a live lease names it (on any machine), else interrupted.
+      const live = !finished && (await team.list(first.environment.name)).some((lease) => lease.runId === runId && !lease.expired);
+      const state = replayRun(records, { live });
+      const verification: VerifyResult = {
+        ok: check.ok,
+        records: check.records,
+        problems: check.problems.map((problem) => ({ line: problem.seq, message: `${problem.message} (team database)` })),
+        finished,
+        lastSeq: check.lastSeq,
+        lastHash: check.lastHash,
+      };
+      const summary: AuditRunSummary = {
+        runId,
+        runbookId: state.runbook.id,
+        runbookTitle: state.runbook.title,
+        runbookVersion: state.runbook.version,
+        environment: state.environment.name,
+        lab: state.environment.lab,
+        operator: state.operator,
+        status: state.status,
+        startedAt: state.startedAt,
+        ...(state.finishedAt ? { finishedAt: state.finishedAt } : {}),
+        live,
+      };
+      return { source: 'team', runId, summary, records, verification, live };
+    } finally {
+      await team.close().catch(() => undefined);
+    }
+  }
+
+  /** The lines of this machine's journal of a run, when it has one (to compare with the team copy). */
+  private localJournalLines(runId: string): string[] | undefined {
+    const file = this.auditStore().journalFile(runId);
+    if (!existsSync(file)) return undefined;
+    return readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 0);
+  }
+
+  private async auditDetail(reference: { runId: string; teamEnvironmentId?: string }): Promise<AuditRunDetail> {
+    const run = await this.recordedRun(reference);
+    const { runId, records, verification } = run;
+    const transcriptsDir = path.join(this.auditStore().runDir(runId), TRANSCRIPTS_DIR);
+    const transcripts =
+      run.source === 'local' && existsSync(transcriptsDir)
+        ? readdirSync(transcriptsDir).filter((name) => name.endsWith('.cast')).map((name) => name.slice(0, -'.cast'.length)).sort()
+        : [];
+    const state = replayRun(records, { live: run.live });
+    const teamVerification = run.source === 'local' ? await this.teamCopyOf(runId, run.summary.environment) : undefined;
     return {
-      summary: summariseAuditRun(summary),
+      source: run.source,
+      summary: run.summary,
       verification: {
         ok: verification.ok,
         records: verification.records,
@@ -648,10 +813,125 @@ export class ConsoleService {
         problems: verification.problems,
         lastHash: verification.lastHash,
       },
-      report: exportRun(records, 'md', { verification, live: summary.live }),
+      ...(teamVerification ? { teamVerification } : {}),
+      drill: analyzeDrill(state, run.live ? { elapsedMs: Date.now() - Date.parse(state.startedAt) } : {}),
+      report: exportRun(records, 'md', { verification, live: run.live }),
       timeline: records.filter((record) => record.type !== 'step.output').map(timelineEntry),
       transcripts,
     };
+  }
+
+  /**
+   * The team database's copy of a local run, checked against the journal, when an open environment
+   * of that name has a team database (`opsdeck audit verify <run> --env F`).
+   */
+  private async teamCopyOf(runId: string, environmentName: string): Promise<TeamCopyVerification | undefined> {
+    const match = [...this.environments.entries()].find(([, environment]) => environment.name === environmentName && environment.audit?.database);
+    if (!match) return undefined;
+    const [environmentId, environment] = match;
+    const team = this.teamFor(environmentId, environment);
+    if (!team) return undefined;
+    const database = team.description;
+    try {
+      const rows = await team.records(runId);
+      if (rows.length === 0) return { state: 'missing', database, records: 0, lastSeq: 0, problems: [] };
+      const check = verifyTeamRecords(runId, rows, this.localJournalLines(runId));
+      return {
+        state: check.ok ? 'verified' : 'tampered',
+        database,
+        records: check.records,
+        lastSeq: check.lastSeq,
+        ...(check.local ? { notYetReplicated: check.local.notYetReplicated } : {}),
+        problems: check.problems,
+      };
+    } catch (error) {
+      return { state: 'unavailable', database, records: 0, lastSeq: 0, problems: [], message: userMessageOf(error) };
+    } finally {
+      await team.close().catch(() => undefined);
+    }
+  }
+
+  /** A run's report as a file to save: Markdown, self-contained HTML, or JSON (`opsdeck audit export`). */
+  private async exportReport(request: ValidatedRequest<'audit:export'>): Promise<AuditExport> {
+    const run = await this.recordedRun(request);
+    const text = exportRun(run.records, request.format, { verification: run.verification, live: run.live, transcripts: this.transcriptLinks(run) });
+    const base = `opsdeck-${run.summary.runbookId}-${run.runId}`.replace(/[^A-Za-z0-9._-]/g, '_');
+    return { fileName: `${base}.${request.format}`, mimeType: EXPORT_MIME_TYPES[request.format], text };
+  }
+
+  /**
+   * The run's transcripts, linked by absolute path: a downloaded report is saved wherever the operator
+   * chooses, on the machine that holds the audit directory.
+   */
+  private transcriptLinks(run: RecordedRun): TranscriptLink[] {
+    if (run.source !== 'local') return [];
+    const directory = path.join(this.auditStore().runDir(run.runId), TRANSCRIPTS_DIR);
+    if (!existsSync(directory)) return [];
+    return readdirSync(directory)
+      .filter((name) => name.endsWith('.cast'))
+      .sort()
+      .map((name) => ({ name: name.slice(0, -'.cast'.length), href: path.join(directory, name).split(path.sep).join('/') }));
+  }
+
+  /** Two recorded runs side by side (`opsdeck audit compare`). */
+  private async compare(a: { runId: string; teamEnvironmentId?: string }, b: { runId: string; teamEnvironmentId?: string }): Promise<RunComparison> {
+    const [left, right] = await Promise.all([this.recordedRun(a), this.recordedRun(b)]);
+    return compareRuns(replayRun(left.records, { live: left.live }), replayRun(right.records, { live: right.live }));
+  }
+
+  // ---- team database and host leases --------------------------------------------------------
+
+  /** The environment's team audit database (a new connection; close it), reached through its SSH hosts when declared so. */
+  private teamFor(environmentId: string, environment: Environment): TeamAudit | undefined {
+    return teamAuditFor(environment, {
+      tunnel: (hostName, address, port) => this.poolOf(environmentId, environment).forward(this.hostOf(environment, hostName), address, port),
+      connectTimeoutMs: TEAM_CONNECT_TIMEOUT_MS,
+    });
+  }
+
+  private async requireTeam(environmentId: string): Promise<{ team: TeamAudit; environment: Environment }> {
+    const environment = await this.environmentOf(environmentId);
+    const team = this.teamFor(environmentId, environment);
+    if (!team) {
+      throw new OpsError('team-not-configured', `The environment ${environment.name} names no team audit database (audit: { database: <name under databases:> } in its file).`);
+    }
+    return { team, environment };
+  }
+
+  private async teamRuns(environmentId: string): Promise<TeamRunListing> {
+    const { team } = await this.requireTeam(environmentId);
+    try {
+      return { database: team.description, runs: await team.listRuns({ limit: TEAM_RUNS_LIMIT }) };
+    } finally {
+      await team.close().catch(() => undefined);
+    }
+  }
+
+  /** Where the environment's leases live: its team database, else this machine's lock directory (as the CLI). */
+  private async withLeaseBackend<T>(environmentId: string, work: (backend: LeaseBackend, environment: Environment) => Promise<T>): Promise<T> {
+    const environment = await this.environmentOf(environmentId);
+    const team = this.teamFor(environmentId, environment);
+    try {
+      return await work(team ?? new LocalLeaseBackend(this.options.auditDir), environment);
+    } finally {
+      await team?.close().catch(() => undefined);
+    }
+  }
+
+  private listLocks(environmentId: string): Promise<LocksListing> {
+    return this.withLeaseBackend(environmentId, async (backend, environment) => ({
+      backend: backend.kind,
+      description: backend.description,
+      leases: await backend.list(environment.name),
+      breaks: (await backend.breaks(environment.name)).reverse().slice(0, MAX_BREAKS_LISTED),
+    }));
+  }
+
+  /** Ends another run's lease on a host, recording who, when and why (`opsdeck locks break`). */
+  private breakLock(environmentId: string, host: string, reason: string) {
+    return this.withLeaseBackend(environmentId, (backend, environment) =>
+      backend.breakLease(environment.name, host, { operator: this.operator, machine: os.hostname() }, reason),
+    );
   }
 
   private transcript(prefix: string, name: string): Transcript {
@@ -679,8 +959,83 @@ export class ConsoleService {
   }
 }
 
+interface RecordedRun {
+  source: 'local' | 'team';
+  runId: string;
+  summary: AuditRunSummary;
+  records: JournalRecord[];
+  verification: VerifyResult;
+  live: boolean;
+}
+
+const EXPORT_MIME_TYPES = { md: 'text/markdown; charset=utf-8', html: 'text/html; charset=utf-8', json: 'application/json' } as const;
+/** A console waiting on an unreachable team database gives up sooner than a run would. */
+const TEAM_CONNECT_TIMEOUT_MS = 5_000;
+const TEAM_RUNS_LIMIT = 500;
+const MAX_BREAKS_LISTED = 20;
+
+/** Checks drill objectives against the runbook's step keys, as `opsdeck run --drill` does. */
+function drillFor(runbook: Runbook, objectives: Record<string, number>): { objectives: Record<string, number> } {
+  const problems = checkObjectives(objectives, planOfSteps(runbook.steps));
+  if (problems.length > 0) {
+    throw Object.assign(new OpsError('drill-objectives', `Nothing was run: the drill objectives do not fit ${runbook.id}. ${problems.join(' ')}`), {
+      problems: problems.map((message) => ({ field: 'drill', message })),
+    });
+  }
+  return { objectives };
+}
+
+/**
+ * Leases the run's hosts as the CLI does: a host another run holds refuses the run, naming the holder;
+ * a team database that cannot be reached refuses it too unless `localLocks` (then local leases, with
+ * the warning returned).
+ */
+async function takeLeases(options: Parameters<typeof acquireRunLeases>[0], localLocks: boolean): Promise<{ leases: RunLeases; fallbackWarning?: string }> {
+  try {
+    return { leases: await acquireRunLeases(options) };
+  } catch (error) {
+    if (error instanceof HostLockedError) throw hostLocked(error);
+    if (!options.team || !isOpsError(error)) throw error;
+    if (!localLocks) {
+      throw new OpsError(
+        error.code,
+        `Nothing was run: the host leases could not be taken. ${error.userMessage} To run anyway, tick “lease on this machine only” (other machines will not see these leases; the journal is sent to the team database when it is back).`,
+        { cause: error },
+      );
+    }
+    try {
+      const leases = await acquireRunLeases({ ...options, team: undefined });
+      return { leases, fallbackWarning: `${error.userMessage} The hosts are leased on this machine only (${leases.backend.description}); runs from other machines do not see these leases.` };
+    } catch (fallbackError) {
+      throw fallbackError instanceof HostLockedError ? hostLocked(fallbackError) : fallbackError;
+    }
+  }
+}
+
+/** A run refused for held hosts: who holds each, since when, for which run, and what to do. */
+function hostLocked(error: HostLockedError): OpsError {
+  const held = error.heldBy;
+  const first = held.length === 1 ? describeHeldLease(held[0]) : `${held.map((lease) => lease.host).join(', ')} are held by other runs (${[...new Set(held.map((lease) => lease.operator))].join(', ')}).`;
+  return Object.assign(
+    new OpsError(
+      'host-locked',
+      `Nothing was run: ${first}\nWait for that run to end; if its holder is gone for good, break the lease (Environment → Host leases; your reason is recorded).`,
+      { cause: error },
+    ),
+    { problems: held.map((lease) => ({ field: lease.host, message: describeHeldLease(lease) })) },
+  );
+}
+
 function summariseEnvironment(file: string, environment: Environment): EnvironmentSummary {
+  let teamAudit: string | undefined;
+  try {
+    teamAudit = teamAuditFor(environment)?.description;
+  } catch {
+    // A team database the file names wrongly is reported when a run or the audit screen uses it.
+    teamAudit = `${environment.audit?.database ?? ''} (not usable: see the environment file)`;
+  }
   return {
+    ...(teamAudit ? { teamAudit } : {}),
     environmentId: file,
     name: environment.name,
     lab: environment.lab,
