@@ -512,6 +512,48 @@ finally:
     expect(broken.finished('drain')?.reason).toBe('Step drain: deadline {{ params.patience }} gave "soon", which is not a duration (like 30s, 5m or 1h).');
   });
 
+  it('counts the schemas a capture names, refuses names that are not identifiers, and renders titles', async () => {
+    const yaml = header(`
+  - id: which
+    title: Which schemas
+    on: ctl
+    run: printf '%s' {{ params.schemas }}
+    capture: { schemas: { json: "[*]" } }
+  - id: counts
+    title: Row counts of {{ captures.schemas | join(", ") }}
+    sql: { database: openstack, row_counts: "{{ captures.schemas }}" }
+`, 'params:\n  schemas: { type: string, default: \'["nova", "nova_api"]\' }\n');
+    const counted: string[][] = [];
+    const sql = {
+      query: async () => [],
+      rowCounts: async (_db: unknown, schemas: string[]) => {
+        counted.push(schemas);
+        return schemas.map((schema) => ({ schema, table: 't', rows: 1 }));
+      },
+      close: async () => undefined,
+    };
+    const withDatabase = { ...environment, databases: { openstack: { name: 'openstack', address: '127.0.0.1', port: 3306, user: 'root' } } };
+    const run = (params: Record<string, unknown>) => {
+      const runbook = runbookOf(yaml);
+      const events: RunEvent[] = [];
+      const runner = new Runner({
+        runId: 'r', runbook, environment: withDatabase, params: resolveParams(runbook, params, withDatabase), ssh: new LocalShellConnector(), sql,
+        operator: 'alice', masker: new Masker([]), recorder: { append: (event) => events.push(event) }, onFailure: 'stop',
+      });
+      return runner.start().then((status) => ({ status, events }));
+    };
+    const good = await run({});
+    expect(good.status).toBe('succeeded');
+    expect(counted).toEqual([['nova', 'nova_api']]);
+    expect(good.events.find((e) => e.type === 'step.started' && e.step === 'counts')).toMatchObject({ title: 'Row counts of nova, nova_api' });
+
+    const evil = await run({ schemas: '["nova; DROP DATABASE nova"]' });
+    expect(evil.status).toBe('failed');
+    expect(counted).toHaveLength(1);
+    const finished = evil.events.find((e): e is StepFinishedEvent => e.type === 'step.finished' && e.step === 'counts');
+    expect(finished?.reason).toContain('row_counts needs schema names');
+  });
+
   it('skips a step whose condition is false', async () => {
     const h = harness(header(`
   - id: maybe

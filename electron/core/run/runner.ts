@@ -392,6 +392,7 @@ export class Runner {
     let step = written;
     try {
       step = withDynamicValues(written, frame.scope, key);
+      if (step.title.includes('{{')) step = { ...step, title: renderTitle(step.title, frame.scope) };
       if (step.when && !evaluateCondition(step.when, (text) => renderIn(text, frame.scope, 'text'))) {
         this.finishSkipped(key, 'its condition (when) is false');
         return { status: 'skipped' };
@@ -658,13 +659,14 @@ export class Runner {
     if (!this.options.sql) throw new OpsError('sql-unavailable', `Step ${key} needs a database connection, and this run has none.`);
     const sql = this.options.sql;
     const label = `db:${database.name}`;
+    const schemas = step.rowCounts === undefined ? undefined : schemaList(step.rowCounts, frame.scope, key);
     const args = step.args.map((arg) => renderIn(arg, frame.scope, 'text'));
     const expected = step.compareWith === undefined ? undefined : valueIn(step.compareWith, frame.scope);
     await this.startStep(key, step, [label]);
     const started = Date.now();
     const described = step.query
       ? `${step.query}${args.length ? `  -- with ${JSON.stringify(args)}` : ''}`
-      : `exact row counts of every table in ${step.rowCounts!.join(', ')}`;
+      : `exact row counts of every table in ${schemas!.join(', ')}`;
     let stdout = '';
     let stderr = '';
     let exitCode = 0;
@@ -674,7 +676,7 @@ export class Runner {
       const options = { timeoutMs: step.timeoutMs, signal: this.abortController.signal };
       let counts: RowCount[] | undefined;
       try {
-        const rows = step.query ? await sql.query(database, step.query, args, options) : (counts = await sql.rowCounts(database, step.rowCounts!, options));
+        const rows = step.query ? await sql.query(database, step.query, args, options) : (counts = await sql.rowCounts(database, schemas!, options));
         stdout = `${JSON.stringify(rows, null, 2)}
 `;
         stderr = '';
@@ -992,6 +994,26 @@ function planOf(steps: Step[], prefix: string): Array<{ key: string; title: stri
     if (step.kind === 'phase') return [entry, ...planOf(step.steps, `${entry.key}/`), ...planOf(step.check, `${entry.key}/check/`)];
     return [entry];
   });
+}
+
+/** The schemas a row count covers; names only, since they become SQL identifiers. */
+function schemaList(rowCounts: string[] | string, scope: RunScope, key: string): string[] {
+  const value = Array.isArray(rowCounts) ? rowCounts : valueIn(rowCounts, scope);
+  const names = Array.isArray(value) ? value.map(String) : String(value).split(/[\s,]+/).filter(Boolean);
+  const bad = names.filter((name) => !/^[A-Za-z0-9_]+$/.test(name));
+  if (names.length === 0 || bad.length > 0) {
+    throw new OpsError('sql-schemas', `Step ${key}: row_counts needs schema names (letters, digits, _), got ${JSON.stringify(value)}.`);
+  }
+  return names;
+}
+
+/** A title as the operator should read it; one that cannot render yet is shown as written. */
+function renderTitle(title: string, scope: RunScope): string {
+  try {
+    return renderIn(title, scope, 'text');
+  } catch {
+    return title;
+  }
 }
 
 /**

@@ -227,7 +227,8 @@ export interface SqlStep extends StepBase {
   /** Rendered as text and bound to the placeholders, never spliced into the SQL. */
   args: Template[];
   /** Schemas whose tables are counted exactly (COUNT(*)), giving [{schema, table, rows}]. */
-  rowCounts?: string[];
+  /** A list written in the runbook, or a template giving one when the step starts. */
+  rowCounts?: string[] | Template;
   /** With rowCounts: an expected list of {schema, table, rows} the counts must match. */
   compareWith?: Template;
   timeoutMs: number;

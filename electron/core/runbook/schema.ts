@@ -299,10 +299,15 @@ function makeStepSchemas(nested: () => z.ZodType) {
           .optional()
           .meta({ description: 'Values bound to the ? placeholders of query (templates, rendered as text, sent apart from the SQL).' }),
         row_counts: z
-          .array(z.string().regex(/^[A-Za-z0-9_]+$/, { error: 'a schema name is letters, digits and _' }))
-          .min(1)
+          .union(
+            [
+              z.array(z.string().regex(/^[A-Za-z0-9_]+$/, { error: 'a schema name is letters, digits and _' })).min(1),
+              z.string().regex(new RegExp(DYNAMIC_PATTERN), { error: 'row_counts is a list of schema names, or a template giving one (like "{{ captures.schemas }}")' }),
+            ],
+            { error: 'row_counts is a list of schema names, or a template giving one (like "{{ captures.schemas }}")' },
+          )
           .optional()
-          .meta({ description: 'Exact COUNT(*) of every table of these schemas; output [{schema, table, rows}].' }),
+          .meta({ description: 'Exact COUNT(*) of every table of these schemas (a list, or a template giving one); output [{schema, table, rows}].' }),
         compare_with: template('With row_counts: a list of {schema, table, rows} (usually a capture of an earlier count) that must match.').optional(),
         timeout: duration('Default 5m (or defaults.timeout).').optional(),
       }).refine((value) => (value.query === undefined) !== (value.row_counts === undefined), {

@@ -169,6 +169,7 @@ class Validator {
       [['wait', 'interval'], false],
       [['sql', 'timeout'], false],
       [['sql', 'compare_with'], false],
+      [['sql', 'row_counts'], false],
     ];
     if (isRecord(raw.sql) && Array.isArray(raw.sql.args)) raw.sql.args.forEach((_, index) => fields.push([['sql', 'args', index], false]));
     if (isRecord(raw.with)) for (const name of Object.keys(raw.with)) fields.push([['with', name], false]);
