@@ -16,6 +16,8 @@ export function connectStores(client: ApiClient, registry: TerminalRegistry | nu
       // A finished run is now in the audit history; the list is re-read the next time it is shown.
       if (envelope.event.type === 'run.finished') useAuditStore.setState({ loaded: false });
     }),
+    client.on('run:notice', (notice) => useRunsStore.getState().notice(notice)),
+    client.on('run:drillClock', (update) => useRunsStore.getState().drillClock(update)),
     client.on('terminal:opened', (info) => {
       registry?.ensure(info);
       useSessionsStore.getState().opened(info);

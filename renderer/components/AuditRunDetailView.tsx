@@ -1,27 +1,37 @@
 import { useEffect, useState } from 'react';
 import type { Transcript } from '../../electron/api/contract';
 import { api } from '../api/client';
-import { useAuditStore } from '../stores/audit';
+import { downloadText } from '../logic/download';
+import { useAuditStore, type RunReference } from '../stores/audit';
 import { AuditTimeline } from './AuditTimeline';
+import { DrillReportView } from './DrillReportView';
 import { ErrorMessage } from './ErrorMessage';
+import { ReportExportButtons, type ReportFormat } from './ReportExportButtons';
 import { RunStatusBadge } from './RunStatusBadge';
+import { TeamCopyBadge } from './TeamCopyBadge';
 import { TranscriptPlayer } from './TranscriptPlayer';
 import { VerificationBadge } from './VerificationBadge';
 
-/** One recorded run: verification, report, timeline, and its transcripts replayed. */
-export function AuditRunDetailView({ runId }: { runId: string }) {
+const TABS = ['timeline', 'report', 'drill', 'transcripts'] as const;
+
+/** One recorded run (this machine's or the team's): verification, report, drill report, timeline, transcripts, exports. */
+export function AuditRunDetailView({ reference }: { reference: RunReference }) {
+  const { runId, teamEnvironmentId } = reference;
   const detail = useAuditStore((state) => state.detail);
   const error = useAuditStore((state) => state.error);
-  const [tab, setTab] = useState<'report' | 'timeline' | 'transcripts'>('timeline');
+  const [tab, setTab] = useState<(typeof TABS)[number]>('timeline');
   const [transcript, setTranscript] = useState<{ name: string; transcript: Transcript }>();
   const [transcriptError, setTranscriptError] = useState<string>();
+  const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<string>();
 
   useEffect(() => {
     setTranscript(undefined);
+    setExportError(undefined);
     void api()
-      .call('audit:show', { runId })
+      .call('audit:show', { runId, ...(teamEnvironmentId ? { teamEnvironmentId } : {}) })
       .then((result) => useAuditStore.getState().setDetail(result.ok ? result.value : undefined, result.ok ? undefined : result.error.userMessage));
-  }, [runId]);
+  }, [runId, teamEnvironmentId]);
 
   const openTranscript = async (name: string) => {
     const result = await api().call('audit:transcript', { runId, name });
@@ -29,16 +39,33 @@ export function AuditRunDetailView({ runId }: { runId: string }) {
     if (result.ok) setTranscript({ name, transcript: result.value });
   };
 
+  const exportReport = async (format: ReportFormat) => {
+    setExporting(true);
+    const result = await api().call('audit:export', { runId, format, ...(teamEnvironmentId ? { teamEnvironmentId } : {}) });
+    setExporting(false);
+    setExportError(result.ok ? undefined : result.error.userMessage);
+    if (result.ok) downloadText(result.value.fileName, result.value.mimeType, result.value.text);
+  };
+
   if (error) return <ErrorMessage message={error} />;
   if (!detail || detail.summary.runId !== runId) return <p className="muted">Reading the journal…</p>;
   return (
     <section className="audit-detail" aria-label="Recorded run">
       <h2>
-        {detail.summary.runbookTitle} <RunStatusBadge status={detail.summary.status} />
+        {detail.summary.runbookTitle} <RunStatusBadge status={detail.summary.status} />{' '}
+        {detail.source === 'team' && <span className="badge team">TEAM</span>}
+        {detail.drill.drill && <span className="badge drill">DRILL</span>}
       </h2>
-      <VerificationBadge verification={detail.verification} />
+      <p className="muted small">
+        <code>{detail.summary.runId}</code> · {detail.summary.operator} · {detail.summary.environment}
+        {detail.source === 'team' && ' · read from the team database'}
+      </p>
+      <VerificationBadge verification={detail.verification} what={detail.source === 'team' ? 'Team database copy' : 'Journal'} />
+      {detail.teamVerification && <TeamCopyBadge verification={detail.teamVerification} />}
+      <ReportExportButtons busy={exporting} onExport={(format) => void exportReport(format)} />
+      <ErrorMessage message={exportError} />
       <div className="tabs" role="tablist">
-        {(['timeline', 'report', 'transcripts'] as const).map((name) => (
+        {TABS.map((name) => (
           <span key={name} className={tab === name ? 'tab active' : 'tab'}>
             <button type="button" role="tab" aria-selected={tab === name} onClick={() => setTab(name)}>
               {name}
@@ -48,10 +75,11 @@ export function AuditRunDetailView({ runId }: { runId: string }) {
       </div>
       {tab === 'timeline' && <AuditTimeline entries={detail.timeline} />}
       {tab === 'report' && <pre className="report">{detail.report}</pre>}
+      {tab === 'drill' && <DrillReportView report={detail.drill} />}
       {tab === 'transcripts' && (
         <div>
           <div className="actions">
-            {detail.transcripts.length === 0 && <span className="muted">No transcript recorded.</span>}
+            {detail.transcripts.length === 0 && <span className="muted">{detail.source === 'team' ? 'Transcripts stay on the machine that ran it.' : 'No transcript recorded.'}</span>}
             {detail.transcripts.map((name) => (
               <button key={name} type="button" className={transcript?.name === name ? 'tag active' : 'tag'} onClick={() => void openTranscript(name)}>
                 {name}

@@ -5,6 +5,7 @@ import { EnvironmentPicker } from './EnvironmentPicker';
 import { ErrorMessage } from './ErrorMessage';
 import { HostCheckTable } from './HostCheckTable';
 import { LabOffer } from './LabOffer';
+import { LocksPanel } from './LocksPanel';
 
 const EMPTY = {};
 
@@ -70,6 +71,7 @@ export function EnvironmentScreen() {
           ) : (
             <p className="muted">Choose an environment to see and check its hosts.</p>
           )}
+          {environment && <LocksPanel environmentId={environment.environmentId} />}
         </div>
       </div>
     </div>

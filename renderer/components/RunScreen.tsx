@@ -2,8 +2,9 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CommandName, CommandRequest } from '../../electron/api/contract';
 import { api } from '../api/client';
-import { useRunsStore } from '../stores/runs';
+import { runNotes, useRunsStore } from '../stores/runs';
 import { useUiStore } from '../stores/ui';
+import { DrillClockPanel } from './DrillClockPanel';
 import { ErrorMessage } from './ErrorMessage';
 import { PromptPanel } from './PromptPanel';
 import { RunControls } from './RunControls';
@@ -44,6 +45,7 @@ export function RunScreen() {
   // The step needing the operator is shown unless the operator picked another.
   const focusKey = selectedStep ?? waiting[0] ?? steps.find((step) => step.status === 'running')?.key ?? steps[0]?.key;
   const focus = focusKey ? run.steps[focusKey] : undefined;
+  const notes = runNotes(run);
 
   return (
     <div className="screen run-screen">
@@ -66,11 +68,12 @@ export function RunScreen() {
           skip: (step, reason) => send('run:resolveFailure', { runId, step, action: 'skip', reason }),
         }}
       />
-      {run.notes.length > 0 && (
-        <ul className="notes">
-          {run.notes.slice(-5).map((note, index) => (
-            <li key={index} className={`note ${note.level}`}>
-              {note.step && <code>{note.step}</code>} {note.message}
+      {run.drill?.reading && <DrillClockPanel reading={run.drill.reading} />}
+      {notes.length > 0 && (
+        <ul className="notes" aria-label="Notes">
+          {notes.slice(-5).map((note, index) => (
+            <li key={index} className={`note ${note.level}`} data-source={note.source ?? 'journal'}>
+              {note.source && <span className="badge">{note.source}</span>} {note.step && <code>{note.step}</code>} {note.message}
             </li>
           ))}
         </ul>

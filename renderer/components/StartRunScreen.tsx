@@ -1,11 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ApiError, RunPlan } from '../../electron/api/contract';
 import { api } from '../api/client';
+import { drillObjectives, NO_DRILL, type DrillFormValue } from '../logic/drill';
 import { checkParams, initialValues, toRequestParams, type FormValue } from '../logic/params';
 import { selectedEnvironment, useInventoryStore } from '../stores/inventory';
 import { useLibraryStore } from '../stores/library';
 import { useRunsStore } from '../stores/runs';
 import { useUiStore } from '../stores/ui';
+import { DrillObjectivesForm } from './DrillObjectivesForm';
 import { ErrorMessage } from './ErrorMessage';
 import { ParamForm } from './ParamForm';
 import { PlanPreview } from './PlanPreview';
@@ -25,9 +27,14 @@ export function StartRunScreen() {
   const [plan, setPlan] = useState<RunPlan>();
   const [error, setError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
+  const [drill, setDrill] = useState<DrillFormValue>(NO_DRILL);
+  const [drillProblems, setDrillProblems] = useState<Record<string, string>>({});
+  const [localLocks, setLocalLocks] = useState(false);
 
   useEffect(() => {
     setValues(runbook ? initialValues(runbook.params) : {});
+    setDrill(NO_DRILL);
+    setDrillProblems({});
     setPlan(undefined);
     setServerProblems({});
     setTouched(false);
@@ -73,8 +80,18 @@ export function StartRunScreen() {
 
   const start = async () => {
     if (!environment || !plan) return;
+    const { objectives, problems: unreadable } = drillObjectives(drill);
+    setDrillProblems(unreadable);
+    if (Object.keys(unreadable).length > 0) return;
+    setError(undefined);
     setBusy(true);
-    const result = await api().call('run:start', { runbookId: runbook.id, environmentId: environment.environmentId, params: toRequestParams(runbook.params, values) });
+    const result = await api().call('run:start', {
+      runbookId: runbook.id,
+      environmentId: environment.environmentId,
+      params: toRequestParams(runbook.params, values),
+      ...(drill.enabled ? { drill: { objectives } } : {}),
+      ...(localLocks ? { localLocks } : {}),
+    });
     setBusy(false);
     if (!result.ok) return failed(result);
     useRunsStore.getState().hydrate(result.value);
@@ -115,6 +132,21 @@ export function StartRunScreen() {
               });
             }}
           />
+          <DrillObjectivesForm
+            phases={plan ? plan.steps.filter((step) => step.kind === 'phase').map((step) => ({ key: step.key, title: step.title })) : []}
+            value={drill}
+            problems={drillProblems}
+            onChange={(next) => {
+              setDrill(next);
+              setDrillProblems({});
+            }}
+          />
+          {environment?.teamAudit && (
+            <label className="small">
+              <input type="checkbox" checked={localLocks} onChange={(event) => setLocalLocks(event.target.checked)} /> If the team database ({environment.teamAudit})
+              cannot be reached, lease the hosts on this machine only
+            </label>
+          )}
           <div className="actions">
             <button type="submit" disabled={busy}>
               Preview plan
@@ -124,6 +156,11 @@ export function StartRunScreen() {
             </button>
           </div>
           <ErrorMessage message={error?.userMessage} problems={error?.code === 'params' ? undefined : error?.problems} />
+          {error?.code === 'host-locked' && (
+            <button type="button" className="link" onClick={() => navigate('environment')}>
+              See the host leases
+            </button>
+          )}
         </form>
         <div className="pane">{plan ? <PlanPreview plan={plan} /> : <p className="muted">Preview the plan to see every command and its host before anything runs.</p>}</div>
       </div>

@@ -16,3 +16,10 @@ export function formatTime(iso: string | number): string {
   const pad = (value: number) => String(value).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
+
+/** A signed difference: `+1.2 s`, `−3 min 04 s`, `±0 ms`. */
+export function formatDelta(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '–';
+  if (Math.round(ms) === 0) return '±0 ms';
+  return `${ms > 0 ? '+' : '−'}${formatDuration(Math.abs(ms))}`;
+}

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ActiveRun, RunEvent, RunPlan } from '../../electron/api/contract';
-import { emptyRun, reduceRunEvent, useRunsStore } from './runs';
+import { emptyRun, reduceRunEvent, runNotes, useRunsStore } from './runs';
 
 const plan: RunPlan = {
   runbookId: 'drill',
@@ -70,7 +70,7 @@ describe('useRunsStore', () => {
   it('takes events that arrive before the run:start reply, then merges the plan without replaying them twice', () => {
     const first = envelope({ type: 'step.started', step: 'look', title: 'Look', kind: 'run', hosts: ['c1', 'c2'], attempt: 1 });
     useRunsStore.getState().apply(first);
-    const active: ActiveRun = { runId: 'r1', plan, startedAt: 0, status: 'running', events: [first] };
+    const active: ActiveRun = { runId: 'r1', plan, startedAt: 0, status: 'running', events: [first], notices: [] };
     useRunsStore.getState().hydrate(active);
     const run = useRunsStore.getState().runs.r1;
     expect(run.stepOrder).toEqual(['look', 'write']);
@@ -84,8 +84,23 @@ describe('useRunsStore', () => {
       envelope({ type: 'step.started', step: 'look', title: 'Look', kind: 'run', hosts: ['c1'], attempt: 1 }),
       envelope({ type: 'step.finished', step: 'look', status: 'succeeded', durationMs: 10, checks: [], captures: {} }),
     ];
-    useRunsStore.getState().hydrate({ runId: 'r1', plan, startedAt: 0, status: 'running', events });
+    useRunsStore.getState().hydrate({ runId: 'r1', plan, startedAt: 0, status: 'running', events, notices: [] });
     expect(useRunsStore.getState().runs.r1.steps.look.status).toBe('succeeded');
     expect(useRunsStore.getState().order).toEqual(['r1']);
+  });
+
+  it('keeps lease and drill notices next to the journal\'s notes, and the drill clock\'s latest reading', () => {
+    const notice = { runId: 'r1', at: 5, level: 'error' as const, source: 'lease' as const, message: 'The lease on c1 was broken by bob' };
+    useRunsStore.getState().notice(notice);
+    useRunsStore.getState().hydrate({ runId: 'r1', plan, startedAt: 0, status: 'running', events: [], notices: [notice], drill: { objectives: { run: 60_000 } } });
+    useRunsStore.getState().apply({ runId: 'r1', at: 3, event: { type: 'run.note', level: 'info', message: 'leases taken' } });
+    const reading = { elapsedMs: 2000, entries: [{ key: 'run', title: 'the whole run (RTO)', objectiveMs: 60_000, elapsedMs: 2000, state: 'running' as const }] };
+    useRunsStore.getState().drillClock({ runId: 'r1', at: 6, reading });
+    const run = useRunsStore.getState().runs.r1;
+    expect(runNotes(run).map((note) => [note.message, note.source])).toEqual([
+      ['leases taken', undefined],
+      ['The lease on c1 was broken by bob', 'lease'],
+    ]);
+    expect(run.drill).toEqual({ objectives: { run: 60_000 }, reading });
   });
 });

@@ -4,7 +4,7 @@
  * from `run:start` / `run:list` replies. Output never comes here: it goes to the host terminals.
  */
 import { create } from 'zustand';
-import type { ActiveRun, CheckResult, PlanStep, RunEventEnvelope, RunPlan, RunStatus, StepStatus } from '../../electron/api/contract';
+import type { ActiveRun, CheckResult, DrillClockReading, PlanStep, RunEventEnvelope, RunNotice, RunPlan, RunStatus, StepStatus } from '../../electron/api/contract';
 
 export interface StepView {
   key: string;
@@ -41,6 +41,8 @@ export interface RunNote {
   level: 'info' | 'warning' | 'error';
   message: string;
   step?: string;
+  /** Not from the journal: a host lease, the team database, or the drill clock. */
+  source?: RunNotice['source'];
 }
 
 export interface RunView {
@@ -57,7 +59,12 @@ export interface RunView {
   steps: Record<string, StepView>;
   stepOrder: string[];
   pending: Record<string, PendingPrompt>;
+  /** run.note events from the journal. */
   notes: RunNote[];
+  /** Lease, team database and drill notices (run:notice), in order. */
+  notices: RunNote[];
+  /** A drill: its objectives, and the clock's latest reading from main. */
+  drill?: { objectives: Record<string, number>; reading?: DrillClockReading };
   hosts: string[];
   /** The last envelope applied (envelopes replayed from run:list are not applied twice). */
   lastAt: number;
@@ -78,6 +85,7 @@ export function emptyRun(runId: string, at: number): RunView {
     stepOrder: [],
     pending: {},
     notes: [],
+    notices: [],
     hosts: [],
     lastAt: at,
     applied: 0,
@@ -259,6 +267,8 @@ interface RunsState {
   /** A run:start or run:list reply. */
   hydrate(active: ActiveRun): void;
   apply(envelope: RunEventEnvelope): void;
+  notice(notice: RunNotice): void;
+  drillClock(update: { runId: string; at: number; reading: DrillClockReading }): void;
   selectRun(runId: string | undefined): void;
   selectStep(runId: string, step: string): void;
 }
@@ -272,6 +282,9 @@ export const useRunsStore = create<RunsState>()((set) => ({
       let run = withPlan(state.runs[active.runId] ?? emptyRun(active.runId, active.startedAt), active.plan);
       // Replay only the envelopes this view has not seen (it may have been live all along).
       for (const envelope of active.events.slice(run.applied)) run = reduceRunEvent(run, envelope);
+      // Notices and the clock: main's copy is complete unless events overtook the reply.
+      if (active.notices.length >= run.notices.length) run = { ...run, notices: active.notices.map(noteOf) };
+      if (active.drill) run = { ...run, drill: { objectives: active.drill.objectives, reading: run.drill?.reading ?? active.drill.reading } };
       return {
         runs: { ...state.runs, [active.runId]: run },
         order: state.order.includes(active.runId) ? state.order : [active.runId, ...state.order],
@@ -285,9 +298,29 @@ export const useRunsStore = create<RunsState>()((set) => ({
         order: state.order.includes(envelope.runId) ? state.order : [envelope.runId, ...state.order],
       };
     }),
+  notice: (notice) =>
+    set((state) => {
+      const run = state.runs[notice.runId] ?? emptyRun(notice.runId, notice.at);
+      return { runs: { ...state.runs, [notice.runId]: { ...run, notices: [...run.notices, noteOf(notice)] } } };
+    }),
+  drillClock: ({ runId, at, reading }) =>
+    set((state) => {
+      const run = state.runs[runId] ?? emptyRun(runId, at);
+      const objectives = run.drill?.objectives ?? Object.fromEntries(reading.entries.map((entry) => [entry.key, entry.objectiveMs]));
+      return { runs: { ...state.runs, [runId]: { ...run, drill: { objectives, reading } } } };
+    }),
   selectRun: (runId) => set({ selectedRunId: runId }),
   selectStep: (runId, step) => set((state) => ({ selectedStep: { ...state.selectedStep, [runId]: step } })),
 }));
+
+function noteOf(notice: RunNotice): RunNote {
+  return { at: notice.at, level: notice.level, message: notice.message, source: notice.source };
+}
+
+/** Journal notes and notices together, in time order: what the run view lists. */
+export function runNotes(run: RunView): RunNote[] {
+  return [...run.notes, ...run.notices].sort((a, b) => a.at - b.at);
+}
 
 /** True while the run can still change. */
 export function isRunLive(status: RunStatus): boolean {

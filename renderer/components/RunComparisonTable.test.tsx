@@ -1,0 +1,66 @@
+import { cleanup, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ComparedRun, RunComparison } from '../../electron/api/contract';
+import { RunComparisonTable } from './RunComparisonTable';
+
+afterEach(cleanup);
+
+function run(runId: string, totalMs: number): ComparedRun {
+  return {
+    runId,
+    runbook: { id: 'dr-restore', title: 'Restore', version: '1', file: 'dr.yaml', sha256: 'ab'.repeat(32) },
+    environment: 'lab',
+    operator: 'alice',
+    status: 'succeeded',
+    startedAt: '2026-11-21T10:00:00.000Z',
+    totalMs,
+    drill: { drill: true, runId, status: 'succeeded', totalMs, objectives: [], phases: [], slowestSteps: [] },
+  };
+}
+
+const comparison: RunComparison = {
+  a: run('run-a', 30_000),
+  b: run('run-b', 60_000),
+  sameRunbook: true,
+  sameRunbookText: true,
+  objectives: [
+    {
+      key: 'p10',
+      title: 'Control plane',
+      a: { key: 'p10', title: 'Control plane', kind: 'phase', objectiveMs: 12_000, achievedMs: 10_000, status: 'succeeded', verdict: 'met', marginMs: 2000 },
+      b: { key: 'p10', title: 'Control plane', kind: 'phase', objectiveMs: 12_000, achievedMs: 20_000, status: 'succeeded', verdict: 'missed', marginMs: -8000 },
+    },
+  ],
+  total: { aMs: 30_000, bMs: 60_000, deltaMs: 30_000 },
+  steps: [
+    { key: 'p10', title: 'Control plane', kind: 'phase', depth: 0, a: { status: 'succeeded', durationMs: 10_000 }, b: { status: 'succeeded', durationMs: 20_000 }, deltaMs: 10_000, deltaRatio: 1 },
+    { key: 'p10/db', title: 'Start the database', kind: 'run', depth: 1, a: { status: 'succeeded', durationMs: 8000 }, b: { status: 'succeeded', durationMs: 4000 }, deltaMs: -4000, deltaRatio: -0.5 },
+    { key: 'p20/extra', title: 'Only in B', kind: 'run', depth: 1, b: { status: 'succeeded', durationMs: 1000 } },
+  ],
+};
+
+describe('RunComparisonTable', () => {
+  it('puts A and B side by side: total, objectives with verdicts, every step with B − A and the change in percent', () => {
+    render(<RunComparisonTable comparison={comparison} />);
+    const row = (key: string) => document.querySelector(`[data-row="${key}"]`) as HTMLElement;
+    expect(row('total').textContent).toBe('Whole run30.0 s1 min 00 s+30.0 s');
+    expect(row('objective:p10').textContent).toContain('10.0 s');
+    expect(row('objective:p10').querySelector('[data-verdict="met"]')).toBeTruthy();
+    expect(row('objective:p10').querySelector('[data-verdict="missed"]')?.textContent).toBe('MISSED');
+    expect(row('p10').textContent).toContain('+10.0 s');
+    expect(row('p10').textContent).toContain('+100 %');
+    expect(row('p10').querySelector('.slower')).toBeTruthy();
+    expect(row('p10/db').textContent).toContain('−4.0 s');
+    expect(row('p10/db').textContent).toContain('−50 %');
+    expect(row('p10/db').querySelector('.faster')).toBeTruthy();
+    expect(row('p20/extra').textContent).toContain('not run');
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('warns when the runbooks differ, or their text changed between the runs', () => {
+    const { rerender } = render(<RunComparisonTable comparison={{ ...comparison, sameRunbook: false }} />);
+    expect(screen.getByRole('alert').textContent).toContain('different runbooks');
+    rerender(<RunComparisonTable comparison={{ ...comparison, sameRunbookText: false }} />);
+    expect(screen.getByRole('alert').textContent).toContain('text changed');
+  });
+});
