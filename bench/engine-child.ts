@@ -1,0 +1,16 @@
+/**
+ * Runs one runbook through the engine in its own process and prints one JSON line: the run's status,
+ * its time and this process's peak resident set. Used by cases that report memory, so the harness's
+ * own memory (and its other cases') never counts.
+ *
+ *     node --import tsx bench/engine-child.ts <runbook.yaml> <environment.yaml> <auditDir>
+ */
+import { peakRssMiB, runEngine } from './setup';
+
+const [runbookFile, envFile, auditDir] = process.argv.slice(2);
+if (!runbookFile || !envFile || !auditDir) {
+  process.stderr.write('usage: engine-child.ts <runbook.yaml> <environment.yaml> <auditDir>\n');
+  process.exit(2);
+}
+const run = await runEngine(runbookFile, envFile, auditDir);
+process.stdout.write(`${JSON.stringify({ ...run, peakRssMiB: peakRssMiB() })}\n`);

@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: sets up what the cases need on loopback, runs each case against its baseline in
+ * the same run, and writes bench/RESULTS.md.
+ *
+ *     npm run bench                 every case
+ *     npm run bench -- --cases 1,3  some cases (RESULTS.md then lists only those)
+ *     npm run bench -- --quick      fewer repetitions and smaller sizes: checks the harness, not results
+ *
+ * Benchmarks are not tests: vitest never collects bench/ (its files are not *.test.ts).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { backupCase } from './backup';
+import { fanOutCase } from './fan-out';
+import { journalCase } from './journal';
+import { perStepCase } from './per-step';
+import { Bench, BENCH_DIR, type CaseResult, loadAverage, machineInfo, progress } from './setup';
+import { throughputCase } from './throughput';
+
+const CASES: Record<number, { title: string; run: (bench: Bench) => Promise<CaseResult> }> = {
+  1: { title: 'per-step overhead', run: perStepCase },
+  2: { title: 'fan-out', run: fanOutCase },
+  3: { title: 'output throughput', run: throughputCase },
+  4: { title: 'backup streaming', run: backupCase },
+  5: { title: 'journal', run: journalCase },
+};
+
+const NOT_YET: CaseResult[] = [
+  { id: 6, title: 'Console start', rows: [], notes: [], notRun: 'not run yet: the console engineer adds it with the console.' },
+];
+
+const { values } = parseArgs({
+  options: { cases: { type: 'string' }, quick: { type: 'boolean' }, output: { type: 'string' } },
+});
+const chosen = values.cases ? values.cases.split(',').map(Number) : Object.keys(CASES).map(Number);
+const bench = new Bench({ quick: values.quick ?? false });
+const results: CaseResult[] = [];
+const startedAt = new Date();
+const stopOnSignal = () => {
+  void bench.cleanup().finally(() => process.exit(130));
+};
+process.once('SIGINT', stopOnSignal);
+process.once('SIGTERM', stopOnSignal);
+try {
+  for (const id of chosen) {
+    const entry = CASES[id];
+    if (!entry) throw new Error(`There is no case ${id} (cases: ${Object.keys(CASES).join(', ')}).`);
+    progress(`case ${id}: ${entry.title}`);
+    try {
+      const loadBefore = loadAverage();
+      const result = await entry.run(bench);
+      result.notes.push(`Load average (1 min) when the case started: ${loadBefore}; when it ended: ${loadAverage()} (2 cores).`);
+      results.push(result);
+    } catch (error) {
+      process.stderr.write(`case ${id} failed: ${(error as Error).stack ?? String(error)}\n`);
+      results.push({ id, title: entry.title, rows: [], notes: [], notRun: `failed: ${(error as Error).message.split('\n')[0]}` });
+    } finally {
+      // Each case's servers stop before the next case starts, so they never compete for the 2 cores.
+      await bench.cleanup();
+    }
+  }
+} finally {
+  await bench.cleanup();
+}
+if (!values.cases) results.push(...NOT_YET);
+const file = values.output ? path.resolve(values.output) : path.join(BENCH_DIR, 'RESULTS.md');
+writeFileSync(file, renderResults(results, await machineInfo(), startedAt, bench.options.quick));
+progress(`wrote ${file}`);
+
+function renderResults(cases: CaseResult[], machine: Record<string, string>, when: Date, quick: boolean): string {
+  const lines = [
+    '# OpsDeck benchmarks',
+    '',
+    `Written by \`npm run bench\` on ${when.toISOString()}${quick ? ' with --quick (few repetitions: a smoke run, not results)' : ''}.`,
+    'Each figure and its baseline were measured in the same run, one after the other, on the machine below;',
+    'absolute times are noisy, the ratios are what counts. Times are medians of the repetitions named.',
+    '',
+    '## Machine',
+    '',
+    ...Object.entries(machine).map(([name, value]) => `- ${name}: ${value}`),
+    '',
+    '## Results',
+    '',
+    '| case | figure | measured | baseline | ratio | target | met |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const result of cases) {
+    if (result.notRun) {
+      lines.push(`| ${result.id}. ${result.title} | — | ${result.notRun} | | | | |`);
+      continue;
+    }
+    for (const row of result.rows) {
+      const met = row.met === null ? '' : row.met ? 'yes' : '**no**';
+      lines.push(`| ${result.id}. ${result.title} | ${row.figure} | ${row.value} | ${row.baseline} | ${row.ratio} | ${row.target} | ${met} |`);
+    }
+  }
+  lines.push('', '## Notes', '');
+  for (const result of cases) {
+    if (result.notes.length === 0 && !result.notRun) continue;
+    lines.push(`### ${result.id}. ${result.title}`, '');
+    if (result.notRun) lines.push(result.notRun[0].toUpperCase() + result.notRun.slice(1), '');
+    for (const note of result.notes) lines.push(`- ${note}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
