@@ -4,7 +4,7 @@
  * the stand-ins of test/lab/openstack-standin (they mirror the real tools' output; see their header).
  * Every test asserts on the stand-in's state afterwards: what nova would now believe.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -14,6 +14,7 @@ import type { JournalRecord } from '../../electron/core/audit/events';
 import { main } from '../../electron/cli';
 import { makeStyle } from '../../electron/cli/printer';
 import { HOSTILE_NAME, seedState, startOpenStackLab, type OpenStackLab, type StandinState } from '../lab/openstack-lab';
+import { startMariaDbLab, type MariaDbLab } from '../lab/mariadb-lab';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const OWN_RUNBOOKS = ['compute-maintenance', 'compute-evacuation', 'full-outage-restoration', 'upgrade', 'upgrade-rollback', 'control-plane-health'];
@@ -23,8 +24,8 @@ let work: string;
 let auditDir: string;
 let api: http.Server;
 let apiPort: number;
-/** Extra runbook directories: a placeholder db-backup while the real one is not bundled yet. */
-const extraRunbookDirs: string[] = [];
+/** A real MariaDB for db-backup's row-count manifest (taken with mysql2 through the SSH tunnel). */
+let mariadb: MariaDbLab;
 
 beforeAll(async () => {
   // A stand-in API for the endpoints' URLs: answers every request like keystone's version document.
@@ -37,15 +38,15 @@ beforeAll(async () => {
   lab = await startOpenStackLab({ apiPort });
   work = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-openstack-'));
   auditDir = path.join(work, 'audit');
-  if (!existsSync(path.join(ROOT, 'runbooks/db-backup.yaml'))) {
-    const dir = path.join(work, 'placeholder-runbooks');
-    mkdirSync(dir);
-    writeFileSync(path.join(dir, 'db-backup.yaml'), readFileSync(path.join(ROOT, 'test/fixtures/runbooks/db-backup.placeholder.yaml'), 'utf8'));
-    extraRunbookDirs.push(dir);
-  }
+  // mariadbd runs as the mysql user, which must be able to reach its data directory.
+  chmodSync(work, 0o755);
+  mariadb = await startMariaDbLab({ dir: work });
+  process.env.OPSDECK_TEST_DB_PASSWORD = mariadb.password;
+  appendFileSync(lab.envFile, mariadb.databasesYaml('openstack', 'controller01', 'OPSDECK_TEST_DB_PASSWORD'));
 });
 
 afterAll(async () => {
+  await mariadb?.stop();
   await lab?.stop();
   await new Promise((resolve) => api?.close(resolve));
   rmSync(work, { recursive: true, force: true });
@@ -59,8 +60,7 @@ beforeEach(() => {
 async function opsdeck(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const runbookArgs = args[0] === 'run' ? extraRunbookDirs.flatMap((dir) => ['--runbooks', dir]) : [];
-  const code = await main([...args, ...runbookArgs], {
+  const code = await main(args, {
     out: (text) => (out += text),
     err: (text) => (err += text),
     interactive: false,
@@ -376,8 +376,13 @@ describe('upgrade and upgrade-rollback', () => {
 
     // The upgrade changed a config; then roll back with what the upgrade recorded.
     writeFileSync(path.join(etc, 'keystone', 'keystone.conf'), '[DEFAULT]\n# changed by the upgrade\n');
-    const dumpFile = path.join(backupPath, 'openstack.sql');
+    // The dump the upgrade's db-backup wrote, as its journal recorded it.
+    const upgradeRecords = journal(runId);
+    const backup = finished(upgradeRecords, 'backup-databases')?.captures['backup-databases'] as { dump_file?: string } | undefined;
+    const dumpFile = backup?.dump_file ?? '';
+    expect(dumpFile.startsWith(backupPath)).toBe(true);
     expect(existsSync(dumpFile)).toBe(true);
+    expect(existsSync(`${dumpFile}.manifest.json`)).toBe(true);
     const rollback = await opsdeck(
       'run', 'upgrade-rollback', '--env', lab.envFile, '--audit-dir', auditDir,
       '-p', `backup_path=${backupPath}`, '-p', `dump_file=${dumpFile}`,
@@ -426,7 +431,7 @@ describe('control-plane-health', () => {
 
 describe('the bundled runbooks', () => {
   it('all validate, and every runbook this suite owns is run end to end above', async () => {
-    const result = await opsdeck('validate', path.join(ROOT, 'runbooks'), ...extraRunbookDirs);
+    const result = await opsdeck('validate', path.join(ROOT, 'runbooks'));
     expect(result.out).toMatch(/runbooks valid/);
     expect(result.code).toBe(0);
     // Runs in file order after the tests above: each runbook of ours has a succeeded run in the lab.
