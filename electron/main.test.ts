@@ -118,4 +118,36 @@ describe('the Electron main process', () => {
     expect(await handler(own, { runId: 'x', reason: 'r', rollback: 'maybe' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
     expect(await handler(own, { runId: 'x', reason: 'r', rollback: false })).toMatchObject({ ok: false, error: { code: 'run-not-found' } });
   });
+
+  it('accepts IPC from this app’s own index.html only, not from any file:// page that looks like it', async () => {
+    const handler = mocks.ipcHandlers.get('run:abort')!;
+    const payload = { runId: 'x', reason: 'r', rollback: false };
+    for (const url of [
+      'file:///tmp/evil/out/renderer/index.html',
+      'file:///home/op/Downloads/x.html#/out/renderer/index.html',
+      'file:///opt/opsdeck/out/renderer/index.html.evil.html',
+      'file://attacker.example/opt/opsdeck/out/renderer/index.html',
+      'data:text/html,/out/renderer/index.html',
+      'not a url',
+    ]) {
+      expect(await handler({ senderFrame: { url } }, payload), url).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    }
+    expect(await handler({ senderFrame: null }, payload)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await handler({ senderFrame: { url: 'file:///opt/opsdeck/out/renderer/index.html#/runs' } }, payload)).toMatchObject({ ok: false, error: { code: 'run-not-found' } });
+  });
+
+  it('enables the sandbox for every renderer and blocks navigation to other file:// pages', async () => {
+    const electron = (await import('electron')) as unknown as { app: { enableSandbox: ReturnType<typeof vi.fn> } };
+    expect(electron.app.enableSandbox).toHaveBeenCalled();
+    const contents = mocks.windows[0].contents;
+    const event = { preventDefault: vi.fn() };
+    contents.handlers.get('will-navigate')!(event, 'file:///etc/passwd');
+    expect(event.preventDefault).toHaveBeenCalled();
+    const redirect = { preventDefault: vi.fn() };
+    contents.handlers.get('will-redirect')!(redirect, 'https://evil.example/');
+    expect(redirect.preventDefault).toHaveBeenCalled();
+    const webview = { preventDefault: vi.fn() };
+    contents.handlers.get('will-attach-webview')!(webview);
+    expect(webview.preventDefault).toHaveBeenCalled();
+  });
 });

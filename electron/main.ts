@@ -6,6 +6,7 @@
  */
 import { app, BrowserWindow, ipcMain, session, shell, type Session, type WebContents, type WebPreferences } from 'electron';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { COMMAND_NAMES } from './api/contract';
 import { defaultServiceOptions } from './app/config';
 import { ConsoleService } from './app/service';
@@ -69,8 +70,26 @@ export function registerIpc(service: ConsoleService, isOwnPage: (url: string) =>
   }
 }
 
+/** The renderer's index.html of this app (the only page allowed to call the API). */
+function indexFilePath(): string {
+  return path.join(app.isPackaged ? app.getAppPath() : appRoot(), 'out/renderer/index.html');
+}
+
+/**
+ * True only for this app's own index.html (any query or fragment): not for another file:// page that
+ * merely has "/out/renderer/index.html" in its path (a downloaded file, another checkout).
+ */
+export function isAppPage(url: string, indexFile: string): boolean {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'file:' || parsed.host !== '') return false;
+    return `${parsed.protocol}//${parsed.pathname}` === pathToFileURL(indexFile).href;
+  } catch {
+    return false;
+  }
+}
+
 export function createMainWindow(service: ConsoleService): BrowserWindow {
-  const root = appRoot();
   const window = new BrowserWindow({
     width: 1440,
     height: 900,
@@ -81,7 +100,7 @@ export function createMainWindow(service: ConsoleService): BrowserWindow {
     show: false,
     webPreferences: windowWebPreferences(path.join(__dirname, '../preload/preload.cjs')),
   });
-  const indexFile = path.join(app.isPackaged ? app.getAppPath() : root, 'out/renderer/index.html');
+  const indexFile = indexFilePath();
   const appUrl = `file://${indexFile}`;
   hardenContents(window.webContents, appUrl);
   const unsubscribe = service.onEvent((event) => {
@@ -108,7 +127,8 @@ export async function startDesktop(): Promise<void> {
       profileDirs: [path.join(root, 'runbooks', 'profiles')],
     }),
   );
-  registerIpc(service, (url) => url.startsWith('file://') && url.includes('/out/renderer/index.html'));
+  const indexFile = indexFilePath();
+  registerIpc(service, (url) => isAppPage(url, indexFile));
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
