@@ -23,7 +23,7 @@ import {
 } from '../../electron/core/ssh/errors';
 import { SshPool, type SshPoolOptions } from '../../electron/core/ssh/pool';
 import type { ExecOptions } from '../../electron/core/ssh/types';
-import { startSshLab, type SshLab } from '../lab/sshd-lab';
+import { ensureLabSudo, startSshLab, type SshLab } from '../lab/sshd-lab';
 
 let lab: SshLab;
 let scratch: string;
@@ -199,12 +199,17 @@ describe('exec', () => {
     expect(pool.stats().connectionsOpened).toBe(1);
   });
 
-  it('sudo runs through sudo -n and fails fast when sudo cannot run', async () => {
+  it('sudo runs the command as root through sudo -n, and sudo -n fails fast where no rule allows it', async () => {
+    await ensureLabSudo(lab.user);
     const pool = newPool();
-    const result = await run(pool, lab.host('controller01'), 'id -u', { sudo: true });
-    // The lab host has no sudo rule for the lab user (or no sudo at all): it must fail, not prompt.
-    expect(result.exitCode).not.toBe(0);
-    expect(result.stderr).toMatch(/sudo/);
+    const root = await run(pool, lab.host('controller01'), 'id -u', { sudo: true });
+    expect(root.exitCode).toBe(0);
+    expect(root.stdout.toString().trim()).toBe('0');
+    // The lab's rule allows root only: asking for another user must fail at once, never prompt.
+    const refused = await run(pool, lab.host('controller01'), 'sudo -n -u nobody id -u', { timeoutMs: 10_000 });
+    expect(refused.timedOut).toBe(false);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/sudo/);
   });
 });
 

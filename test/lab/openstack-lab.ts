@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startSshLab, type LabHostOptions, type SshLab } from './sshd-lab';
+import { ensureLabSudo, startSshLab, type LabHostOptions, type SshLab } from './sshd-lab';
 
 const run = promisify(execFile);
 
@@ -375,19 +375,3 @@ export function seedState(ssh: SshLab, apiPort = 9): StandinState {
   };
 }
 
-/** Lets the lab user run `sudo -n` (what runbooks' `sudo: true` steps do). Idempotent. */
-async function ensureLabSudo(user: string): Promise<void> {
-  if (!existsSync('/usr/bin/sudo')) {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    await run('apt-get', ['install', '-y', '--no-install-recommends', 'sudo'], { env }).catch(async () => {
-      await run('apt-get', ['update'], { env });
-      await run('apt-get', ['install', '-y', '--no-install-recommends', 'sudo'], { env });
-    });
-  }
-  const file = `/etc/sudoers.d/${user}`;
-  const line = `${user} ALL=(root) NOPASSWD: ALL\n`;
-  if (existsSync(file) && readFileSync(file, 'utf8') === line) return;
-  writeFileSync(`${file}.tmp`, line, { mode: 0o440 });
-  await run('visudo', ['-c', '-f', `${file}.tmp`]);
-  renameSync(`${file}.tmp`, file);
-}

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { SshLab } from './sshd-lab';
+import { ensureLabSudo, type SshLab } from './sshd-lab';
 
 const run = promisify(execFile);
 
@@ -132,21 +132,6 @@ export async function startServiceLab(options: { dir?: string } = {}): Promise<S
 }
 
 /** Password-less sudo for the lab user only (idempotent; the same rule the OpenStack lab writes). */
-export async function ensureLabSudo(user: string): Promise<void> {
-  if (!existsSync('/usr/bin/sudo')) {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    await run('apt-get', ['install', '-y', '--no-install-recommends', 'sudo'], { env }).catch(async () => {
-      await run('apt-get', ['update'], { env });
-      await run('apt-get', ['install', '-y', '--no-install-recommends', 'sudo'], { env });
-    });
-  }
-  const file = `/etc/sudoers.d/${user}`;
-  const line = `${user} ALL=(root) NOPASSWD: ALL\n`;
-  if (existsSync(file) && readFileSync(file, 'utf8') === line) return;
-  writeFileSync(`${file}.tmp-${process.pid}`, line, { mode: 0o440 });
-  await run('visudo', ['-c', '-f', `${file}.tmp-${process.pid}`]);
-  renameSync(`${file}.tmp-${process.pid}`, file);
-}
 
 export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;

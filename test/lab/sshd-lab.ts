@@ -7,7 +7,7 @@
  * Everything it starts is killed by PID on stop() and on process exit.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -441,4 +441,26 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
 
 async function rmFiles(...files: string[]): Promise<void> {
   await Promise.all(files.map((file) => fs.rm(file, { force: true })));
+}
+
+/**
+ * Lets the lab user run `sudo -n` (what runbooks' `sudo: true` steps do): installs sudo if missing and
+ * writes /etc/sudoers.d/<user>, naming only that user. Idempotent, safe when several labs race.
+ */
+export async function ensureLabSudo(user: string): Promise<void> {
+  const exec = promisify(execFile);
+  if (!existsSync('/usr/bin/sudo')) {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    await exec('apt-get', ['install', '-y', '--no-install-recommends', 'sudo'], { env }).catch(async () => {
+      await exec('apt-get', ['update'], { env });
+      await exec('apt-get', ['install', '-y', '--no-install-recommends', 'sudo'], { env });
+    });
+  }
+  const file = `/etc/sudoers.d/${user}`;
+  const line = `${user} ALL=(root) NOPASSWD: ALL\n`;
+  if (existsSync(file) && readFileSync(file, 'utf8') === line) return;
+  const temporary = `${file}.tmp-${process.pid}`;
+  writeFileSync(temporary, line, { mode: 0o440 });
+  await exec('visudo', ['-c', '-f', temporary]);
+  renameSync(temporary, file);
 }
