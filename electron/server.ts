@@ -125,7 +125,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       response.writeHead(405, { ...baseHeaders, Allow: 'GET, HEAD' }).end();
       return;
     }
-    const relative = decodeURIComponent(url.pathname) === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      // A malformed escape (/%E0%A4%A) threw out of this handler and took the whole process down.
+      response.writeHead(400, { ...baseHeaders, 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request: malformed URL.\n');
+      return;
+    }
+    const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
     const file = path.resolve(rendererDir, relative);
     if (!file.startsWith(rendererDir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
       response.writeHead(404, { ...baseHeaders, 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found.\n');
@@ -169,6 +177,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   function onConnection(ws: WebSocket): void {
     sockets.add(ws);
+    // ws reports a frame over maxPayload (and other protocol errors) as an 'error' event and closes
+    // the socket (1009/1002) itself; without a listener that event was an uncaught exception.
+    ws.on('error', () => undefined);
     ws.on('message', (raw: RawData) => {
       let request: WireRequest;
       try {

@@ -150,6 +150,11 @@ export class ConsoleService {
       'environment:list': () => this.listEnvironments(),
       'environment:open': async (request) => {
         const file = path.resolve(request.file);
+        // The renderer is untrusted: it may open environment files, not any file main can read (a
+        // parse error quotes what it found, e.g. the first line of /etc/shadow or /proc/self/environ).
+        if (!/\.ya?ml$/i.test(file) || !existsSync(file) || !statSync(file).isFile()) {
+          throw new OpsError('environment-not-yaml', `${file} is not an environment file: open a .yaml or .yml file that exists.`);
+        }
         const environment = await this.loadEnvironmentFile(file);
         this.extraEnvironmentFiles.add(file);
         this.emit({ name: 'environment:changed', payload: await this.listEnvironments() });
@@ -528,6 +533,15 @@ export class ConsoleService {
     this.runs.set(session.runId, live);
     session.runner.onEvent((event) => this.onRunEvent(live, event));
     if (fallbackWarning) this.notice(live, 'warning', 'lease', fallbackWarning);
+    if (leases.hosts.length > 0) {
+      const tookOver = leases.tookOver.map((lease) => `${lease.host} from ${lease.operator} (run ${lease.runId}, expired ${lease.expiresAt})`);
+      this.notice(
+        live,
+        'info',
+        'lease',
+        `Leased ${leases.hosts.join(', ')} for this run in ${leases.backend.description}, until it ends.${tookOver.length ? ` Took over expired leases: ${tookOver.join('; ')}.` : ''}`,
+      );
+    }
     const unsubscribeLeases = session.leases?.onEvent((event) => {
       if (event.type === 'lost') this.notice(live, 'error', 'lease', event.message);
       else if (event.type === 'renew-failed') this.notice(live, 'warning', 'lease', event.message);
