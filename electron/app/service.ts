@@ -3,7 +3,7 @@
  * and the browser-mode server are thin adapters around one ConsoleService: they hand every request to
  * {@link ConsoleService.dispatch} (which validates it) and forward every event to their renderer.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
