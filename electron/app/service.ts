@@ -1036,7 +1036,8 @@ function hostLocked(error: HostLockedError): OpsError {
       `Nothing was run: ${first}\nWait for that run to end; if its holder is gone for good, break the lease (Environment → Host leases; your reason is recorded).`,
       { cause: error },
     ),
-    { problems: held.map((lease) => ({ field: lease.host, message: describeHeldLease(lease) })) },
+    // One holder is named in the first line already; several are listed one per host.
+    held.length > 1 ? { problems: held.map((lease) => ({ field: lease.host, message: describeHeldLease(lease) })) } : {},
   );
 }
 
