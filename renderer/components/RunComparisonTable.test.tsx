@@ -57,6 +57,12 @@ describe('RunComparisonTable', () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
+  it('says "no objective" where only one of the runs had that objective', () => {
+    const [objective] = comparison.objectives;
+    render(<RunComparisonTable comparison={{ ...comparison, objectives: [{ ...objective, b: undefined }] }} />);
+    expect((document.querySelector('[data-row="objective:p10"]') as HTMLElement).textContent).toContain('no objective');
+  });
+
   it('warns when the runbooks differ, or their text changed between the runs', () => {
     const { rerender } = render(<RunComparisonTable comparison={{ ...comparison, sameRunbook: false }} />);
     expect(screen.getByRole('alert').textContent).toContain('different runbooks');

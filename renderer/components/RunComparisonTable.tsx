@@ -79,14 +79,19 @@ export function RunComparisonTable({ comparison }: { comparison: RunComparison }
           {comparison.objectives.map((objective) => (
             <tr key={`objective:${objective.key}`} className="comparison-objective" data-row={`objective:${objective.key}`}>
               <th>
-                Objective {objective.title} ({formatDuration((objective.a ?? objective.b)?.objectiveMs)})
+                Objective: {objective.title} ({formatDuration((objective.a ?? objective.b)?.objectiveMs)})
               </th>
-              <td>
-                {formatDuration(objective.a?.achievedMs)} <VerdictBadge verdict={objective.a?.verdict} />
-              </td>
-              <td>
-                {formatDuration(objective.b?.achievedMs)} <VerdictBadge verdict={objective.b?.verdict} />
-              </td>
+              {[objective.a, objective.b].map((result, index) => (
+                <td key={index}>
+                  {result ? (
+                    <>
+                      {formatDuration(result.achievedMs)} <VerdictBadge verdict={result.verdict} />
+                    </>
+                  ) : (
+                    <span className="muted">no objective</span>
+                  )}
+                </td>
+              ))}
               <td />
               <td />
             </tr>
