@@ -4,7 +4,10 @@
  * own "Start the local lab" offer. One operator's night: start the lab, check hosts, find a runbook,
  * fix a parameter, read the plan, run it (fan-out output, a typed destructive confirmation, a
  * decision, a failure retried), abort and roll back, type in a host terminal, and read the run back
- * in the audit history with its journal verified. Screenshots of each screen go to
+ * in the audit history with its journal verified. Then the team audit trail on one machine: two
+ * drills of a phased runbook with their clock, the drill report exported as HTML from the audit
+ * screen, the two drills compared, and a run refused because another run holds a host (local
+ * leases), whose lease is then broken with a reason. Screenshots of each screen go to
  * test-output/screenshots/.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +17,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleService } from '../../electron/app/service';
 import { BUNDLED_RUNBOOKS_DIR } from '../../electron/core/inventory/environment';
+import { LocalLeaseBackend, RunLeases } from '../../electron/core/audit/locks';
 import { RENDERER_DIR, startServer, type RunningServer } from '../../electron/server';
 import { launchChromium } from './browser';
 
@@ -79,6 +83,37 @@ rollback:
     run: rm -f /tmp/{{ params.marker }} /tmp/{{ params.marker }}.seen
 `;
 
+/** Two phases, the second slower than its objective: a drill the console times. */
+const PHASED_RUNBOOK = `id: console-phases
+title: Phased recovery
+version: "1.0"
+description: Two phases on the lab, timed from the console.
+tags: [phases]
+params:
+  seconds:
+    type: int
+    default: 3
+    min: 0
+    max: 30
+steps:
+  - id: p10
+    title: Control plane
+    phase: { priority: 10 }
+    steps:
+      - id: db
+        title: Check the database host
+        on: controller01
+        run: echo db ok on $(hostname)
+  - id: p20
+    title: Computes
+    phase: { priority: 20 }
+    steps:
+      - id: nova
+        title: Start nova-compute (slow)
+        on: compute01
+        run: sleep {{ params.seconds }}; echo nova up
+`;
+
 /** A runbook with a mistake, to show validation problems in the library. */
 const BROKEN_RUNBOOK = `id: broken-one
 title: Broken
@@ -114,6 +149,7 @@ beforeAll(async () => {
   mkdirSync(path.join(home, 'runbooks'), { recursive: true });
   writeFileSync(path.join(home, 'runbooks', 'console-drill.yaml'), DRILL_RUNBOOK);
   writeFileSync(path.join(home, 'runbooks', 'broken-one.yaml'), BROKEN_RUNBOOK);
+  writeFileSync(path.join(home, 'runbooks', 'console-phases.yaml'), PHASED_RUNBOOK);
   service = new ConsoleService({
     auditDir: path.join(home, 'audit'),
     bundledRunbooksDir: BUNDLED_RUNBOOKS_DIR,
@@ -292,5 +328,153 @@ describe('the console in a real browser, against the SSH lab', () => {
     await page.getByRole('tab', { name: 'report' }).click();
     await expect.poll(() => page.locator('.report').innerText()).toContain('console-drill');
     await shot('audit-report');
+  });
+
+  /** Opens the Start screen of the phased runbook, with `seconds`, and previews its plan. */
+  async function previewPhased(seconds: string): Promise<void> {
+    await page.getByRole('button', { name: 'Runbooks', exact: true }).click();
+    await page.getByRole('searchbox', { name: 'Search runbooks' }).fill('phased');
+    await page.locator('[data-runbook="console-phases"]').getByRole('button', { name: 'Run…' }).click();
+    await page.getByLabel('seconds').fill(seconds);
+    await page.getByRole('button', { name: 'Preview plan' }).click();
+    await page.locator('.plan-preview').waitFor();
+  }
+
+  /** Run ids in the audit directory. */
+  function recordedRuns(): string[] {
+    const dir = path.join(home, 'audit', 'runs');
+    return existsSync(dir) ? readdirSync(dir) : [];
+  }
+
+  it('starts a drill with objectives per phase and shows its clock against each, with the exceeded one in plain words', async () => {
+    await previewPhased('3');
+    const drillForm = page.getByRole('group', { name: 'Drill' });
+    await drillForm.getByLabel('This run is a drill').check();
+    await drillForm.getByLabel('Whole run (RTO)').fill('5m');
+    await drillForm.getByLabel('Control plane (p10)').fill('1m');
+    await drillForm.getByLabel('Computes (p20)').fill('1s');
+    await shot('start-drill');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    const clock = page.getByRole('region', { name: 'Drill clock' });
+    await clock.waitFor({ timeout: 20_000 });
+    // p20's objective (1 s from the start) passes while nova-compute still sleeps.
+    await clock.locator('[data-objective="p20"][data-state="exceeded"]').waitFor({ timeout: 20_000 });
+    expect(await clock.getByRole('alert').innerText()).toContain('Objective exceeded: Computes');
+    expect(await clock.locator('[data-objective="run"]').innerText()).toMatch(/left/);
+    await expect.poll(() => page.locator('.notes [data-source="drill"]').last().innerText()).toContain('DRILL OBJECTIVE EXCEEDED: Computes (p20)');
+    expect(await page.locator('.notes [data-source="lease"]').first().innerText()).toMatch(/Leased .*compute01.* local lock directory/);
+    await shot('run-drill-clock');
+    await page.locator('[data-run-status="succeeded"]').first().waitFor({ timeout: 30_000 });
+    await clock.locator('[data-objective="p10"][data-state="met"]').waitFor();
+    await clock.locator('[data-objective="p20"][data-state="finished-late"]').waitFor();
+    await clock.locator('[data-objective="run"][data-state="met"]').waitFor();
+
+    // A second drill of the same runbook, faster, to compare with.
+    await page.getByRole('button', { name: 'New run', exact: true }).click();
+    await page.getByLabel('seconds').fill('1');
+    await page.getByRole('button', { name: 'Preview plan' }).click();
+    await page.locator('.plan-preview').waitFor();
+    await page.getByRole('group', { name: 'Drill' }).getByLabel('This run is a drill').check();
+    await page.getByRole('group', { name: 'Drill' }).getByLabel('Whole run (RTO)').fill('5m');
+    await page.getByRole('group', { name: 'Drill' }).getByLabel('Computes (p20)').fill('1s');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await expect.poll(() => page.locator('.run-picker .tag.active').innerText(), { timeout: 20_000 }).toContain('succeeded');
+  });
+
+  it('reads the drill report in the audit screen and downloads it as a self-contained HTML page', async () => {
+    await page.getByRole('button', { name: 'Audit', exact: true }).click();
+    await page.getByLabel('Status').selectOption('');
+    const rows = page.locator('.audit-table tbody tr').filter({ hasText: 'Phased recovery' });
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(2);
+    // Newest first: the slow drill is the second row.
+    await rows.nth(1).click();
+    await page.locator('[data-verified="yes"]').waitFor({ timeout: 20_000 });
+    await page.getByRole('tab', { name: 'drill' }).click();
+    const report = page.getByRole('region', { name: 'Drill report' });
+    await report.getByRole('table', { name: 'Objectives' }).waitFor();
+    expect(await report.locator('[data-objective="p20"] [data-verdict]').innerText()).toBe('MISSED');
+    expect(await report.locator('[data-objective="p10"] [data-verdict]').innerText()).toBe('met');
+    expect(await report.getByRole('table', { name: 'Phases' }).innerText()).toContain('Computes');
+    expect(await report.getByRole('table', { name: 'Slowest steps' }).innerText()).toContain('Start nova-compute (slow)');
+    await shot('audit-drill-report');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'HTML page' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^opsdeck-console-phases-.*\.html$/);
+    const file = await download.path();
+    const html = readFileSync(file, 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/i);
+    expect(html).toContain('Phased recovery');
+    expect(html).toContain('nova up');
+    // Self-contained: no script, and nothing fetched from anywhere.
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//i);
+    expect(html).toContain("default-src 'none'");
+    writeFileSync(path.join(SCREENSHOTS, 'exported-drill-report.html'), html);
+    const exported = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await exported.goto(`file://${path.join(SCREENSHOTS, 'exported-drill-report.html')}`);
+    await exported.screenshot({ path: path.join(SCREENSHOTS, 'exported-drill-report.png') });
+    await exported.close();
+  });
+
+  it('compares the two drills side by side; a run of another runbook cannot join', async () => {
+    const rows = page.locator('.audit-table tbody tr').filter({ hasText: 'Phased recovery' });
+    const ids = await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-run') ?? ''));
+    const other = page.locator('.audit-table tbody tr').filter({ hasText: 'Console drill' });
+    await page.getByLabel(`Compare ${ids[1]}`).check();
+    expect(await other.locator('input[type=checkbox]').isDisabled()).toBe(true);
+    await page.getByLabel(`Compare ${ids[0]}`).check();
+    await page.getByRole('button', { name: 'Compare 2/2' }).click();
+    const table = page.getByRole('table', { name: 'Side by side' });
+    await table.waitFor();
+    expect(await table.locator('[data-row="total"]').innerText()).toMatch(/Whole run.*−/s);
+    const nova = await table.locator('[data-row="p20/nova"]').innerText();
+    expect(nova).toMatch(/−\d/);
+    expect(await table.locator('[data-row="objective:p20"]').innerText()).toContain('MISSED');
+    await shot('audit-compare');
+  });
+
+  it('refuses a run on a host another run holds, naming the holder; the lease is broken only with a reason, which is recorded', async () => {
+    const environments = await service.dispatch('environment:list', {});
+    if (!environments.ok) throw new Error(environments.error.userMessage);
+    const [environment] = environments.value as Array<{ name: string }>;
+    const held = await RunLeases.acquire(new LocalLeaseBackend(path.join(home, 'audit')), {
+      environment: environment.name,
+      hosts: ['controller01'],
+      holder: { runId: '20261122T000000Z-a11ce5', operator: 'alice-on-ops2', machine: os.hostname(), pid: process.pid, runbook: 'rabbitmq-recovery' },
+    });
+    try {
+      const before = recordedRuns().length;
+      await previewPhased('0');
+      await page.getByRole('button', { name: 'Start run' }).click();
+      const refusal = page.locator('.start-screen .error-message');
+      await expect.poll(() => refusal.innerText(), { timeout: 20_000 }).toContain('controller01 is locked by alice-on-ops2');
+      const text = await refusal.innerText();
+      expect(text).toContain('Nothing was run');
+      expect(text).toContain('20261122T000000Z-a11ce5');
+      expect(text).toContain(held.leases[0].since);
+      expect(recordedRuns().length).toBe(before);
+      await shot('start-host-locked');
+
+      await page.getByRole('button', { name: 'See the host leases' }).click();
+      const lease = page.locator('[data-lease="controller01"]');
+      await lease.waitFor({ timeout: 20_000 });
+      expect(await lease.innerText()).toContain('alice-on-ops2');
+      await lease.getByRole('button', { name: 'Break lease…' }).click();
+      const breakButton = lease.getByRole('button', { name: 'Break the lease on controller01' });
+      expect(await breakButton.isDisabled()).toBe(true);
+      await lease.getByLabel('Reason to break the lease').fill('alice is off shift; the drill needs controller01');
+      await shot('locks-break');
+      await breakButton.click();
+      const breaks = page.locator('.lease-breaks');
+      await expect.poll(() => breaks.innerText(), { timeout: 20_000 }).toContain('e2e-operator');
+      expect(await breaks.innerText()).toContain("alice-on-ops2's lease");
+      expect(await breaks.innerText()).toContain('alice is off shift; the drill needs controller01');
+      await page.locator('[data-lease="controller01"]').waitFor({ state: 'detached' });
+      const recorded = readFileSync(path.join(home, 'audit', 'locks', 'breaks.jsonl'), 'utf8');
+      expect(recorded).toContain('alice is off shift; the drill needs controller01');
+      await shot('locks-broken');
+    } finally {
+      await held.release('alice-on-ops2');
+    }
   });
 });
