@@ -20,7 +20,7 @@ import { parseDuration } from './core/runbook/parse';
 import { OpsError, ValidationError, codeOf, formatProblem, isOpsError, userMessageOf } from './core/errors';
 import { BUNDLED_RUNBOOKS_DIR, loadEnvironment } from './core/inventory/environment';
 import type { Environment } from './core/inventory/model';
-import { RunbookLibrary } from './core/runbook/library';
+import { includeSteps, RunbookLibrary } from './core/runbook/library';
 import type { Runbook } from './core/runbook/model';
 import { ParamError, resolveParams } from './core/run/params';
 import { plannedHosts } from './core/run/preflight';
@@ -212,7 +212,19 @@ async function resolveRunbook(reference: string, extraDirs: string[] = []): Prom
   const library = await RunbookLibrary.load(isFile ? [...dirs, path.resolve(reference)] : dirs);
   const problems = library.problems;
   const runbook = isFile ? library.getByFile(path.resolve(reference)) : library.get(reference);
-  const ownProblems = problems.filter((problem) => problem.severity === 'error' && (!runbook || problem.file === runbook.file));
+  // The runbook and everything it includes must be sound: a loop or a broken include refuses the run.
+  const files = new Set<string>();
+  const pending = runbook ? [runbook] : [];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (files.has(next.file)) continue;
+    files.add(next.file);
+    for (const include of includeSteps(next)) {
+      const included = library.get(include.runbook);
+      if (included) pending.push(included);
+    }
+  }
+  const ownProblems = problems.filter((problem) => problem.severity === 'error' && (!runbook || files.has(problem.file)));
   if (isFile && !runbook) {
     const fileProblems = problems.filter((problem) => problem.file === path.resolve(reference));
     throw new ValidationError(fileProblems.length ? fileProblems : problems, `Runbook ${reference}`);

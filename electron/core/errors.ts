@@ -69,7 +69,7 @@ export class ValidationError extends OpsError {
     const summary = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
     super(
       'validation',
-      `${what} has ${summary}${first ? `; the first: ${formatProblem(first)}` : ''}.`,
+      `${what} has ${summary}${first ? `; the first: ${formatProblem(first).replace(/\.$/, '')}` : ''}.`,
     );
     this.problems = problems;
   }

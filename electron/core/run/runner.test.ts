@@ -583,6 +583,17 @@ finally:
     expect(h.ssh.commands.map((c) => c.command)).toEqual(["echo hello 'world'", "echo 'hello world'"]);
   });
 
+  it('stops an include loop at the first repeat instead of recursing forever', async () => {
+    const a = runbookOf(`id: loop-a\ntitle: A\ndescription: a\nsteps:\n  - { id: into-b, include: loop-b }\n`);
+    const b = runbookOf(`id: loop-b\ntitle: B\ndescription: b\nsteps:\n  - { id: hello, on: ctl, run: echo b }\n  - { id: into-a, include: loop-a }\n`);
+    const h = harness(`id: top\ntitle: T\ndescription: t\nsteps:\n  - { id: start, include: loop-a }\n`, { library: [a, b] });
+    expect(await h.runner.start()).toBe('failed');
+    expect(h.ssh.commands).toHaveLength(1);
+    expect(h.finished('start/into-b/into-a')?.reason).toBe(
+      'Step start/into-b/into-a includes runbook "loop-a", which is already running around it (top -> loop-a -> loop-b -> loop-a); that would never end.',
+    );
+  });
+
   it('masks secret parameters in commands and output', async () => {
     const h = harness(header(`
   - id: leak

@@ -101,6 +101,8 @@ interface Frame {
   scope: RunScope;
   /** Failures inside nested lists are handled by the top-level list only. */
   topLevel: boolean;
+  /** The runbooks this list runs inside, outermost first: an include of one of them would never end. */
+  includes: readonly string[];
 }
 
 interface Waiter {
@@ -211,7 +213,7 @@ export class Runner {
     let final: RunStatus;
     let reason: string | undefined;
     try {
-      const outcome = await this.walk(runbook.steps, { prefix: '', scope: this.rootScope, topLevel: true });
+      const outcome = await this.walk(runbook.steps, { prefix: '', scope: this.rootScope, topLevel: true, includes: [runbook.id] });
       final = outcome === 'ok' ? 'succeeded' : outcome;
       if (outcome === 'failed') reason = 'A step failed and the run stopped there.';
       if (outcome === 'interrupted') reason = 'The connection to a host was lost during a step; its outcome on the host is unknown.';
@@ -825,7 +827,7 @@ export class Runner {
         captures: { ...frame.scope.captures },
         locals: { ...frame.scope.locals, [step.as]: item },
       };
-      const outcome = await this.walk(step.steps, { prefix: `${key}[${index}]/`, scope, topLevel: false });
+      const outcome = await this.walk(step.steps, { prefix: `${key}[${index}]/`, scope, topLevel: false, includes: frame.includes });
       return { outcome, captures: scope.captures };
     });
     const failures = results.map((result, index) => (result.outcome !== 'ok' ? index : -1)).filter((index) => index >= 0);
@@ -840,7 +842,7 @@ export class Runner {
   private async runPhaseStep(step: PhaseStep, key: string, frame: Frame): Promise<Outcome> {
     await this.startStep(key, step, []);
     const started = Date.now();
-    const inner: Frame = { prefix: `${key}/`, scope: frame.scope, topLevel: false };
+    const inner: Frame = { prefix: `${key}/`, scope: frame.scope, topLevel: false, includes: frame.includes };
     const outcomes = await mapWithLimit(step.steps, step.concurrency, (child) => this.walk([child], inner));
     if (outcomes.some((outcome) => outcome !== 'ok')) {
       this.finishStep(key, started, { status: 'failed', reason: `Priority ${step.priority}: a step of this phase failed; later phases do not start.` });
@@ -858,6 +860,9 @@ export class Runner {
   private async runIncludeStep(step: IncludeStep, key: string, frame: Frame): Promise<Outcome> {
     const included = this.options.library?.get(step.runbook);
     if (!included) throw new OpsError('include', `Step ${key} includes runbook "${step.runbook}", which is not in the library.`);
+    if (frame.includes.includes(included.id)) {
+      throw new OpsError('include-loop', `Step ${key} includes runbook "${included.id}", which is already running around it (${[...frame.includes, included.id].join(' -> ')}); that would never end.`);
+    }
     const given = Object.fromEntries(
       Object.entries(step.with).map(([name, template]) => [name, valueIn(template, frame.scope)]),
     );
@@ -865,7 +870,7 @@ export class Runner {
     await this.startStep(key, step, []);
     const started = Date.now();
     const scope: RunScope = { ...frame.scope, params, captures: {}, locals: {} };
-    const outcome = await this.walk(included.steps, { prefix: `${key}/`, scope, topLevel: false });
+    const outcome = await this.walk(included.steps, { prefix: `${key}/`, scope, topLevel: false, includes: [...frame.includes, included.id] });
     frame.scope.captures[step.id] = scope.captures;
     const status: StepStatus = outcome === 'ok' ? 'succeeded' : outcome;
     this.finishStep(key, started, {
@@ -895,7 +900,7 @@ export class Runner {
     // Each entry on its own: a failed undo must not leave the others unrun.
     let allUndone = true;
     for (const step of chosen) {
-      const outcome = await this.walk([step], { prefix: 'rollback/', scope: this.rootScope, topLevel: false });
+      const outcome = await this.walk([step], { prefix: 'rollback/', scope: this.rootScope, topLevel: false, includes: [this.options.runbook.id] });
       if (outcome !== 'ok') allUndone = false;
     }
     return allUndone ? 'rolled-back' : 'rollback-failed';
@@ -906,7 +911,7 @@ export class Runner {
     if (steps.length === 0) return;
     this.resetAbort();
     for (const step of steps) {
-      await this.walk([step], { prefix: 'finally/', scope: this.rootScope, topLevel: false });
+      await this.walk([step], { prefix: 'finally/', scope: this.rootScope, topLevel: false, includes: [this.options.runbook.id] });
     }
   }
 
