@@ -150,6 +150,18 @@ describe('DrillClock', () => {
   });
 });
 
+describe('DrillClock after the run ends', () => {
+  it('stops: an objective whose step never ran is not reached, and nothing keeps growing late', () => {
+    const start = 1_000_000;
+    const clock = new DrillClock({ run: 60_000, p10: 1_000 }, start, PLAN);
+    clock.observe({ type: 'run.finished', status: 'failed', durationMs: 500 }, start + 500);
+    const later = clock.reading(start + 3_600_000);
+    expect(later.elapsedMs).toBe(500);
+    expect(later.entries.find((entry) => entry.key === 'p10')).toMatchObject({ state: 'not-reached', elapsedMs: 500 });
+    expect(clock.newlyExceeded(start + 3_600_000)).toEqual([]);
+  });
+});
+
 describe('compareRuns', () => {
   it('puts two drills side by side with per step and phase deltas', () => {
     const a = drillRun('drill-1', 1, { run: 180_000, p10: 90_000 });

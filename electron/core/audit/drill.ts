@@ -256,10 +256,13 @@ export class DrillClock {
   }
 
   reading(nowMs: number = Date.now()): DrillClockReading {
-    const elapsedMs = Math.max(nowMs - this.startedAtMs, 0);
+    // Once the run is over the clock stops: what never finished was not reached, it is not still late.
+    const runEnd = this.finishedAt.get(RUN_OBJECTIVE);
+    const elapsedMs = Math.max((runEnd ? Math.min(nowMs, runEnd.atMs) : nowMs) - this.startedAtMs, 0);
     const entries = Object.entries(this.objectives).map(([key, objectiveMs]): DrillClockEntry => {
       const done = this.finishedAt.get(key);
       const title = this.titles.get(key) ?? key;
+      if (!done && runEnd) return { key, title, objectiveMs, elapsedMs, state: 'not-reached' };
       if (!done) return { key, title, objectiveMs, elapsedMs, state: elapsedMs > objectiveMs ? 'exceeded' : 'running' };
       const at = Math.max(done.atMs - this.startedAtMs, 0);
       if (done.status !== 'succeeded') return { key, title, objectiveMs, elapsedMs: at, state: 'not-reached' };
