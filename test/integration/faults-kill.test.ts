@@ -40,7 +40,7 @@ function runbookFor(index: number): string {
   const marker = `${markerBase}-${index}`;
   const steps = STEPS.map(
     (step, at) =>
-      `  - id: ${step}\n    title: Step ${at + 1}\n    on: ${at % 2 ? 'compute01' : 'controller01'}\n    run: "echo ${step}-begin; for i in 1 2 3; do echo ${step} line $i; sleep 0.06; done; echo ${step} >> ${marker}; echo ${step}-end"\n` +
+      `  - id: ${step}\n    title: Step ${at + 1}\n    on: ${at % 2 ? 'compute01' : 'controller01'}\n    run: "echo ${step}-begin; for i in 1 2 3; do echo ${step} line $i; sleep 0.12; done; echo ${step} >> ${marker}; echo ${step}-end"\n` +
       (at === 0 ? '    capture: { first: { regex: "(s1-end)" } }\n' : ''),
   );
   return writeRunbook(work, `killme-${index}`, `${header(`killme-${index}`)}steps:\n${steps.join('')}`);
@@ -65,7 +65,7 @@ describe('fault: the console is SIGKILLed at random points of a run', () => {
       rmSync(marker, { force: true });
       const before = new Set(runIdsIn(auditDir));
       // Kill points: from process start-up (before the journal exists) to past the end of the run.
-      const delayMs = Math.round(random() * 1300);
+      const delayMs = Math.round(random() * 1600);
       const started = Date.now();
       const cli = spawnCli(['run', file, '--env', lab.envFile, '--audit-dir', auditDir]);
       // The delay counts from the moment the CLI has loaded (its first output or a new run directory),
