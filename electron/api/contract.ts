@@ -13,6 +13,14 @@
 import type { z } from 'zod';
 import type { RunEvent, RunStatus, StepStatus, CheckResult } from '../core/audit/events';
 import type { RunStartedEvent } from '../core/audit/events';
+import type {
+  DrillClockReading,
+  DrillReport,
+  LeaseBreak,
+  LeaseInfo,
+  RunComparison,
+  TeamRunSummary,
+} from '../core/audit/report-types';
 import type { ParamType, ParamValue } from '../core/runbook/model';
 import type { commandRequestSchemas } from './schemas';
 
@@ -340,155 +348,22 @@ export interface Transcript {
   truncated: boolean;
 }
 
-// The drill, lease and team shapes below are the engine's (electron/core/audit/drill.ts, locks.ts,
-// team.ts), declared here because those modules reach Node and the renderer may not. The service
-// assigns the engine's values to them, so the compiler keeps the two in step.
-
-/** One objective of a drill in progress, as the clock reads it now. */
-export interface DrillClockEntry {
-  /** `run` (the whole run) or a step key. */
-  key: string;
-  title: string;
-  objectiveMs: number;
-  /** From the start of the run to now, or to when what it measures finished. */
-  elapsedMs: number;
-  state: 'running' | 'met' | 'exceeded' | 'finished-late' | 'not-reached';
-}
-
-export interface DrillClockReading {
-  elapsedMs: number;
-  entries: DrillClockEntry[];
-}
-
-export type ObjectiveVerdict = 'met' | 'missed' | 'not-reached' | 'in-progress';
-
-export interface DrillObjectiveResult {
-  key: string;
-  title: string;
-  kind: 'run' | 'phase' | 'step';
-  objectiveMs: number;
-  achievedMs?: number;
-  status: RunStatus | StepStatus;
-  verdict: ObjectiveVerdict;
-  /** objective − achieved: negative when over. */
-  marginMs?: number;
-}
-
-export interface DrillPhaseTiming {
-  key: string;
-  title: string;
-  status: StepStatus;
-  startedAfterMs?: number;
-  durationMs?: number;
-  finishedAfterMs?: number;
-  objectiveMs?: number;
-  verdict?: ObjectiveVerdict;
-}
-
-export interface DrillStepTiming {
-  key: string;
-  title: string;
-  kind: string;
-  status: StepStatus;
-  durationMs: number;
-  /** Share of the run's duration, 0..1. */
-  share?: number;
-}
-
-/** Objective vs achieved per objective, phase timings and the slowest steps of a run. */
-export interface DrillReport {
-  /** The run was started as a drill. */
-  drill: boolean;
-  runId: string;
-  status: RunStatus;
-  totalMs?: number;
-  objectives: DrillObjectiveResult[];
-  phases: DrillPhaseTiming[];
-  slowestSteps: DrillStepTiming[];
-}
-
-export interface ComparedRun {
-  runId: string;
-  runbook: RunStartedEvent['runbook'];
-  environment: string;
-  operator: string;
-  status: RunStatus;
-  startedAt: string;
-  totalMs?: number;
-  drill: DrillReport;
-}
-
-export interface ComparisonRow {
-  key: string;
-  title: string;
-  kind: string;
-  depth: number;
-  a?: { status: StepStatus; durationMs?: number; finishedAfterMs?: number };
-  b?: { status: StepStatus; durationMs?: number; finishedAfterMs?: number };
-  /** b − a. */
-  deltaMs?: number;
-  deltaRatio?: number;
-}
-
-/** Two runs side by side (`opsdeck audit compare`). */
-export interface RunComparison {
-  a: ComparedRun;
-  b: ComparedRun;
-  sameRunbook: boolean;
-  /** Same runbook text (sha256): the step rows compare like with like. */
-  sameRunbookText: boolean;
-  objectives: Array<{ key: string; title: string; a?: DrillObjectiveResult; b?: DrillObjectiveResult }>;
-  total: { aMs?: number; bMs?: number; deltaMs?: number };
-  steps: ComparisonRow[];
-}
-
-/** A host lease: the latest generation of a host, live or expired. */
-export interface LeaseInfo {
-  backend: 'local' | 'team';
-  environment: string;
-  host: string;
-  leaseId: string;
-  generation: number;
-  runId: string;
-  operator: string;
-  machine: string;
-  pid: number;
-  runbook?: string;
-  ttlMs: number;
-  since: string;
-  renewedAt: string;
-  expiresAt: string;
-  expired: boolean;
-  ended?: { kind: 'released' | 'broken'; at: string; operator: string; machine: string; reason?: string };
-}
-
-/** A lease broken by an operator, as recorded. */
-export interface LeaseBreak {
-  environment: string;
-  host: string;
-  lease: LeaseInfo;
-  by: string;
-  machine: string;
-  reason: string;
-  at: string;
-}
-
-/** A run as the team database knows it (any machine's). */
-export interface TeamRunSummary {
-  runId: string;
-  runbookId: string;
-  runbookTitle: string;
-  runbookVersion: string;
-  environment: string;
-  lab: boolean;
-  operator: string;
-  machine: string;
-  /** `running` while a live lease names the run; `unfinished` when it has no run.finished (yet). */
-  status: RunStatus | 'unfinished';
-  startedAt: string;
-  finishedAt?: string;
-  lastSeq: number;
-}
+// The drill, lease and team shapes are the engine's own, from its Node-free types module.
+export type {
+  ComparedRun,
+  ComparisonRow,
+  DrillClockEntry,
+  DrillClockReading,
+  DrillObjectiveResult,
+  DrillPhaseTiming,
+  DrillReport,
+  DrillStepTiming,
+  LeaseBreak,
+  LeaseInfo,
+  ObjectiveVerdict,
+  RunComparison,
+  TeamRunSummary,
+} from '../core/audit/report-types';
 
 /** A report to save: the text and the file name to offer. */
 export interface AuditExport {

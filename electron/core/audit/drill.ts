@@ -11,76 +11,14 @@
 import type { RunEvent, RunStartedEvent, RunStatus, StepStatus } from './events';
 import type { Step } from '../runbook/model';
 import type { RunState, StepState } from './replay';
+import type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillStepTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
+export type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillStepTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
 
 /** The objective key of the whole run. */
 export const RUN_OBJECTIVE = 'run';
 
 /** Steps that contain other steps: their duration is the sum of others', not work of their own. */
 const CONTAINER_KINDS: ReadonlySet<string> = new Set(['phase', 'foreach', 'include']);
-
-export type ObjectiveVerdict =
-  /** Finished (succeeded) within the objective. */
-  | 'met'
-  /** Finished after the objective, or the objective passed while it was still running. */
-  | 'missed'
-  /** The run ended without this finishing successfully (failed, skipped, aborted, never reached). */
-  | 'not-reached'
-  /** Still running, and the objective has not passed yet. */
-  | 'in-progress';
-
-export interface DrillObjectiveResult {
-  /** `run` or a step key. */
-  key: string;
-  title: string;
-  kind: 'run' | 'phase' | 'step';
-  objectiveMs: number;
-  /** From the start of the run to the end of the run or step; absent when it did not end. */
-  achievedMs?: number;
-  /** The run's or the step's final status. */
-  status: RunStatus | StepStatus;
-  verdict: ObjectiveVerdict;
-  /** objective − achieved: negative when over. Absent without `achievedMs`. */
-  marginMs?: number;
-}
-
-export interface DrillPhaseTiming {
-  key: string;
-  title: string;
-  status: StepStatus;
-  /** When it started, counted from the start of the run. */
-  startedAfterMs?: number;
-  /** Its own duration. */
-  durationMs?: number;
-  /** When it ended, counted from the start of the run. */
-  finishedAfterMs?: number;
-  objectiveMs?: number;
-  verdict?: ObjectiveVerdict;
-}
-
-export interface DrillStepTiming {
-  key: string;
-  title: string;
-  kind: string;
-  status: StepStatus;
-  durationMs: number;
-  /** Share of the run's duration, 0..1 (absent when the run has no duration yet). */
-  share?: number;
-}
-
-/** What the report, the console and `audit compare` show about a drill. */
-export interface DrillReport {
-  /** The run was started as a drill (with objectives). */
-  drill: boolean;
-  runId: string;
-  status: RunStatus;
-  /** The run's duration (run.finished), or the time from start to the last record of a run not finished. */
-  totalMs?: number;
-  objectives: DrillObjectiveResult[];
-  /** Every `phase` step, in plan order. */
-  phases: DrillPhaseTiming[];
-  /** The slowest steps that do work of their own (not phases, loops or includes), slowest first. */
-  slowestSteps: DrillStepTiming[];
-}
 
 function since(start: string, end: string | undefined): number | undefined {
   if (!end) return undefined;
@@ -207,21 +145,6 @@ export function checkObjectives(objectives: Record<string, number>, plan: RunSta
 
 // ---- the live clock ----------------------------------------------------------------------------
 
-export interface DrillClockEntry {
-  key: string;
-  title: string;
-  objectiveMs: number;
-  /** Elapsed from the start of the run to now, or to when it finished. */
-  elapsedMs: number;
-  state: 'running' | 'met' | 'exceeded' | 'finished-late' | 'not-reached';
-}
-
-export interface DrillClockReading {
-  /** Since the start of the run. */
-  elapsedMs: number;
-  entries: DrillClockEntry[];
-}
-
 /**
  * The stopwatch of a drill in progress, fed with the run's events as they happen. At each step
  * boundary the console shows {@link DrillClock.reading}; {@link DrillClock.newlyExceeded} (called at
@@ -282,45 +205,6 @@ export class DrillClock {
 }
 
 // ---- comparing two drills ----------------------------------------------------------------------
-
-export interface ComparedRun {
-  runId: string;
-  runbook: RunState['runbook'];
-  environment: string;
-  operator: string;
-  status: RunStatus;
-  startedAt: string;
-  totalMs?: number;
-  drill: DrillReport;
-}
-
-export interface ComparisonRow {
-  key: string;
-  title: string;
-  kind: string;
-  /** Depth in the step tree (0 for top-level steps), for indenting. */
-  depth: number;
-  a?: { status: StepStatus; durationMs?: number; finishedAfterMs?: number };
-  b?: { status: StepStatus; durationMs?: number; finishedAfterMs?: number };
-  /** b − a of the durations, when both have one. */
-  deltaMs?: number;
-  /** deltaMs / a, when a's duration is not 0. */
-  deltaRatio?: number;
-}
-
-export interface RunComparison {
-  a: ComparedRun;
-  b: ComparedRun;
-  /** Same runbook id. */
-  sameRunbook: boolean;
-  /** Same runbook text (sha256): the step rows compare like with like. */
-  sameRunbookText: boolean;
-  /** Whole run, then the objectives of either run. */
-  objectives: Array<{ key: string; title: string; a?: DrillObjectiveResult; b?: DrillObjectiveResult }>;
-  total: { aMs?: number; bMs?: number; deltaMs?: number };
-  /** Every step of either run: A's order, then steps only B has. */
-  steps: ComparisonRow[];
-}
 
 function compared(state: RunState): ComparedRun {
   const drill = analyzeDrill(state);

@@ -20,56 +20,11 @@ import os from 'node:os';
 import * as path from 'node:path';
 import { OpsError } from '../errors';
 import { fsyncDirectory } from './files';
+import type { LeaseHolder, LeaseInfo, LeaseEnd, LeaseBreak } from './report-types';
+export type { LeaseHolder, LeaseInfo, LeaseEnd, LeaseBreak } from './report-types';
 
 /** Default time to live of a lease: a holder that stops renewing loses it after this. */
 export const DEFAULT_LEASE_TTL_MS = 120_000;
-
-/** Who holds (or wants) a lease. */
-export interface LeaseHolder {
-  runId: string;
-  operator: string;
-  machine: string;
-  pid: number;
-  runbook?: string;
-}
-
-/** A lease as stored: the latest generation of a host. */
-export interface LeaseInfo extends LeaseHolder {
-  backend: 'local' | 'team';
-  environment: string;
-  host: string;
-  /** Unique per lease (a uuid locally, the row id in the database). */
-  leaseId: string;
-  generation: number;
-  ttlMs: number;
-  /** ISO times. */
-  since: string;
-  renewedAt: string;
-  expiresAt: string;
-  /** Its expiry passed (or, locally, its process is gone): anyone may take the host. */
-  expired: boolean;
-  /** Set when the lease ended (released by its run, or broken by an operator). */
-  ended?: LeaseEnd;
-}
-
-export interface LeaseEnd {
-  kind: 'released' | 'broken';
-  at: string;
-  operator: string;
-  machine: string;
-  reason?: string;
-}
-
-/** A lease broken by an operator, as recorded. */
-export interface LeaseBreak {
-  environment: string;
-  host: string;
-  lease: LeaseInfo;
-  by: string;
-  machine: string;
-  reason: string;
-  at: string;
-}
 
 export type AcquireResult =
   | { ok: true; lease: LeaseInfo; tookOver?: LeaseInfo }

@@ -17,6 +17,8 @@ import type { DatabaseSpec, Environment } from '../inventory/model';
 import type { RunStartedEvent, RunStatus } from './events';
 import { GENESIS_HASH, HASH_SUFFIX_LENGTH, parseRecord } from './journal';
 import type { AcquireResult, LeaseBackend, LeaseBreak, LeaseEnd, LeaseHolder, LeaseInfo, RenewResult } from './locks';
+import type { TeamRunSummary } from './report-types';
+export type { TeamRunSummary } from './report-types';
 
 /** Where the team audit lives: a database of the environment and a schema in it. */
 export interface TeamAuditConfig {
@@ -137,23 +139,6 @@ export interface TeamRecord {
   hash: string;
   /** The journal line, byte for byte (without the newline). */
   line: string;
-}
-
-/** A run as the team database knows it. */
-export interface TeamRunSummary {
-  runId: string;
-  runbookId: string;
-  runbookTitle: string;
-  runbookVersion: string;
-  environment: string;
-  lab: boolean;
-  operator: string;
-  machine: string;
-  /** From run.finished; `running` while a live lease names the run; else `unfinished` (not finished, or not yet replicated). */
-  status: RunStatus | 'unfinished';
-  startedAt: string;
-  finishedAt?: string;
-  lastSeq: number;
 }
 
 /** What verifying the database copy of a run found. */
