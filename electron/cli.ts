@@ -21,9 +21,11 @@ import { OpsError, ValidationError, codeOf, formatProblem, isOpsError, userMessa
 import { BUNDLED_RUNBOOKS_DIR, loadEnvironment } from './core/inventory/environment';
 import type { Environment } from './core/inventory/model';
 import { includeSteps, RunbookLibrary } from './core/runbook/library';
-import type { Runbook } from './core/runbook/model';
+import type { ParamValue, Runbook } from './core/runbook/model';
+import type { JournalRecord, StepStatus } from './core/audit/events';
 import { ParamError, resolveParams } from './core/run/params';
 import { plannedHosts } from './core/run/preflight';
+import { describeCommandFate } from './core/run/runner';
 import type { FailurePolicy } from './core/run/runner';
 import { acquireRunLeases, connectorsFor, createRunSession } from './core/run/session';
 import { HostKeyUnknownError } from './core/ssh/errors';
@@ -313,9 +315,10 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
   let recordedSha256: string | undefined;
   let recordedDrill: { objectives: Record<string, number> } | undefined;
   let recordedStart: number | undefined;
+  let interrupted: InterruptedCommands = [];
   if (resuming) {
     const state = reopenRun(auditDir, runbookRef, operator);
-    resume = resumeStateFor(state, values['retry-interrupted'] ?? false, io);
+    ({ resume, interrupted } = resumeStateFor(state, new AuditStore(auditDir).records(state.runId), io));
     recordedSha256 = state.runbook.sha256;
     recordedDrill = state.drill;
     recordedStart = Date.parse(state.startedAt);
@@ -344,6 +347,13 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
   const team = teamAuditFor(environment, { tunnel: tunnelThrough(connectors.ssh, environment) });
   let leases: RunLeases | undefined;
   try {
+    if (interrupted.length > 0) {
+      await reportInterrupted(interrupted, ssh, environment, io);
+      if (!values['retry-interrupted']) {
+        const keys = interrupted.map((step) => step.key).join(', ');
+        throw new OpsError('interrupted-needs-decision', `Check on the host what happened to ${keys}; then resume with --retry-interrupted to run it again, or start a new run.`);
+      }
+    }
     // Leases first, then the hosts: a run refused for either leaves no journal behind.
     leases = await takeLeases({ runbook, library, environment, params, runId, operator, auditDir, team }, values['local-locks'] ?? false, io);
     const preflight = await checkHosts(ssh, environment, plannedHosts(runbook, params, environment, library), values['accept-new-host-keys'] ?? false, io);
@@ -426,28 +436,51 @@ async function takeLeases(options: Parameters<typeof acquireRunLeases>[0], local
 }
 
 /** What the runner needs to go on from a reopened run; interrupted steps run again only when asked. */
+/** Steps a run left interrupted, with the processes their commands had on the hosts (journalled). */
+type InterruptedCommands = Array<{ key: string; remote: Array<{ host: string; pid: number }> }>;
+
 function resumeStateFor(
   state: ReturnType<typeof reopenRun>,
-  retryInterrupted: boolean,
+  records: JournalRecord[],
   io: Io,
-): NonNullable<Parameters<typeof createRunSession>[0]['resume']> {
-  const statuses: Record<string, import('./core/audit/events').StepStatus> = {};
+): { resume: NonNullable<Parameters<typeof createRunSession>[0]['resume']>; interrupted: InterruptedCommands } {
+  const statuses: Record<string, StepStatus> = {};
   for (const step of state.steps) statuses[step.key] = step.status;
-  const interrupted = state.steps.filter((step) => step.status === 'interrupted').map((step) => step.key);
-  if (interrupted.length > 0) {
-    io.out(io.style.yellow(`Interrupted when the run stopped: ${interrupted.join(', ')} (their outcome on the host is unknown).\n`));
-    if (!retryInterrupted) {
-      throw new OpsError('interrupted-needs-decision', `Check on the host what happened to ${interrupted.join(', ')}; then resume with --retry-interrupted to run it again, or start a new run.`);
+  const keys = state.steps.filter((step) => step.status === 'interrupted').map((step) => step.key);
+  if (keys.length > 0) {
+    io.out(io.style.yellow(`Interrupted when the run stopped: ${keys.join(', ')} (the connection or OpsDeck itself went away while they ran).\n`));
+  }
+  for (const key of keys) delete statuses[key];
+  const interrupted = keys.map((key) => {
+    const latest = new Map<string, number>();
+    for (const record of records) if (record.type === 'step.remote' && record.step === key) latest.set(record.host, record.pid);
+    return { key, remote: [...latest].map(([host, pid]) => ({ host, pid })) };
+  });
+  return {
+    resume: {
+      runId: state.runId,
+      params: state.params as Record<string, ParamValue>,
+      statuses,
+      captures: state.captures,
+      completedOrder: state.completedOrder,
+    },
+    interrupted,
+  };
+}
+
+/** Asks each host whether the interrupted commands still run there, and says so. */
+async function reportInterrupted(interrupted: InterruptedCommands, ssh: SshPool, environment: Environment, io: Io): Promise<void> {
+  for (const step of interrupted) {
+    if (step.remote.length === 0) {
+      io.out(`  ${step.key}: no command of it had started on a host.\n`);
+      continue;
+    }
+    for (const { host: name, pid } of step.remote) {
+      const host = environment.hosts.find((candidate) => candidate.name === name);
+      const line = host ? await describeCommandFate(ssh, host, pid) : `${name}: not a host of this environment; cannot check process ${pid}.`;
+      io.out(`  ${step.key} — ${line}\n`);
     }
   }
-  for (const key of interrupted) delete statuses[key];
-  return {
-    runId: state.runId,
-    params: state.params as Record<string, import('./core/runbook/model').ParamValue>,
-    statuses,
-    captures: state.captures,
-    completedOrder: state.completedOrder,
-  };
 }
 
 /** Connects to every host the run will touch, before anything runs; asks about unknown host keys. */

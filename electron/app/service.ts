@@ -1090,6 +1090,8 @@ function describeRecord(record: JournalRecord): string {
       return `${record.title}${record.hosts.length ? ` on ${record.hosts.join(', ')}` : ''}`;
     case 'step.command':
       return `${record.host}: $ ${record.command}`;
+    case 'step.remote':
+      return `${record.host}: running as process ${record.pid}`;
     case 'step.output':
       return `${record.host} ${record.stream}`;
     case 'step.awaiting':

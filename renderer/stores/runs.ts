@@ -205,6 +205,8 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
       );
     case 'step.command':
       return updateStep(next, event.step, (step) => ({ ...step, commands: { ...step.commands, [event.host]: event.command } }), () => fresh(event.step));
+    case 'step.remote':
+      return next;
     case 'step.awaiting':
       return {
         ...next,

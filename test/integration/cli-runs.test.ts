@@ -165,6 +165,10 @@ rollback:
     expect(finished(records, 'long')?.status).toBe('interrupted');
     expect(finished(records, 'long')?.reason).toMatch(/unknown/);
     expect(finished(records, 'after')).toBeUndefined();
+    // The process the command had on the host is in the journal, for checking its fate later.
+    const remote = records.find((record) => record.type === 'step.remote' && record.step === 'long');
+    expect(remote).toMatchObject({ host: 'compute02', pid: expect.any(Number) });
+    expect(finished(records, 'long')?.hosts?.[0]).toMatchObject({ status: 'interrupted', pid: (remote as { pid: number }).pid });
   });
 
   it('refuses a host whose key changed, before running anything', async () => {
@@ -220,7 +224,9 @@ steps:
 
     const refused = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir);
     expect(refused.code).toBe(2);
-    expect(refused.out + refused.err).toMatch(/slow/);
+    expect(refused.err).toMatch(/slow.*--retry-interrupted/);
+    // The command outlived the console: its fate is checked on the host, not guessed.
+    expect(refused.out).toMatch(/slow — controller01: the command is STILL RUNNING there \(process \d+\)/);
 
     const resumed = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir, '--retry-interrupted');
     expect(resumed.err).toBe('');

@@ -59,6 +59,15 @@ export interface StepCommandEvent {
   attempt: number;
 }
 
+/** A command is running on a host, as this process there: what a later check of its fate asks about. */
+export interface StepRemoteEvent {
+  type: 'step.remote';
+  step: string;
+  host: string;
+  /** Process (and session) id of the command on the host. */
+  pid: number;
+}
+
 export interface StepOutputEvent {
   type: 'step.output';
   step: string;
@@ -87,7 +96,7 @@ export interface StepFinishedEvent {
   step: string;
   status: StepStatus;
   /** Per host for run/wait steps. */
-  hosts?: Array<{ host: string; exitCode: number | null; signal: string | null; timedOut: boolean; status: StepStatus }>;
+  hosts?: Array<{ host: string; exitCode: number | null; signal: string | null; timedOut: boolean; status: StepStatus; pid?: number }>;
   exitCode?: number | null;
   durationMs: number;
   checks: CheckResult[];
@@ -139,6 +148,7 @@ export type RunEvent =
   | RunStartedEvent
   | StepStartedEvent
   | StepCommandEvent
+  | StepRemoteEvent
   | StepOutputEvent
   | StepAwaitingEvent
   | StepFinishedEvent

@@ -554,6 +554,23 @@ finally:
     expect(finished?.reason).toContain('row_counts needs schema names');
   });
 
+  it('says at the failure prompt whether an interrupted command still runs on its host', async () => {
+    const h = harness(header(`
+  - { id: drop, title: Drop, on: ctl, run: echo hi }
+`), { onFailure: 'ask' });
+    h.ssh.dropNext.add('ctl');
+    h.ssh.stillRunning = true;
+    const done = h.runner.start();
+    const prompt = await h.awaiting('drop');
+    expect(prompt.need).toBe('failure');
+    expect(prompt.prompt).toContain('ctl: the command is STILL RUNNING there (process 4242); retrying now would run it twice');
+    expect(h.finished('drop')?.hosts?.[0]).toMatchObject({ status: 'interrupted', pid: 4242 });
+    expect(h.events.some((e) => e.type === 'step.remote' && e.pid === 4242)).toBe(true);
+    h.ssh.stillRunning = false;
+    h.runner.resolveFailure('drop', 'retry');
+    expect(await done).toBe('succeeded');
+  });
+
   it('skips a step whose condition is false', async () => {
     const h = harness(header(`
   - id: maybe

@@ -128,6 +128,8 @@ interface HostRun {
   stderr: RetainedOutput;
   status: StepStatus;
   checks: CheckResult[];
+  /** The command's process on the host, once it started. */
+  pid?: number;
 }
 
 /** Raised inside the walk when the operator or a decision ends the run early. */
@@ -146,6 +148,8 @@ export class Runner {
   private readonly statuses = new Map<string, StepStatus>();
   private readonly waiters = new Map<string, Waiter>();
   private readonly completedOrder: string[] = [];
+  /** Commands whose connection was lost mid-step, by step key: their process on the host. */
+  private readonly lostCommands = new Map<string, Array<{ host: HostSpec; pid: number }>>();
   private abortController = newAbortController();
   private readonly rootScope: RunScope;
   private status: RunStatus = 'running';
@@ -556,6 +560,10 @@ export class Runner {
         timeoutMs,
         sudo,
         signal: this.abortController.signal,
+        onStarted: (pid) => {
+          run.pid = pid;
+          this.emit({ type: 'step.remote', step: key, host: run.host.name, pid });
+        },
         onStdout: (chunk) => forward('stdout', chunk),
         onStderr: (chunk) => forward('stderr', chunk),
       });
@@ -617,6 +625,9 @@ export class Runner {
       }
     }
     if (!reason && status !== 'succeeded') reason = describeFailure(runs, status);
+    if (status === 'interrupted') {
+      this.lostCommands.set(key, runs.filter((run) => run.status === 'interrupted' && run.pid !== undefined).map((run) => ({ host: run.host, pid: run.pid! })));
+    }
     this.finishStep(key, started, {
       status,
       hosts: runs.map((run) => ({
@@ -625,6 +636,7 @@ export class Runner {
         signal: run.result?.signal ?? null,
         timedOut: run.result?.timedOut ?? false,
         status: run.status,
+        ...(run.status === 'interrupted' && run.pid !== undefined ? { pid: run.pid } : {}),
       })),
       exitCode: runs.length === 1 ? (runs[0].result?.exitCode ?? null) : undefined,
       checks,
@@ -758,9 +770,17 @@ export class Runner {
   }
 
   private async askFailure(key: string): Promise<{ action: FailureAction; reason?: string }> {
+    let fate = '';
+    if (this.statuses.get(key) === 'interrupted') {
+      const lines = await this.commandFates(key);
+      if (lines.length > 0) {
+        fate = `\n${lines.join('\n')}`;
+        this.note('warning', `What became of the interrupted commands of ${key}: ${lines.join(' ')}`, key);
+      }
+    }
     const reply = await this.askOperator(key, {
       need: 'failure',
-      prompt: `Step ${key} ${this.statuses.get(key) === 'interrupted' ? 'was interrupted (its outcome on the host is unknown)' : 'failed'}. Retry it, skip it (with a reason), abort the run, or abort and roll back?`,
+      prompt: `Step ${key} ${this.statuses.get(key) === 'interrupted' ? 'was interrupted (its connection was lost)' : 'failed'}.${fate}\nRetry it, skip it (with a reason), abort the run, or abort and roll back?`,
       choices: [
         { id: 'retry', label: 'Retry the step' },
         { id: 'skip', label: 'Skip it (a reason is required)' },
@@ -771,6 +791,15 @@ export class Runner {
     if (reply.kind !== 'failure') throw new OpsError('internal', 'unexpected reply');
     if (reply.action === 'retry') this.emit({ type: 'operator.action', action: 'retry', step: key, operator: this.options.operator });
     return reply;
+  }
+
+  /**
+   * Reconnects to each host whose command was running when its connection was lost, and says whether
+   * that command is still running there: retrying it while it runs would run it twice.
+   */
+  private async commandFates(key: string): Promise<string[]> {
+    const lost = this.lostCommands.get(key) ?? [];
+    return Promise.all(lost.map(({ host, pid }) => describeCommandFate(this.options.ssh, host, pid)));
   }
 
   private askOperator(
@@ -1049,6 +1078,18 @@ function withDynamicValues(step: Step, scope: RunScope, key: string): Step {
     resolved[field] = value;
   }
   return { ...step, ...resolved } as Step;
+}
+
+/** One sentence on what became of a command whose connection was lost: still running, or gone. */
+export async function describeCommandFate(ssh: SshConnector, host: HostSpec, pid: number): Promise<string> {
+  try {
+    const fate = await ssh.probe(host, pid);
+    return fate === 'running'
+      ? `${host.name}: the command is STILL RUNNING there (process ${pid}); retrying now would run it twice — wait for it, or stop it on the host first.`
+      : `${host.name}: the command is no longer running there (process ${pid} is gone): it finished or was stopped, and its exit status is unknown — check its effect before retrying.`;
+  } catch (error) {
+    return `${host.name}: cannot tell whether the command (process ${pid}) still runs: ${userMessageOf(error)}`;
+  }
 }
 
 function isBad(status: StepStatus): boolean {

@@ -395,6 +395,7 @@ export class SshPool implements SshConnector {
         const end = at >= 0 ? pending.indexOf(0x0a, at) : -1;
         if (at >= 0 && end >= 0) {
           pid = Number(pending.subarray(at + marker.length, end).toString('latin1'));
+          options.onStarted?.(pid);
           const before = pending.subarray(0, at);
           const after = pending.subarray(end + 1);
           pending = null;
@@ -472,6 +473,19 @@ export class SshPool implements SshConnector {
       throw error;
     }
     return new PoolShellSession(connection, opened.stream, opened.state, release);
+  }
+
+  /**
+   * Whether processes of the session `remotePid` started are still running on the host. The command's
+   * shell is its session leader (sshd gives every non-PTY session its own), so its session id is that
+   * pid: children it left behind count too.
+   */
+  async probe(host: HostSpec, remotePid: number): Promise<'running' | 'gone'> {
+    if (!Number.isInteger(remotePid) || remotePid <= 1) throw new OpsError('probe', `${remotePid} is not a process id.`);
+    let answer = '';
+    const script = `if command -v pgrep >/dev/null 2>&1; then pgrep -s ${remotePid} >/dev/null && echo running || echo gone; elif [ -d /proc/${remotePid} ]; then echo running; else echo gone; fi`;
+    await this.exec(host, script, { timeoutMs: 15_000, onStdout: (chunk) => (answer += chunk.toString()) });
+    return answer.trim() === 'running' ? 'running' : 'gone';
   }
 
   /**

@@ -14,6 +14,11 @@ export interface ExecOptions {
   onStderr?: (chunk: Buffer) => void;
   /** Aborting kills the remote command like a timeout does; the promise then rejects with CancelledError. */
   signal?: AbortSignal;
+  /**
+   * Called once the command runs on the host, with its process id there (also its session id): what
+   * {@link SshConnector.probe} asks about after a lost connection.
+   */
+  onStarted?: (remotePid: number) => void;
   /** Bytes written to the command's stdin, then stdin is closed. */
   stdin?: string | Buffer;
   /** Run through `sudo -n` (never prompts: a missing sudo rule fails fast with a clear message). */
@@ -67,6 +72,11 @@ export interface SshConnector {
   shell(host: HostSpec, options: ShellOptions): Promise<ShellSession>;
   /** Connects (or reuses the connection) and returns once authenticated; throws the typed SSH errors. */
   check(host: HostSpec): Promise<PresentedHostKey>;
+  /**
+   * After a lost connection: whether the command started as `remotePid` (see ExecOptions.onStarted)
+   * still has processes running on the host. Reconnects to ask.
+   */
+  probe(host: HostSpec, remotePid: number): Promise<'running' | 'gone'>;
   /** A TCP stream to address:port as seen from the host (port forwarding over its connection). */
   forward(host: HostSpec, address: string, port: number): Promise<Duplex>;
   /** Closes every connection. */

@@ -21,6 +21,8 @@ export class LocalShellConnector implements SshConnector {
   exec(host: HostSpec, command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push({ host: host.name, command });
     if (this.dropNext.delete(host.name)) {
+      // As over SSH: the command had started on the host before the connection went.
+      options.onStarted?.(LocalShellConnector.DROPPED_PID);
       return Promise.reject(new SshConnectionLostError({ name: host.name, address: host.address, port: host.port }, 'closed', { command }));
     }
     if (options.signal?.aborted) return Promise.reject(new CancelledError('The command'));
@@ -56,6 +58,14 @@ export class LocalShellConnector implements SshConnector {
 
   shell(): Promise<ShellSession> {
     return Promise.reject(new Error('LocalShellConnector has no PTY shells'));
+  }
+
+  /** The process id a dropped command had; {@link stillRunning} says whether it still runs. */
+  static readonly DROPPED_PID = 4242;
+  stillRunning = false;
+
+  async probe(): Promise<'running' | 'gone'> {
+    return this.stillRunning ? 'running' : 'gone';
   }
 
   /** The local machine is every host, so a tunnel is a plain TCP connection. */
