@@ -31,7 +31,7 @@ import { acquireRunLeases, connectorsFor, createRunSession } from './core/run/se
 import { HostKeyUnknownError } from './core/ssh/errors';
 import { SshPool } from './core/ssh/pool';
 import { EXIT, exitCodeForRun } from './cli/exit-codes';
-import { RunPrinter, makeStyle, type Style } from './cli/printer';
+import { forTerminal, RunPrinter, makeStyle, type Style } from './cli/printer';
 import { PromptAnswerer, type PresetAnswers } from './cli/prompts';
 import { DrillPrinter } from './cli/drill-printer';
 
@@ -580,7 +580,8 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
     case 'show': {
       const runId = store.resolve(oneRun(positionals));
       const verification = verifyJournal(store.journalFile(runId));
-      io.out(exportRun(store.records(runId), 'md', { verification }));
+      // The report quotes hosts' output: shown on a terminal, never obeyed by it.
+      io.out(forTerminal(exportRun(store.records(runId), 'md', { verification })));
       return EXIT.ok;
     }
     case 'verify':
@@ -598,7 +599,8 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
         await writeFile(values.output, text);
         io.out(`Wrote ${values.output}\n`);
       } else {
-        io.out(text);
+        // To a terminal, shown safely; to a pipe or file, exactly as exported.
+        io.out(io.interactive ? forTerminal(text) : text);
       }
       return EXIT.ok;
     }

@@ -68,7 +68,7 @@ export class RunPrinter {
         return;
       case 'run.note': {
         const colour = event.level === 'error' ? s.red : event.level === 'warning' ? s.yellow : s.dim;
-        this.write(colour(`    ${event.level === 'info' ? '' : `${event.level}: `}${event.message}\n`));
+        this.write(colour(`    ${event.level === 'info' ? '' : `${event.level}: `}${forTerminal(event.message)}\n`));
         return;
       }
       case 'run.finished': {
@@ -86,7 +86,7 @@ export class RunPrinter {
 
   private output(step: string, host: string, stream: 'stdout' | 'stderr', data: string): void {
     const key = `${step}\0${host}\0${stream}`;
-    const text = (this.partialLines.get(key) ?? '') + data;
+    const text = (this.partialLines.get(key) ?? '') + forTerminal(data);
     const lines = text.split('\n');
     this.partialLines.set(key, lines.pop() ?? '');
     const prefix = this.prefix(step, host);
@@ -106,14 +106,30 @@ export class RunPrinter {
     const s = this.style;
     const mark = STATUS_MARK[event.status] ?? event.status;
     const colour = event.status === 'succeeded' ? s.green : event.status === 'skipped' ? s.dim : s.red;
-    const lines = [`${colour(`<== ${mark}`)} ${s.dim(`[${event.step}] ${formatMs(event.durationMs)}`)}${event.reason ? ` ${event.reason}` : ''}`];
+    // Reasons and check details quote the host's output: shown, never obeyed.
+    const lines = [`${colour(`<== ${mark}`)} ${s.dim(`[${event.step}] ${formatMs(event.durationMs)}`)}${event.reason ? ` ${forTerminal(event.reason)}` : ''}`];
     for (const check of event.checks.filter((check) => !check.ok)) {
-      lines.push(s.red(`    check failed: ${check.name}${check.detail ? ` — found: ${check.detail}` : ''}`));
+      lines.push(s.red(`    check failed: ${forTerminal(check.name)}${check.detail ? ` — found: ${forTerminal(check.detail)}` : ''}`));
     }
     const captures = Object.entries(event.captures);
     for (const [name, value] of captures) lines.push(s.dim(`    captured ${name} = ${preview(value)}`));
     return `${lines.join('\n')}\n`;
   }
+}
+
+/**
+ * A host's output made safe for the operator's own terminal: escape sequences (set the title, write
+ * the clipboard with OSC 52, DCS, queries that make the terminal answer as if typed) and other control
+ * characters are shown, not obeyed — `^[` for ESC, `^X` for the rest. The journal and the transcript
+ * keep the output as it was.
+ */
+export function forTerminal(text: string): string {
+  return text.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]/g, (character) => {
+    const code = character.charCodeAt(0);
+    if (code === 0x7f) return '^?';
+    if (code >= 0x80) return `\\x${code.toString(16)}`;
+    return `^${String.fromCharCode(code + 64)}`;
+  });
 }
 
 function preview(value: unknown): string {

@@ -2,7 +2,7 @@ import readline from 'node:readline/promises';
 import type { StepAwaitingEvent } from '../core/audit/events';
 import { userMessageOf } from '../core/errors';
 import type { FailureAction, Runner } from '../core/run/runner';
-import type { Style } from './printer';
+import { forTerminal, type Style } from './printer';
 
 /** Answers given on the command line, for runs without a terminal. */
 export interface PresetAnswers {
@@ -51,12 +51,12 @@ export class PromptAnswerer {
       case 'confirm': {
         const preset = this.presets.confirm.get(event.step) ?? (this.presets.yesDestructive ? event.expected : undefined);
         if (preset !== undefined) {
-          this.write(s.yellow(`${event.prompt}\n  confirmed from the command line\n`));
+          this.write(s.yellow(`${forTerminal(event.prompt)}\n  confirmed from the command line\n`));
           if (!this.runner.confirm(event.step, preset)) this.refuse(event, `the text given with --confirm does not match "${event.expected}"`);
           return;
         }
         if (!this.rl) return this.refuse(event, `it is destructive and this is not a terminal; pass --confirm ${event.step}=${JSON.stringify(event.expected)} (or --yes-destructive) to confirm it`);
-        this.write(`\n${s.yellow(s.bold('DESTRUCTIVE'))} ${event.prompt}\n`);
+        this.write(`\n${s.yellow(s.bold('DESTRUCTIVE'))} ${forTerminal(event.prompt)}\n`);
         for (;;) {
           const typed = await this.rl.question(s.bold(`Type "${event.expected}" to run it, or "abort": `));
           if (typed.trim() === 'abort') return this.runner.abort(`${event.step}: the operator declined the destructive step`);
@@ -68,12 +68,12 @@ export class PromptAnswerer {
         const choices = event.choices ?? [];
         const preset = this.presets.decide.get(event.step);
         if (preset !== undefined) {
-          this.write(`${event.prompt}\n  answered from the command line: ${preset}\n`);
+          this.write(`${forTerminal(event.prompt)}\n  answered from the command line: ${preset}\n`);
           return this.runner.decide(event.step, preset);
         }
         if (!this.rl) return this.refuse(event, `it needs a decision and this is not a terminal; pass --decide ${event.step}=<${choices.map((choice) => choice.id).join('|')}>`);
-        this.write(`\n${s.bold('DECISION')} ${event.prompt}\n`);
-        choices.forEach((choice, index) => this.write(`  ${index + 1}) ${choice.id}: ${choice.label}\n`));
+        this.write(`\n${s.bold('DECISION')} ${forTerminal(event.prompt)}\n`);
+        choices.forEach((choice, index) => this.write(`  ${index + 1}) ${choice.id}: ${forTerminal(choice.label)}\n`));
         for (;;) {
           const typed = (await this.rl.question(s.bold('Your choice (number or id): '))).trim();
           const chosen = choices[Number(typed) - 1] ?? choices.find((choice) => choice.id === typed);
@@ -84,11 +84,11 @@ export class PromptAnswerer {
       case 'manual': {
         const preset = this.presets.manual.get(event.step);
         if (preset) {
-          this.write(`${event.prompt}\n  marked ${preset.outcome} from the command line\n`);
+          this.write(`${forTerminal(event.prompt)}\n  marked ${preset.outcome} from the command line\n`);
           return this.runner.completeManual(event.step, preset.outcome, preset.note);
         }
         if (!this.rl) return this.refuse(event, `it is a manual step and this is not a terminal; pass --manual ${event.step}=done[:note] once it is done`);
-        this.write(`\n${s.bold('MANUAL STEP')} ${event.step}\n${event.prompt}\n`);
+        this.write(`\n${s.bold('MANUAL STEP')} ${event.step}\n${forTerminal(event.prompt)}\n`);
         for (;;) {
           const typed = (await this.rl.question(s.bold('Type "done" or "failed" (optionally followed by a note): '))).trim();
           const match = /^(done|failed)\b\s*(.*)$/.exec(typed);
@@ -98,7 +98,7 @@ export class PromptAnswerer {
       }
       case 'failure': {
         if (!this.rl) return this.refuse(event, 'it failed and this is not a terminal');
-        this.write(`\n${s.red(s.bold('STEP FAILED'))} ${event.prompt}\n`);
+        this.write(`\n${s.red(s.bold('STEP FAILED'))} ${forTerminal(event.prompt)}\n`);
         for (;;) {
           const typed = (await this.rl.question(s.bold('[r]etry, [s]kip with a reason, [a]bort, abort and roll [b]ack: '))).trim();
           const actions: Record<string, FailureAction> = { r: 'retry', s: 'skip', a: 'abort', b: 'rollback' };

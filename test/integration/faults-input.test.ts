@@ -137,8 +137,7 @@ describe('fault: malformed environment files are refused with file:line:column, 
     });
   }
 
-  // BUG: a literal `on: compute99` (not a host of the environment) is not refused before the run: the journal is created, earlier steps run, and the run fails at that step (exit 1).
-  it.fails('a runbook step on a host the environment does not have', async () => {
+  it('a runbook step on a host the environment does not have', async () => {
     const file = writeRunbook(work, 'ghost-host', `${header('ghost-host')}steps:\n  - { id: touch, title: T, on: controller01, run: "touch ${pwn}-env" }\n  - { id: ghost, title: G, on: compute99, run: "true" }\n`);
     const before = runIdsIn(auditDir).length;
     const run = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir);

@@ -111,7 +111,7 @@ const VARIANTS: Variant[] = [
   },
   { name: 'binary-data', content: Buffer.concat([Buffer.from(`${HEAD('m55')}steps:\n${TOUCH}`), Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0x89, 0x50, 0x4e, 0x47])]), phrase: /binary/i },
   { name: 'png-bytes', content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]), phrase: /binary/i },
-  { bug: 'a runbook with invalid UTF-8 bytes validates and runs; the bytes silently become U+FFFD (reviewed text != what runs/shows)', name: 'invalid-utf8', content: Buffer.concat([Buffer.from(`${HEAD('m57')}steps:\n${TOUCH}  - id: b\n    manual: "caf`), Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), Buffer.from(`"\n`)]) },
+  { name: 'invalid-utf8', content: Buffer.concat([Buffer.from(`${HEAD('m57')}steps:\n${TOUCH}  - id: b\n    manual: "caf`), Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), Buffer.from(`"\n`)]) },
   { name: 'null-step', content: `${HEAD('m58')}steps:\n${TOUCH}  -\n` , line: 10 },
   { name: 'on-wrong-type', content: `${HEAD('m59')}steps:\n${TOUCH}  - id: b\n    run: x\n    on: { host: a }\n`, line: 12 },
 ];

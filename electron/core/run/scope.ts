@@ -5,12 +5,13 @@ import { raw, renderTemplate, resolveTemplateValue, type RenderMode, type Templa
 export type RunScope = Required<Pick<TemplateScope, 'params' | 'captures' | 'env' | 'run' | 'locals'>> & { host?: string };
 
 /**
- * What `{{ env.* }}` shows a runbook: the environment's vars (data, quoted like any value) and the
- * deployment profile's command words (reviewed code, inserted as they are). A profile word wins over a
- * var of the same name, so an environment file cannot turn a command word into a quoted string.
+ * What `{{ env.* }}` shows a runbook: the environment's vars and secrets (data, quoted like any value;
+ * secrets are masked wherever they are written or shown) and the deployment profile's command words
+ * (reviewed code, inserted as they are). A profile word wins over a var of the same name, so an
+ * environment file cannot turn a command word into a quoted string.
  */
 export function environmentScope(environment: Environment): Record<string, unknown> {
-  const scope: Record<string, unknown> = { ...environment.vars, name: environment.name, profile: environment.profile.id };
+  const scope: Record<string, unknown> = { ...environment.vars, ...environment.secrets, name: environment.name, profile: environment.profile.id };
   for (const [word, text] of Object.entries(environment.profile.words)) scope[word] = raw(text);
   return scope;
 }

@@ -6,6 +6,7 @@
  * syntax error is reported, not just the first. Hostile or broken input is a {@link Problem}, never a
  * crash or a hang: files over a size limit, binary data, alias bombs, absurd nesting.
  */
+import { isUtf8 } from 'node:buffer';
 import { readFile, stat } from 'node:fs/promises';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { Problem, SourcePosition } from '../errors';
@@ -128,11 +129,44 @@ export async function loadYamlFile(path: string, limits: Partial<YamlLimits> = {
 
 /** Reads a file as UTF-8 text, or a Problem explaining why it cannot be. */
 export async function readYamlText(path: string): Promise<string | Problem> {
+  let bytes: Buffer;
   try {
-    return await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     return { file: path, line: 1, column: 1, severity: 'error', message: `The file cannot be read: ${describeFsError(error)}.` };
   }
+  // Decoding would silently turn bad bytes into U+FFFD, and a runbook would run something else than
+  // its reviewers read: refuse it, saying where.
+  // NUL bytes are binary data, which the parser names as such.
+  if (!isUtf8(bytes) && !bytes.includes(0)) {
+    const at = firstInvalidUtf8(bytes);
+    const before = bytes.subarray(0, at).toString('utf8');
+    const lines = before.split('\n');
+    return {
+      file: path,
+      line: lines.length,
+      column: lines[lines.length - 1].length + 1,
+      severity: 'error',
+      message: `The file is not UTF-8 text (byte 0x${bytes[at].toString(16).padStart(2, '0')} here cannot be read); save it as UTF-8.`,
+    };
+  }
+  return bytes.toString('utf8');
+}
+
+/** The offset of the first byte that does not belong to a valid UTF-8 sequence (bytes.length if none). */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let index = 0;
+  while (index < bytes.length) {
+    const lead = bytes[index];
+    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 0 || index + length > bytes.length) return index;
+    for (let next = 1; next < length; next++) if ((bytes[index + next] & 0xc0) !== 0x80) return index;
+    // Overlong forms, surrogates and code points past U+10FFFF.
+    const second = bytes[index + 1];
+    if ((lead === 0xe0 && second < 0xa0) || (lead === 0xed && second > 0x9f) || (lead === 0xf0 && second < 0x90) || (lead === 0xf4 && second > 0x8f)) return index;
+    index += length;
+  }
+  return index;
 }
 
 /**
