@@ -28,7 +28,7 @@ import { plannedHosts } from './core/run/preflight';
 import { describeCommandFate } from './core/run/runner';
 import type { FailurePolicy } from './core/run/runner';
 import { acquireRunLeases, connectorsFor, createRunSession } from './core/run/session';
-import { HostKeyUnknownError } from './core/ssh/errors';
+import { HostKeyUnknownError, hostKeyErrorOf } from './core/ssh/errors';
 import { SshPool } from './core/ssh/pool';
 import { EXIT, exitCodeForRun } from './cli/exit-codes';
 import { forTerminal, RunPrinter, makeStyle, type Style } from './cli/printer';
@@ -492,9 +492,10 @@ async function checkHosts(ssh: SshPool, environment: Environment, hostNames: str
     try {
       await ssh.check(host);
     } catch (error) {
-      if (error instanceof HostKeyUnknownError) {
-        const key = error.presented;
-        io.out(io.style.yellow(`${error.userMessage}\n`));
+      const keyError = hostKeyErrorOf(error);
+      if (keyError instanceof HostKeyUnknownError) {
+        const key = keyError.presented;
+        io.out(io.style.yellow(`${keyError.userMessage}${keyError === error ? '' : ` (the jump host on the way to ${name})`}\n`));
         let accept = acceptNew;
         if (!accept && io.interactive) {
           const readline = await import('node:readline/promises');

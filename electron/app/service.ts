@@ -58,6 +58,7 @@ import {
   HostKeyChangedError,
   HostKeyRevokedError,
   HostKeyUnknownError,
+  hostKeyErrorOf,
   SshAuthError,
   SshDnsError,
   SshKeyError,
@@ -400,15 +401,17 @@ export class ConsoleService {
       return { environmentId, host: host.name, state: 'ok', keyType: presented.keyType, fingerprint: presented.fingerprint };
     } catch (error) {
       const base = { environmentId, host: host.name, message: userMessageOf(error) };
-      if (error instanceof HostKeyUnknownError) {
-        this.presentedKeys.set(`${environmentId}\n${host.name}`, error.presented);
-        return { ...base, state: 'host-key-unknown', keyType: error.presented.keyType, fingerprint: error.presented.fingerprint };
+      // A jump host's key is asked about (or refused) like the target's own.
+      const keyError = hostKeyErrorOf(error);
+      if (keyError instanceof HostKeyUnknownError) {
+        this.presentedKeys.set(`${environmentId}\n${host.name}`, keyError.presented);
+        return { ...base, state: 'host-key-unknown', keyType: keyError.presented.keyType, fingerprint: keyError.presented.fingerprint };
       }
-      if (error instanceof HostKeyChangedError) {
-        return { ...base, state: 'host-key-changed', keyType: error.presented.keyType, fingerprint: error.presented.fingerprint, expectedFingerprint: error.expectedFingerprint };
+      if (keyError instanceof HostKeyChangedError) {
+        return { ...base, state: 'host-key-changed', keyType: keyError.presented.keyType, fingerprint: keyError.presented.fingerprint, expectedFingerprint: keyError.expectedFingerprint };
       }
-      if (error instanceof HostKeyRevokedError) {
-        return { ...base, state: 'host-key-changed', keyType: error.presented.keyType, fingerprint: error.presented.fingerprint };
+      if (keyError instanceof HostKeyRevokedError) {
+        return { ...base, state: 'host-key-changed', keyType: keyError.presented.keyType, fingerprint: keyError.presented.fingerprint };
       }
       if (error instanceof SshAuthError || error instanceof SshKeyError) return { ...base, state: 'auth-failed' };
       if (error instanceof SshRefusedError || error instanceof SshDnsError || error instanceof SshUnreachableError || error instanceof SshTimeoutError) {

@@ -97,8 +97,7 @@ describe('fault: host keys of targets and of the jump host', () => {
     expect(readFileSync(knownHosts, 'utf8')).toContain(`[${lab.host('compute01').address}]:${lab.host('compute01').port} `);
   });
 
-  // BUG: an unknown JUMP host key is wrapped in SshJumpError, so `opsdeck run` never asks about it and --accept-new-host-keys does not accept it (exit 8 every time); workaround: `opsdeck hosts check --env F --accept-new-host-keys` (checks the jump host directly).
-  it.fails('unknown jump host key: accepted with --accept-new-host-keys (and added to known_hosts)', async () => {
+  it('unknown jump host key: accepted with --accept-new-host-keys (and added to known_hosts)', async () => {
     const { envFile, knownHosts } = jumpEnvironment('accept-controller01', ['controller01']);
     const accepted = await refused(envFile, ['--accept-new-host-keys']);
     console.log(`[faults-hostkeys] unknown jump host with --accept-new-host-keys: exit ${accepted.run.code}`);

@@ -248,6 +248,18 @@ export class SshJumpError extends SshError {
   }
 }
 
+/**
+ * The host-key error behind `error`, looking through jump hosts: an unknown or changed key of a jump
+ * host is asked about (or refused) exactly like the target's own.
+ */
+export function hostKeyErrorOf(error: unknown): HostKeyUnknownError | HostKeyChangedError | HostKeyRevokedError | undefined {
+  for (let current = error, depth = 0; current && depth < 8; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof HostKeyUnknownError || current instanceof HostKeyChangedError || current instanceof HostKeyRevokedError) return current;
+    if (!(current instanceof SshJumpError)) return undefined;
+  }
+  return undefined;
+}
+
 /** The server refused to open a channel (exec, shell) on a working connection. */
 export class SshChannelError extends SshError {
   constructor(host: HostLabel, what: string, options?: { cause?: unknown }) {
