@@ -3,14 +3,14 @@
  * its time and this process's peak resident set. Used by cases that report memory, so the harness's
  * own memory (and its other cases') never counts.
  *
- *     node --import tsx bench/engine-child.ts <runbook.yaml> <environment.yaml> <auditDir>
+ *     node --import tsx bench/engine-child.ts <runbook.yaml> <environment.yaml> <auditDir> [<params as JSON>]
  */
 import { peakRssMiB, runEngine } from './setup';
 
-const [runbookFile, envFile, auditDir] = process.argv.slice(2);
+const [runbookFile, envFile, auditDir, paramsJson] = process.argv.slice(2);
 if (!runbookFile || !envFile || !auditDir) {
-  process.stderr.write('usage: engine-child.ts <runbook.yaml> <environment.yaml> <auditDir>\n');
+  process.stderr.write('usage: engine-child.ts <runbook.yaml> <environment.yaml> <auditDir> [<params as JSON>]\n');
   process.exit(2);
 }
-const run = await runEngine(runbookFile, envFile, auditDir);
+const run = await runEngine(runbookFile, envFile, auditDir, paramsJson ? (JSON.parse(paramsJson) as Record<string, string>) : {});
 process.stdout.write(`${JSON.stringify({ ...run, peakRssMiB: peakRssMiB() })}\n`);

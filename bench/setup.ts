@@ -7,7 +7,7 @@
  * {@link Bench.cleanup}, which index.ts calls even when a case throws.
  */
 import { execFile, spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -151,21 +151,25 @@ export interface ProcessResult {
 }
 
 /**
- * Runs a program to its end and times it. stdout goes to `stdoutFile` (or /dev/null with 'discard')
- * instead of being collected when given. Killed (by its PID) after `timeoutMs`.
+ * Runs a program to its end and times it. stdout is collected (the first MiB), discarded, or written
+ * to a file (`{ file }`, opened before the clock starts). Killed (by its PID) after `timeoutMs`.
  */
 export function runProcess(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; stdout?: 'collect' | 'discard'; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; stdout?: 'collect' | 'discard' | { file: string }; cwd?: string } = {},
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
+    const output = options.stdout;
+    const stdoutFd = typeof output === 'object' ? openSync(output.file, 'w') : undefined;
     const start = process.hrtime.bigint();
     const child = spawn(command, args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
-      stdio: ['ignore', options.stdout === 'discard' ? 'ignore' : 'pipe', 'pipe'],
+      stdio: ['ignore', stdoutFd ?? (output === 'discard' ? 'ignore' : 'pipe'), 'pipe'],
     });
+    // The child has its own copy of the descriptor.
+    if (stdoutFd !== undefined) closeSync(stdoutFd);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -249,9 +253,9 @@ export interface EngineRun {
 
 /**
  * Runs a runbook file through createRunSession with a fresh connection pool and a real journal in
- * `auditDir`, as the CLI does after its preflight (the first step connects).
+ * `auditDir`, as the CLI does after its preflight (the first step connects). `params` as `-p` gives them.
  */
-export async function runEngine(runbookFile: string, envFile: string, auditDir: string): Promise<EngineRun> {
+export async function runEngine(runbookFile: string, envFile: string, auditDir: string, params: Record<string, string> = {}): Promise<EngineRun> {
   const library = await RunbookLibrary.load([runbookFile]);
   const runbook = library.getByFile(path.resolve(runbookFile));
   if (!runbook) throw new Error(`${runbookFile} did not load: ${JSON.stringify(library.problems)}`);
@@ -263,7 +267,7 @@ export async function runEngine(runbookFile: string, envFile: string, auditDir: 
       runbook,
       library,
       environment,
-      params: {},
+      params,
       ssh: connectors.ssh,
       sql: connectors.sql,
       operator: 'bench',
@@ -291,11 +295,11 @@ export async function runEngineInChild(
   runbookFile: string,
   envFile: string,
   auditDir: string,
-  options: { cpuProfileDir?: string; timeoutMs?: number } = {},
+  options: { cpuProfileDir?: string; timeoutMs?: number; params?: Record<string, string> } = {},
 ): Promise<ChildEngineRun> {
   const nodeArgs = ['--import', 'tsx'];
   if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
-  const result = await runProcess(process.execPath, [...nodeArgs, path.join(BENCH_DIR, 'engine-child.ts'), runbookFile, envFile, auditDir], {
+  const result = await runProcess(process.execPath, [...nodeArgs, path.join(BENCH_DIR, 'engine-child.ts'), runbookFile, envFile, auditDir, JSON.stringify(options.params ?? {})], {
     timeoutMs: options.timeoutMs ?? 600_000,
   });
   expectSuccess(result, 'the engine child');
