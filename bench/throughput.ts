@@ -116,7 +116,7 @@ export async function throughputCase(bench: Bench): Promise<CaseResult> {
     notes: [
       `Output: \`${outputCommand(sizes.large)}\` (lines of ${LINE.length + 1} bytes). Runner and OpenSSH both connect inside the time (fresh pool; fresh ssh).`,
       'Runner: the engine in a child process (bench/engine-child.ts), run through createRunSession; its time ends when the journal is closed (fsynced). Peak RSS is the child\'s VmHWM, whole process.',
-      'The UI half of case 3 (flooding the browser terminal) is not measured here: another engineer does it later.',
+      'The UI half of case 3 (the same flood in the browser window) is the next part, bench/ui-flood.ts.',
       `All runs: runner ${largeRuns.map((run) => formatMs(run.ms)).join(', ')}; ssh ${sshMs.map(formatMs).join(', ')}; peak RSS ${largeRuns.map((run) => run.peakRssMiB.toFixed(0)).join(', ')} MiB (large), ${smallRuns.map((run) => run.peakRssMiB.toFixed(0)).join(', ')} MiB (small).`,
     ],
   };
