@@ -386,6 +386,15 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
     try {
       const status = await session.start();
       io.out(io.style.dim(`Journal: ${session.runDirectory}\nRead it with: opsdeck audit show ${session.runId}\n`));
+      if (status === 'interrupted' || status === 'failed') {
+        const retry = status === 'interrupted' ? ' --retry-interrupted' : '';
+        io.out(
+          io.style.yellow(
+            `To go on from the ${status === 'interrupted' ? 'interrupted' : 'failed'} step once it is dealt with: opsdeck resume ${session.runId} --env ${values.env}${retry}` +
+              `${status === 'interrupted' ? ' (resume first says whether the interrupted command still runs on its host)' : ''}\n`,
+          ),
+        );
+      }
       const pending = session.replicationPending();
       if (pending > 0) {
         io.err(io.style.yellow(`The team audit database did not get the last ${pending} events of this run; they are in the local journal. Send them with: opsdeck audit sync --env ${values.env}\n`));

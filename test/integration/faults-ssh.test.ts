@@ -78,8 +78,7 @@ describe('fault: the SSH connection drops mid-step', () => {
     killedRun = { runId, out: run.out + run.err };
   });
 
-  // BUG: after a dropped connection the CLI ends the run as "interrupted" (run.finished) and names no next action; `opsdeck resume --retry-interrupted` then refuses: "a finished run cannot be reopened".
-  it.fails('…and then offers resume/retry by name, and `opsdeck resume --retry-interrupted` runs the step again to success', async () => {
+  it('…and then offers resume/retry by name, and `opsdeck resume --retry-interrupted` runs the step again to success', async () => {
     expect(killedRun, 'the previous case ran').toBeDefined();
     const { runId, out } = killedRun!;
     const resumed = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir, '--retry-interrupted');

@@ -122,8 +122,22 @@ describe('reopenRun', () => {
     expect(resumed.status).toBe('running');
   });
 
-  it('refuses to reopen a finished run', () => {
+  it('refuses to reopen a run that succeeded', () => {
     writeSampleRun(auditDir, 'over', { finish: true }).close();
     expect(() => reopenRun(auditDir, 'over', 'bob')).toThrow(expect.objectContaining({ code: 'run-finished' }));
+  });
+
+  it('reopens a run that ended interrupted: open again, the interrupted step to run again', () => {
+    const journal = writeSampleRun(auditDir, 'lost');
+    journal.append({ type: 'step.finished', step: 'migrate', status: 'interrupted', durationMs: 10, checks: [], captures: {}, reason: 'connection lost' });
+    journal.append({ type: 'run.finished', status: 'interrupted', durationMs: 20 });
+    journal.close();
+    expect(replayRun(new AuditStore(auditDir).records('lost')).status).toBe('interrupted');
+    const state = reopenRun(auditDir, 'lost', 'bob', { syncIntervalMs: 0 });
+    expect(state.status).toBe('paused');
+    expect(state.finishedAt).toBeUndefined();
+    expect(state.steps.find((step) => step.key === 'migrate')).toMatchObject({ status: 'interrupted' });
+    expect(state.resumeFrom).toBe('migrate');
+    expect(verifyJournal(new AuditStore(auditDir).journalFile('lost')).ok).toBe(true);
   });
 });

@@ -217,6 +217,14 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
             if (record.reason !== undefined) step.reason = record.reason;
           }
         }
+        if (record.action === 'reopen' && finished) {
+          // A run that ended interrupted or failed, reopened to go on: it is open again.
+          finished = false;
+          state.status = 'paused';
+          delete state.finishedAt;
+          delete state.durationMs;
+          delete state.reason;
+        }
         if (record.action === 'decide') {
           state.decisions.push({
             ...(record.step !== undefined ? { step: record.step } : {}),
@@ -266,6 +274,9 @@ function stripChain<T extends JournalRecord>(record: T): Omit<T, 'prev' | 'hash'
   return rest;
 }
 
+/** Final statuses a run can be reopened from. */
+const REOPENABLE: ReadonlySet<RunStatus> = new Set(['interrupted', 'failed']);
+
 export interface ReopenOptions extends JournalOptions {
   /** Masks what the reopen appends (the operator's name cannot hold secrets, but be consistent). */
   masker?: Masker;
@@ -292,8 +303,10 @@ export function reopenRun(auditDir: string, runId: string, operator: string, opt
     throw new OpsError('run-in-use', `Run ${id} is still being run by OpsDeck process ${lock.pid}; it cannot be reopened.`);
   }
   const before = replayRun(store.records(id), { live: true });
-  if (before.finishedAt !== undefined) {
-    throw new OpsError('run-finished', `Run ${id} finished (${before.status}); a finished run cannot be reopened.`);
+  // A run that ended on a lost connection or a failed step can go on from there (the interrupted or
+  // failed step runs again); one that succeeded, was aborted or rolled back is over.
+  if (before.finishedAt !== undefined && !REOPENABLE.has(before.status)) {
+    throw new OpsError('run-finished', `Run ${id} finished (${before.status}); only an interrupted or failed run can be reopened. Start a new run instead.`);
   }
   const journal = Journal.open(auditDir, id, options.masker ?? new Masker(), options);
   try {
