@@ -78,45 +78,41 @@ describe('fault: the disk fills while journaling', () => {
     console.log(`[faults-disk] 6 s after the disk filled the CLI is ${outcome}; it printed:\n${cli.out().split('\n').slice(-6).join('\n')}\n${cli.err()}`);
     expect(existsSync(marker), 'no step may run while the journal cannot be written').toBe(false);
     expect(cli.out() + cli.err()).toMatch(/journal could not be written|disk full|ENOSPC/i);
-    expect(cli.out() + cli.err()).toMatch(/paused/i);
+    expect(cli.out() + cli.err()).toMatch(/held before its next action/i);
 
     // Nothing half-written breaks verification (a torn tail is moved aside on reopen).
     const verifyFull = await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir);
     console.log(`[faults-disk] verify while full: exit ${verifyFull.code}: ${verifyFull.out.trim()}`);
 
-    // Free the space: does the paused run go on by itself?
+    // Free the space: the held run goes on by itself (OpsDeck retries the journal every few seconds).
     rmSync(filler);
-    const afterFree = await Promise.race([cli.exited.then((exit) => `exited ${exit.code ?? exit.signal}`), sleep(4_000).then(() => 'still paused')]);
-    console.log(`[faults-disk] 4 s after space was freed the CLI is ${afterFree}; marker of the next step ${existsSync(marker) ? 'written' : 'absent'}`);
-    state.continuedAfterFree = existsSync(`${marker}`) || cli.child.exitCode !== null;
-    state.pausedMessage = (cli.out() + cli.err()).split('\n').filter((line) => /journal|paused/i.test(line)).join('\n');
-    console.log(`[faults-disk] the message shown: ${state.pausedMessage}`);
+    const exit = await Promise.race([cli.exited, sleep(20_000).then(() => undefined)]);
+    state.continuedAfterFree = exit !== undefined && existsSync(marker);
+    state.pausedMessage = (cli.out() + cli.err()).split('\n').filter((line) => /journal|held/i.test(line)).join('\n');
+    console.log(`[faults-disk] after space was freed: ${exit ? `exited ${exit.code ?? exit.signal}` : 'still held after 20 s'}; the message shown: ${state.pausedMessage}`);
     state.shownOk = cli.out().includes('<== ok [middle]');
     if (cli.child.exitCode === null) {
       cli.child.kill('SIGKILL');
       await cli.exited;
     }
-    const verifyKilled = await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir);
-    console.log(`[faults-disk] verify after the CLI was killed: exit ${verifyKilled.code}: ${verifyKilled.out.trim()}`);
-    const resumed = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir, '--retry-interrupted');
-    console.log(`[faults-disk] resume --retry-interrupted after freeing space: exit ${resumed.code}\n${resumed.out.split('\n').slice(0, 6).join('\n')}\n…\n${resumed.out.split('\n').slice(-5).join('\n')}${resumed.err}`);
+    expect(exit?.code, cli.out().slice(-800)).toBe(0);
     const records = journal(auditDir, runId);
     console.log(`[faults-disk] middle step records: ${finishedSteps(records, 'middle').map((r) => r.status).join(', ')}; notes: ${records.filter((r) => r.type === 'run.note').map((r) => (r as { message: string }).message.slice(0, 160)).join(' | ')}`);
     const verify = await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir);
     expect(verify.code, verify.out).toBe(0);
-    expect(resumed.code).toBe(0);
     expect(existsSync(`${marker}.2`)).toBe(true);
     expect(records.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
+    // Everything the middle step printed while the disk was full is in the journal.
+    const middleOutput = records.filter((r) => r.type === 'step.output' && (r as { step: string }).step === 'middle').map((r) => (r as { data: string }).data).join('');
+    expect(middleOutput).toContain('middle output line 200');
     state.middleStatuses = finishedSteps(records, 'middle').map((r) => r.status);
   }, 90_000);
 
-  // BUG: the CLI has no way to resume a run paused by a journal-write failure: after space is freed it stays paused forever (no prompt, no signal); the operator must kill it and `opsdeck resume`.
-  it.fails('…once space is freed the paused CLI run goes on (or offers how to), without being killed', () => {
+  it('…once space is freed the held CLI run goes on by itself, without being killed', () => {
     expect(state.continuedAfterFree).toBe(true);
   });
 
-  // BUG: a step.finished that could not be written is dropped, yet the CLI printed "<== ok [middle]"; after resume the journal says interrupted and the step runs a second time on the host.
-  it.fails('…the step the operator saw finish while the disk was full is recorded once, succeeded, and not run again', () => {
+  it('…the step the operator saw finish while the disk was full is recorded once, succeeded, and not run again', () => {
     expect(state.shownOk).toBe(true);
     expect(state.middleStatuses).toEqual(['succeeded']);
   });

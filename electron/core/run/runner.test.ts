@@ -656,6 +656,7 @@ finally:
 
   it('pauses the run when the journal cannot be written, so nothing happens unrecorded', async () => {
     let broken = false;
+    let brokeOnce = false;
     const h = harness(
       header(`
   - { id: one, title: One, on: ctl, run: echo one }
@@ -664,7 +665,7 @@ finally:
       {
         recorder: (event) => {
           if (broken) throw new Error('ENOSPC: no space left on device');
-          if (event.type === 'step.finished') broken = true;
+          if (event.type === 'step.finished' && !brokeOnce) broken = brokeOnce = true;
         },
       },
     );

@@ -56,8 +56,18 @@ export interface OutputMasker {
 
 /** Where every event goes first. A throw here (disk full) pauses the run. */
 export interface EventRecorder {
+  /** Records the event; may throw (the event is then lost) or hold it (see `healthy`). */
   append(event: RunEvent): unknown;
+  /** A recorder that holds events while its journal fails: false while some wait to be written. */
+  healthy?(): boolean;
+  /** Tries to write what waits; true when nothing waits any more. */
+  recover?(): boolean;
+  /** Why it cannot write, while it cannot. */
+  problem?(): OpsError | undefined;
 }
+
+/** How often a run held by a journal that cannot be written tries again by itself. */
+export const JOURNAL_RETRY_MS = 2_000;
 
 /** What a resumed run already knows from its journal. */
 export interface ResumeState {
@@ -240,7 +250,8 @@ export class Runner {
     }
     await this.runFinally();
     this.status = final;
-    this.emit({ type: 'run.finished', status: final, durationMs: Date.now() - this.startedAt, reason });
+    // The end of the run waits for the journal like a step does: a run is not over until it is recorded.
+    await this.emitDurable({ type: 'run.finished', status: final, durationMs: Date.now() - this.startedAt, reason }).catch(() => undefined);
     return final;
   }
 
@@ -386,11 +397,32 @@ export class Runner {
     }
   }
 
-  /** Waits while paused; throws when aborted. */
+  /** Waits while paused (retrying a journal that could not be written); throws when aborted. */
   private async checkpoint(): Promise<void> {
     if (this.abortRequest) throw new CancelledError('The run');
-    while (this.pausedUntil) await this.pausedUntil.promise;
+    while (this.pausedUntil) {
+      if (!this.journalBroken) {
+        await this.pausedUntil.promise;
+        continue;
+      }
+      await Promise.race([this.pausedUntil.promise, sleep(JOURNAL_RETRY_MS)]);
+      if (this.abortRequest) break;
+      this.retryJournal();
+    }
     if (this.abortRequest) throw new CancelledError('The run');
+  }
+
+  /** Tries to write what the journal holds; true (and the hold released) when it took everything. */
+  private retryJournal(): boolean {
+    const recorder = this.options.recorder;
+    // A recorder that loses events instead of holding them can only be tried with the next event.
+    if (!recorder.recover) return false;
+    if (!recorder.recover()) {
+      this.journalFailed(recorder.problem?.() ?? new OpsError('journal-write', 'The audit journal could not be written.'));
+      return false;
+    }
+    if (this.journalBroken || this.pausedUntil) this.journalWritableAgain();
+    return true;
   }
 
   private async runStep(written: Step, key: string, frame: Frame): Promise<Outcome> {
@@ -970,31 +1002,62 @@ export class Runner {
    * being sent). While the journal cannot be written, the run waits paused and tries again on resume.
    */
   private async emitDurable(event: RunEvent): Promise<void> {
-    while (!this.record(event)) {
-      await this.checkpoint();
+    const recorder = this.options.recorder;
+    let recorded = this.record(event);
+    while (!recorded) {
+      // Held: retry on the operator's resume, or by itself every few seconds (space may come back).
+      await (this.pausedUntil ? Promise.race([this.pausedUntil.promise, sleep(JOURNAL_RETRY_MS)]) : sleep(JOURNAL_RETRY_MS));
+      if (this.abortRequest) throw new CancelledError('The run');
+      if (recorder.recover) {
+        recorded = this.retryJournal();
+      } else {
+        recorded = this.record(event);
+        if (recorded && (this.journalBroken || this.pausedUntil)) this.journalWritableAgain();
+      }
     }
     this.notify(event);
   }
 
-  /** Writes an event to the journal; on failure pauses the run and tells the listeners why. */
+  /**
+   * Writes an event to the journal. When it cannot (a recorder that throws loses the event; one that
+   * holds keeps it to write later), the run is held before its next action and the listeners are told.
+   */
   private record(event: RunEvent): boolean {
+    const recorder = this.options.recorder;
+    let problem: OpsError | undefined;
     try {
-      this.options.recorder.append(event);
-      return true;
+      recorder.append(event);
+      if (!recorder.healthy || recorder.healthy()) return true;
+      problem = recorder.problem?.() ?? new OpsError('journal-write', 'The audit journal could not be written.');
     } catch (error) {
-      if (!this.journalBroken) {
-        this.journalBroken = isOpsError(error)
-          ? error
-          : new OpsError('journal-write', `The audit journal could not be written: ${userMessageOf(error)}`, { cause: error });
-        this.hold();
-        this.notify({
-          type: 'run.note',
-          level: 'error',
-          message: `${this.journalBroken.userMessage} The run is paused before its next action so that nothing happens unrecorded; fix the cause (disk space?) and resume.`,
-        });
-      }
-      return false;
+      problem = isOpsError(error) ? error : new OpsError('journal-write', `The audit journal could not be written: ${userMessageOf(error)}`, { cause: error });
     }
+    this.journalFailed(problem);
+    return false;
+  }
+
+  /** Holds the run because of the journal, telling the listeners once (not on every retry). */
+  private journalFailed(problem: OpsError): void {
+    if (this.journalBroken) return;
+    this.journalBroken = problem;
+    this.hold();
+    this.notify({
+      type: 'run.note',
+      level: 'error',
+      message: `${problem.userMessage} The run is held before its next action; what happens meanwhile is kept and written first. Free space (or fix the cause): OpsDeck tries again every ${JOURNAL_RETRY_MS / 1000} s, or resume to try now.`,
+    });
+  }
+
+  /** The journal took everything that waited: release the hold the failure put on the run. */
+  private journalWritableAgain(): void {
+    this.journalBroken = undefined;
+    if (this.pausedUntil) {
+      const { release } = this.pausedUntil;
+      this.pausedUntil = undefined;
+      this.status = 'running';
+      release();
+    }
+    this.emit({ type: 'run.note', level: 'info', message: 'The audit journal can be written again; the run goes on.' });
   }
 
   private notify(event: RunEvent): void {

@@ -17,8 +17,9 @@ import type { ParamValue, Runbook } from '../runbook/model';
 import { MysqlConnector, type SqlConnector } from '../sql/mysql';
 import { SshPool } from '../ssh/pool';
 import type { SshConnector } from '../ssh/types';
-import { OpsError } from '../errors';
+import { OpsError, userMessageOf } from '../errors';
 import { resolveParams } from './params';
+import { JournalRecorder, reopenJournal } from './recorder';
 import { plannedHosts } from './preflight';
 import { Runner, type FailurePolicy, type ResumeState } from './runner';
 
@@ -161,6 +162,8 @@ export function createRunSession(options: RunSessionOptions): RunSession {
     ? Journal.open(options.auditDir, runId, masker)
     : Journal.create(options.auditDir, runId, masker);
   const runDirectory = runDir(options.auditDir, runId);
+  // Between the runner and the journal: holds events (in order) while the disk is full, never drops them.
+  const journalRecorder = new JournalRecorder(journal, reopenJournal(options.auditDir, runId, masker));
   const replicator = options.team ? new TeamReplicator(options.team, runId, journal.file, options.replicator) : undefined;
   const leases = options.leases;
   let pending = 0;
@@ -170,13 +173,9 @@ export function createRunSession(options: RunSessionOptions): RunSession {
    * Never after run.finished: readers take the last line of a finished run to be run.finished.
    */
   const journalNote = (level: RunNoteEvent['level'], message: string) => {
-    if (journal.closed || finished) return;
-    try {
-      journal.append({ type: 'run.note', level, message });
-      replicator?.notify();
-    } catch {
-      // The journal is failing: the runner reports that at its next event and pauses the run.
-    }
+    if (journalRecorder.current.closed || finished) return;
+    journalRecorder.append({ type: 'run.note', level, message });
+    replicator?.notify();
   };
   const leaseWords = () =>
     leases && leases.leases.length
@@ -211,6 +210,21 @@ export function createRunSession(options: RunSessionOptions): RunSession {
     return writer;
   };
 
+  let transcriptsFailing = false;
+  /** Transcripts are a second copy of the output: a write that fails (disk full) must not stop the run. */
+  const writeTranscript = (event: RunEvent) => {
+    try {
+      // Command output has no terminal to turn \n into a new line; the transcript plays it back as one.
+      if (event.type === 'step.output') transcriptFor(event.host).output(event.data.replace(/\r?\n/g, '\r\n'));
+      if (event.type === 'step.command') transcriptFor(event.host).output(`\r\n$ ${event.command}\r\n`);
+      if (event.type === 'step.finished') for (const writer of transcripts.values()) writer.flush();
+      transcriptsFailing = false;
+    } catch (error) {
+      if (!transcriptsFailing) journalNote('warning', `A transcript could not be written (${userMessageOf(error)}); the journal keeps the output.`);
+      transcriptsFailing = true;
+    }
+  };
+
   const runner = new Runner({
     runId,
     runbook,
@@ -227,18 +241,18 @@ export function createRunSession(options: RunSessionOptions): RunSession {
         // The runner knows nothing of drills: the objectives join run.started before it is recorded
         // (listeners get the same object, so they see them too).
         if (event.type === 'run.started' && options.drill) event.drill = options.drill;
-        journal.append(event);
+        journalRecorder.append(event);
         if (event.type === 'run.finished') finished = true;
         replicator?.notify();
         if (event.type === 'run.started') {
           const words = leaseWords();
           if (words) journalNote('info', words);
         }
-        // Command output has no terminal to turn \n into a new line; the transcript plays it back as one.
-        if (event.type === 'step.output') transcriptFor(event.host).output(event.data.replace(/\r?\n/g, '\r\n'));
-        if (event.type === 'step.command') transcriptFor(event.host).output(`\r\n$ ${event.command}\r\n`);
-        if (event.type === 'step.finished') for (const writer of transcripts.values()) writer.flush();
+        writeTranscript(event);
       },
+      healthy: () => journalRecorder.healthy(),
+      recover: () => journalRecorder.recover(),
+      problem: () => journalRecorder.problem(),
     },
     onFailure: options.onFailure,
     resume: options.resume,
@@ -264,7 +278,11 @@ export function createRunSession(options: RunSessionOptions): RunSession {
         for (const writer of transcripts.values()) writer.close();
         for (const unsubscribe of unsubscribers) unsubscribe();
         await leases?.release(options.operator).catch(() => undefined);
-        journal.close();
+        try {
+          journalRecorder.close();
+        } catch {
+          // Closing syncs: a disk still full fails here, after everything was written or held.
+        }
         if (replicator) {
           // A database already known to be down gets a short last chance: the operator is waiting.
           const drainMs = options.teamDrainMs ?? (replicator.status().lastError ? 3_000 : 10_000);
