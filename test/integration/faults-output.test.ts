@@ -15,6 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RENDERER_DIR } from '../../electron/server';
+import { encodeByteExact } from '../../electron/core/utf8';
 import { launchChromium } from '../e2e/browser';
 import type { SshLab } from '../lab/sshd-lab';
 import { ROOT, filesUnder, finishedSteps, header, journal, opsdeck, runIdOf, sleep, startFaultLab, waitFor, workDir } from '../faults/helpers';
@@ -161,11 +162,17 @@ describe('fault: secrets and hostile output through the CLI', () => {
     expect(step?.status).toBe('succeeded');
   });
 
-  // BUG (gap): asciicast v2 is JSON text, so the transcript (and the journal) replace invalid UTF-8 bytes with U+FFFD: the exact bytes the host printed are not recoverable.
-  it.fails('the transcript keeps every byte the host printed, invalid UTF-8 included', () => {
+  it('the transcript and the journal keep every byte the host printed, invalid UTF-8 included', () => {
     const cast = readFileSync(path.join(auditDir, 'runs', runId, 'transcripts', 'compute01.cast'), 'utf8');
     const castText = cast.split('\n').slice(1).filter(Boolean).map((line) => JSON.parse(line)[2] as string).join('');
-    expect(Buffer.from(castText, 'utf8').includes(HOSTILE_BYTES)).toBe(true);
+    // Bytes that are not UTF-8 are kept as U+DC80..U+DCFF (electron/core/utf8.ts) and recovered exactly;
+    // the transcript plays output back as a terminal shows it, \n as \r\n (what a PTY's onlcr does).
+    expect(encodeByteExact(castText.replace(/\r\n/g, '\n')).includes(HOSTILE_BYTES)).toBe(true);
+    const output = journal(auditDir, runId)
+      .filter((record) => record.type === 'step.output' && (record as { step: string }).step === 'escapes')
+      .map((record) => (record as { data: string }).data)
+      .join('');
+    expect(encodeByteExact(output).includes(HOSTILE_BYTES)).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CastWriter, castFileName, castPath, readCast } from './asciicast';
 import { MASK, Masker } from './mask';
+import { encodeByteExact } from '../utf8';
 import { temporaryAuditDir } from './testing';
 
 let directory: string;
@@ -38,7 +39,7 @@ describe('CastWriter', () => {
     expect(lines[2]).toBe('[1.500000,"i","ls\\r\\n"]');
   });
 
-  it('never splits a UTF-8 character across events and replaces invalid bytes', () => {
+  it('never splits a UTF-8 character across events and keeps invalid bytes recoverable', () => {
     const file = castPath(directory, 'h');
     const cast = CastWriter.create(file, new Masker(), { width: 80, height: 24, now });
     const bytes = Buffer.from('grüße 😀\n');
@@ -47,7 +48,9 @@ describe('CastWriter', () => {
     cast.output(Buffer.from([0xe2, 0x82]));
     cast.close();
     const { events } = readCast(file);
-    expect(events.map((event) => event[2]).join('')).toBe('grüße 😀\n\uFFFDA\n\uFFFD');
+    const text = events.map((event) => event[2]).join('');
+    expect(text).toBe('grüße 😀\n\uDCFFA\n\uDCE2\uDC82');
+    expect(encodeByteExact(text).equals(Buffer.concat([bytes, Buffer.from([0xff, 0x41, 0x0a, 0xe2, 0x82])]))).toBe(true);
     expect(events.every(([, , data]) => !/[\uD800-\uDBFF]$/.test(data))).toBe(true);
   });
 

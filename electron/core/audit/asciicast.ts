@@ -2,15 +2,16 @@
  * Per-terminal transcripts in asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/):
  * `<runDir>/transcripts/<name>.cast`, a header line then one `[elapsedSeconds, "o"|"i", data]` per line.
  *
- * asciicast holds strings, so raw bytes are decoded with a StringDecoder per direction (a UTF-8
- * character split across chunks is never split across events; invalid bytes become U+FFFD, as decoding
- * does) and masked with a stream masker per direction. Events are buffered in memory and written in
+ * asciicast holds strings, so raw bytes are decoded byte-exactly per direction (../utf8: a UTF-8
+ * character split across chunks is never split across events; a byte that is not UTF-8 is kept as a
+ * lone surrogate U+DC80..U+DCFF, so every byte the host printed can be recovered) and masked with a
+ * stream masker per direction. Events are buffered in memory and written in
  * batches: at 64 KiB, on {@link CastWriter.flush} (the runner calls it at step boundaries) and on close.
  * Transcripts are not hash-chained: the journal is the record; a transcript is for replay.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
+import { ByteExactDecoder } from '../utf8';
 import { OpsError } from '../errors';
 import { TRANSCRIPTS_DIR } from './files';
 import type { Masker, StreamMasker } from './mask';
@@ -63,7 +64,7 @@ function openNew(file: string): { fd: number; file: string } {
 }
 
 interface Direction {
-  decoder: StringDecoder;
+  decoder: ByteExactDecoder;
   masker: StreamMasker;
 }
 
@@ -83,8 +84,8 @@ export class CastWriter {
     this.start = start;
     this.now = now;
     this.directions = {
-      o: { decoder: new StringDecoder('utf8'), masker: masker.createStreamMasker() },
-      i: { decoder: new StringDecoder('utf8'), masker: masker.createStreamMasker() },
+      o: { decoder: new ByteExactDecoder(), masker: masker.createStreamMasker() },
+      i: { decoder: new ByteExactDecoder(), masker: masker.createStreamMasker() },
     };
   }
 
@@ -137,7 +138,7 @@ export class CastWriter {
     this.writeBatch();
   }
 
-  /** Flushes, ends the decoders (a dangling partial character becomes U+FFFD) and closes the file. */
+  /** Flushes, ends the decoders (a dangling partial character is kept as its bytes) and closes the file. */
   close(): void {
     if (this.fd === null) return;
     for (const type of ['o', 'i'] as const) {

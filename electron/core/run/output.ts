@@ -1,4 +1,4 @@
-import { StringDecoder } from 'node:string_decoder';
+import { ByteExactDecoder, decodeByteExact } from '../utf8';
 
 /**
  * How much of one stream's output a step keeps in memory for its checks and captures. Output beyond
@@ -30,13 +30,16 @@ export class RetainedOutput {
   }
 
   text(): string {
-    return new StringDecoder('utf8').end(Buffer.concat(this.chunks));
+    return decodeByteExact(Buffer.concat(this.chunks));
   }
 }
 
-/** Decodes a byte stream into text without splitting characters, chunk by chunk. */
+/**
+ * Decodes a byte stream into text without splitting characters, chunk by chunk, keeping bytes that
+ * are not UTF-8 recoverable (see ../utf8).
+ */
 export class StreamText {
-  private readonly decoder = new StringDecoder('utf8');
+  private readonly decoder = new ByteExactDecoder();
 
   push(chunk: Buffer): string {
     return this.decoder.write(chunk);

@@ -7,6 +7,7 @@
  * crash or a hang: files over a size limit, binary data, alias bombs, absurd nesting.
  */
 import { isUtf8 } from 'node:buffer';
+import { firstInvalidUtf8 } from '../utf8';
 import { readFile, stat } from 'node:fs/promises';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { Problem, SourcePosition } from '../errors';
@@ -153,21 +154,6 @@ export async function readYamlText(path: string): Promise<string | Problem> {
   return bytes.toString('utf8');
 }
 
-/** The offset of the first byte that does not belong to a valid UTF-8 sequence (bytes.length if none). */
-export function firstInvalidUtf8(bytes: Uint8Array): number {
-  let index = 0;
-  while (index < bytes.length) {
-    const lead = bytes[index];
-    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
-    if (length === 0 || index + length > bytes.length) return index;
-    for (let next = 1; next < length; next++) if ((bytes[index + next] & 0xc0) !== 0x80) return index;
-    // Overlong forms, surrogates and code points past U+10FFFF.
-    const second = bytes[index + 1];
-    if ((lead === 0xe0 && second < 0xa0) || (lead === 0xed && second > 0x9f) || (lead === 0xf0 && second < 0x90) || (lead === 0xf4 && second > 0x8f)) return index;
-    index += length;
-  }
-  return index;
-}
 
 /**
  * Where the value at `path` was written. With `part: 'key'`, where its key was written (for
