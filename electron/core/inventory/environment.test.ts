@@ -77,7 +77,7 @@ hosts:
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^2:10 No deployment profile "sytemd" \(known profiles: kolla, systemd, tripleo-docker, tripleo-podman\)/),
-        expect.stringMatching(/^5:14 hosts\.noaddress\.address must be text/),
+        expect.stringMatching(/^5:14 hosts\.noaddress\.address is missing/),
         expect.stringMatching(/^6:48 port must be a number from 1 to 65535/),
         expect.stringMatching(/^7:39 host typo has no field "rolez"/),
         expect.stringMatching(/^8:50 password is a secret: write it as \{ env: VARIABLE \}/),

@@ -107,7 +107,7 @@ class Reader {
   private string(value: unknown, at: YamlPath, what: string): string | undefined {
     if (typeof value === 'string' && value.length > 0) return value;
     if (typeof value === 'number') return String(value);
-    this.problem(at, `${what} must be text.`);
+    this.problem(at, value === undefined || value === null ? `${what} is missing.` : `${what} must be text, not ${JSON.stringify(value)}.`);
     return undefined;
   }
 

@@ -613,7 +613,7 @@ export class Runner {
     if (run.error) {
       if (this.abortRequest) throw new CancelledError('The run');
       run.status = codeOf(run.error) === 'ssh_connection_lost' ? 'interrupted' : 'failed';
-      run.checks = [{ name: `${run.host.name}: connection`, ok: false, detail: userMessageOf(run.error) }];
+      run.checks = [{ name: 'connection', ok: false, detail: userMessageOf(run.error) }];
       return;
     }
     const result = run.result!;
