@@ -8,9 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
-import { main } from '../../electron/cli';
-import { makeStyle } from '../../electron/cli/printer';
 import { startSshLab, type SshLab } from '../lab/sshd-lab';
+import { opsdeck, runIdOf, journal as readJournal, lastFinished as finished, waitFor } from '../support/cli';
+
+/** The run's journal, read back. */
+const journal = (runId: string) => readJournal(auditDir, runId);
 
 let lab: SshLab;
 let work: string;
@@ -33,40 +35,10 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Runs the CLI in-process without a terminal; returns its exit code and everything it printed. */
-async function opsdeck(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    interactive: false,
-    style: makeStyle(false),
-  });
-  return { code, out, err };
-}
-
 function runbookFile(name: string, yaml: string): string {
   const file = path.join(work, `${name}.yaml`);
   writeFileSync(file, yaml);
   return file;
-}
-
-function runIdOf(output: string): string {
-  const match = /Run (\S+):/.exec(output);
-  if (!match) throw new Error(`no run id in:\n${output}`);
-  return match[1];
-}
-
-function journal(runId: string): JournalRecord[] {
-  const text = readFileSync(path.join(auditDir, 'runs', runId, 'journal.jsonl'), 'utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line) as JournalRecord);
-}
-
-function finished(records: JournalRecord[], step: string) {
-  return records.filter((record) => record.type === 'step.finished' && record.step === step).at(-1) as
-    | Extract<JournalRecord, { type: 'step.finished' }>
-    | undefined;
 }
 
 describe('opsdeck run against real sshd hosts', () => {
@@ -253,10 +225,3 @@ function hasLine(dir: string, text: string): boolean {
   });
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -11,11 +11,13 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
-import { main } from '../../electron/cli';
-import { makeStyle } from '../../electron/cli/printer';
 import { startMariaDbLab, type MariaDbLab } from '../lab/mariadb-lab';
 import { startServiceLab, type ServiceLab } from '../lab/service-standins';
 import { startSshLab, type SshLab } from '../lab/sshd-lab';
+import { opsdeck, runIdOf, journal as readJournal, lastFinished as finished } from '../support/cli';
+
+/** The run's journal, read back. */
+const journal = (runId: string) => readJournal(auditDir, runId);
 
 const BACKUP = path.resolve(import.meta.dirname, '../../runbooks/db-backup.yaml');
 const RESTORE = path.resolve(import.meta.dirname, '../../runbooks/db-restore.yaml');
@@ -255,35 +257,6 @@ function logDurations(what: string, records: JournalRecord[]): void {
     record.type === 'step.finished' && record.status !== 'skipped' ? [`${record.step} ${(record.durationMs / 1000).toFixed(1)}s`] : [],
   );
   console.log(`${what}: ${steps.join(', ')}`);
-}
-
-async function opsdeck(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    interactive: false,
-    style: makeStyle(false),
-  });
-  return { code, out, err };
-}
-
-function runIdOf(output: string): string {
-  const match = /Run (\S+):/.exec(output);
-  if (!match) throw new Error(`no run id in:\n${output}`);
-  return match[1];
-}
-
-function journal(runId: string): JournalRecord[] {
-  const text = readFileSync(path.join(auditDir, 'runs', runId, 'journal.jsonl'), 'utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line) as JournalRecord);
-}
-
-function finished(records: JournalRecord[], step: string) {
-  return records.filter((record) => record.type === 'step.finished' && record.step === step).at(-1) as
-    | Extract<JournalRecord, { type: 'step.finished' }>
-    | undefined;
 }
 
 function escape(text: string): string {

@@ -11,10 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
-import { main } from '../../electron/cli';
-import { makeStyle } from '../../electron/cli/printer';
 import { HOSTILE_NAME, seedState, startOpenStackLab, type OpenStackLab, type StandinState } from '../lab/openstack-lab';
 import { startMariaDbLab, type MariaDbLab } from '../lab/mariadb-lab';
+import { opsdeck, runIdOf, journal as readJournal, lastFinished as finished } from '../support/cli';
+
+/** The run's journal, read back. */
+const journal = (runId: string) => readJournal(auditDir, runId);
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const OWN_RUNBOOKS = ['compute-maintenance', 'compute-evacuation', 'full-outage-restoration', 'upgrade', 'upgrade-rollback', 'control-plane-health'];
@@ -57,36 +59,7 @@ beforeEach(() => {
   lab.writeState(seedState(lab.ssh, apiPort));
 });
 
-async function opsdeck(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    interactive: false,
-    style: makeStyle(false),
-  });
-  return { code, out, err };
-}
-
-function runIdOf(output: string): string {
-  const match = /Run (\S+):/.exec(output);
-  if (!match) throw new Error(`no run id in:\n${output}`);
-  return match[1];
-}
-
-function journal(runId: string): JournalRecord[] {
-  return readFileSync(path.join(auditDir, 'runs', runId, 'journal.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as JournalRecord);
-}
-
 type Finished = Extract<JournalRecord, { type: 'step.finished' }>;
-
-function finished(records: JournalRecord[], step: string): Finished | undefined {
-  return records.filter((record): record is Finished => record.type === 'step.finished' && record.step === step).at(-1);
-}
 
 function outputOf(records: JournalRecord[], stepPrefix: string): string {
   return records

@@ -8,11 +8,13 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
-import { main } from '../../electron/cli';
-import { makeStyle } from '../../electron/cli/printer';
 import { startRabbitLab, type RabbitLab } from '../lab/rabbitmq-lab';
 import { alive, startServiceLab, type ServiceLab } from '../lab/service-standins';
 import { startSshLab, type SshLab } from '../lab/sshd-lab';
+import { opsdeck, runIdOf, journal as readJournal, lastFinished as finished } from '../support/cli';
+
+/** The run's journal, read back. */
+const journal = (runId: string) => readJournal(auditDir, runId);
 
 const RUNBOOK = path.resolve(import.meta.dirname, '../../runbooks/rabbitmq-hang-recovery.yaml');
 const PASSWORD = "Rabbit-p4ss'w0rd$x";
@@ -165,35 +167,6 @@ function everyQueueConsumed(consumers: Map<string, number>): boolean {
 /** How many times the stand-in of a service has started consuming (one per connection). */
 function countConsuming(service: string, host: string): number {
   return services.serviceLog(service, host).split('\n').filter((line) => line.includes(`consuming from compute.${host}`)).length;
-}
-
-async function opsdeck(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    interactive: false,
-    style: makeStyle(false),
-  });
-  return { code, out, err };
-}
-
-function runIdOf(output: string): string {
-  const match = /Run (\S+):/.exec(output);
-  if (!match) throw new Error(`no run id in:\n${output}`);
-  return match[1];
-}
-
-function journal(runId: string): JournalRecord[] {
-  const text = readFileSync(path.join(auditDir, 'runs', runId, 'journal.jsonl'), 'utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line) as JournalRecord);
-}
-
-function finished(records: JournalRecord[], step: string) {
-  return records.filter((record) => record.type === 'step.finished' && record.step === step).at(-1) as
-    | Extract<JournalRecord, { type: 'step.finished' }>
-    | undefined;
 }
 
 /** Everything a step printed, as the journal recorded it. */

@@ -13,10 +13,12 @@ import type { JournalRecord } from '../../electron/core/audit/events';
 import { RunLeases } from '../../electron/core/audit/locks';
 import { TeamAudit } from '../../electron/core/audit/team';
 import { loadEnvironment } from '../../electron/core/inventory/environment';
-import { main } from '../../electron/cli';
-import { makeStyle } from '../../electron/cli/printer';
 import { startMariaDb, type MariaDb } from '../lab/mariadb-server';
 import { startSshLab, type SshLab } from '../lab/sshd-lab';
+import { opsdeck, runIdOf, journal as readJournal } from '../support/cli';
+
+/** The run's journal, read back. */
+const journal = (runId: string) => readJournal(auditDir, runId);
 
 const PASSWORDS = {
   team: `team-${process.pid}-Zq9!x`,
@@ -86,31 +88,14 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function opsdeck(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (text) => (out += text), err: (text) => (err += text), interactive: false, style: makeStyle(false) });
-  return { code, out, err };
-}
-
 function runbookFile(name: string, yaml: string): string {
   const file = path.join(work, `${name}.yaml`);
   writeFileSync(file, yaml);
   return file;
 }
 
-function runIdOf(output: string): string {
-  const match = /Run (\S+):/.exec(output);
-  if (!match) throw new Error(`no run id in:\n${output}`);
-  return match[1];
-}
-
 function journalLines(runId: string): string[] {
   return readFileSync(path.join(auditDir, 'runs', runId, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean);
-}
-
-function journal(runId: string): JournalRecord[] {
-  return journalLines(runId).map((line) => JSON.parse(line) as JournalRecord);
 }
 
 function runCount(): number {
