@@ -435,14 +435,8 @@ export class Runner {
         this.finishSkipped(key, 'its condition (when) is false');
         return { status: 'skipped' };
       }
-      if (step.destructive && step.kind !== 'run' && step.kind !== 'wait') {
-        const expected = step.destructive.confirm ? renderIn(step.destructive.confirm, frame.scope, 'text').trim() : step.id;
-        await this.askOperator(key, {
-          need: 'confirm',
-          expected,
-          prompt: `${step.destructive.warning ? `${renderIn(step.destructive.warning, frame.scope, 'text')}\n` : ''}Step "${step.title}" is destructive. Type "${expected}" to run it.`,
-        });
-      }
+      // Run and wait steps confirm once their hosts are known: the host names are what is typed.
+      if (step.destructive && step.kind !== 'run' && step.kind !== 'wait') await this.confirmDestructive(step, key, step.id, frame.scope);
       switch (step.kind) {
         case 'run':
           return await this.runCommandStep(step, key, frame);
@@ -515,7 +509,7 @@ export class Runner {
     }));
     await this.startStep(key, step, hosts.map((host) => host.name));
     const started = Date.now();
-    if (step.destructive) await this.confirmDestructive(step, key, hosts, frame.scope);
+    if (step.destructive) await this.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope);
 
     let pending = runs;
     for (let attempt = 1; ; attempt++) {
@@ -534,7 +528,7 @@ export class Runner {
     const hosts = this.targets(step, frame.scope);
     await this.startStep(key, step, hosts.map((host) => host.name));
     const started = Date.now();
-    if (step.destructive) await this.confirmDestructive(step, key, hosts, frame.scope);
+    if (step.destructive) await this.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope);
     const deadline = started + step.deadlineMs;
     for (let poll = 1; ; poll++) {
       const runs: HostRun[] = hosts.map((host) => ({
@@ -562,10 +556,9 @@ export class Runner {
     }
   }
 
-  private async confirmDestructive(step: RunStep | WaitStep, key: string, hosts: HostSpec[], scope: RunScope): Promise<void> {
-    const expected = step.destructive?.confirm
-      ? renderIn(step.destructive.confirm, scope, 'text').trim()
-      : hosts.map((host) => host.name).join(' ');
+  /** Waits for the operator to type the confirmation of a destructive step (`destructive.confirm`, or `typed`). */
+  private async confirmDestructive(step: Step, key: string, typed: string, scope: RunScope): Promise<void> {
+    const expected = step.destructive?.confirm ? renderIn(step.destructive.confirm, scope, 'text').trim() : typed;
     const warning = step.destructive?.warning ? `${renderIn(step.destructive.warning, scope, 'text')}\n` : '';
     await this.askOperator(key, {
       need: 'confirm',
