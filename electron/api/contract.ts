@@ -19,9 +19,10 @@ import type {
   LeaseBreak,
   LeaseInfo,
   RunComparison,
+  RunSummary,
   TeamRunSummary,
 } from '../core/audit/report-types';
-import type { ParamType, ParamValue } from '../core/runbook/model';
+import type { ParamSpec, ParamType, ParamValue } from '../core/runbook/model';
 import type { commandRequestSchemas } from './schemas';
 
 export type { RunEvent, RunStatus, StepStatus, CheckResult, ParamType, ParamValue };
@@ -94,19 +95,7 @@ export type EventName = (typeof EVENT_NAMES)[number];
 // ---- data shapes -------------------------------------------------------------------------------
 
 /** A runbook parameter, as the start form needs it to render a field and check it early. */
-export interface ParamField {
-  name: string;
-  type: ParamType;
-  description?: string;
-  required: boolean;
-  default?: ParamValue;
-  secret: boolean;
-  values?: string[];
-  min?: number;
-  max?: number;
-  pattern?: string;
-  role?: string;
-}
+export type ParamField = Omit<ParamSpec, 'source'>;
 
 export interface RunbookSummary {
   id: string;
@@ -277,19 +266,8 @@ export interface TerminalInfo {
   transcript?: string;
 }
 
-export interface AuditRunSummary {
-  runId: string;
-  runbookId: string;
-  runbookTitle: string;
-  runbookVersion: string;
-  environment: string;
-  lab: boolean;
-  operator: string;
-  status: RunStatus;
-  startedAt: string;
-  finishedAt?: string;
-  live: boolean;
-}
+/** A recorded run, as the audit screen lists it. */
+export type AuditRunSummary = Omit<RunSummary, 'lastSeq'>;
 
 export interface Verification {
   ok: boolean;

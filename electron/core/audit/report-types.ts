@@ -185,3 +185,22 @@ export interface TeamRunSummary {
   finishedAt?: string;
   lastSeq: number;
 }
+
+/** One line of the run list. */
+export interface RunSummary {
+  runId: string;
+  runbookId: string;
+  runbookTitle: string;
+  runbookVersion: string;
+  environment: string;
+  lab: boolean;
+  operator: string;
+  /** From run.finished; `running` while a live process holds it; else `interrupted`. */
+  status: RunStatus;
+  startedAt: string;
+  finishedAt?: string;
+  /** The seq of the last complete record. */
+  lastSeq: number;
+  /** A process on this machine is appending to it now. */
+  live: boolean;
+}

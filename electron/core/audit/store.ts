@@ -23,25 +23,9 @@ import {
 } from './files';
 import { parseRecord } from './journal';
 import { verifyJournal, type VerifyResult } from './verify';
+import type { RunSummary } from './report-types';
+export type { RunSummary } from './report-types';
 
-/** One line of the run list. */
-export interface RunSummary {
-  runId: string;
-  runbookId: string;
-  runbookTitle: string;
-  runbookVersion: string;
-  environment: string;
-  lab: boolean;
-  operator: string;
-  /** From run.finished; `running` while a live process holds it; else `interrupted`. */
-  status: RunStatus;
-  startedAt: string;
-  finishedAt?: string;
-  /** The seq of the last complete record. */
-  lastSeq: number;
-  /** A process on this machine is appending to it now. */
-  live: boolean;
-}
 
 export class AuditStore {
   readonly auditDir: string;
