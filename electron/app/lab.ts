@@ -17,13 +17,6 @@ export interface LabProvider {
   start(): Promise<RunningLab>;
 }
 
-/** The hosts of the standard lab (the same as `npm run lab`). */
-export const LAB_HOSTS = [
-  { name: 'controller01', roles: ['controller', 'db', 'mq'] },
-  { name: 'compute01', roles: ['compute'] },
-  { name: 'compute02', roles: ['compute'] },
-];
-
 /** The lab of test/lab/sshd-lab.ts, where the process runs as root and sshd can be had. */
 export function sshdLabProvider(): LabProvider {
   return {
@@ -38,8 +31,8 @@ export function sshdLabProvider(): LabProvider {
     },
     async start() {
       // Loaded only when asked for: the lab is test equipment, not part of normal operation.
-      const { startSshLab } = await import('../../test/lab/sshd-lab');
-      const lab = await startSshLab({ hosts: LAB_HOSTS });
+      const { STANDARD_LAB_HOSTS, startSshLab } = await import('../../test/lab/sshd-lab');
+      const lab = await startSshLab({ hosts: STANDARD_LAB_HOSTS });
       return { envFile: lab.envFile, stop: () => lab.stop() };
     },
   };

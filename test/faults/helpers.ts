@@ -6,17 +6,13 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSshLab, type SshLab } from '../lab/sshd-lab';
+import { STANDARD_LAB_HOSTS, startSshLab, type SshLab } from '../lab/sshd-lab';
 
 export * from '../support/cli';
 
 export function startFaultLab(): Promise<SshLab> {
   return startSshLab({
-    hosts: [
-      { name: 'controller01', roles: ['controller', 'db', 'mq'] },
-      { name: 'compute01', roles: ['compute'] },
-      { name: 'compute02', roles: ['compute'] },
-    ],
+    hosts: STANDARD_LAB_HOSTS,
   });
 }
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
-import { startSshLab, type SshLab } from '../lab/sshd-lab';
+import { STANDARD_LAB_HOSTS, startSshLab, type SshLab } from '../lab/sshd-lab';
 import { opsdeck, runIdOf, journal as readJournal, lastFinished as finished, waitFor } from '../support/cli';
 
 /** The run's journal, read back. */
@@ -20,11 +20,7 @@ let auditDir: string;
 
 beforeAll(async () => {
   lab = await startSshLab({
-    hosts: [
-      { name: 'controller01', roles: ['controller', 'db', 'mq'] },
-      { name: 'compute01', roles: ['compute'] },
-      { name: 'compute02', roles: ['compute'] },
-    ],
+    hosts: STANDARD_LAB_HOSTS,
   });
   work = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-cli-'));
   auditDir = path.join(work, 'audit');

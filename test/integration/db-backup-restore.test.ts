@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
 import { startMariaDbLab, type MariaDbLab } from '../lab/mariadb-lab';
 import { startServiceLab, type ServiceLab } from '../lab/service-standins';
-import { startSshLab, type SshLab } from '../lab/sshd-lab';
+import { STANDARD_LAB_HOSTS, startSshLab, type SshLab } from '../lab/sshd-lab';
 import { opsdeck, runIdOf, journal as readJournal, lastFinished as finished } from '../support/cli';
 
 /** The run's journal, read back. */
@@ -42,11 +42,7 @@ let fullDump: { dump: string; archive: string; counts: Map<string, number> };
 beforeAll(async () => {
   [ssh, services] = await Promise.all([
     startSshLab({
-      hosts: [
-        { name: 'controller01', roles: ['controller', 'db', 'mq'] },
-        { name: 'compute01', roles: ['compute'] },
-        { name: 'compute02', roles: ['compute'] },
-      ],
+      hosts: STANDARD_LAB_HOSTS,
     }),
     startServiceLab(),
   ]);

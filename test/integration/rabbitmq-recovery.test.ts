@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
 import { startRabbitLab, type RabbitLab } from '../lab/rabbitmq-lab';
 import { alive, startServiceLab, type ServiceLab } from '../lab/service-standins';
-import { startSshLab, type SshLab } from '../lab/sshd-lab';
+import { STANDARD_LAB_HOSTS, startSshLab, type SshLab } from '../lab/sshd-lab';
 import { opsdeck, runIdOf, journal as readJournal, lastFinished as finished } from '../support/cli';
 
 /** The run's journal, read back. */
@@ -34,11 +34,7 @@ let auditDir: string;
 beforeAll(async () => {
   [ssh, services] = await Promise.all([
     startSshLab({
-      hosts: [
-        { name: 'controller01', roles: ['controller', 'db', 'mq'] },
-        { name: 'compute01', roles: ['compute'] },
-        { name: 'compute02', roles: ['compute'] },
-      ],
+      hosts: STANDARD_LAB_HOSTS,
     }),
     startServiceLab(),
   ]);

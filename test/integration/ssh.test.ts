@@ -23,7 +23,7 @@ import {
 } from '../../electron/core/ssh/errors';
 import { SshPool, type SshPoolOptions } from '../../electron/core/ssh/pool';
 import type { ExecOptions } from '../../electron/core/ssh/types';
-import { ensureLabSudo, startSshLab, type SshLab } from '../lab/sshd-lab';
+import { ensureLabSudo, STANDARD_LAB_HOSTS, startSshLab, type SshLab } from '../lab/sshd-lab';
 
 let lab: SshLab;
 let scratch: string;
@@ -31,11 +31,7 @@ const pools: SshPool[] = [];
 
 beforeAll(async () => {
   lab = await startSshLab({
-    hosts: [
-      { name: 'controller01', roles: ['controller', 'db', 'mq'] },
-      { name: 'compute01', roles: ['compute'] },
-      { name: 'compute02', roles: ['compute'] },
-    ],
+    hosts: STANDARD_LAB_HOSTS,
   });
   scratch = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-ssh-test-'));
 });

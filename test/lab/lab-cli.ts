@@ -3,14 +3,7 @@
  *   npx tsx test/lab/lab-cli.ts start [--dir DIR] [--keep]
  * Prints the environment file to give OpsDeck (`opsdeck run --env <file> ...`).
  */
-import { startSshLab, type LabHostOptions } from './sshd-lab';
-
-/** The lab every README example and manual test uses. */
-export const STANDARD_LAB_HOSTS: LabHostOptions[] = [
-  { name: 'controller01', roles: ['controller', 'db', 'mq'] },
-  { name: 'compute01', roles: ['compute'] },
-  { name: 'compute02', roles: ['compute'] },
-];
+import { STANDARD_LAB_HOSTS, startSshLab } from './sshd-lab';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -24,8 +24,15 @@ export interface LabHostOptions {
   roles: string[];
 }
 
+/** The lab every README example, the console's LAB offer and most tests use. */
+export const STANDARD_LAB_HOSTS: readonly LabHostOptions[] = [
+  { name: 'controller01', roles: ['controller', 'db', 'mq'] },
+  { name: 'compute01', roles: ['compute'] },
+  { name: 'compute02', roles: ['compute'] },
+];
+
 export interface StartSshLabOptions {
-  hosts: LabHostOptions[];
+  hosts: readonly LabHostOptions[];
   /** Work directory; default a new os.tmpdir()/opsdeck-lab-XXXX. A given directory is kept by stop(). */
   dir?: string;
   /** Keep the work directory after stop() (logs, keys) even when the lab created it. */
