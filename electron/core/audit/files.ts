@@ -70,15 +70,27 @@ export interface JournalHead {
   ts: string;
 }
 
+/**
+ * Reads head.json (a JSON line padded with spaces, rewritten in place by the journal). A read that
+ * raced the rewrite of a live run is tried once more before it counts as unreadable.
+ */
 export function readHead(file: string): JournalHead | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+  let head: JournalHead;
+  for (let attempt = 1; ; attempt++) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      head = JSON.parse(text) as JournalHead;
+      break;
+    } catch (error) {
+      if (attempt >= 2) throw error;
+    }
   }
-  const head = JSON.parse(text) as JournalHead;
   if (typeof head.seq !== 'number' || typeof head.hash !== 'string') throw new Error('head.json has no seq/hash');
   return head;
 }

@@ -121,6 +121,23 @@ describe('Journal', () => {
     journal.close();
   });
 
+  it('rewrites head.json in place as one padded line, over a longer head.json left by an older writer', () => {
+    const journal = Journal.create(auditDir, 'r5b', new Masker(), { syncIntervalMs: 0 });
+    journal.append(runStarted('r5b'));
+    const headFile = fileOf('r5b', 'head.json');
+    const first = fs.readFileSync(headFile, 'utf8');
+    expect(first.length % 256).toBe(0);
+    expect(first.endsWith(' \n')).toBe(true);
+    // What an older OpsDeck (temp file + rename) or a long run id may have left: longer than the line.
+    fs.writeFileSync(headFile, `${JSON.stringify({ runId: 'r5b', seq: 1, hash: 'x'.repeat(64), ts: 'old', note: 'n'.repeat(400) })}\n`);
+    const started = journal.append({ type: 'step.started', step: 's', title: 'S', kind: 'run', hosts: ['h'], attempt: 1 });
+    const text = fs.readFileSync(headFile, 'utf8');
+    expect(text.length).toBe(512);
+    expect(JSON.parse(text)).toMatchObject({ runId: 'r5b', seq: 2, hash: started.hash });
+    journal.close();
+    expect(verifyJournal(fileOf('r5b')).ok).toBe(true);
+  });
+
   it('fsyncs pending output on its timer', async () => {
     const journal = Journal.create(auditDir, 'r6', new Masker(), { syncIntervalMs: 20 });
     journal.append(runStarted('r6'));

@@ -10,7 +10,10 @@
  * Durability: every line goes to the file in one `write` call as soon as it is appended (a killed
  * process loses nothing already appended); the file is fsynced after every event whose type is in
  * {@link DURABLE_EVENT_TYPES}, at most {@link JournalOptions.syncIntervalMs} after any other write, and
- * on close. After each fsync, head.json records the last seq and hash.
+ * on close. After each fsync, head.json records the last seq and hash: rewritten in place (one
+ * `pwrite` of a fixed-size, space-padded line, so a step boundary costs no second fsync and no rename)
+ * and itself fsynced by the timer and on close. It is written after the journal's fsync, so it is
+ * never ahead of what is on disk; after a power cut it may be up to a timer interval behind.
  *
  * The API is synchronous on purpose: the order of lines is the order of calls, and an fsync at a step
  * boundary must be done before the runner starts the next step.
@@ -33,7 +36,6 @@ import {
   readRange,
   removeLock,
   runDir,
-  writeFileAtomic,
   writeLock,
   type JournalHead,
 } from './files';
@@ -66,6 +68,8 @@ export interface JournalRecovery {
 }
 
 const DEFAULT_MAX_OUTPUT = 64 * 1024;
+/** head.json is padded to a multiple of this: one write inside a 512-byte disk sector, not torn by a power cut. */
+const HEAD_BLOCK = 256;
 
 /** The canonical line of a record, and its hash. */
 export function sealRecord(body: Record<string, unknown>): { line: string; hash: string } {
@@ -136,6 +140,12 @@ export class Journal {
   private hash: string;
   private syncedSeq: number;
   private dirty = false;
+  /** head.json, open for rewriting in place; null until the first sync. */
+  private headFd: number | null = null;
+  /** The size head.json is padded to (it never shrinks: a shorter write would leave old bytes). */
+  private headSize = 0;
+  /** head.json was written since its last fsync. */
+  private headDirty = false;
   private failure: OpsError | null = null;
   private readonly timer: NodeJS.Timeout | null;
   private readonly outputMaskers = new Map<string, { masker: StreamMasker; event: StepOutputEvent }>();
@@ -311,13 +321,44 @@ export class Journal {
     const fd = this.fd as number;
     try {
       fs.fsyncSync(fd);
-      const head: JournalHead = { runId: this.runId, seq: this.seq, hash: this.hash, ts: this.now().toISOString() };
-      writeFileAtomic(path.join(this.directory, HEAD_FILE), JSON.stringify(head) + '\n');
+      this.writeHead();
     } catch (error) {
       throw this.fail(error);
     }
     this.dirty = false;
     this.syncedSeq = this.seq;
+  }
+
+  /**
+   * Rewrites head.json in place with the last seq and hash: one write at offset 0 of a line padded
+   * with spaces to a fixed size, so readers see whole JSON (readHead retries a read that raced it).
+   */
+  private writeHead(): void {
+    const head: JournalHead = { runId: this.runId, seq: this.seq, hash: this.hash, ts: this.now().toISOString() };
+    const text = JSON.stringify(head);
+    const file = path.join(this.directory, HEAD_FILE);
+    if (this.headFd === null) {
+      const existed = fs.existsSync(file);
+      this.headFd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+      this.headSize = fs.fstatSync(this.headFd).size;
+      // A new directory entry: durable once, so head.json survives a power cut with the journal.
+      if (!existed) fsyncDirectory(this.directory);
+    }
+    this.headSize = Math.max(this.headSize, Math.ceil((text.length + 1) / HEAD_BLOCK) * HEAD_BLOCK);
+    const line = Buffer.from(`${text.padEnd(this.headSize - 1)}\n`, 'utf8');
+    fs.writeSync(this.headFd, line, 0, line.length, 0);
+    this.headDirty = true;
+  }
+
+  /** fsyncs head.json (by the timer and on close: between them it may lag a power cut by that much). */
+  private syncHead(): void {
+    if (this.headFd === null || !this.headDirty) return;
+    try {
+      fs.fsyncSync(this.headFd);
+    } catch (error) {
+      throw this.fail(error);
+    }
+    this.headDirty = false;
   }
 
   /** Writes held output, fsyncs, updates head.json, releases the run lock. Safe to call twice. */
@@ -328,8 +369,17 @@ export class Journal {
       if (!this.failure) {
         this.flushOutput();
         this.sync();
+        this.syncHead();
       }
     } finally {
+      if (this.headFd !== null) {
+        try {
+          fs.closeSync(this.headFd);
+        } catch {
+          // head.json was written and fsynced above, or the run failed before: nothing more to keep.
+        }
+        this.headFd = null;
+      }
       try {
         fs.closeSync(this.fd);
       } catch {
@@ -382,9 +432,10 @@ export class Journal {
   }
 
   private syncQuietly(): void {
-    if (this.fd === null || this.failure || !this.dirty) return;
+    if (this.fd === null || this.failure) return;
     try {
-      this.sync();
+      if (this.dirty) this.sync();
+      this.syncHead();
     } catch {
       // Recorded in `failure`: the next append throws it to the runner, which pauses the run.
     }
