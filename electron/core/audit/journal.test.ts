@@ -132,7 +132,7 @@ describe('Journal', () => {
     fs.writeFileSync(headFile, `${JSON.stringify({ runId: 'r5b', seq: 1, hash: 'x'.repeat(64), ts: 'old', note: 'n'.repeat(400) })}\n`);
     const started = journal.append({ type: 'step.started', step: 's', title: 'S', kind: 'run', hosts: ['h'], attempt: 1 });
     const text = fs.readFileSync(headFile, 'utf8');
-    expect(text.length).toBe(512);
+    expect(text.length).toBe(768);
     expect(JSON.parse(text)).toMatchObject({ runId: 'r5b', seq: 2, hash: started.hash });
     journal.close();
     expect(verifyJournal(fileOf('r5b')).ok).toBe(true);

@@ -142,7 +142,7 @@ export class Journal {
   private dirty = false;
   /** head.json, open for rewriting in place; null until the first sync. */
   private headFd: number | null = null;
-  /** The size head.json is padded to (it never shrinks: a shorter write would leave old bytes). */
+  /** The size head.json is padded to (never less than the file: a shorter write would leave old bytes). */
   private headSize = 0;
   /** head.json was written since its last fsync. */
   private headDirty = false;
@@ -340,11 +340,12 @@ export class Journal {
     if (this.headFd === null) {
       const existed = fs.existsSync(file);
       this.headFd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-      this.headSize = fs.fstatSync(this.headFd).size;
       // A new directory entry: durable once, so head.json survives a power cut with the journal.
       if (!existed) fsyncDirectory(this.directory);
     }
-    this.headSize = Math.max(this.headSize, Math.ceil((text.length + 1) / HEAD_BLOCK) * HEAD_BLOCK);
+    // Its size now (something else may have written it): the line must cover every old byte.
+    const longest = Math.max(fs.fstatSync(this.headFd).size, text.length + 1);
+    this.headSize = Math.ceil(longest / HEAD_BLOCK) * HEAD_BLOCK;
     const line = Buffer.from(`${text.padEnd(this.headSize - 1)}\n`, 'utf8');
     fs.writeSync(this.headFd, line, 0, line.length, 0);
     this.headDirty = true;
