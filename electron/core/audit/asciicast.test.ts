@@ -39,6 +39,24 @@ describe('CastWriter', () => {
     expect(lines[2]).toBe('[1.500000,"i","ls\\r\\n"]');
   });
 
+  it('records masked command output with its line ends as a terminal shows them, after what output() held back', () => {
+    const file = castPath(directory, 'lines');
+    const cast = CastWriter.create(file, new Masker(['hunter2']), { width: 80, height: 24, now });
+    cast.output('$ cat log\r\npartial line held by the masker');
+    const long = 'nova-compute "ok" \\ done\n'.repeat(100);
+    cast.outputLines('one\ntwo\r\nthree\n');
+    clock += 250;
+    cast.outputLines(long);
+    cast.close();
+    const events = readCast(file).events;
+    expect(events).toEqual([
+      [0, 'o', '$ cat log\r\n'],
+      [0, 'o', 'partial line held by the masker'],
+      [0, 'o', 'one\r\ntwo\r\nthree\r\n'],
+      [0.25, 'o', long.replace(/\n/g, '\r\n')],
+    ]);
+  });
+
   it('never splits a UTF-8 character across events and keeps invalid bytes recoverable', () => {
     const file = castPath(directory, 'h');
     const cast = CastWriter.create(file, new Masker(), { width: 80, height: 24, now });

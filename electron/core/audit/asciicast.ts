@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { ByteExactDecoder } from '../utf8';
 import { OpsError } from '../errors';
 import { TRANSCRIPTS_DIR } from './files';
+import { jsonStringCrlf, utf8Bytes } from './json-text';
 import type { Masker, StreamMasker } from './mask';
 
 export interface CastHeader {
@@ -123,6 +124,19 @@ export class CastWriter {
     this.record('o', data);
   }
 
+  /**
+   * Records command output that is already masked (the runner masks every `step.output` before it
+   * emits it), each lone `\n` shown as `\r\n`: a command's output has no terminal to start its new
+   * lines. Whatever {@link output} still held back is written first, so the order is kept.
+   */
+  outputLines(masked: string): void {
+    if (this.fd === null || masked.length === 0) return;
+    const held = this.directions.o.masker.flush();
+    if (held) this.push('o', held);
+    this.pushEncoded('o', jsonStringCrlf(masked));
+    if (this.batchLength >= BATCH_BYTES) this.writeBatch();
+  }
+
   /** Records what was typed. Typed secrets are masked once their line is complete. */
   input(data: Buffer | string): void {
     this.record('i', data);
@@ -165,8 +179,13 @@ export class CastWriter {
   }
 
   private push(type: CastEventType, data: string): void {
+    this.pushEncoded(type, JSON.stringify(data));
+  }
+
+  /** Adds an event whose data is already a JSON string. */
+  private pushEncoded(type: CastEventType, json: string): void {
     const elapsed = Math.max(this.now() - this.start, 0) / 1000;
-    const line = `[${elapsed.toFixed(6)},${JSON.stringify(type)},${JSON.stringify(data)}]\n`;
+    const line = `[${elapsed.toFixed(6)},"${type}",${json}]\n`;
     this.batch.push(line);
     this.batchLength += line.length;
   }
@@ -177,7 +196,9 @@ export class CastWriter {
     this.batch = [];
     this.batchLength = 0;
     try {
-      fs.writeSync(this.fd, text);
+      const { bytes, length } = utf8Bytes(text);
+      let written = 0;
+      while (written < length) written += fs.writeSync(this.fd, bytes, written, length - written);
     } catch (error) {
       throw new OpsError('transcript-write', `The terminal transcript ${this.file} could not be written: ${(error as Error).message}.`, {
         cause: error,

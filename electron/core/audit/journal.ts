@@ -39,6 +39,7 @@ import {
   writeLock,
   type JournalHead,
 } from './files';
+import { jsonString, utf8Bytes } from './json-text';
 import type { Masker, StreamMasker } from './mask';
 
 /** `crypto.hash` (Node ≥ 20.12): one-shot hashing, much cheaper than createHash for small inputs. */
@@ -68,6 +69,7 @@ export interface JournalRecovery {
 }
 
 const DEFAULT_MAX_OUTPUT = 64 * 1024;
+const SCRATCH_BYTES = 128 * 1024;
 /** head.json is padded to a multiple of this: one write inside a 512-byte disk sector, not torn by a power cut. */
 const HEAD_BLOCK = 256;
 
@@ -83,15 +85,22 @@ export function sealRecord(body: Record<string, unknown>): { line: string; hash:
  * and its closing `}` overwritten by the hash suffix and the newline. Output records are up to 64 Ki
  * characters, so encoding and copying the line once instead of three times matters at 200 MiB.
  */
-function encodeRecord(body: Record<string, unknown>): { bytes: Buffer; hash: string } {
-  const canonical = JSON.stringify(body);
-  const length = Buffer.byteLength(canonical, 'utf8');
-  const bytes = Buffer.allocUnsafe(length + HASH_SUFFIX_LENGTH);
-  bytes.write(canonical, 0, length, 'utf8');
+function encodeRecord(body: Record<string, unknown>, scratch?: Buffer): { bytes: Buffer; hash: string } {
+  const { bytes, length } = utf8Bytes(canonicalOf(body), HASH_SUFFIX_LENGTH, scratch);
   const signed = bytes.subarray(0, length);
   const hash = oneShotHash ? oneShotHash('sha256', signed, 'hex') : createHash('sha256').update(signed).digest('hex');
   bytes.write(`,"hash":"${hash}"}\n`, length - 1, HASH_SUFFIX_LENGTH + 1, 'latin1');
   return { bytes, hash };
+}
+
+/**
+ * `JSON.stringify(body)`. An output record's `data` (its last key, as the runner builds the event) goes
+ * through {@link jsonString}, which the transcript then finds already encoded.
+ */
+function canonicalOf(body: Record<string, unknown>): string {
+  if (body.type !== 'step.output' || typeof body.data !== 'string') return JSON.stringify(body);
+  const { data, ...head } = body;
+  return `${JSON.stringify(head).slice(0, -1)},"data":${jsonString(data)}}`;
 }
 
 function describeWriteError(error: unknown): string {
@@ -150,6 +159,8 @@ export class Journal {
   private readonly timer: NodeJS.Timeout | null;
   private readonly outputMaskers = new Map<string, { masker: StreamMasker; event: StepOutputEvent }>();
   private readonly maxOutput: number;
+  /** Where records are encoded before their one write (output records fit: 64 Ki characters, ASCII). */
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
   private readonly now: () => Date;
 
   private constructor(
@@ -417,7 +428,7 @@ export class Journal {
     const { seq: _seq, ts: _ts, prev: _prev, hash: _hash, type, ...rest } = event as RunEvent & Partial<JournalRecord>;
     const seq = this.seq + 1;
     const body = { seq, ts: this.now().toISOString(), prev: this.hash, type, ...rest };
-    const { bytes, hash } = encodeRecord(body);
+    const { bytes, hash } = encodeRecord(body, this.scratch);
     try {
       let written = 0;
       while (written < bytes.length) {

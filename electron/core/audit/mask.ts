@@ -127,10 +127,22 @@ const PATTERNS: Pattern[] = [
 
 /**
  * Every pattern above needs one of these words (case-insensitively) or `://` to match: a text without
- * any skips the patterns. One scan for these is several times cheaper than the nine patterns, and bulk
+ * any skips the patterns. Looking for them is several times cheaper than the nine patterns, and bulk
  * command output rarely contains them. A new pattern must add its word here (mask.test.ts checks).
  */
-export const PATTERN_TRIGGER = /pass|secret|token|mysql|mariadb|add_user|authorization|identified|:\/\//i;
+export const PATTERN_TRIGGER_WORDS: readonly string[] = ['pass', 'secret', 'token', 'mysql', 'mariadb', 'add_user', 'authorization', 'identified', '://'];
+
+/**
+ * True when `text` contains a {@link PATTERN_TRIGGER_WORDS} word in any case. Lower-casing once and
+ * searching with indexOf is ~2.5x faster than one case-insensitive alternation over the same text
+ * (bench/, case 3); it finds at least what that regex finds (ASCII letters fold the same way, and a
+ * non-ASCII character that lower-cases to ASCII only adds a harmless second look).
+ */
+export function hasPatternTrigger(text: string): boolean {
+  const lower = text.toLowerCase();
+  for (const word of PATTERN_TRIGGER_WORDS) if (lower.includes(word)) return true;
+  return false;
+}
 
 /** Texts shorter than this are not remembered as clean: masking them again is as cheap as looking. */
 const CLEAN_MEMO_MIN_LENGTH = 1024;
@@ -226,8 +238,9 @@ export class Masker {
   maskLine(text: string): string {
     const memorable = text.length >= CLEAN_MEMO_MIN_LENGTH;
     if (memorable && this.cleanTexts.includes(text)) return text;
-    let result = this.secretRegex ? text.replace(this.secretRegex, MASK) : text;
-    if (PATTERN_TRIGGER.test(result)) result = this.maskPatterns(result);
+    // includes() first: a native search per secret is far cheaper than the alternation over clean text.
+    let result = this.secretRegex && this.secrets.some((secret) => text.includes(secret)) ? text.replace(this.secretRegex, MASK) : text;
+    if (hasPatternTrigger(result)) result = this.maskPatterns(result);
     if (memorable && result === text) {
       this.cleanTexts.unshift(text);
       if (this.cleanTexts.length > CLEAN_MEMO_SIZE) this.cleanTexts.pop();

@@ -214,8 +214,8 @@ export function createRunSession(options: RunSessionOptions): RunSession {
   /** Transcripts are a second copy of the output: a write that fails (disk full) must not stop the run. */
   const writeTranscript = (event: RunEvent) => {
     try {
-      // Command output has no terminal to turn \n into a new line; the transcript plays it back as one.
-      if (event.type === 'step.output') transcriptFor(event.host).output(event.data.replace(/\r?\n/g, '\r\n'));
+      // Masked by the runner already; the transcript plays each \n back as a new line (\r\n).
+      if (event.type === 'step.output') transcriptFor(event.host).outputLines(event.data);
       if (event.type === 'step.command') transcriptFor(event.host).output(`\r\n$ ${event.command}\r\n`);
       if (event.type === 'step.finished') for (const writer of transcripts.values()) writer.flush();
       transcriptsFailing = false;
