@@ -90,6 +90,17 @@ describe('fault: the console is SIGKILLed at random points of a run', () => {
       const runId = newRuns[0];
       const problems: string[] = [];
       const recordsAtKill = journal(auditDir, runId);
+      if (recordsAtKill.length === 0) {
+        // Killed between creating the journal and writing run.started: nothing may have run, and
+        // resume must say so rather than fail on an "invalid" journal.
+        outcome.phase = 'before run.started was recorded';
+        const resumed = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir);
+        if (existsSync(marker)) problems.push('a step ran before run.started was recorded!');
+        if (resumed.code !== 2 || !resumed.err.includes('nothing of it ran on any host')) problems.push(`resume: exit ${resumed.code}: ${resumed.err.trim()}`);
+        outcome.lostNothing = problems.length === 0;
+        outcome.detail = problems.length ? problems.join('; ') : 'empty journal, nothing ran, resume says so';
+        continue;
+      }
       const completedAtKill = finishedSteps(recordsAtKill).filter((record) => record.status === 'succeeded').map((record) => record.step);
       // What the operator saw completed must be in the journal.
       for (const step of STEPS) {
@@ -111,7 +122,7 @@ describe('fault: the console is SIGKILLed at random points of a run', () => {
         for (const step of completedAtKill) {
           if (finishedSteps(records, step).length !== 1) problems.push(`${step} completed before the kill but finished ${finishedSteps(records, step).length} times after resume`);
         }
-        if (records.at(-1)?.type !== 'run.finished' || (records.at(-1) as { status?: string }).status !== 'succeeded') problems.push(`last record after resume: ${JSON.stringify(records.at(-1)).slice(0, 200)}`);
+        if (records.at(-1)?.type !== 'run.finished' || (records.at(-1) as { status?: string }).status !== 'succeeded') problems.push(`last record after resume: ${String(JSON.stringify(records.at(-1))).slice(0, 200)}`);
         // The journal's lines up to the kill are untouched by the resume.
         const text = journalText(auditDir, runId);
         const linesAtKill = recordsAtKill.length;

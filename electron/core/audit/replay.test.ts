@@ -122,6 +122,17 @@ describe('reopenRun', () => {
     expect(resumed.status).toBe('running');
   });
 
+  it('says a run killed before its first record never ran, instead of calling its journal invalid', () => {
+    // What a kill between creating the journal and writing run.started leaves.
+    Journal.create(auditDir, 'empty', new Masker(), { syncIntervalMs: 0 }).close();
+    expect(() => reopenRun(auditDir, 'empty', 'bob')).toThrow(
+      expect.objectContaining({
+        code: 'run-never-started',
+        message: 'Run empty was stopped before its first record was written (its journal is empty): nothing of it ran on any host. Start the runbook again.',
+      }),
+    );
+  });
+
   it('refuses to reopen a run that succeeded', () => {
     writeSampleRun(auditDir, 'over', { finish: true }).close();
     expect(() => reopenRun(auditDir, 'over', 'bob')).toThrow(expect.objectContaining({ code: 'run-finished' }));

@@ -302,7 +302,15 @@ export function reopenRun(auditDir: string, runId: string, operator: string, opt
   if (lock && lock.pid !== process.pid && isLockLive(lock)) {
     throw new OpsError('run-in-use', `Run ${id} is still being run by OpsDeck process ${lock.pid}; it cannot be reopened.`);
   }
-  const before = replayRun(store.records(id), { live: true });
+  const records = store.records(id);
+  if (records.length === 0) {
+    // Killed between creating the journal and writing run.started: no step can have been sent.
+    throw new OpsError(
+      'run-never-started',
+      `Run ${id} was stopped before its first record was written (its journal is empty): nothing of it ran on any host. Start the runbook again.`,
+    );
+  }
+  const before = replayRun(records, { live: true });
   // A run that ended on a lost connection or a failed step can go on from there (the interrupted or
   // failed step runs again); one that succeeded, was aborted or rolled back is over.
   if (before.finishedAt !== undefined && !REOPENABLE.has(before.status)) {
