@@ -1,6 +1,6 @@
 /**
  * Case 5, the journal: events appended per second with the fsync policy in force (output buffered and
- * fsynced by the 1 s timer; step boundaries fsynced, head.json replaced, before append returns), and
+ * fsynced by the 1 s timer; step boundaries fsynced and head.json rewritten in place before append returns), and
  * `audit verify` of a 100,000-event journal.
  *
  * Baselines: the same bytes written with plain `fs.writeSync` (and `fsyncSync` for the boundaries):
@@ -90,6 +90,8 @@ export async function journalCase(bench: Bench): Promise<CaseResult> {
     if (!result.ok || result.records !== VERIFY_EVENTS) throw new Error(`the 100,000-event journal did not verify: ${JSON.stringify(result.problems.slice(0, 3))}`);
     return ms;
   });
+  // Not timed: the first command after a change of the sources makes the CLI's bundle (bin/opsdeck.mjs).
+  expectSuccess(await runProcess(process.execPath, [path.join(BENCH_DIR, '..', 'bin', 'opsdeck.mjs'), '--help']), 'opsdeck --help');
   const cliMs = await repeat('opsdeck audit verify (CLI, whole process)', reps, async () =>
     expectSuccess(await runProcess(process.execPath, [path.join(BENCH_DIR, '..', 'bin', 'opsdeck.mjs'), 'audit', 'verify', verifyRunId, '--audit-dir', verifyDir]), 'opsdeck audit verify').ms,
   );
@@ -114,7 +116,7 @@ export async function journalCase(bench: Bench): Promise<CaseResult> {
         met: null,
       },
       {
-        figure: 'step boundaries (step.started/step.finished): fsync + head.json each',
+        figure: 'step boundaries (step.started/step.finished): fsync + head.json rewritten in place, each',
         value: perSecond(bound),
         baseline: `plain writeSync + fsyncSync: ${perSecond(rawBound)}`,
         ratio: `${formatRatio(bound / rawBound)}x the rate`,
@@ -130,7 +132,7 @@ export async function journalCase(bench: Bench): Promise<CaseResult> {
         met: verify < 1000,
       },
       {
-        figure: '`opsdeck audit verify` of that journal, whole CLI process (tsx start-up included)',
+        figure: '`opsdeck audit verify` of that journal, whole CLI process (node start-up and the bundled CLI loading included; the bundle made before the clock starts)',
         value: formatMs(cli),
         baseline: 'target: 1 s',
         ratio: `${formatRatio(cli / 1000)}x the target`,

@@ -90,7 +90,7 @@ export async function perStepCase(bench: Bench): Promise<CaseResult> {
       },
     ],
     notes: [
-      'Runner: a generated 200-step runbook through createRunSession with a real journal (step.started and step.finished fsynced, head.json replaced after each) and a transcript, in a fresh SSH pool per repetition: its time includes connecting.',
+      'Runner: a generated 200-step runbook through createRunSession with a real journal (step.started and step.finished each fsynced, head.json rewritten in place after each: one pwrite, fsynced by the 1 s timer) and a transcript, in a fresh SSH pool per repetition: its time includes connecting.',
       'OpenSSH multiplexed: the ControlMaster connects before the clock starts.',
       `All runs: ${runnerMs.map((ms) => formatMs(ms)).join(', ')} (runner); ${muxMs.map((ms) => formatMs(ms)).join(', ')} (multiplexed); ${plainMs.map((ms) => formatMs(ms)).join(', ')} (plain).`,
     ],

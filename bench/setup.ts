@@ -190,6 +190,11 @@ export function runProcess(
   });
 }
 
+/** Writes back every dirty page (sync(1)), so what an earlier repetition wrote is not written during the next. */
+export async function settleDisk(): Promise<void> {
+  expectSuccess(await runProcess('sync', [], { timeoutMs: 120_000 }), 'sync');
+}
+
 /** Throws with the program's stderr when it did not exit 0. */
 export function expectSuccess(result: ProcessResult, what: string): ProcessResult {
   if (result.code !== 0) throw new Error(`${what} exited ${result.code}: ${result.stderr.slice(0, 2000)}${result.stdout.slice(0, 2000)}`);
