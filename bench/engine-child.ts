@@ -5,12 +5,16 @@
  *
  *     node --import tsx bench/engine-child.ts <runbook.yaml> <environment.yaml> <auditDir> [<params as JSON>]
  */
-import { peakRssMiB, runEngine } from './setup';
+import { machineBusyMs, peakRssMiB, runEngine } from './setup';
 
 const [runbookFile, envFile, auditDir, paramsJson] = process.argv.slice(2);
 if (!runbookFile || !envFile || !auditDir) {
   process.stderr.write('usage: engine-child.ts <runbook.yaml> <environment.yaml> <auditDir> [<params as JSON>]\n');
   process.exit(2);
 }
+const busy = machineBusyMs();
+const cpu = process.cpuUsage();
 const run = await runEngine(runbookFile, envFile, auditDir, paramsJson ? (JSON.parse(paramsJson) as Record<string, string>) : {});
-process.stdout.write(`${JSON.stringify({ ...run, peakRssMiB: peakRssMiB() })}\n`);
+const used = process.cpuUsage(cpu);
+const cpuMs = (used.user + used.system) / 1000;
+process.stdout.write(`${JSON.stringify({ ...run, peakRssMiB: peakRssMiB(), cpuMs, machineCpuMs: machineBusyMs() - busy })}\n`);

@@ -290,6 +290,17 @@ export async function runEngine(runbookFile: string, envFile: string, auditDir: 
 export interface ChildEngineRun extends EngineRun {
   /** The child's peak resident set (VmHWM), MiB. */
   peakRssMiB: number;
+  /** CPU time the child used during the run (start-up not included), ms. */
+  cpuMs: number;
+  /** Busy CPU time of the whole machine (every process, both cores) during the run, ms. */
+  machineCpuMs: number;
+}
+
+/** Busy CPU time of the whole machine (all cores, every process), from /proc/stat, in milliseconds. */
+export function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user, nice, system, irq, softirq (not idle, iowait, steal); USER_HZ is 100.
+  return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) * 10;
 }
 
 /**
