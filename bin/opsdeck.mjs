@@ -2,8 +2,9 @@
 // The `opsdeck` command. It runs a bundle of the TypeScript CLI, out/cli/bundle/opsdeck.mjs, which
 // starts in about half the time tsx takes to compile the sources on every start (bench/, case 5). The
 // bundle is made with esbuild (~50 ms) whenever a source under electron/ is newer than it, so a
-// checkout needs no build step; without esbuild, the sources run through tsx as before.
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, utimesSync } from 'node:fs';
+// checkout needs no build step; where it cannot be made (no esbuild, a checkout the user may not
+// write to), the sources run through tsx as before.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -22,33 +23,40 @@ function newestSource(dir) {
   return newest;
 }
 
-/** The bundle, made again when a source is newer. Null when it cannot be made (no esbuild). */
+/**
+ * The bundle, made again when a source is newer. Null when it cannot be made (no esbuild, a checkout
+ * the user cannot write to): a stale bundle is never run.
+ */
 async function bundledCli() {
   const sources = path.join(root, 'electron');
   if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSource(sources)) {
-    let esbuild;
-    try {
-      esbuild = await import('esbuild');
-    } catch {
-      return null;
-    }
-    const started = new Date();
     // Written aside and renamed: two commands started at once never import half a file.
     const temporary = `${bundle}.${process.pid}.tmp.mjs`;
-    mkdirSync(path.dirname(bundle), { recursive: true });
-    await esbuild.build({
-      entryPoints: [path.join(sources, 'cli.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      outfile: temporary,
-      logLevel: 'silent',
-    });
-    // Dated when the build started: a source saved during the build is newer, so it is built again.
-    utimesSync(temporary, started, started);
-    renameSync(temporary, bundle);
+    try {
+      const esbuild = await import('esbuild');
+      const started = new Date();
+      mkdirSync(path.dirname(bundle), { recursive: true });
+      await esbuild.build({
+        entryPoints: [path.join(sources, 'cli.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        packages: 'external',
+        outfile: temporary,
+        logLevel: 'silent',
+      });
+      // Dated when the build started: a source saved during the build is newer, so it is built again.
+      utimesSync(temporary, started, started);
+      renameSync(temporary, bundle);
+    } catch {
+      try {
+        rmSync(temporary, { force: true });
+      } catch {
+        // Nothing was written where nothing can be.
+      }
+      return null;
+    }
   }
   return import(pathToFileURL(bundle).href);
 }

@@ -151,8 +151,6 @@ export class Journal {
   private dirty = false;
   /** head.json, open for rewriting in place; null until the first sync. */
   private headFd: number | null = null;
-  /** The size head.json is padded to (never less than the file: a shorter write would leave old bytes). */
-  private headSize = 0;
   /** head.json was written since its last fsync. */
   private headDirty = false;
   private failure: OpsError | null = null;
@@ -354,10 +352,10 @@ export class Journal {
       // A new directory entry: durable once, so head.json survives a power cut with the journal.
       if (!existed) fsyncDirectory(this.directory);
     }
-    // Its size now (something else may have written it): the line must cover every old byte.
+    // Never shorter than the file is now (something else may have written it): every old byte is covered.
     const longest = Math.max(fs.fstatSync(this.headFd).size, text.length + 1);
-    this.headSize = Math.ceil(longest / HEAD_BLOCK) * HEAD_BLOCK;
-    const line = Buffer.from(`${text.padEnd(this.headSize - 1)}\n`, 'utf8');
+    const size = Math.ceil(longest / HEAD_BLOCK) * HEAD_BLOCK;
+    const line = Buffer.from(`${text.padEnd(size - 1)}\n`, 'utf8');
     fs.writeSync(this.headFd, line, 0, line.length, 0);
     this.headDirty = true;
   }
