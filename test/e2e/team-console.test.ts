@@ -42,6 +42,9 @@ steps:
         title: Look at the controller
         on: controller01
         run: echo team drill on $(hostname)
+  - id: hold
+    title: Hold while the lease is looked at
+    manual: Nothing to do; the test looks at the team database's lease, then answers.
 `;
 
 let lab: SshLab;
@@ -155,8 +158,11 @@ describe('the console with a team audit database (MariaDB) and the SSH lab', () 
     const active = await call<ActiveRun>('run:start', { runbookId: 'team-drill', environmentId: teamEnv, params: {}, onFailure: 'stop', drill: { objectives: { run: 60_000, p10: 30_000 } } });
     consoleRunId = active.runId;
     expect(active.drill?.objectives).toEqual({ run: 60_000, p10: 30_000 });
-    // While it runs, the database holds its lease.
+    // While it runs (held at its manual step, so it certainly still runs), the database holds its lease.
+    const awaiting = async () => (await call<ActiveRun[]>('run:list', {})).find((run) => run.runId === consoleRunId)?.events.some((envelope) => envelope.event.type === 'step.awaiting') === true;
+    await until(awaiting, 'the manual step');
     expect((await team.list()).some((lease) => lease.host === 'controller01' && lease.runId === consoleRunId && !lease.expired)).toBe(true);
+    await call('run:completeManual', { runId: consoleRunId, step: 'hold', outcome: 'done' });
     await until(async () => (await call<ActiveRun[]>('run:list', {})).find((run) => run.runId === consoleRunId)?.status === 'succeeded', 'the run to succeed');
     const localLines = readFileSync(path.join(work, 'audit', 'runs', consoleRunId, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean);
     await until(async () => (await team.lastSeq(consoleRunId)) === localLines.length, 'the database to have every line');
