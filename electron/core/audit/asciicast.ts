@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ByteExactDecoder } from '../utf8';
 import { OpsError } from '../errors';
-import { TRANSCRIPTS_DIR } from './files';
+import { TRANSCRIPTS_DIR, writeFully } from './files';
 import { jsonStringCrlf, utf8Bytes } from './json-text';
 import type { Masker, StreamMasker } from './mask';
 
@@ -197,8 +197,7 @@ export class CastWriter {
     this.batchLength = 0;
     try {
       const { bytes, length } = utf8Bytes(text);
-      let written = 0;
-      while (written < length) written += fs.writeSync(this.fd, bytes, written, length - written);
+      writeFully(this.fd, bytes, length);
     } catch (error) {
       throw new OpsError('transcript-write', `The terminal transcript ${this.file} could not be written: ${(error as Error).message}.`, {
         cause: error,

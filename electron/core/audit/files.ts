@@ -95,6 +95,12 @@ export function readHead(file: string): JournalHead | null {
   return head;
 }
 
+/** Writes the first `length` bytes of `bytes` (default all) to `fd`, however many writes it takes. */
+export function writeFully(fd: number, bytes: Buffer, length = bytes.length): void {
+  let written = 0;
+  while (written < length) written += fs.writeSync(fd, bytes, written, length - written);
+}
+
 /** Replaces `file` atomically: readers see the old content or the new, never a mix. */
 export function writeFileAtomic(file: string, content: string): void {
   const temporary = `${file}.${process.pid}.tmp`;

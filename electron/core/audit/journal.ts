@@ -36,6 +36,7 @@ import {
   readRange,
   removeLock,
   runDir,
+  writeFully,
   writeLock,
   type JournalHead,
 } from './files';
@@ -428,10 +429,7 @@ export class Journal {
     const body = { seq, ts: this.now().toISOString(), prev: this.hash, type, ...rest };
     const { bytes, hash } = encodeRecord(body, this.scratch);
     try {
-      let written = 0;
-      while (written < bytes.length) {
-        written += fs.writeSync(this.fd as number, bytes, written, bytes.length - written);
-      }
+      writeFully(this.fd as number, bytes);
     } catch (error) {
       throw this.fail(error);
     }
