@@ -9,7 +9,7 @@
 import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { HEAD_FILE, forEachLine, readHead, type JournalHead } from './files';
+import { HEAD_FILE, JOURNAL_FILE, forEachLine, readHead, type JournalHead } from './files';
 import { GENESIS_HASH, HASH_SUFFIX_LENGTH } from './journal';
 
 export interface VerifyProblem {
@@ -33,6 +33,11 @@ export interface VerifyResult {
 export interface VerifyOptions {
   /** head.json to compare the end against; default: head.json next to the journal. null: skip. */
   headFile?: string | null;
+  /**
+   * The run the journal must belong to (its `run.started` and head.json must name it); default: the
+   * name of the directory holding `journal.jsonl`. null: skip.
+   */
+  runId?: string | null;
 }
 
 interface Entry {
@@ -95,6 +100,14 @@ export function verifyJournal(file: string, options: VerifyOptions = {}): Verify
   const entries: Array<Entry | null> = [];
   let finished = false;
   let lineNumber = 0;
+  const startedRunIds: Array<{ line: number; runId: unknown }> = [];
+  const runStartedRunId = (line: Buffer): unknown => {
+    try {
+      return (JSON.parse(line.toString('utf8')) as { runId?: unknown }).runId;
+    } catch {
+      return undefined;
+    }
+  };
 
   const handleLine = (line: Buffer): void => {
     lineNumber += 1;
@@ -105,6 +118,7 @@ export function verifyJournal(file: string, options: VerifyOptions = {}): Verify
     const fast = fastParse(line);
     if (fast) {
       if (fast.type === 'run.finished') finished = true;
+      if (fast.type === 'run.started') startedRunIds.push({ line: lineNumber, runId: runStartedRunId(line) });
       entries.push({ line: lineNumber, seq: fast.seq, prev: fast.prev, hash: fast.hash, intact: sha256Canonical(line) === fast.hash });
       return;
     }
@@ -123,6 +137,7 @@ export function verifyJournal(file: string, options: VerifyOptions = {}): Verify
       return;
     }
     if (record.type === 'run.finished') finished = true;
+    if (record.type === 'run.started') startedRunIds.push({ line: lineNumber, runId: record.runId });
     // Valid JSON but not in the form the journal writes (re-serialised or edited): the hash covers the
     // bytes as written, so this can only match if the writer's form is restored.
     const { hash: _stored, ...body } = record;
@@ -142,8 +157,20 @@ export function verifyJournal(file: string, options: VerifyOptions = {}): Verify
 
   checkChain(entries, problems);
   const last = lastEntry(entries);
+  const runId = options.runId === undefined ? (path.basename(file) === JOURNAL_FILE ? path.basename(path.dirname(file)) : null) : options.runId;
+  // Without this a journal moved (with its head.json) into another run's directory verifies clean.
+  if (runId !== null) {
+    for (const started of startedRunIds) {
+      if (started.runId !== runId) {
+        problems.push({
+          line: started.line,
+          message: `run.started names run ${String(started.runId)}, not ${runId} (the directory it is in): the journal was swapped or copied from another run`,
+        });
+      }
+    }
+  }
   const headFile = options.headFile === undefined ? path.join(path.dirname(file), HEAD_FILE) : options.headFile;
-  if (headFile !== null) checkHead(headFile, entries, last, problems);
+  if (headFile !== null) checkHead(headFile, entries, last, problems, runId);
 
   problems.sort((a, b) => a.line - b.line);
   return {
@@ -179,11 +206,21 @@ function checkChain(entries: Array<Entry | null>, problems: VerifyProblem[]): vo
   }
   if (intact) return;
 
+  // Where several lines carry one hash, the original is the intact one in its place (linked to by
+  // the line before it), wherever it is: a copy inserted before the original is the copy.
   const byHash = new Map<string, number>();
   const referenced = new Set<string>();
+  const rank = (index: number): number => {
+    const entry = entries[index] as Entry;
+    if (!entry.intact) return 0;
+    const before = index > 0 ? entries[index - 1] : undefined;
+    const inPlace = index === 0 ? entry.prev === GENESIS_HASH : before?.hash === entry.prev;
+    return inPlace ? 2 : 1;
+  };
   entries.forEach((entry, index) => {
     if (!entry) return;
-    if (!byHash.has(entry.hash)) byHash.set(entry.hash, index);
+    const known = byHash.get(entry.hash);
+    if (known === undefined || rank(index) > rank(known)) byHash.set(entry.hash, index);
     referenced.add(entry.prev);
   });
   const describe = (index: number): string => {
@@ -203,12 +240,18 @@ function checkChain(entries: Array<Entry | null>, problems: VerifyProblem[]): vo
       afterUnreadable = true;
       continue;
     }
-    if (!entry.intact) problems.push({ line: entry.line, message: 'content changed (hash mismatch)' });
     const original = byHash.get(entry.hash) as number;
-    if (original !== index && entries[original]?.prev === entry.prev) {
-      problems.push({ line: entry.line, message: `inserted line: a copy of line ${entries[original]?.line}` });
+    const originalEntry = entries[original];
+    if (original !== index && originalEntry?.intact && originalEntry.prev === entry.prev) {
+      problems.push({
+        line: entry.line,
+        message: entry.intact
+          ? `inserted line: a copy of line ${originalEntry.line}`
+          : `forged line: it carries the seq, previous-hash link and hash of line ${originalEntry.line} but its content does not match that hash`,
+      });
       continue;
     }
+    if (!entry.intact) problems.push({ line: entry.line, message: 'content changed (hash mismatch)' });
     const previous = previousIndex >= 0 ? entries[previousIndex] : undefined;
     const beforePrevious = beforePreviousIndex;
     beforePreviousIndex = previousIndex;
@@ -281,7 +324,7 @@ function checkChain(entries: Array<Entry | null>, problems: VerifyProblem[]): vo
   }
 }
 
-function checkHead(headFile: string, entries: Array<Entry | null>, last: Entry | null, problems: VerifyProblem[]): void {
+function checkHead(headFile: string, entries: Array<Entry | null>, last: Entry | null, problems: VerifyProblem[], runId: string | null): void {
   let head: JournalHead | null;
   try {
     head = readHead(headFile);
@@ -291,6 +334,13 @@ function checkHead(headFile: string, entries: Array<Entry | null>, last: Entry |
   }
   if (!head) {
     problems.push({ line: 0, message: 'head.json is missing: removal of the last lines cannot be detected' });
+    return;
+  }
+  if (runId !== null && head.runId !== runId) {
+    problems.push({
+      line: 0,
+      message: `head.json names run ${String(head.runId)}, not ${runId} (the directory it is in): it was swapped or copied from another run`,
+    });
     return;
   }
   const lastSeq = last?.seq ?? 0;
