@@ -606,7 +606,8 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
       const text = exportRun(store.records(runId), format, { verification, transcripts });
       if (values.output) {
         const { writeFile } = await import('node:fs/promises');
-        await writeFile(values.output, text);
+        // A report quotes the run (masked): readable by its owner only, like the audit directory.
+        await writeFile(values.output, text, { mode: 0o600 });
         io.out(`Wrote ${values.output}\n`);
       } else {
         // To a terminal, shown safely; to a pipe or file, exactly as exported.

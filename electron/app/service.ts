@@ -3,7 +3,7 @@
  * and the browser-mode server are thin adapters around one ConsoleService: they hand every request to
  * {@link ConsoleService.dispatch} (which validates it) and forward every event to their renderer.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -38,7 +38,7 @@ import { CastWriter, castFileName, castPath, readCast } from '../core/audit/asci
 import { analyzeDrill, checkObjectives, compareRuns, DrillClock, planOfSteps } from '../core/audit/drill';
 import type { JournalRecord, RunEvent, RunStatus } from '../core/audit/events';
 import { exportRun, formatDuration, type TranscriptLink } from '../core/audit/export';
-import { TRANSCRIPTS_DIR, newRunId } from '../core/audit/files';
+import { TRANSCRIPTS_DIR, makePrivateDir, newRunId } from '../core/audit/files';
 import { parseRecord } from '../core/audit/journal';
 import { describeHeldLease, HostLockedError, LocalLeaseBackend, type LeaseBackend, type RunLeases } from '../core/audit/locks';
 import { Masker } from '../core/audit/mask';
@@ -488,7 +488,7 @@ export class ConsoleService {
     const drill = request.drill ? drillFor(runbook, request.drill.objectives) : undefined;
     const ssh = this.poolOf(request.environmentId, environment);
     const auditDir = this.options.auditDir;
-    mkdirSync(auditDir, { recursive: true });
+    makePrivateDir(auditDir);
     const runId = newRunId();
     // As the CLI does, leases first, then the hosts; a run refused for either leaves no journal behind.
     // The environment's team database (if it names one) holds the leases and gets the journal as it is

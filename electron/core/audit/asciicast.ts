@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ByteExactDecoder } from '../utf8';
 import { OpsError } from '../errors';
-import { TRANSCRIPTS_DIR, writeFully } from './files';
+import { PRIVATE_FILE_MODE, TRANSCRIPTS_DIR, makePrivateDir, writeFully } from './files';
 import { jsonStringCrlf, utf8Bytes } from './json-text';
 import type { Masker, StreamMasker } from './mask';
 
@@ -57,7 +57,7 @@ function openNew(file: string): { fd: number; file: string } {
   for (let attempt = 1; ; attempt += 1) {
     const candidate = attempt === 1 ? file : `${base}.${attempt}.cast`;
     try {
-      return { fd: fs.openSync(candidate, 'wx'), file: candidate };
+      return { fd: fs.openSync(candidate, 'wx', PRIVATE_FILE_MODE), file: candidate };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 1000) throw error;
     }
@@ -108,7 +108,7 @@ export class CastWriter {
     };
     let fd: number;
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      makePrivateDir(path.dirname(file));
       ({ fd, file } = openNew(file));
       fs.writeSync(fd, JSON.stringify(header) + '\n');
     } catch (error) {

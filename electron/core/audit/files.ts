@@ -21,6 +21,18 @@ export const TORN_FILE = 'journal.torn';
 export const LOCK_FILE = 'journal.lock';
 export const TRANSCRIPTS_DIR = 'transcripts';
 
+/**
+ * Audit data is the operator's alone: directories 0700, files 0600. Passed as the mode when they are
+ * created, so the umask can only narrow it (a umask of 000 still gives 0600, not 0666).
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** Creates `directory` (and missing parents) private to the user. */
+export function makePrivateDir(directory: string): void {
+  fs.mkdirSync(directory, { recursive: true, mode: PRIVATE_DIR_MODE });
+}
+
 /** A run id is a directory name: letters, digits, `.`, `_`, `-`; it never starts with `.`. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -104,7 +116,7 @@ export function writeFully(fd: number, bytes: Buffer, length = bytes.length): vo
 /** Replaces `file` atomically: readers see the old content or the new, never a mix. */
 export function writeFileAtomic(file: string, content: string): void {
   const temporary = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(temporary, 'w');
+  const fd = fs.openSync(temporary, 'w', PRIVATE_FILE_MODE);
   try {
     fs.writeSync(fd, content);
     fs.fsyncSync(fd);

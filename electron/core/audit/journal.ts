@@ -32,6 +32,8 @@ import {
   findLineStart,
   fsyncDirectory,
   isLockLive,
+  makePrivateDir,
+  PRIVATE_FILE_MODE,
   readLock,
   readRange,
   removeLock,
@@ -189,8 +191,8 @@ export class Journal {
     const file = path.join(directory, JOURNAL_FILE);
     let fd: number;
     try {
-      fs.mkdirSync(directory, { recursive: true });
-      fd = fs.openSync(file, 'ax');
+      makePrivateDir(directory);
+      fd = fs.openSync(file, 'ax', PRIVATE_FILE_MODE);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new OpsError('journal-exists', `Run ${runId} already has a journal (${file}); a run id is used once.`, {
@@ -253,7 +255,7 @@ export class Journal {
         }
         if (goodEnd < size) {
           const torn = readRange(readFd, goodEnd, size);
-          fs.appendFileSync(path.join(directory, TORN_FILE), Buffer.concat([torn, Buffer.from('\n')]));
+          fs.appendFileSync(path.join(directory, TORN_FILE), Buffer.concat([torn, Buffer.from('\n')]), { mode: PRIVATE_FILE_MODE });
           fs.ftruncateSync(readFd, goodEnd);
           fs.fsyncSync(readFd);
           recovery = { tornBytes: size - goodEnd, keptSeq: seq };
@@ -349,7 +351,7 @@ export class Journal {
     const file = path.join(this.directory, HEAD_FILE);
     if (this.headFd === null) {
       const existed = fs.existsSync(file);
-      this.headFd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+      this.headFd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, PRIVATE_FILE_MODE);
       // A new directory entry: durable once, so head.json survives a power cut with the journal.
       if (!existed) fsyncDirectory(this.directory);
     }

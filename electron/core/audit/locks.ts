@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import os from 'node:os';
 import * as path from 'node:path';
 import { OpsError } from '../errors';
-import { fsyncDirectory } from './files';
+import { PRIVATE_FILE_MODE, fsyncDirectory, makePrivateDir } from './files';
 import type { LeaseHolder, LeaseInfo, LeaseEnd, LeaseBreak } from './report-types';
 export type { LeaseHolder, LeaseInfo, LeaseEnd, LeaseBreak } from './report-types';
 
@@ -257,7 +257,7 @@ export class LocalLeaseBackend implements LeaseBackend {
 
   async tryAcquire(environment: string, host: string, holder: LeaseHolder, ttlMs: number): Promise<AcquireResult> {
     const directory = this.hostDir(environment, host);
-    fs.mkdirSync(directory, { recursive: true });
+    makePrivateDir(directory);
     for (let attempt = 0; attempt < 20; attempt++) {
       const latest = this.latest(environment, host);
       // A run resumed after its process died takes its own lease back at once.
@@ -327,7 +327,7 @@ export class LocalLeaseBackend implements LeaseBackend {
       throw new OpsError('lease-not-found', `The lease on ${host} ended just now (released or broken by someone else); nothing to break.`);
     }
     const record: LeaseBreak = { environment, host, lease: latest, by: by.operator, machine: by.machine, reason, at };
-    fs.appendFileSync(path.join(this.directory, 'breaks.jsonl'), JSON.stringify(record) + '\n');
+    fs.appendFileSync(path.join(this.directory, 'breaks.jsonl'), JSON.stringify(record) + '\n', { mode: PRIVATE_FILE_MODE });
     return record;
   }
 
@@ -437,7 +437,7 @@ export class LocalLeaseBackend implements LeaseBackend {
 /** Creates `file` with `content` unless it exists; true when this call created it. */
 function createExclusive(file: string, content: string, nowMs: number): boolean {
   const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  fs.writeFileSync(temporary, content, { flag: 'wx' });
+  fs.writeFileSync(temporary, content, { flag: 'wx', mode: PRIVATE_FILE_MODE });
   try {
     const fd = fs.openSync(temporary, 'r+');
     try {
