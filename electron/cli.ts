@@ -19,7 +19,7 @@ import { teamAuditFor, teamGrants, verifyTeamRecords, type TeamAudit } from './c
 import { parseDuration } from './core/runbook/parse';
 import { OpsError, ValidationError, codeOf, formatProblem, isOpsError, userMessageOf } from './core/errors';
 import { BUNDLED_RUNBOOKS_DIR, loadEnvironment } from './core/inventory/environment';
-import type { Environment } from './core/inventory/model';
+import type { DatabaseSpec, Environment } from './core/inventory/model';
 import { includeSteps, RunbookLibrary } from './core/runbook/library';
 import type { ParamValue, Runbook } from './core/runbook/model';
 import type { JournalRecord, StepStatus } from './core/audit/events';
@@ -55,7 +55,8 @@ Usage:
   opsdeck locks list [--env <file>]              host leases held now (team database, or local)
   opsdeck locks break <host> --reason TEXT [--env <file>]
                                                  end another run's lease on a host (recorded)
-  opsdeck team migrate --env <file> [--admin-db NAME]
+  opsdeck team migrate --env <file> [--admin-user NAME [--admin-password-file FILE] | --admin-db NAME]
+                                                 (--admin-user: password from \$OPSDECK_AUDIT_ADMIN_PASSWORD or the file)
                                                  create/upgrade the team audit schema
   opsdeck team grants --env <file> [--admin-user NAME]
                                                  the GRANTs the team database needs
@@ -717,15 +718,17 @@ async function verifyCommand(store: AuditStore, positionals: string[], envFile: 
         io.out(`${io.style.yellow('not in the team database')} ${runId}${localLines ? `: ${localLines.length} local events not yet sent (opsdeck audit sync)` : ''}\n`);
         continue;
       }
-      const result = verifyTeamRecords(runId, records, localLines);
+      const runRow = await team!.runRow(runId);
+      const result = verifyTeamRecords(runId, records, localLines, { runRow, operators: environment?.audit?.operators });
+      const insertedBy = result.insertedBy.length ? `inserted by ${result.insertedBy.join(', ')}` : 'who inserted it was not recorded (rows older than schema version 3)';
       if (result.ok) {
         const local = result.local
           ? `; identical to the local journal${result.local.notYetReplicated ? ` (${result.local.notYetReplicated} local events not yet sent)` : ''}`
           : '; no local journal here to compare';
-        io.out(`${io.style.green('verified')} ${runId} (team database): ${result.records} events, hash chain intact${local}\n`);
+        io.out(`${io.style.green('verified')} ${runId} (team database): ${result.records} events, hash chain intact${local}; ${insertedBy}\n`);
       } else {
         bad += 1;
-        io.out(`${io.style.red('TAMPERED')} ${runId} (team database):\n`);
+        io.out(`${io.style.red('TAMPERED')} ${runId} (team database): ${insertedBy}\n`);
         for (const problem of result.problems) io.out(`  seq ${problem.seq}: ${problem.message}\n`);
       }
     }
@@ -821,14 +824,13 @@ async function locksCommand(args: string[], io: Io): Promise<number> {
 
 async function teamCommand(args: string[], io: Io): Promise<number> {
   const [sub, ...rest] = args;
-  const { values } = parse(rest, { env: { type: 'string' }, 'admin-db': { type: 'string' }, 'admin-user': { type: 'string' } });
+  const { values } = parse(rest, { env: { type: 'string' }, 'admin-db': { type: 'string' }, 'admin-user': { type: 'string' }, 'admin-password-file': { type: 'string' } });
   const { team, environment } = await teamOf(values.env, `team ${sub ?? ''}`.trim());
   try {
     switch (sub) {
       case 'migrate': {
-        const adminName = values['admin-db'] ?? environment.audit!.database!;
-        const admin = environment.databases[adminName];
-        if (!admin) throw new UsageError(`--admin-db ${adminName} is not a database of ${environment.name} (databases: ${Object.keys(environment.databases).join(', ')}).`);
+        const admin = values['admin-user'] ? await adminAccount(team, values['admin-user'], values['admin-password-file']) : environment.databases[values['admin-db'] ?? environment.audit!.database!];
+        if (!admin) throw new UsageError(`--admin-db ${values['admin-db']} is not a database of ${environment.name} (databases: ${Object.keys(environment.databases).join(', ')}).`);
         const applied = await team.migrate(admin);
         io.out(applied.length ? `Applied migrations ${applied.join(', ')} to ${team.description}.\n` : `${team.description} is up to date.\n`);
         return EXIT.ok;
@@ -844,6 +846,28 @@ async function teamCommand(args: string[], io: Io): Promise<number> {
   } finally {
     await team.close();
   }
+}
+
+/**
+ * The migrating account of `team migrate --admin-user`: the team database's address with another
+ * login, its password read only now, for this command, from $OPSDECK_AUDIT_ADMIN_PASSWORD or
+ * --admin-password-file, so it never has to sit in the environment file operators carry.
+ */
+async function adminAccount(team: TeamAudit, user: string, passwordFile: string | undefined): Promise<DatabaseSpec> {
+  let password: string | undefined;
+  if (passwordFile) {
+    try {
+      password = readFileSync(passwordFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new UsageError(`--admin-password-file ${passwordFile} cannot be read: ${(error as Error).message}.`);
+    }
+  } else {
+    password = process.env.OPSDECK_AUDIT_ADMIN_PASSWORD;
+  }
+  if (!password) {
+    throw new UsageError(`--admin-user ${user} needs its password: set OPSDECK_AUDIT_ADMIN_PASSWORD for this command, or pass --admin-password-file FILE.`);
+  }
+  return { ...team.config.database, name: `${team.config.database.name} (as ${user})`, user, password };
 }
 
 function oneRun(positionals: string[]): string {

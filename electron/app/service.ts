@@ -764,14 +764,14 @@ export class ConsoleService {
   }
 
   private async teamRecordedRun(environmentId: string, prefix: string): Promise<RecordedRun> {
-    const { team } = await this.requireTeam(environmentId);
+    const { team, environment } = await this.requireTeam(environmentId);
     try {
       const runId = await team.resolveRun(prefix);
       const rows = await team.records(runId);
       const records = rows.map((row) => parseRecord(row.line)).filter((record): record is JournalRecord => record !== null);
       const first = records[0];
       if (!first || first.type !== 'run.started') throw new OpsError('audit-run-not-found', `The team database holds no start of run ${runId} (${team.description}).`);
-      const check = verifyTeamRecords(runId, rows, this.localJournalLines(runId));
+      const check = verifyTeamRecords(runId, rows, this.localJournalLines(runId), { runRow: await team.runRow(runId), operators: environment.audit?.operators });
       const finished = records.some((record) => record.type === 'run.finished');
       // Not finished: still running while a live lease names it (on any machine), else interrupted.
       const live = !finished && (await team.list(first.environment.name)).some((lease) => lease.runId === runId && !lease.expired);

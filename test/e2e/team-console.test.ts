@@ -70,7 +70,7 @@ beforeAll(async () => {
     CREATE USER 'opsdeck'@'%' IDENTIFIED BY '${PASSWORDS.team}';
     GRANT SELECT, INSERT ON opsdeck_audit.* TO 'opsdeck'@'%';
     CREATE USER 'opsdeck_admin'@'%' IDENTIFIED BY '${PASSWORDS.admin}';
-    GRANT SELECT, INSERT, CREATE, ALTER, INDEX ON opsdeck_audit.* TO 'opsdeck_admin'@'%';
+    GRANT SELECT, INSERT, UPDATE, CREATE, ALTER, INDEX, TRIGGER ON opsdeck_audit.* TO 'opsdeck_admin'@'%';
   `);
   process.env.OPSDECK_TEST_CONSOLE_TEAM_PW = PASSWORDS.team;
   process.env.OPSDECK_TEST_CONSOLE_ADMIN_PW = PASSWORDS.admin;

@@ -57,7 +57,7 @@ beforeAll(async () => {
     CREATE USER 'opsdeck'@'%' IDENTIFIED BY '${PASSWORDS.team}';
     GRANT SELECT, INSERT ON opsdeck_audit.* TO 'opsdeck'@'%';
     CREATE USER 'opsdeck_admin'@'%' IDENTIFIED BY '${PASSWORDS.admin}';
-    GRANT SELECT, INSERT, CREATE, ALTER, INDEX ON opsdeck_audit.* TO 'opsdeck_admin'@'%';
+    GRANT SELECT, INSERT, UPDATE, CREATE, ALTER, INDEX, TRIGGER ON opsdeck_audit.* TO 'opsdeck_admin'@'%';
     CREATE DATABASE nova;
     CREATE TABLE nova.instances (id INT PRIMARY KEY, name VARCHAR(64), host VARCHAR(64));
     INSERT INTO nova.instances VALUES (1, 'vm-a', 'compute01'), (2, 'vm-b', 'compute01'), (3, 'vm-c', 'compute02');
@@ -148,9 +148,9 @@ describe('the team audit database', () => {
     expect(refused.err).toMatch(/refused|denied/i);
     const migrated = await opsdeck('team', 'migrate', '--env', teamEnv, '--admin-db', 'team_admin');
     expect(migrated.err).toBe('');
-    expect(migrated.out).toContain('Applied migrations 1, 2');
+    expect(migrated.out).toContain('Applied migrations 1, 2, 3');
     expect((await opsdeck('team', 'migrate', '--env', teamEnv, '--admin-db', 'team_admin')).out).toContain('is up to date');
-    expect(await team.schemaVersion()).toBe(2);
+    expect(await team.schemaVersion()).toBe(3);
     const grants = await opsdeck('team', 'grants', '--env', teamEnv);
     expect(grants.out).toContain("GRANT SELECT, INSERT ON `opsdeck_audit`.* TO 'opsdeck'@'%';");
   });

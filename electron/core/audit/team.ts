@@ -39,6 +39,8 @@ interface Migration {
   version: number;
   name: string;
   statements: string[];
+  /** Run after the statements, before the version is recorded: throws when the result cannot work. */
+  check?: (connection: mysql.Connection, admin: DatabaseSpec) => Promise<void>;
 }
 
 const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -117,6 +119,40 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ${TABLE_OPTIONS}`,
     ],
   },
+  {
+    version: 3,
+    name: 'rows attributed to the database account that inserted them',
+    // A BEFORE INSERT trigger (not a column default, which the inserting client could override) sets
+    // inserted_by to USER(): the login of the session inserting, user@client-host, as the server
+    // authenticated it. Inside a trigger CURRENT_USER() would be the trigger's definer (the admin).
+    // The console's SELECT, INSERT account cannot drop or replace the trigger (that needs TRIGGER).
+    statements: [
+      "ALTER TABLE audit_runs ADD COLUMN IF NOT EXISTS inserted_by VARCHAR(384) NOT NULL DEFAULT ''",
+      "ALTER TABLE audit_records ADD COLUMN IF NOT EXISTS inserted_by VARCHAR(384) NOT NULL DEFAULT ''",
+      'CREATE TRIGGER IF NOT EXISTS audit_runs_inserted_by BEFORE INSERT ON audit_runs FOR EACH ROW SET NEW.inserted_by = USER()',
+      'CREATE TRIGGER IF NOT EXISTS audit_records_inserted_by BEFORE INSERT ON audit_records FOR EACH ROW SET NEW.inserted_by = USER()',
+    ],
+    // The trigger runs with its definer's rights, which must include UPDATE of the column: without it
+    // every insert of every console would fail from now on. Try one insert and take it back.
+    check: async (connection, admin) => {
+      await connection.query('START TRANSACTION');
+      try {
+        await connection.query(
+          "INSERT INTO audit_records (run_id, seq, type, ts, prev, hash, line) VALUES ('opsdeck-migrate-probe', 1, 'run.note', '', REPEAT('0', 64), REPEAT('0', 64), '{}')",
+        );
+      } catch (error) {
+        if (!isAccessDenied(error)) throw error;
+        throw new OpsError(
+          'team-access',
+          `The trigger that records who inserted each row cannot run as ${admin.user}, which created it: grant it UPDATE and TRIGGER on the schema ` +
+            `(opsdeck team grants --env <file> --admin-user ${admin.user}), then run "opsdeck team migrate" again. (${(error as { sqlMessage?: string }).sqlMessage ?? String(error)})`,
+          { cause: error },
+        );
+      } finally {
+        await connection.query('ROLLBACK');
+      }
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -126,7 +162,8 @@ export function teamGrants(schema: string, consoleUser: string, adminUser?: stri
   const id = mysql.escapeId(schema);
   const who = (user: string) => `${mysql.escape(user)}@${mysql.escape(host)}`;
   const grants = [`GRANT SELECT, INSERT ON ${id}.* TO ${who(consoleUser)};`];
-  if (adminUser) grants.push(`GRANT SELECT, INSERT, CREATE, ALTER, INDEX ON ${id}.* TO ${who(adminUser)};`);
+  // UPDATE and TRIGGER: the trigger that fills inserted_by runs with its creator's rights.
+  if (adminUser) grants.push(`GRANT SELECT, INSERT, UPDATE, CREATE, ALTER, INDEX, TRIGGER ON ${id}.* TO ${who(adminUser)};`);
   return grants;
 }
 
@@ -139,6 +176,26 @@ export interface TeamRecord {
   hash: string;
   /** The journal line, byte for byte (without the newline). */
   line: string;
+  /**
+   * The database login that inserted the row (`user@client-host`, filled by the server; '' for rows
+   * inserted before schema version 3). Absent on records not read from the database.
+   */
+  insertedBy?: string;
+}
+
+/** The run's summary row (audit_runs) as the database holds it. */
+export interface TeamRunRow {
+  operator: string;
+  machine: string;
+  insertedBy: string;
+}
+
+/** What verifying a run's database copy compares its attribution with. */
+export interface TeamAttributionOptions {
+  /** The run's audit_runs row. */
+  runRow?: TeamRunRow | null;
+  /** Operator name → database account (the environment's `audit.operators`). */
+  operators?: Record<string, string>;
 }
 
 /** What verifying the database copy of a run found. */
@@ -151,6 +208,8 @@ export interface TeamVerifyResult {
   lastHash: string;
   /** Present when a local journal was compared. */
   local?: { lastSeq: number; identical: number; notYetReplicated: number };
+  /** Every database login that inserted rows of the run (empty when none was recorded). */
+  insertedBy: string[];
 }
 
 /** A DATETIME(3) in UTC (`2026-11-21 10:00:00.123`) as ISO 8601. */
@@ -347,6 +406,7 @@ export class TeamAudit implements LeaseBackend {
         const current = await this.versionOn(connection);
         for (const migration of MIGRATIONS.filter((candidate) => candidate.version > current)) {
           for (const statement of migration.statements) await this.query(connection, statement);
+          await migration.check?.(connection, admin);
           await this.query(connection, 'INSERT INTO opsdeck_migrations (version, name) VALUES (?, ?)', [migration.version, migration.name]);
           applied.push(migration.version);
         }
@@ -410,8 +470,24 @@ export class TeamAudit implements LeaseBackend {
   /** Every record of a run, in seq order. */
   async records(runId: string): Promise<TeamRecord[]> {
     return this.exclusive(async (connection) => {
-      const rows = await this.query(connection, 'SELECT seq, type, ts, prev, hash, line FROM audit_records WHERE run_id = ? ORDER BY seq', [runId]);
-      return rows.map((row) => ({ seq: Number(row.seq), type: String(row.type), ts: String(row.ts), prev: String(row.prev), hash: String(row.hash), line: String(row.line) }));
+      const rows = await this.query(connection, 'SELECT seq, type, ts, prev, hash, line, inserted_by FROM audit_records WHERE run_id = ? ORDER BY seq', [runId]);
+      return rows.map((row) => ({
+        seq: Number(row.seq),
+        type: String(row.type),
+        ts: String(row.ts),
+        prev: String(row.prev),
+        hash: String(row.hash),
+        line: String(row.line),
+        insertedBy: String(row.inserted_by),
+      }));
+    });
+  }
+
+  /** The run's audit_runs row (who the database says ran it, and which login inserted the row). */
+  async runRow(runId: string): Promise<TeamRunRow | null> {
+    return this.exclusive(async (connection) => {
+      const rows = await this.query(connection, 'SELECT operator, machine, inserted_by FROM audit_runs WHERE run_id = ?', [runId]);
+      return rows[0] ? { operator: String(rows[0].operator), machine: String(rows[0].machine), insertedBy: String(rows[0].inserted_by) } : null;
     });
   }
 
@@ -644,7 +720,7 @@ function lineHash(line: string): string {
  * have no gap, the columns agree with the line; and, given the local journal's lines, that every seq
  * both have is byte for byte the same (the local journal may be ahead: not yet replicated).
  */
-export function verifyTeamRecords(runId: string, records: TeamRecord[], localLines?: string[]): TeamVerifyResult {
+export function verifyTeamRecords(runId: string, records: TeamRecord[], localLines?: string[], attribution: TeamAttributionOptions = {}): TeamVerifyResult {
   const problems: TeamVerifyResult['problems'] = [];
   let previousHash = GENESIS_HASH;
   let expectedSeq = 1;
@@ -674,6 +750,7 @@ export function verifyTeamRecords(runId: string, records: TeamRecord[], localLin
     }
     previousHash = embedded;
   }
+  const insertedBy = checkAttribution(records, attribution, problems);
   const last = records[records.length - 1];
   const result: TeamVerifyResult = {
     runId,
@@ -682,6 +759,7 @@ export function verifyTeamRecords(runId: string, records: TeamRecord[], localLin
     problems,
     lastSeq: last?.seq ?? 0,
     lastHash: last?.hash ?? GENESIS_HASH,
+    insertedBy,
   };
   if (localLines) {
     const bySeq = new Map<number, string>();
@@ -703,6 +781,74 @@ export function verifyTeamRecords(runId: string, records: TeamRecord[], localLin
     result.ok = problems.length === 0;
   }
   return result;
+}
+
+/** The account part of a `user@host` login as USER() gives it. */
+function accountOf(login: string): string {
+  const at = login.lastIndexOf('@');
+  return at < 0 ? login : login.slice(0, at);
+}
+
+/**
+ * The rule (docs/audit-trail.md, "Who inserted the rows"): a run is sent by one console, so every row
+ * of it — its audit_runs row and all its records — must come from one database account; and when the
+ * environment maps operators to accounts, that account must be the one of the operator its run.started
+ * names. A valid chain proves only that the lines belong together, not who wrote them: an INSERT
+ * account can insert a whole run in anyone's name. Rows from before attribution ('') are not judged.
+ */
+function checkAttribution(records: TeamRecord[], options: TeamAttributionOptions, problems: TeamVerifyResult['problems']): string[] {
+  const logins = new Set<string>();
+  for (const record of records) if (record.insertedBy) logins.add(record.insertedBy);
+  if (options.runRow?.insertedBy) logins.add(options.runRow.insertedBy);
+  const first = records.find((record) => record.seq === 1);
+  const started = first ? parseRecord(first.line) : null;
+  const baseline = first?.insertedBy || options.runRow?.insertedBy || '';
+  if (baseline) {
+    const baseAccount = accountOf(baseline);
+    let range: { from: number; to: number; login: string } | null = null;
+    const report = () => {
+      if (!range) return;
+      const seqs = range.from === range.to ? '' : ` (seq ${range.from}–${range.to})`;
+      problems.push({ seq: range.from, message: `inserted by ${range.login}${seqs}, while the run's other rows were inserted by ${baseline}: rows from another account were added to the run` });
+      range = null;
+    };
+    for (const record of records) {
+      const login = record.insertedBy;
+      if (login && accountOf(login) !== baseAccount) {
+        if (range && range.login === login && range.to === record.seq - 1) range.to = record.seq;
+        else {
+          report();
+          range = { from: record.seq, to: record.seq, login };
+        }
+      } else report();
+    }
+    report();
+    const runLogin = options.runRow?.insertedBy;
+    if (runLogin && accountOf(runLogin) !== baseAccount) {
+      problems.push({ seq: 0, message: `the run's summary row (audit_runs) was inserted by ${runLogin}, its records by ${baseline}: another account registered this run id` });
+    }
+    if (started?.type === 'run.started' && options.operators) {
+      const expected = options.operators[started.operator];
+      if (expected === undefined) {
+        problems.push({
+          seq: 1,
+          message: `run.started names operator ${started.operator}, who has no database account in the environment's audit.operators: who recorded the run cannot be checked (inserted by ${baseline})`,
+        });
+      } else if (expected !== baseAccount) {
+        problems.push({
+          seq: 1,
+          message: `run.started names operator ${started.operator}, whose database account is ${expected}, but the run's rows were inserted by ${baseline}: recorded under another operator's name`,
+        });
+      }
+    }
+  }
+  if (started?.type === 'run.started' && options.runRow && (options.runRow.operator !== started.operator || options.runRow.machine !== started.machine)) {
+    problems.push({
+      seq: 0,
+      message: `the run's summary row names ${options.runRow.operator} on ${options.runRow.machine}, its run.started ${started.operator} on ${started.machine}`,
+    });
+  }
+  return [...logins];
 }
 
 /**

@@ -18,7 +18,7 @@ export const BUNDLED_RUNBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(impo
 export const BUNDLED_PROFILES_DIR = path.join(BUNDLED_RUNBOOKS_DIR, 'profiles');
 
 const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'databases', 'description', 'audit'];
-const AUDIT_KEYS = ['database', 'schema', 'lease_ttl'];
+const AUDIT_KEYS = ['database', 'schema', 'lease_ttl', 'operators'];
 const DEFAULT_AUDIT_SCHEMA = 'opsdeck_audit';
 const DEFAULT_LEASE_TTL_MS = 120_000;
 const DATABASE_KEYS = ['host', 'address', 'port', 'user', 'password'];
@@ -323,8 +323,19 @@ class Reader {
       if (parsed === undefined || parsed < 1000) this.problem(['audit', 'lease_ttl'], 'audit.lease_ttl must be a duration of at least 1s, like 2m or 90s.');
       else leaseTtlMs = parsed;
     }
+    let operators: Record<string, string> | undefined;
+    if (spec.operators !== undefined) {
+      const map = this.map(spec.operators, ['audit', 'operators'], 'audit.operators (operator name: database account)');
+      if (map) {
+        operators = {};
+        for (const [operator, account] of Object.entries(map)) {
+          const name = this.string(account, ['audit', 'operators', operator], `audit.operators.${operator} (the database account of ${operator})`);
+          if (name) operators[operator] = name;
+        }
+      }
+    }
     if (!schema) return undefined;
-    return { ...(database ? { database } : {}), schema, leaseTtlMs };
+    return { ...(database ? { database } : {}), schema, leaseTtlMs, ...(operators ? { operators } : {}) };
   }
 
   private checkJumpLoops(hosts: HostSpec[]): void {

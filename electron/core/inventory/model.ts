@@ -55,6 +55,11 @@ export interface AuditSettings {
   schema: string;
   /** Time to live of host leases; the holder renews every quarter of it. Default 2 min. */
   leaseTtlMs: number;
+  /**
+   * Operator name → the team database account that operator's console inserts with. When given,
+   * `audit verify` checks that a run's rows were inserted by the account of the operator it names.
+   */
+  operators?: Record<string, string>;
 }
 
 export interface Environment {
