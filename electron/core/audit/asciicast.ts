@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ByteExactDecoder } from '../utf8';
 import { OpsError } from '../errors';
-import { PRIVATE_FILE_MODE, TRANSCRIPTS_DIR, makePrivateDir, writeFully } from './files';
+import { PRIVATE_FILE_MODE, TRANSCRIPTS_DIR, makePrivateDir } from './files';
 import { jsonStringCrlf, utf8Bytes } from './json-text';
 import type { Masker, StreamMasker } from './mask';
 
@@ -40,6 +40,11 @@ export interface CastOptions {
 }
 
 const BATCH_BYTES = 64 * 1024;
+/**
+ * A batch the disk refused is held for the next attempt up to this many characters (the journal holds
+ * the same output); past it the held text is replaced by one line saying how much was lost.
+ */
+const MAX_HELD_CHARS = 32 * 1024 * 1024;
 
 /** A file name for a terminal: `compute-01 (root)` → `compute-01_root_`. */
 export function castFileName(name: string): string {
@@ -78,10 +83,15 @@ export class CastWriter {
   private readonly directions: Record<CastEventType, Direction>;
   private batch: string[] = [];
   private batchLength = 0;
+  /** The batch is written when it reaches this length (raised while the disk refuses writes). */
+  private writeAtLength = BATCH_BYTES;
+  /** Bytes of whole lines in the file: batches are written at this offset, a failed one cut back to it. */
+  private size: number;
 
-  private constructor(file: string, fd: number, masker: Masker, start: number, now: () => number) {
+  private constructor(file: string, fd: number, size: number, masker: Masker, start: number, now: () => number) {
     this.file = file;
     this.fd = fd;
+    this.size = size;
     this.start = start;
     this.now = now;
     this.directions = {
@@ -107,16 +117,17 @@ export class CastWriter {
       ...(options.env ? { env: options.env } : {}),
     };
     let fd: number;
+    let size: number;
     try {
       makePrivateDir(path.dirname(file));
       ({ fd, file } = openNew(file));
-      fs.writeSync(fd, JSON.stringify(header) + '\n');
+      size = fs.writeSync(fd, JSON.stringify(header) + '\n');
     } catch (error) {
       throw new OpsError('transcript-write', `The terminal transcript ${file} could not be written: ${(error as Error).message}.`, {
         cause: error,
       });
     }
-    return new CastWriter(file, fd, masker, start, now);
+    return new CastWriter(file, fd, size, masker, start, now);
   }
 
   /** Records what the terminal printed. */
@@ -134,7 +145,7 @@ export class CastWriter {
     const held = this.directions.o.masker.flush();
     if (held) this.push('o', held);
     this.pushEncoded('o', jsonStringCrlf(masked));
-    if (this.batchLength >= BATCH_BYTES) this.writeBatch();
+    if (this.batchLength >= this.writeAtLength) this.writeBatch();
   }
 
   /** Records what was typed. Typed secrets are masked once their line is complete. */
@@ -175,7 +186,7 @@ export class CastWriter {
     const text = typeof data === 'string' ? data : direction.decoder.write(data);
     const masked = direction.masker.push(text);
     if (masked) this.push(type, masked);
-    if (this.batchLength >= BATCH_BYTES) this.writeBatch();
+    if (this.batchLength >= this.writeAtLength) this.writeBatch();
   }
 
   private push(type: CastEventType, data: string): void {
@@ -190,19 +201,46 @@ export class CastWriter {
     this.batchLength += line.length;
   }
 
+  /**
+   * Writes the batch at the end of the whole lines. A write the disk refuses (ENOSPC…) may have put
+   * part of the batch in the file: that part is cut off again, so no torn line is left for the next
+   * batch to follow, and the batch is held and written with the next one (at the next flush, or when
+   * another batch's worth has come).
+   */
   private writeBatch(): void {
     if (this.fd === null || this.batch.length === 0) return;
     const text = this.batch.join('');
-    this.batch = [];
-    this.batchLength = 0;
+    const { bytes, length } = utf8Bytes(text);
+    let written = 0;
     try {
-      const { bytes, length } = utf8Bytes(text);
-      writeFully(this.fd, bytes, length);
+      while (written < length) written += fs.writeSync(this.fd, bytes, written, length - written, this.size + written);
     } catch (error) {
-      throw new OpsError('transcript-write', `The terminal transcript ${this.file} could not be written: ${(error as Error).message}.`, {
+      this.hold(text);
+      throw new OpsError('transcript-write', `The terminal transcript ${this.file} could not be written: ${(error as Error).message}. What it has not written is held and written once the disk takes it.`, {
         cause: error,
       });
     }
+    this.size += length;
+    this.batch = [];
+    this.batchLength = 0;
+    this.writeAtLength = BATCH_BYTES;
+  }
+
+  private hold(text: string): void {
+    try {
+      fs.ftruncateSync(this.fd as number, this.size);
+    } catch {
+      // The next write starts at the same offset and overwrites the part; the truncate is tried again then.
+    }
+    if (text.length > MAX_HELD_CHARS) {
+      this.batch = [];
+      this.batchLength = 0;
+      this.push('o', `\r\n[OpsDeck: ${text.length} characters of this transcript were lost: the disk refused them for too long; the run's journal has the output]\r\n`);
+    } else {
+      this.batch = [text];
+      this.batchLength = text.length;
+    }
+    this.writeAtLength = this.batchLength + BATCH_BYTES;
   }
 }
 
