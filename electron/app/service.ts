@@ -710,6 +710,8 @@ export class ConsoleService {
         width: cols,
         height: rows,
         title: `${host.name} (${environment.name}) by ${this.operator}`,
+        // A person types here: a password typed at a prompt (echo off) must not reach the recording.
+        hideUnechoedInput: true,
       });
     } catch (error) {
       shell.close();

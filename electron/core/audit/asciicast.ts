@@ -15,7 +15,7 @@ import { ByteExactDecoder } from '../utf8';
 import { OpsError } from '../errors';
 import { PRIVATE_FILE_MODE, TRANSCRIPTS_DIR, makePrivateDir } from './files';
 import { jsonStringCrlf, utf8Bytes } from './json-text';
-import type { Masker, StreamMasker } from './mask';
+import { MASK, type Masker, type StreamMasker } from './mask';
 
 export interface CastHeader {
   version: 2;
@@ -37,6 +37,30 @@ export interface CastOptions {
   env?: Record<string, string>;
   /** The clock, in milliseconds (tests). */
   now?: () => number;
+  /**
+   * Records typed input only once the terminal has echoed it (see {@link CastWriter.input}): what was
+   * typed while echo was off (a password at a prompt) is recorded as `********`. For terminals a
+   * person types into.
+   */
+  hideUnechoedInput?: boolean;
+}
+
+/** How long typed input may wait for its echo before it counts as typed with echo off. */
+export const ECHO_WAIT_MS = 1000;
+/** Output kept to look for the echo of typed input; past it, what still waits is decided at once. */
+const MAX_ECHO_WINDOW = 256 * 1024;
+
+/** Escape sequences (cursor keys, function keys…) and control characters: never echoed as typed. */
+const NOT_ECHOED = /\x1b\[[0-?]*[ -/]*[@-~]|\x1bO.|\x1b.?|[\x00-\x1f\x7f]/g;
+
+/** A line of typed input waiting to be recorded: its text, and where its echo would start in the output. */
+interface TypedLine {
+  text: string;
+  /** Offset in the output stream (characters) when its first key was typed. */
+  from: number;
+  lastKeyAt: number;
+  /** When its Enter was typed; null while the line is open. */
+  endedAt: number | null;
 }
 
 const BATCH_BYTES = 64 * 1024;
@@ -87,11 +111,18 @@ export class CastWriter {
   private writeAtLength = BATCH_BYTES;
   /** Bytes of whole lines in the file: batches are written at this offset, a failed one cut back to it. */
   private size: number;
+  private readonly hideUnechoedInput: boolean;
+  /** Typed lines not yet recorded, oldest first (hideUnechoedInput). */
+  private typed: TypedLine[] = [];
+  /** Output since the oldest typed line waiting, where its echo is looked for; starts at offset echoStart. */
+  private echo = '';
+  private echoStart = 0;
 
-  private constructor(file: string, fd: number, size: number, masker: Masker, start: number, now: () => number) {
+  private constructor(file: string, fd: number, size: number, masker: Masker, start: number, now: () => number, hideUnechoedInput: boolean) {
     this.file = file;
     this.fd = fd;
     this.size = size;
+    this.hideUnechoedInput = hideUnechoedInput;
     this.start = start;
     this.now = now;
     this.directions = {
@@ -127,12 +158,16 @@ export class CastWriter {
         cause: error,
       });
     }
-    return new CastWriter(file, fd, size, masker, start, now);
+    return new CastWriter(file, fd, size, masker, start, now, options.hideUnechoedInput ?? false);
   }
 
   /** Records what the terminal printed. */
   output(data: Buffer | string): void {
-    this.record('o', data);
+    const text = this.record('o', data);
+    if (this.typed.length > 0 && text) {
+      this.echo += text;
+      this.settleTyped(this.echo.length > MAX_ECHO_WINDOW);
+    }
   }
 
   /**
@@ -148,14 +183,81 @@ export class CastWriter {
     if (this.batchLength >= this.writeAtLength) this.writeBatch();
   }
 
-  /** Records what was typed. Typed secrets are masked once their line is complete. */
+  /**
+   * Records what was typed. Typed secrets are masked once their line is complete.
+   *
+   * With `hideUnechoedInput`, a line typed is recorded only once the terminal has printed what was
+   * typed on it (the printable parts, in order, in the output since its first key): typed while echo
+   * was off, it never is, and after {@link ECHO_WAIT_MS} it is recorded as `********` instead (a
+   * line left unfinished that long is judged the same way). Over SSH the terminal's ECHO flag lives on
+   * the remote host; its echo is what reaches us. Known limit: a typed text that the output happens to
+   * contain anyway (very short ones) counts as echoed.
+   */
   input(data: Buffer | string): void {
-    this.record('i', data);
+    if (!this.hideUnechoedInput) {
+      this.record('i', data);
+      return;
+    }
+    if (this.fd === null) return;
+    const direction = this.directions.i;
+    const text = typeof data === 'string' ? data : direction.decoder.write(data);
+    const now = this.now();
+    for (const piece of text.match(/[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+/g) ?? []) {
+      let line = this.typed[this.typed.length - 1];
+      if (!line || line.endedAt !== null) {
+        if (this.typed.length === 0) {
+          this.echoStart += this.echo.length;
+          this.echo = '';
+        }
+        line = { text: '', from: this.echoStart + this.echo.length, lastKeyAt: now, endedAt: null };
+        this.typed.push(line);
+      }
+      line.text += piece;
+      line.lastKeyAt = now;
+      if (/[\r\n]$/.test(piece)) line.endedAt = now;
+    }
+    this.settleTyped(false);
+  }
+
+  /** Records the typed lines whose fate is known, in order: echoed in clear, the others masked. */
+  private settleTyped(force: boolean): void {
+    const now = this.now();
+    while (this.typed.length > 0) {
+      const line = this.typed[0];
+      const echoed = this.wasEchoed(line);
+      const waited = now - (line.endedAt ?? line.lastKeyAt) >= ECHO_WAIT_MS;
+      // An open line is never judged early: stray output could contain the first keys of a password.
+      if (line.endedAt !== null ? !echoed && !waited && !force : !waited && !force) break;
+      this.typed.shift();
+      const masked = echoed ? line.text : `${MASK}${/(\r\n|\r|\n)$/.exec(line.text)?.[0] ?? ''}`;
+      const text = this.directions.i.masker.push(masked);
+      if (text) this.push('i', text);
+    }
+    if (this.typed.length === 0) {
+      this.echoStart += this.echo.length;
+      this.echo = '';
+    } else if (this.typed[0].from > this.echoStart) {
+      this.echo = this.echo.slice(this.typed[0].from - this.echoStart);
+      this.echoStart = this.typed[0].from;
+    }
+    if (this.batchLength >= this.writeAtLength) this.writeBatch();
+  }
+
+  private wasEchoed(line: TypedLine): boolean {
+    const parts = line.text.split(NOT_ECHOED).filter(Boolean);
+    let at = line.from - this.echoStart;
+    for (const part of parts) {
+      const found = this.echo.indexOf(part, at);
+      if (found < 0) return false;
+      at = found + part.length;
+    }
+    return true;
   }
 
   /** Releases what the maskers held back and writes the batch (call at step boundaries). */
   flush(): void {
     if (this.fd === null) return;
+    this.settleTyped(false);
     for (const type of ['o', 'i'] as const) {
       const text = this.directions[type].masker.flush();
       if (text) this.push(type, text);
@@ -166,6 +268,7 @@ export class CastWriter {
   /** Flushes, ends the decoders (a dangling partial character is kept as its bytes) and closes the file. */
   close(): void {
     if (this.fd === null) return;
+    this.settleTyped(true);
     for (const type of ['o', 'i'] as const) {
       const direction = this.directions[type];
       const rest = direction.decoder.end();
@@ -180,13 +283,15 @@ export class CastWriter {
     }
   }
 
-  private record(type: CastEventType, data: Buffer | string): void {
-    if (this.fd === null) return;
+  /** Returns the decoded text (before masking). */
+  private record(type: CastEventType, data: Buffer | string): string {
+    if (this.fd === null) return '';
     const direction = this.directions[type];
     const text = typeof data === 'string' ? data : direction.decoder.write(data);
     const masked = direction.masker.push(text);
     if (masked) this.push(type, masked);
     if (this.batchLength >= this.writeAtLength) this.writeBatch();
+    return text;
   }
 
   private push(type: CastEventType, data: string): void {
