@@ -69,6 +69,12 @@ describe('verifyJournal names a forged line', () => {
     ]);
   });
 
+  it('names a blanked line', () => {
+    lines[3] = '';
+    rewrite(lines);
+    expect(verifyJournal(file).problems).toContainEqual({ line: 4, message: 'empty line (a line was blanked or a newline inserted)' });
+  });
+
   it('names the inserted copy, not the original, when the copy comes first', () => {
     lines.splice(2, 0, lines[6]);
     rewrite(lines);
