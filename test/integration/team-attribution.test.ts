@@ -27,7 +27,7 @@ let aliceEnv: string;
 let bobEnv: string;
 const teams: TeamAudit[] = [];
 
-function environmentFile(name: string, user: string, passwordVariable: string): string {
+function environmentFile(name: string, user: string, passwordVariable: string, schema = 'opsdeck_audit'): string {
   const file = path.join(work, `${name}.yaml`);
   writeFileSync(
     file,
@@ -40,6 +40,7 @@ databases:
   team: { address: 127.0.0.1, port: ${db.port}, user: ${user}, password: { env: ${passwordVariable} } }
 audit:
   database: team
+  schema: ${schema}
   operators: { alice: opsdeck_alice, bob: opsdeck_bob }
 `,
   );
@@ -48,7 +49,7 @@ audit:
 
 async function teamOf(envFile: string): Promise<TeamAudit> {
   const environment = await loadEnvironment(envFile);
-  const team = new TeamAudit({ database: environment.databases.team, schema: 'opsdeck_audit', environment: environment.name });
+  const team = new TeamAudit({ database: environment.databases.team, schema: environment.audit!.schema, environment: environment.name });
   teams.push(team);
   return team;
 }
@@ -112,6 +113,29 @@ describe('who inserted the team database rows', () => {
     expect(again.out).toContain('is up to date');
     const grants = await opsdeck('team', 'grants', '--env', aliceEnv, '--admin-user', 'opsdeck_admin');
     expect(grants.out).toContain("GRANT SELECT, INSERT, UPDATE, CREATE, ALTER, INDEX, TRIGGER ON `opsdeck_audit`.* TO 'opsdeck_admin'@'%';");
+  });
+
+  it('refuses to record migration 3 when the admin account could not run the trigger, and completes once granted', async () => {
+    await db.sql(`
+      CREATE DATABASE opsdeck_audit_b;
+      GRANT SELECT, INSERT ON opsdeck_audit_b.* TO 'opsdeck_alice'@'%';
+      CREATE USER 'opsdeck_admin_b'@'%' IDENTIFIED BY '${PASSWORDS.admin}';
+      GRANT SELECT, INSERT, CREATE, ALTER, INDEX, TRIGGER ON opsdeck_audit_b.* TO 'opsdeck_admin_b'@'%';
+    `);
+    const envFile = environmentFile('alice-b', 'opsdeck_alice', 'OPSDECK_TEST_ALICE_PW', 'opsdeck_audit_b');
+    process.env.OPSDECK_AUDIT_ADMIN_PASSWORD = PASSWORDS.admin;
+    try {
+      const refused = await opsdeck('team', 'migrate', '--env', envFile, '--admin-user', 'opsdeck_admin_b');
+      expect(refused.code).toBe(10);
+      expect(refused.err).toContain('grant it UPDATE and TRIGGER on the schema');
+      expect(await (await teamOf(envFile)).schemaVersion()).toBe(2);
+      await db.sql("GRANT UPDATE ON opsdeck_audit_b.* TO 'opsdeck_admin_b'@'%';");
+      const migrated = await opsdeck('team', 'migrate', '--env', envFile, '--admin-user', 'opsdeck_admin_b');
+      expect(migrated.err).toBe('');
+      expect(migrated.out).toContain('Applied migrations 3');
+    } finally {
+      delete process.env.OPSDECK_AUDIT_ADMIN_PASSWORD;
+    }
   });
 
   it('fills inserted_by on the server: an INSERT account can neither set it nor drop the trigger', async () => {
