@@ -56,8 +56,8 @@ Usage:
   opsdeck locks break <host> --reason TEXT [--env <file>]
                                                  end another run's lease on a host (recorded)
   opsdeck team migrate --env <file> [--admin-user NAME [--admin-password-file FILE] | --admin-db NAME]
-                                                 (--admin-user: password from \$OPSDECK_AUDIT_ADMIN_PASSWORD or the file)
                                                  create/upgrade the team audit schema
+                                                 (--admin-user: password from \$OPSDECK_AUDIT_ADMIN_PASSWORD or the file)
   opsdeck team grants --env <file> [--admin-user NAME]
                                                  the GRANTs the team database needs
   opsdeck list                                   the runbooks in the library
@@ -841,7 +841,7 @@ async function teamCommand(args: string[], io: Io): Promise<number> {
         return EXIT.ok;
       }
       default:
-        throw new UsageError('team takes: migrate --env <file> [--admin-db NAME], grants --env <file> [--admin-user NAME].');
+        throw new UsageError('team takes: migrate --env <file> [--admin-user NAME | --admin-db NAME], grants --env <file> [--admin-user NAME].');
     }
   } finally {
     await team.close();

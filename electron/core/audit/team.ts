@@ -370,7 +370,7 @@ export class TeamAudit implements LeaseBackend {
       throw new OpsError(
         'team-schema',
         `${this.description} has audit schema version ${version}; this OpsDeck needs ${SCHEMA_VERSION}. ` +
-          `Run "opsdeck team migrate --env <file> --admin-db <name>" with an account allowed to create tables (see docs/audit-trail.md).`,
+          `Run "opsdeck team migrate --env <file> --admin-user <name>" with an account allowed to create tables and triggers (see docs/audit-trail.md).`,
       );
     }
     this.schemaChecked = true;
