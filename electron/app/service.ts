@@ -110,6 +110,8 @@ interface LiveTerminal {
   shell?: ShellSession;
   cast?: CastWriter;
   flushTimer?: ReturnType<typeof setInterval>;
+  /** The last write of the recording failed (disk full): the terminal says so once, and when it is written again. */
+  recordingFailed?: boolean;
 }
 
 /** Events kept per run for a renderer that (re)attaches; output is never kept here. */
@@ -197,7 +199,7 @@ export class ConsoleService {
       'terminal:write': (request) => {
         const terminal = this.terminalOf(request.terminalId);
         if (!terminal.shell) throw new OpsError('terminal-read-only', 'This terminal shows a run’s output; it takes no input. Open a host terminal to type commands.');
-        terminal.cast?.input(request.data);
+        this.recordTerminal(terminal, (cast) => cast.input(request.data));
         terminal.shell.write(request.data);
         return null;
       },
@@ -268,7 +270,7 @@ export class ConsoleService {
     for (const terminal of this.terminals.values()) {
       clearInterval(terminal.flushTimer);
       terminal.shell?.close();
-      terminal.cast?.close();
+      this.recordTerminal(terminal, (cast) => cast.close());
       terminal.output.dispose();
     }
     this.terminals.clear();
@@ -732,21 +734,44 @@ export class ConsoleService {
     this.emit({ name: 'terminal:opened', payload: info });
     shell.onData((chunk) => {
       // The audit tap comes first: the transcript has every byte whatever the view keeps up with.
-      cast?.output(chunk);
+      this.recordTerminal(terminal, (recording) => recording.output(chunk));
       output.pushBytes(chunk);
     });
     // The transcript is written in batches; a terminal can sit idle for hours, so write what it has
     // every second rather than lose it to a crash.
-    terminal.flushTimer = setInterval(() => cast?.flush(), TRANSCRIPT_FLUSH_MS);
+    terminal.flushTimer = setInterval(() => this.recordTerminal(terminal, (recording) => recording.flush(), true), TRANSCRIPT_FLUSH_MS);
     shell.onClose(({ exitCode }) => {
       clearInterval(terminal.flushTimer);
+      this.recordTerminal(terminal, (recording) => recording.close());
       output.end();
       output.dispose();
-      cast?.close();
       this.terminals.delete(terminalId);
       this.emit({ name: 'terminal:closed', payload: { terminalId, exitCode } });
     });
     return info;
+  }
+
+  /**
+   * Writes to a host terminal's recording. A recording the disk refuses must not take the terminal
+   * (or the process: these run in ssh2's data handler and a timer) down with it: the writer holds
+   * what it could not write, and the terminal says so once, and again when a flush has written it.
+   */
+  private recordTerminal(terminal: LiveTerminal, write: (cast: CastWriter) => void, writesHeld = false): void {
+    if (!terminal.cast) return;
+    try {
+      write(terminal.cast);
+      if (writesHeld && terminal.recordingFailed) {
+        terminal.recordingFailed = false;
+        terminal.output.pushText('\r\n\x1b[33m[OpsDeck: the recording of this terminal is written again; nothing was lost]\x1b[0m\r\n');
+      }
+    } catch (error) {
+      if (!terminal.recordingFailed) {
+        terminal.output.pushText(
+          `\r\n\x1b[33m[OpsDeck: the recording of this terminal cannot be written (${userMessageOf(error)}); the terminal works on]\x1b[0m\r\n`,
+        );
+      }
+      terminal.recordingFailed = true;
+    }
   }
 
   // ---- audit -----------------------------------------------------------------------------------
