@@ -129,12 +129,30 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 function defaultIo(): Io {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    out: (text) => writeUnlessClosed(process.stdout, text),
+    err: (text) => writeUnlessClosed(process.stderr, text),
     interactive,
     style: makeStyle(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR),
   };
 }
+
+/**
+ * A reader that stops early (`opsdeck run … | head`) closes the pipe: the command goes on to its end
+ * (a run to its last finally step) and exits with its own code; what it would still print is dropped.
+ * Ending the process at the first EPIPE would leave remote commands running and report success.
+ */
+function writeUnlessClosed(stream: NodeJS.WriteStream, text: string): void {
+  if (!guardedStreams.has(stream)) {
+    guardedStreams.add(stream);
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+  if (stream.destroyed || !stream.writable) return;
+  stream.write(text);
+}
+/** Streams that have an EPIPE listener from {@link writeUnlessClosed}. */
+const guardedStreams = new WeakSet<NodeJS.WriteStream>();
 
 function reportError(error: unknown, io: Io): number {
   if (error instanceof ValidationError) {

