@@ -95,6 +95,36 @@ finally:
 
 });
 
+describe('review item 11: escape sequences from a host are shown, never obeyed', () => {
+  const evilRunbook = () =>
+    writeRunbook(work, 'evil-capture', `${header('evil-capture')}steps:
+  - { id: grab, title: Grab, on: controller01, run: "printf 'web\\\\033]0;pwned\\\\007\\\\033]52;c;ZWNobyBoaQ==\\\\007\\\\033[2J01'", capture: { name: stdout } }
+  - id: use
+    title: "Restart {{ captures.name }}"
+    on: controller01
+    destructive: { confirm: "{{ captures.name }}", warning: "Restarts {{ captures.name }}." }
+    run: "echo restarting {{ captures.name }} > /dev/null"
+`);
+  const control = /[\x00-\x08\x0b-\x1f\x7f]/;
+
+  it('in step titles, command echo lines and the destructive prompt of the live log', async () => {
+    const result = await opsdeck('run', evilRunbook(), '--env', lab.envFile, '--audit-dir', auditDir, '--yes-destructive');
+    expect(result.code, result.out + result.err).toBe(0);
+    const shown = result.out + result.err;
+    expect(shown).toContain('==> Restart web^[]0;pwned^G^[]52;c;ZWNobyBoaQ==^G^[[2J01 [use]');
+    expect(shown).toContain("$ echo restarting 'web^[]0;pwned^G");
+    expect(shown).not.toMatch(control);
+  }, 60_000);
+
+  it('in the sentence refusing a confirmation that does not match', async () => {
+    const result = await opsdeck('run', evilRunbook(), '--env', lab.envFile, '--audit-dir', auditDir, '--confirm', 'use=web01');
+    expect(result.code).toBe(3);
+    const shown = result.out + result.err;
+    expect(shown).toContain('does not match "web^[]0;pwned^G');
+    expect(shown).not.toMatch(control);
+  }, 60_000);
+});
+
 // Last: the hosts keep their new keys, so no run can reach them afterwards.
 describe('review item 8: hosts check whose reader stops early', () => {
   it('hosts check 2>&1 | true: changed host keys still exit 8', async () => {
