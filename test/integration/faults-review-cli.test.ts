@@ -95,6 +95,109 @@ finally:
 
 });
 
+describe('review item 2: resume never runs with a masked secret', () => {
+  const SECRET = 'N3w-Pa55word-for-review';
+
+  function rotateRunbook(gate: string, set: string): string {
+    return writeRunbook(work, 'rotate-password', `${header('rotate-password')}params:
+  new_password: { type: string, secret: true, required: true }
+  target: { type: host, default: controller01 }
+steps:
+  - { id: before, title: Before, on: "{{ params.target }}", run: echo before }
+  - { id: gate, title: Gate, on: "{{ params.target }}", run: "test -e ${gate}" }
+  - id: set
+    title: "Set the password to {{ params.new_password }}"
+    on: "{{ params.target }}"
+    run: "printf '%s' {{ params.new_password }} > ${set}"
+`);
+  }
+
+  it('asks for secret parameters again, refuses without them, and takes them from a file or a variable', async () => {
+    const gate = markerFile('rotate-gate');
+    const set = markerFile('rotate-set');
+    const file = rotateRunbook(gate, set);
+    process.env.OPSDECK_REVIEW_PW = SECRET;
+    let runId: string;
+    try {
+      // From a variable: the secret is not on the command line.
+      const first = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir, '--param-env', 'new_password=OPSDECK_REVIEW_PW');
+      expect(first.code, first.out + first.err).toBe(1);
+      expect(first.err).not.toContain('warning');
+      runId = runIdOf(first.out);
+      expect(journal(auditDir, runId)[0]).toMatchObject({ type: 'run.started', params: { new_password: '********', target: 'controller01' } });
+    } finally {
+      delete process.env.OPSDECK_REVIEW_PW;
+    }
+    writeFileSync(gate, '');
+    chmodSync(gate, 0o644);
+
+    // Without a terminal and without the secret: refused, nothing runs, and the sentence says how.
+    const refused = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(`Run ${runId} needs its secret parameter new_password again`);
+    expect(refused.err).toContain('--param-env new_password=VARIABLE');
+    expect(existsSync(set)).toBe(false);
+
+    // A parameter that is not secret keeps the value the run started with.
+    const changed = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir, '-p', 'target=compute01', '-p', `new_password=${SECRET}`);
+    expect(changed.code).toBe(2);
+    expect(changed.err).toContain('target: the run started with "controller01" and keeps it');
+    expect(existsSync(set)).toBe(false);
+
+    // From a file (its last newline is not part of the value).
+    const secretFile = path.join(work, 'new-password');
+    writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
+    const resumed = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir, '--param-file', `new_password=${secretFile}`, '-p', 'target=controller01');
+    expect(resumed.code, resumed.out + resumed.err).toBe(0);
+    expect(readFileSync(set, 'utf8')).toBe(SECRET);
+
+    // Shown and journalled masked (item 6), and the journal says it was given again, not what it is.
+    expect(resumed.out).toContain('Set the password to ********');
+    expect(resumed.out + resumed.err + changed.err + refused.err).not.toContain(SECRET);
+    const text = journalText(auditDir, runId);
+    expect(text).not.toContain(SECRET);
+    expect(text).toContain(`the secret parameters were given again (their values are not recorded): new_password (--param-file ${secretFile})`);
+    expect((await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir)).code).toBe(0);
+  }, 90_000);
+
+  it('warns when a secret is given with -p, where ps shows it', async () => {
+    const gate = markerFile('rotate-gate-argv');
+    writeFileSync(gate, '');
+    const result = await opsdeck('run', rotateRunbook(gate, markerFile('rotate-set-argv')), '--env', lab.envFile, '--audit-dir', auditDir, '-p', `new_password=${SECRET}`);
+    expect(result.code).toBe(0);
+    expect(result.err).toContain('warning: the secret new_password was given with -p, on the command line');
+    expect(result.out + result.err).not.toContain(SECRET);
+  }, 60_000);
+
+  it('refuses a capture the journal kept masked, naming the step to run again; --rerun runs it again', async () => {
+    const gate = markerFile('capture-gate');
+    const applied = markerFile('capture-applied');
+    const file = writeRunbook(work, 'generated-password', `${header('generated-password')}steps:
+  - { id: generate, title: Generate, on: controller01, run: "head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \\\\n'", capture: { new_password: stdout } }
+  - { id: gate, title: Gate, on: controller01, run: "test -e ${gate}" }
+  - { id: apply, title: Apply, on: controller01, run: "printf '%s' {{ captures.new_password }} > ${applied}" }
+`);
+    const first = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir);
+    expect(first.code, first.out + first.err).toBe(1);
+    const runId = runIdOf(first.out);
+    expect(JSON.stringify(journal(auditDir, runId))).toContain('"new_password":"********"');
+    writeFileSync(gate, '');
+
+    const refused = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('the capture "new_password" of step generate held a secret, so the journal keeps it masked and its value is lost; apply still reads it.');
+    expect(refused.err).toContain('Resume with --rerun generate');
+    expect(existsSync(applied)).toBe(false);
+
+    const resumed = await opsdeck('resume', runId, '--env', lab.envFile, '--audit-dir', auditDir, '--rerun', 'generate');
+    expect(resumed.code, resumed.out + resumed.err).toBe(0);
+    expect(readFileSync(applied, 'utf8')).toMatch(/^[0-9a-f]{16}$/);
+    const records = journal(auditDir, runId);
+    expect(records.filter((record) => record.type === 'step.finished' && record.step === 'generate' && record.status === 'succeeded')).toHaveLength(2);
+    expect(journalText(auditDir, runId)).toContain('with --rerun: generate runs again although done');
+  }, 90_000);
+});
+
 describe('review item 11: escape sequences from a host are shown, never obeyed', () => {
   const evilRunbook = () =>
     writeRunbook(work, 'evil-capture', `${header('evil-capture')}steps:
