@@ -160,6 +160,38 @@ steps:
     expect((await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir)).code).toBe(0);
   }, 90_000);
 
+  it('on a terminal, asks for the secret without echoing it', async () => {
+    const gate = markerFile('rotate-gate-tty');
+    const set = markerFile('rotate-set-tty');
+    const file = rotateRunbook(gate, set);
+    const secretFile = path.join(work, 'new-password-tty');
+    writeFileSync(secretFile, SECRET, { mode: 0o600 });
+    const first = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir, '--param-file', `new_password=${secretFile}`);
+    expect(first.code).toBe(1);
+    const runId = runIdOf(first.out);
+    writeFileSync(gate, '');
+    // util-linux `script` gives the bin a real terminal; what it prints comes back on its stdout.
+    const command = [process.execPath, path.join(ROOT, 'bin/opsdeck.mjs'), 'resume', runId, '--env', lab.envFile, '--audit-dir', auditDir, '--on-failure', 'stop']
+      .map((word) => `'${word}'`)
+      .join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let shown = '';
+    let typed = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      shown += chunk.toString();
+      if (!typed && shown.includes('typed without echo): ')) {
+        typed = true;
+        child.stdin.write(`${SECRET}\r`);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(shown).toContain(`Secret parameter new_password of run ${runId}`);
+    expect(code, shown).toBe(0);
+    expect(shown).not.toContain(SECRET);
+    expect(readFileSync(set, 'utf8')).toBe(SECRET);
+    expect(journalText(auditDir, runId)).toContain('new_password (typed at the prompt)');
+  }, 90_000);
+
   it('warns when a secret is given with -p, where ps shows it', async () => {
     const gate = markerFile('rotate-gate-argv');
     writeFileSync(gate, '');
