@@ -371,13 +371,7 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
   let params: Record<string, ParamValue>;
   if (resume && reopened) {
     for (const key of values.rerun ?? []) rerunStep(resume, key);
-    params = await resumedParams(runbook, reopened, given, environment, values.env, io);
-    resume.params = params;
-    const again = paramsToGiveAgain(runbook, reopened.params);
-    resume.notes = [
-      ...(again.length ? [`Resumed by ${operator}; the secret parameters were given again (their values are not recorded): ${again.map((name) => `${name} (${given.sources[name]})`).join(', ')}.`] : []),
-      ...(values.rerun?.length ? [`Resumed by ${operator} with --rerun: ${values.rerun.join(', ')} run${values.rerun.length === 1 ? 's' : ''} again although done.`] : []),
-    ];
+    // Before asking for any secret: a run that cannot go on should not make anyone type one.
     const lost = lostCaptures(runbook, reopened, resume.statuses);
     if (lost.length > 0) {
       throw new OpsError(
@@ -391,6 +385,13 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
           .join('\n'),
       );
     }
+    params = await resumedParams(runbook, reopened, given, environment, values.env, io);
+    resume.params = params;
+    const again = paramsToGiveAgain(runbook, reopened.params);
+    resume.notes = [
+      ...(again.length ? [`Resumed by ${operator}; the secret parameters were given again (their values are not recorded): ${again.map((name) => `${name} (${given.sources[name]})`).join(', ')}.`] : []),
+      ...(values.rerun?.length ? [`Resumed by ${operator} with --rerun: ${values.rerun.join(', ')} run${values.rerun.length === 1 ? 's' : ''} again although done.`] : []),
+    ];
   } else {
     params = resolveParams(runbook, given.values, environment);
   }
@@ -553,7 +554,11 @@ async function askSecret(question: string): Promise<string> {
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = readline.createInterface({ input: process.stdin, output: silent, terminal: true });
   try {
-    return await rl.question('');
+    return await new Promise<string>((resolve, reject) => {
+      // Without a listener, Ctrl-C in raw mode would only pause the input and the question would never end.
+      rl.once('SIGINT', () => reject(new OpsError('cancelled', 'Not resumed: the prompt was interrupted (Ctrl-C); nothing ran.')));
+      rl.question('').then(resolve, reject);
+    });
   } finally {
     rl.close();
     process.stdout.write('\n');
