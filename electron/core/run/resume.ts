@@ -83,8 +83,16 @@ export interface LostCapture {
  */
 export function lostCaptures(runbook: Pick<Runbook, 'steps' | 'rollback' | 'finally'>, state: Pick<RunState, 'steps' | 'captures'>, statuses: Record<string, StepStatus>): LostCapture[] {
   const done = (key: string) => statuses[key] === 'succeeded' || statuses[key] === 'skipped';
+  // A phase is looked into: the steps of it that are done do not count, those still to run do.
+  const notDone = (steps: Step[], prefix: string): Array<{ key: string; step: Step }> =>
+    steps.flatMap((step) => {
+      const key = prefix + step.id;
+      if (done(key)) return [];
+      if (step.kind !== 'phase') return [{ key, step }];
+      return [{ key, step: { ...step, steps: [], check: [] } }, ...notDone(step.steps, `${key}/`), ...notDone(step.check, `${key}/check/`)];
+    });
   const remaining: Array<{ key: string; step: Step }> = [
-    ...runbook.steps.filter((step) => !done(step.id)).map((step) => ({ key: step.id, step })),
+    ...notDone(runbook.steps, ''),
     ...runbook.rollback.map((entry) => ({ key: `rollback/${entry.step.id}`, step: entry.step })),
     ...runbook.finally.map((step) => ({ key: `finally/${step.id}`, step })),
   ];
