@@ -9,11 +9,13 @@
  *  - escape sequences that came from a host (through captures) are shown, never obeyed.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsoleService } from '../../electron/app/service';
+import { BUNDLED_RUNBOOKS_DIR } from '../../electron/core/inventory/environment';
 import type { SshLab } from '../lab/sshd-lab';
-import { header, journal, journalText, opsdeck, ROOT, runIdOf, runIdsIn, startFaultLab, workDir, writeRunbook } from '../faults/helpers';
+import { header, journal, journalText, opsdeck, ROOT, runIdOf, runIdsIn, startFaultLab, waitFor, workDir, writeRunbook } from '../faults/helpers';
 
 let lab: SshLab;
 let work: string;
@@ -228,6 +230,60 @@ steps:
     expect(records.filter((record) => record.type === 'step.finished' && record.step === 'generate' && record.status === 'succeeded')).toHaveLength(2);
     expect(journalText(auditDir, runId)).toContain('with --rerun: generate runs again although done');
   }, 90_000);
+});
+
+describe('review item 6: the console gets the events masked too', () => {
+  it('run events and the run-output terminal show no secret; the host name confirms the destructive step', async () => {
+    const SECRET = 'C0nsole-Secret-for-review';
+    const runbooks = path.join(work, 'console-runbooks');
+    mkdirSync(runbooks, { recursive: true });
+    writeFileSync(
+      path.join(runbooks, 'console-rotate.yaml'),
+      `${header('console-rotate')}params:
+  db_password: { type: string, secret: true, required: true }
+steps:
+  - id: set
+    title: "Set the password to {{ params.db_password }}"
+    on: controller01
+    destructive: { warning: "The services use {{ params.db_password }} from now on." }
+    run: "echo set > /dev/null"
+  - { id: vault, title: "Vault {{ params.db_password }}", manual: "Store {{ params.db_password }} in the vault." }
+`,
+    );
+    const service = new ConsoleService({
+      auditDir,
+      bundledRunbooksDir: BUNDLED_RUNBOOKS_DIR,
+      userRunbooksDir: runbooks,
+      environmentsDir: path.join(work, 'no-environments'),
+      environmentFiles: [lab.envFile],
+      operator: 'carol-console',
+      lab: { availability: () => ({ available: false, reason: 'review suite' }), start: () => Promise.reject(new Error('no lab')) },
+    });
+    const seen: unknown[] = [];
+    try {
+      service.onEvent((event) => {
+        seen.push(event);
+        if (event.name !== 'run:event') return;
+        const { runId, event: run } = event.payload;
+        if (run.type !== 'step.awaiting') return;
+        setTimeout(() => {
+          if (run.need === 'confirm') void service.dispatch('run:confirm', { runId, step: run.step, text: 'controller01' });
+          if (run.need === 'manual') void service.dispatch('run:completeManual', { runId, step: run.step, outcome: 'done' });
+        }, 0);
+      });
+      const reply = await service.dispatch('run:start', { runbookId: 'console-rotate', environmentId: lab.envFile, params: { db_password: SECRET }, onFailure: 'stop' });
+      expect(reply.ok, JSON.stringify(reply)).toBe(true);
+      const runId = (reply as { value: { runId: string } }).value.runId;
+      await waitFor(() => existsSync(path.join(auditDir, 'runs', runId, 'journal.jsonl')) && /"type":"run.finished"/.test(journalText(auditDir, runId)), 30_000, 'console run finished');
+      expect(journal(auditDir, runId).at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
+      const shown = JSON.stringify(seen);
+      expect(shown).toContain('Set the password to ********');
+      expect(shown).toContain('Store ******** in the vault.');
+      expect(shown).not.toContain(SECRET);
+    } finally {
+      await service.close();
+    }
+  }, 60_000);
 });
 
 describe('review item 11: escape sequences from a host are shown, never obeyed', () => {
