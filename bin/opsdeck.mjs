@@ -61,11 +61,12 @@ async function bundledCli() {
   return import(pathToFileURL(bundle).href);
 }
 
-// `opsdeck audit list | head`: a reader that stops early is not an error.
+// `opsdeck audit list | head`: a reader that stops early is not an error, and it must not end the
+// command either: a run goes on to its end (finally steps included, nothing left running on a host)
+// and exits with its own code. cli.ts stops writing to a stream once it is closed.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
     if (error.code !== 'EPIPE') throw error;
-    process.exit(process.exitCode ?? 0);
   });
 }
 

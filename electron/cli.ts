@@ -25,6 +25,7 @@ import type { ParamValue, Runbook } from './core/runbook/model';
 import type { JournalRecord, StepStatus } from './core/audit/events';
 import { ParamError, resolveParams } from './core/run/params';
 import { plannedHosts } from './core/run/preflight';
+import { lostCaptures, paramsToGiveAgain, rerunStep, resumeParams } from './core/run/resume';
 import { describeCommandFate } from './core/run/runner';
 import type { FailurePolicy } from './core/run/runner';
 import { acquireRunLeases, connectorsFor, createRunSession } from './core/run/session';
@@ -64,6 +65,11 @@ Usage:
 
 Run options:
   --param, -p NAME=VALUE      a runbook parameter (repeat)
+  --param-env NAME=VARIABLE   parameter NAME from the environment variable VARIABLE (repeat)
+  --param-file NAME=PATH      parameter NAME from a file, without its last newline (repeat)
+                              these two keep secrets off the command line, where ps shows them;
+                              resume needs every secret parameter again (the journal keeps them
+                              masked): on a terminal it asks, else give them with these flags
   --operator NAME             who runs it (default: the login name)
   --on-failure ask|stop|rollback
                               what to do when a step fails (default: ask on a terminal, stop otherwise)
@@ -73,6 +79,8 @@ Run options:
   --manual STEP=done[:NOTE]   mark manual step STEP done (or failed)
   --accept-new-host-keys      trust hosts whose key is not yet in known_hosts (never a changed key)
   --retry-interrupted         on resume, run the interrupted step again (default: ask, or stop)
+  --rerun STEP                on resume, run STEP again although it succeeded, e.g. to capture
+                              anew a value the journal kept masked (repeat)
   --audit-dir DIR             where journals are kept (default: $OPSDECK_HOME/audit or ~/.opsdeck/audit)
   --runbooks DIR              more runbook directories (repeat)
   --drill                     this run is a drill: time it against objectives
@@ -130,12 +138,30 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 function defaultIo(): Io {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    out: (text) => writeUnlessClosed(process.stdout, text),
+    err: (text) => writeUnlessClosed(process.stderr, text),
     interactive,
     style: makeStyle(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR),
   };
 }
+
+/**
+ * A reader that stops early (`opsdeck run … | head`) closes the pipe: the command goes on to its end
+ * (a run to its last finally step) and exits with its own code; what it would still print is dropped.
+ * Ending the process at the first EPIPE would leave remote commands running and report success.
+ */
+function writeUnlessClosed(stream: NodeJS.WriteStream, text: string): void {
+  if (!guardedStreams.has(stream)) {
+    guardedStreams.add(stream);
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
+  if (stream.destroyed || !stream.writable) return;
+  stream.write(text);
+}
+/** Streams that have an EPIPE listener from {@link writeUnlessClosed}. */
+const guardedStreams = new WeakSet<NodeJS.WriteStream>();
 
 function reportError(error: unknown, io: Io): number {
   if (error instanceof ValidationError) {
@@ -245,6 +271,9 @@ async function resolveRunbook(reference: string, extraDirs: string[] = []): Prom
 const RUN_OPTIONS = {
   env: { type: 'string' },
   param: { type: 'string', short: 'p', multiple: true },
+  'param-env': { type: 'string', multiple: true },
+  'param-file': { type: 'string', multiple: true },
+  rerun: { type: 'string', multiple: true },
   operator: { type: 'string' },
   'on-failure': { type: 'string' },
   confirm: { type: 'string', multiple: true },
@@ -317,8 +346,11 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
   let recordedDrill: { objectives: Record<string, number> } | undefined;
   let recordedStart: number | undefined;
   let interrupted: InterruptedCommands = [];
+  let reopened: ReturnType<typeof reopenRun> | undefined;
+  const given = givenParams(values);
+  if (!resuming && values.rerun?.length) throw new UsageError('--rerun applies to resume: it runs a step of a reopened run again.');
   if (resuming) {
-    const state = reopenRun(auditDir, runbookRef, operator);
+    const state = (reopened = reopenRun(auditDir, runbookRef, operator));
     ({ resume, interrupted } = resumeStateFor(state, new AuditStore(auditDir).records(state.runId), io));
     recordedSha256 = state.runbook.sha256;
     recordedDrill = state.drill;
@@ -329,7 +361,41 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
   if (resume && runbook.sha256 !== recordedSha256) {
     throw new OpsError('runbook-changed', `The runbook ${runbook.file} changed since run ${resume.runId} started (sha256 differs); resuming it would run different steps than were recorded. Start a new run instead.`);
   }
-  const params = resume?.params ?? resolveParams(runbook, Object.fromEntries(keyValues(values.param, '--param')), environment);
+  const onCommandLine = runbook.params.filter((spec) => spec.secret && given.sources[spec.name] === '--param').map((spec) => spec.name);
+  if (onCommandLine.length > 0) {
+    io.err(
+      io.style.yellow(
+        `warning: the secret ${onCommandLine.join(', ')} was given with -p, on the command line: other users of this machine can read it there (ps) and the shell history keeps it. --param-env NAME=VARIABLE or --param-file NAME=PATH keep it off the command line.\n`,
+      ),
+    );
+  }
+  let params: Record<string, ParamValue>;
+  if (resume && reopened) {
+    for (const key of values.rerun ?? []) rerunStep(resume, key);
+    // Before asking for any secret: a run that cannot go on should not make anyone type one.
+    const lost = lostCaptures(runbook, reopened, resume.statuses);
+    if (lost.length > 0) {
+      throw new OpsError(
+        'resume-capture-masked',
+        lost
+          .map(
+            (entry) =>
+              `Run ${resume!.runId} cannot go on: the capture "${entry.capture}" of step ${entry.step} held a secret, so the journal keeps it masked and its value is lost; ${entry.neededBy.join(', ')} still read${entry.neededBy.length === 1 ? 's' : ''} it. ` +
+              `Resume with --rerun ${entry.step} to run ${entry.step} again and capture it anew (make sure running it twice is safe), or start a new run.`,
+          )
+          .join('\n'),
+      );
+    }
+    params = await resumedParams(runbook, reopened, given, environment, values.env, io);
+    resume.params = params;
+    const again = paramsToGiveAgain(runbook, reopened.params);
+    resume.notes = [
+      ...(again.length ? [`Resumed by ${operator}; the secret parameters were given again (their values are not recorded): ${again.map((name) => `${name} (${given.sources[name]})`).join(', ')}.`] : []),
+      ...(values.rerun?.length ? [`Resumed by ${operator} with --rerun: ${values.rerun.join(', ')} run${values.rerun.length === 1 ? 's' : ''} again although done.`] : []),
+    ];
+  } else {
+    params = resolveParams(runbook, given.values, environment);
+  }
   const runId = resume?.runId ?? newRunId();
   let drill = resume ? recordedDrill : undefined;
   if (!resume) {
@@ -412,6 +478,91 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
     await leases?.release(operator).catch(() => undefined);
     await team?.close();
     await connectors.close();
+  }
+}
+
+/** Given parameter values, and where each came from (`--param`, `--param-env VAR`, ...; never the value). */
+interface GivenParams {
+  values: Record<string, string>;
+  sources: Record<string, string>;
+}
+
+/**
+ * The parameters given on the command line: `-p NAME=VALUE`, `--param-env NAME=VARIABLE` (the
+ * variable's value) and `--param-file NAME=PATH` (the file's text without its last newline, like an
+ * environment's `{ file: }` secrets). The last two keep a secret out of the command line.
+ */
+function givenParams(values: { param?: string[]; 'param-env'?: string[]; 'param-file'?: string[] }): GivenParams {
+  const given: GivenParams = { values: {}, sources: {} };
+  const add = (name: string, value: string, source: string) => {
+    if (Object.hasOwn(given.values, name)) throw new UsageError(`The parameter ${name} is given twice (${given.sources[name]} and ${source}); give it once.`);
+    given.values[name] = value;
+    given.sources[name] = source;
+  };
+  for (const [name, value] of keyValues(values.param, '--param')) add(name, value, '--param');
+  for (const [name, variable] of keyValues(values['param-env'], '--param-env')) {
+    const value = process.env[variable];
+    if (value === undefined) throw new UsageError(`--param-env ${name}=${variable}: the environment variable ${variable} is not set.`);
+    add(name, value, `--param-env ${variable}`);
+  }
+  for (const [name, file] of keyValues(values['param-file'], '--param-file')) {
+    let value: string;
+    try {
+      value = readFileSync(path.resolve(file), 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new UsageError(`--param-file ${name}=${file}: the file cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    }
+    add(name, value, `--param-file ${file}`);
+  }
+  return given;
+}
+
+/**
+ * The parameters of a reopened run: the recorded ones, and the secrets given again, asked for on a
+ * terminal (without echo) when not given; without a terminal, a missing one refuses the resume.
+ */
+async function resumedParams(
+  runbook: Runbook,
+  state: ReturnType<typeof reopenRun>,
+  given: GivenParams,
+  environment: Environment,
+  envFile: string,
+  io: Io,
+): Promise<Record<string, ParamValue>> {
+  const missing = paramsToGiveAgain(runbook, state.params).filter((name) => !given.values[name]);
+  if (missing.length > 0 && !io.interactive) {
+    const flags = missing.map((name) => `--param-env ${name}=VARIABLE`).join(' ');
+    throw new UsageError(
+      `Run ${state.runId} needs ${missing.length === 1 ? 'its secret parameter' : 'its secret parameters'} ${missing.join(', ')} again: the journal keeps ${missing.length === 1 ? 'it' : 'them'} masked, and the remaining steps never run with the mask in place of a secret. ` +
+        `Give ${missing.length === 1 ? 'it' : 'them'} with --param-env NAME=VARIABLE or --param-file NAME=PATH (or -p NAME=VALUE), e.g. opsdeck resume ${state.runId} --env ${envFile} ${flags}; on a terminal, resume asks.`,
+    );
+  }
+  for (const name of missing) {
+    const value = await askSecret(`Secret parameter ${name} of run ${state.runId} (the journal keeps it masked; typed without echo): `);
+    if (!value) throw new UsageError(`No value for ${name}: the run is not resumed without it.`);
+    given.values[name] = value;
+    given.sources[name] = 'typed at the prompt';
+  }
+  return resumeParams(runbook, state.params, given.values, environment);
+}
+
+/** Reads a line from the terminal without echoing it. */
+async function askSecret(question: string): Promise<string> {
+  const readline = await import('node:readline/promises');
+  const { Writable } = await import('node:stream');
+  process.stdout.write(question);
+  // Everything readline would echo goes nowhere.
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = readline.createInterface({ input: process.stdin, output: silent, terminal: true });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      // Without a listener, Ctrl-C in raw mode would only pause the input and the question would never end.
+      rl.once('SIGINT', () => reject(new OpsError('cancelled', 'Not resumed: the prompt was interrupted (Ctrl-C); nothing ran.')));
+      rl.question('').then(resolve, reject);
+    });
+  } finally {
+    rl.close();
+    process.stdout.write('\n');
   }
 }
 

@@ -42,17 +42,18 @@ export class RunPrinter {
     switch (event.type) {
       case 'run.started':
         this.write(
-          `${s.bold(`Run ${event.runId}`)}: ${event.runbook.title} (${event.runbook.id} ${event.runbook.version})\n` +
+          `${s.bold(`Run ${event.runId}`)}: ${forTerminal(event.runbook.title)} (${event.runbook.id} ${forTerminal(event.runbook.version)})\n` +
             `  environment ${event.environment.name}${event.environment.lab ? ' [LAB]' : ''}, profile ${event.environment.profile}, operator ${event.operator}\n`,
         );
         return;
       case 'step.started':
         this.stepCount += 1;
         this.hostsOfStep.set(event.step, event.hosts);
-        this.write(`\n${s.cyan('==>')} ${s.bold(event.title)} ${s.dim(`[${event.step}]`)}${event.hosts.length ? s.dim(` on ${event.hosts.join(', ')}`) : ''}\n`);
+        // Titles render captures, which came from a host: shown, never obeyed (as below).
+        this.write(`\n${s.cyan('==>')} ${s.bold(forTerminal(event.title))} ${s.dim(`[${forTerminal(event.step)}]`)}${event.hosts.length ? s.dim(` on ${event.hosts.join(', ')}`) : ''}\n`);
         return;
       case 'step.command':
-        this.write(s.dim(`${this.prefix(event.step, event.host)}$ ${event.command}\n`));
+        this.write(s.dim(`${this.prefix(event.step, event.host)}$ ${forTerminal(event.command)}\n`));
         return;
       case 'step.output':
         this.output(event.step, event.host, event.stream, event.data);
@@ -64,7 +65,7 @@ export class RunPrinter {
         this.write(this.finished(event));
         return;
       case 'operator.action':
-        this.write(s.dim(`    ${event.operator}: ${event.action}${event.step ? ` ${event.step}` : ''}${event.choice ? ` -> ${event.choice}` : ''}${event.reason ? ` (${event.reason})` : ''}${event.note ? ` (${event.note})` : ''}\n`));
+        this.write(s.dim(`${forTerminal(`    ${event.operator}: ${event.action}${event.step ? ` ${event.step}` : ''}${event.choice ? ` -> ${event.choice}` : ''}${event.reason ? ` (${event.reason})` : ''}${event.note ? ` (${event.note})` : ''}`)}\n`));
         return;
       case 'run.note': {
         const colour = event.level === 'error' ? s.red : event.level === 'warning' ? s.yellow : s.dim;
@@ -73,7 +74,7 @@ export class RunPrinter {
       }
       case 'run.finished': {
         const colour = event.status === 'succeeded' ? s.green : s.red;
-        this.write(`\n${colour(s.bold(`Run ${event.status}`))} after ${formatMs(event.durationMs)}${event.reason ? `: ${event.reason}` : ''}\n`);
+        this.write(`\n${colour(s.bold(`Run ${event.status}`))} after ${formatMs(event.durationMs)}${event.reason ? `: ${forTerminal(event.reason)}` : ''}\n`);
         return;
       }
     }

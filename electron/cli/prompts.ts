@@ -52,13 +52,14 @@ export class PromptAnswerer {
         const preset = this.presets.confirm.get(event.step) ?? (this.presets.yesDestructive ? event.expected : undefined);
         if (preset !== undefined) {
           this.write(s.yellow(`${forTerminal(event.prompt)}\n  confirmed from the command line\n`));
-          if (!this.runner.confirm(event.step, preset)) this.refuse(event, `the text given with --confirm does not match "${event.expected}"`);
+          if (!this.runner.confirm(event.step, preset)) this.refuse(event, `the text given with --confirm does not match "${forTerminal(event.expected ?? '')}"`);
           return;
         }
         if (!this.rl) return this.refuse(event, `it is destructive and this is not a terminal; pass --confirm ${event.step}=${JSON.stringify(event.expected)} (or --yes-destructive) to confirm it`);
         this.write(`\n${s.yellow(s.bold('DESTRUCTIVE'))} ${forTerminal(event.prompt)}\n`);
         for (;;) {
-          const typed = await this.rl.question(s.bold(`Type "${event.expected}" to run it, or "abort": `));
+          // The expected text may render a capture, which came from a host: shown, never obeyed.
+          const typed = await this.rl.question(s.bold(`Type "${forTerminal(event.expected ?? '')}" to run it, or "abort": `));
           if (typed.trim() === 'abort') return this.runner.abort(`${event.step}: the operator declined the destructive step`);
           if (this.runner.confirm(event.step, typed)) return;
           this.write(s.red('That does not match; nothing was run.\n'));
@@ -68,7 +69,7 @@ export class PromptAnswerer {
         const choices = event.choices ?? [];
         const preset = this.presets.decide.get(event.step);
         if (preset !== undefined) {
-          this.write(`${forTerminal(event.prompt)}\n  answered from the command line: ${preset}\n`);
+          this.write(`${forTerminal(event.prompt)}\n  answered from the command line: ${forTerminal(preset)}\n`);
           return this.runner.decide(event.step, preset);
         }
         if (!this.rl) return this.refuse(event, `it needs a decision and this is not a terminal; pass --decide ${event.step}=<${choices.map((choice) => choice.id).join('|')}>`);
@@ -88,7 +89,7 @@ export class PromptAnswerer {
           return this.runner.completeManual(event.step, preset.outcome, preset.note);
         }
         if (!this.rl) return this.refuse(event, `it is a manual step and this is not a terminal; pass --manual ${event.step}=done[:note] once it is done`);
-        this.write(`\n${s.bold('MANUAL STEP')} ${event.step}\n${forTerminal(event.prompt)}\n`);
+        this.write(`\n${s.bold('MANUAL STEP')} ${forTerminal(event.step)}\n${forTerminal(event.prompt)}\n`);
         for (;;) {
           const typed = (await this.rl.question(s.bold('Type "done" or "failed" (optionally followed by a note): '))).trim();
           const match = /^(done|failed)\b\s*(.*)$/.exec(typed);
@@ -118,7 +119,7 @@ export class PromptAnswerer {
   }
 
   private refuse(event: StepAwaitingEvent, why: string): void {
-    this.write(this.style.red(`Step ${event.step} cannot go on: ${why}.\n`));
+    this.write(this.style.red(`Step ${forTerminal(event.step)} cannot go on: ${forTerminal(why)}.\n`));
     this.runner.abort(`step ${event.step} was not answered: ${why}`);
   }
 }

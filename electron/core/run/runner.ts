@@ -986,15 +986,27 @@ export class Runner {
   }
 
   private emit(event: RunEvent): void {
-    this.record(event);
-    this.notify(event);
+    const shown = this.masked(event);
+    this.record(shown);
+    this.notify(shown);
+  }
+
+  /**
+   * The event as people may see it. Listeners show it live (the CLI's log, the console), so it is
+   * masked here, once, with the journal's masker, before the journal and the listeners get it: titles,
+   * questions, instructions and confirmations render parameters, and check details quote raw output.
+   * Output was masked on its way in, by a stream masker that sees secrets split across chunks.
+   */
+  private masked<Event extends RunEvent>(event: Event): Event {
+    return event.type === 'step.output' ? event : this.options.masker.maskValue(event);
   }
 
   /**
    * Emits an event that must be on disk before what it announces happens (a step starting, a command
    * being sent). While the journal cannot be written, the run waits paused and tries again on resume.
    */
-  private async emitDurable(event: RunEvent): Promise<void> {
+  private async emitDurable(written: RunEvent): Promise<void> {
+    const event = this.masked(written);
     const recorder = this.options.recorder;
     let recorded = this.record(event);
     while (!recorded) {

@@ -35,8 +35,11 @@ export interface RunSessionOptions {
   auditDir: string;
   onFailure?: FailurePolicy;
   runId?: string;
-  /** Reopening a run: its journal is appended to, and the runner skips what was done. */
-  resume?: ResumeState & { runId: string; params: Record<string, ParamValue> };
+  /**
+   * Reopening a run: its journal is appended to, and the runner skips what was done. `notes` are
+   * journalled when it starts again (which secrets were given again, never their values).
+   */
+  resume?: ResumeState & { runId: string; params: Record<string, ParamValue>; notes?: string[] };
   /** A drill: its objectives (ms; `run` for the whole run, else step keys) are recorded in run.started. */
   drill?: { objectives: Record<string, number> };
   /**
@@ -269,6 +272,7 @@ export function createRunSession(options: RunSessionOptions): RunSession {
     replicationPending: () => pending,
     async start() {
       if (options.resume) {
+        for (const note of options.resume.notes ?? []) journalNote('info', note);
         const words = leaseWords();
         if (words) journalNote('info', words);
       }
