@@ -13,12 +13,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { defaultServiceOptions } from './app/config';
-import { ConsoleService, type ServiceEvent } from './app/service';
+import type { Result } from './api/contract';
+import { ConsoleService, toApiError, type ServiceEvent } from './app/service';
 
 /** What the client sends: one command call. */
 export interface WireRequest {
   id: number;
-  name: string;
+  /** Unchecked: dispatch refuses anything but a command name of the contract. */
+  name: unknown;
   payload: unknown;
 }
 
@@ -74,6 +76,24 @@ export function browserModeCsp(origin: string): string {
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+/**
+ * The shape of a client's message, checked before anything uses it: a JSON object with a safe integer
+ * `id`. The name and payload are left to ConsoleService.dispatch, which refuses what is not a command
+ * of the contract. Returns the reason (a close frame's text) when the message is not a request.
+ */
+export function parseWireRequest(raw: RawData): WireRequest | string {
+  let message: unknown;
+  try {
+    message = JSON.parse(raw.toString());
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return 'not a request';
+  const { id, name, payload } = message as Record<string, unknown>;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id)) return 'not a request: id must be an integer';
+  return { id, name, payload };
 }
 
 function sameSecret(given: string | undefined | null, token: string): boolean {
@@ -181,20 +201,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // the socket (1009/1002) itself; without a listener that event was an uncaught exception.
     ws.on('error', () => undefined);
     ws.on('message', (raw: RawData) => {
-      let request: WireRequest;
-      try {
-        request = JSON.parse(raw.toString()) as WireRequest;
-      } catch {
-        ws.close(1008, 'not JSON');
+      const request = parseWireRequest(raw);
+      if (typeof request === 'string') {
+        ws.close(1008, request);
         return;
       }
-      if (typeof request !== 'object' || request === null || typeof request.id !== 'number') {
-        ws.close(1008, 'not a request');
-        return;
-      }
-      void service.dispatch(request.name, request.payload).then((result) => {
+      const reply = (result: Result<unknown>) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result } satisfies WireMessage));
-      });
+      };
+      // One client's message must never reject unhandled: Node would end the process, and every run with it.
+      service.dispatch(request.name, request.payload).then(reply, (error: unknown) => reply({ ok: false, error: toApiError(error) }));
     });
     ws.on('close', () => {
       sockets.delete(ws);
