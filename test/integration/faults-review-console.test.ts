@@ -150,7 +150,7 @@ describe('review item 4: a hostile WebSocket message', () => {
     const connection = await socket();
     connection.ws.send('{"id":9,"name":{"toString":1},"payload":{}}');
     await waitFor(() => reply(connection.frames, 9) !== undefined, 'the refusal');
-    expect(reply(connection.frames, 9)).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(reply(connection.frames, 9)).toMatchObject({ ok: false, error: { code: 'unknown-command' } });
     expect(reply(connection.frames, 9)!.error!.userMessage).toMatch(/name must be one of the console's commands/);
     connection.ws.close();
   });
