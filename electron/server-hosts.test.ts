@@ -85,6 +85,10 @@ describe.each(['0.0.0.0', '::'])('browser mode listening on every address (--hos
     expect(await get('127.0.0.1', port, `127.0.0.1:${port}`)).toBe(200);
     expect(await get('127.0.0.1', port, `localhost:${port}`)).toBe(200);
     expect(await upgrade('127.0.0.1', port, `127.0.0.1:${port}`, `http://127.0.0.1:${port}`, server.token)).toBe(101);
+    if (listen === '::') {
+      expect(await get('::1', port, `[::1]:${port}`)).toBe(200);
+      expect(await upgrade('[::1]', port, `[::1]:${port}`, `http://[::1]:${port}`, server.token)).toBe(101);
+    }
     for (const address of ownAddresses()) {
       expect(await get(address, port, `${address}:${port}`), address).toBe(200);
       expect(await upgrade(address, port, `${address}:${port}`, `http://${address}:${port}`, server.token), address).toBe(101);
