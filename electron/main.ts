@@ -8,6 +8,7 @@ import { app, BrowserWindow, ipcMain, session, shell, type Session, type WebCont
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { COMMAND_NAMES } from './api/contract';
+import { EXTERNAL_LINKS, isAllowedExternalLink } from './api/links';
 import { defaultServiceOptions } from './app/config';
 import { ConsoleService } from './app/service';
 
@@ -45,15 +46,23 @@ export function hardenSession(target: Session): void {
   });
 }
 
-/** No navigation away from the console, no new windows; http(s) links open in the system browser. */
-export function hardenContents(contents: WebContents, appUrl: string): void {
+/**
+ * No navigation away from the console, no new windows. Only the links the console itself shows
+ * (`externalLinks`, exact URLs) open, in the system browser; any other URL the page asks for is dropped.
+ */
+export function hardenContents(contents: WebContents, appUrl: string, externalLinks: readonly string[] = EXTERNAL_LINKS): void {
+  const openIfShown = (url: string) => {
+    if (isAllowedExternalLink(url, externalLinks)) void shell.openExternal(url);
+  };
   contents.on('will-navigate', (event, url) => {
-    if (url !== appUrl) event.preventDefault();
+    if (url === appUrl) return;
+    event.preventDefault();
+    openIfShown(url);
   });
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    openIfShown(url);
     return { action: 'deny' };
   });
 }

@@ -1,31 +1,36 @@
 /**
  * Browser mode: the built renderer over http and the api/ contract over a WebSocket, on 127.0.0.1
- * by default. Every request needs the one-time token printed at start (in the URL once; the server
- * then sets an HttpOnly, SameSite=Strict cookie so the page's own assets and socket carry it). A
- * WebSocket upgrade must also come from this server's own origin. A thin adapter: everything else
- * is ConsoleService.
+ * by default. The API socket needs the token printed at start: the page finds it in its URL once,
+ * keeps it in sessionStorage and sends it when it opens the socket. The token is never put in a
+ * cookie: cookies ignore the port, so the browser would hand it to every other service on
+ * 127.0.0.1 (see docs/console.md). The page and its scripts are the public build and carry no
+ * secret, so they are served without it. Every request must name this server in its Host header
+ * (DNS rebinding), and a socket must come from the page of the address it was opened on. A thin
+ * adapter: everything else is ConsoleService.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { defaultServiceOptions } from './app/config';
-import { ConsoleService, type ServiceEvent } from './app/service';
+import type { Result } from './api/contract';
+import { ConsoleService, toApiError, type ServiceEvent } from './app/service';
 
 /** What the client sends: one command call. */
 export interface WireRequest {
   id: number;
-  name: string;
+  /** Unchecked: dispatch refuses anything but a command name of the contract. */
+  name: unknown;
   payload: unknown;
 }
 
 /** What the server sends: a reply to a call, or an event. */
 export type WireMessage = { id: number; result: unknown } | { event: ServiceEvent['name']; payload: unknown };
 
-export const TOKEN_COOKIE = 'opsdeck_token';
 /** Largest message a client may send (a paste into a terminal is capped at 64 KiB by the schema). */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -76,6 +81,24 @@ export function browserModeCsp(origin: string): string {
   ].join('; ');
 }
 
+/**
+ * The shape of a client's message, checked before anything uses it: a JSON object with a safe integer
+ * `id`. The name and payload are left to ConsoleService.dispatch, which refuses what is not a command
+ * of the contract. Returns the reason (a close frame's text) when the message is not a request.
+ */
+export function parseWireRequest(raw: RawData): WireRequest | string {
+  let message: unknown;
+  try {
+    message = JSON.parse(raw.toString());
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return 'not a request';
+  const { id, name, payload } = message as Record<string, unknown>;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id)) return 'not a request: id must be an integer';
+  return { id, name, payload };
+}
+
 function sameSecret(given: string | undefined | null, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
@@ -83,12 +106,42 @@ function sameSecret(given: string | undefined | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(header: string | undefined): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === TOKEN_COOKIE) return value.join('=');
+/** `0.0.0.0` and `::`: the server listens on every address of the machine. */
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+/** An address as it appears in a URL and a Host header: IPv6 in brackets. */
+function hostInUrl(address: string): string {
+  return net.isIPv6(address) ? `[${address}]` : address;
+}
+
+/**
+ * The names a browser may put in the Host header to reach this server: what it listens on, loopback,
+ * and, when it listens on every address, each address the machine has now (read at each check: a
+ * DHCP lease may change them). Never a DNS name but `localhost`: a rebinding page sends its own.
+ */
+function allowedHostNames(listen: string): Set<string> {
+  const names = new Set(['localhost', '127.0.0.1', '[::1]']);
+  if (!isWildcard(listen)) {
+    names.add(hostInUrl(listen));
+    return names;
   }
-  return undefined;
+  for (const entry of Object.values(os.networkInterfaces()).flat()) {
+    // A link-local IPv6 address needs a zone (%eth0) that browsers do not send in Host.
+    if (entry && !(entry.family === 'IPv6' && entry.address.toLowerCase().startsWith('fe80:'))) names.add(hostInUrl(entry.address));
+  }
+  return names;
+}
+
+/** Whether a Host header names this server (listening on `listen`, port `port`). */
+export function isAllowedHost(header: string | undefined, listen: string, port: number): boolean {
+  if (!header) return false;
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d+))?$/.exec(header);
+  if (!match) return false;
+  const [, name, givenPort] = match;
+  if ((givenPort === undefined ? 80 : Number(givenPort)) !== port) return false;
+  return allowedHostNames(listen).has(name.toLowerCase());
 }
 
 /** Starts the server; resolves once it listens. */
@@ -98,27 +151,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const rendererDir = path.resolve(options.rendererDir);
   const service = options.service;
   let origin = '';
-  let allowedHosts = new Set<string>();
-
-  const authorised = (request: http.IncomingMessage, url: URL): 'query' | 'cookie' | false => {
-    if (sameSecret(url.searchParams.get('token'), token)) return 'query';
-    if (sameSecret(cookieToken(request.headers.cookie), token)) return 'cookie';
-    return false;
-  };
+  let port = 0;
 
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', origin);
     const baseHeaders = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' };
     // DNS rebinding: a page of another site resolving to 127.0.0.1 sends its own Host.
-    if (!allowedHosts.has(request.headers.host ?? '')) {
+    if (!isAllowedHost(request.headers.host, host, port)) {
       response.writeHead(403, { ...baseHeaders, 'Content-Type': 'text/plain; charset=utf-8' }).end('Forbidden: unexpected Host header.\n');
-      return;
-    }
-    const how = authorised(request, url);
-    if (!how) {
-      response
-        .writeHead(401, { ...baseHeaders, 'Content-Type': 'text/plain; charset=utf-8' })
-        .end('OpsDeck needs the link with its token: open the URL printed where the console was started.\n');
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -142,11 +182,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const headers: Record<string, string> = {
       ...baseHeaders,
       'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'Content-Security-Policy': browserModeCsp(origin),
+      'Content-Security-Policy': browserModeCsp(`http://${request.headers.host}`),
       'X-Frame-Options': 'DENY',
       'Cross-Origin-Opener-Policy': 'same-origin',
     };
-    if (how === 'query') headers['Set-Cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
     response.writeHead(200, headers);
     response.end(request.method === 'HEAD' ? undefined : readFileSync(file));
   });
@@ -160,12 +199,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       socket.destroy();
     };
-    if (!allowedHosts.has(request.headers.host ?? '')) return refuse(403, 'Forbidden');
-    if (!authorised(request, url)) return refuse(401, 'Unauthorized');
-    // Another site's page may know nothing of the token, but a cookie would be sent with its socket.
-    if (request.headers.origin !== origin && request.headers.origin !== origin.replace('127.0.0.1', 'localhost')) {
-      return refuse(403, 'Forbidden');
-    }
+    if (!isAllowedHost(request.headers.host, host, port)) return refuse(403, 'Forbidden');
+    if (!sameSecret(url.searchParams.get('token'), token)) return refuse(401, 'Unauthorized');
+    // Only the page this server served, on the address the socket came to; never another site's page.
+    if (request.headers.origin !== `http://${request.headers.host}`) return refuse(403, 'Forbidden');
     wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws));
   });
 
@@ -181,20 +218,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // the socket (1009/1002) itself; without a listener that event was an uncaught exception.
     ws.on('error', () => undefined);
     ws.on('message', (raw: RawData) => {
-      let request: WireRequest;
-      try {
-        request = JSON.parse(raw.toString()) as WireRequest;
-      } catch {
-        ws.close(1008, 'not JSON');
+      const request = parseWireRequest(raw);
+      if (typeof request === 'string') {
+        ws.close(1008, request);
         return;
       }
-      if (typeof request !== 'object' || request === null || typeof request.id !== 'number') {
-        ws.close(1008, 'not a request');
-        return;
-      }
-      void service.dispatch(request.name, request.payload).then((result) => {
+      const reply = (result: Result<unknown>) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result } satisfies WireMessage));
-      });
+      };
+      // One client's message must never reject unhandled: Node would end the process, and every run with it.
+      service.dispatch(request.name, request.payload).then(reply, (error: unknown) => reply({ ok: false, error: toApiError(error) }));
     });
     ws.on('close', () => {
       sockets.delete(ws);
@@ -206,10 +239,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
-  const hostInUrl = host.includes(':') ? `[${host}]` : host;
-  origin = `http://${hostInUrl}:${port}`;
-  allowedHosts = new Set([`${hostInUrl}:${port}`, `localhost:${port}`]);
+  port = (server.address() as AddressInfo).port;
+  // On every address, the link names loopback: no browser opens http://0.0.0.0 or http://[::].
+  const linkHost = host === '0.0.0.0' ? '127.0.0.1' : isWildcard(host) ? '::1' : host;
+  origin = `http://${hostInUrl(linkHost)}:${port}`;
 
   return {
     url: `${origin}/?token=${token}`,
@@ -248,7 +281,9 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
   }
   const service = new ConsoleService(defaultServiceOptions({ environmentFiles }));
   const running = await startServer({ service, rendererDir: RENDERER_DIR, host, port });
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+  if (isWildcard(host)) {
+    out(`Warning: the console listens on every address of this machine, reachable from other machines at http://<this machine's address>:${running.port}/?token=…; anyone with the link can run runbooks.\n`);
+  } else if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     out(`Warning: the console listens on ${host}, reachable from other machines; anyone with the link can run runbooks.\n`);
   }
   out(`OpsDeck console (browser mode): open ${running.url}\nCtrl-C stops it.\n`);

@@ -238,13 +238,18 @@ export class ConsoleService {
    * payload must pass its schema. Never throws: every failure is an error reply a person can read.
    */
   async dispatch(name: unknown, payload: unknown): Promise<Result<unknown>> {
-    if (typeof name !== 'string' || !(COMMAND_NAMES as readonly string[]).includes(name)) {
-      return { ok: false, error: { code: 'unknown-command', userMessage: `There is no command "${String(name).slice(0, 80)}".` } };
+    // Never String() the name: an object whose toString is not a function throws from String(), and
+    // that rejection once took browser mode down with every run in it.
+    if (typeof name !== 'string') {
+      return { ok: false, error: { code: 'unknown-command', userMessage: "The request was refused: its name must be one of the console's commands (a string such as \"run:list\")." } };
+    }
+    if (!(COMMAND_NAMES as readonly string[]).includes(name)) {
+      return { ok: false, error: { code: 'unknown-command', userMessage: `There is no command "${name.slice(0, 80)}".` } };
     }
     const commandName = name as CommandName;
-    const parsed = parseRequest(commandName, payload);
-    if (!parsed.ok) return { ok: false, error: { code: 'bad-request', userMessage: parsed.message } };
     try {
+      const parsed = parseRequest(commandName, payload);
+      if (!parsed.ok) return { ok: false, error: { code: 'bad-request', userMessage: parsed.message } };
       const handler = this.handlers[commandName] as (request: unknown) => unknown;
       return { ok: true, value: await handler(parsed.value) };
     } catch (error) {

@@ -175,7 +175,7 @@ afterAll(async () => {
 describe('the console in a real browser, against the SSH lab', () => {
   it('offers the lab on first start, starts it, and checks its hosts', async () => {
     await page.goto(server.url);
-    // The token leaves the address bar at once (the cookie carries it from here).
+    // The token leaves the address bar at once (the page keeps it in sessionStorage, never in a cookie).
     await expect.poll(() => page.url()).not.toContain('token=');
     await page.getByRole('button', { name: 'Start the local lab' }).click();
     const labEnvironment = page.locator('.environment-list label', { hasText: 'LAB' });

@@ -1,7 +1,10 @@
 /**
  * Starts the standard SSH lab and keeps it running until Ctrl-C:
  *   npx tsx test/lab/lab-cli.ts start [--dir DIR] [--keep]
- * Prints the environment file to give OpsDeck (`opsdeck run --env <file> ...`).
+ * Prints the environment file to give OpsDeck (`opsdeck run --env <file> ...`). Without --dir the lab
+ * makes a new private directory (/tmp/opsdeck-lab-XXXXXX, root's, 0700) and removes it on stop unless
+ * --keep; a given DIR is made when missing and refused when another user made it or may write it.
+ * Ctrl-C (or SIGTERM, SIGHUP) stops the lab: its sshd, its user and the user's sudo rule go with it.
  */
 import { STANDARD_LAB_HOSTS, startSshLab } from './sshd-lab';
 
@@ -36,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
+    process.once('SIGHUP', resolve);
   });
   clearInterval(keepAlive);
   await lab.stop();

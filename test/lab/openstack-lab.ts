@@ -6,14 +6,15 @@
  * state that tests seed before a run and inspect after it.
  *
  * Privileged runbook steps say `sudo: true`, as they must on real nodes reached as heat-admin or
- * tripleo-admin. So the lab user gets password-less sudo through /etc/sudoers.d/opsdeck-lab (the lab
+ * tripleo-admin. So the lab user gets password-less sudo through /etc/sudoers.d/<lab user> (the lab
  * already creates that user on the test machine; the file names only that user).
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureLabSudo, startSshLab, type LabHostOptions, type SshLab } from './sshd-lab';
+import { ensureLabSudo, labUserIds, startSshLab, type LabHostOptions, type SshLab } from './sshd-lab';
 
 const run = promisify(execFile);
 
@@ -131,15 +132,20 @@ export async function startOpenStackLab(options: { hosts?: LabHostOptions[]; api
   const ssh = await startSshLab({ hosts: options.hosts ?? OPENSTACK_LAB_HOSTS });
   try {
     await ensureLabSudo(ssh.user);
-    const base = path.join(ssh.dir, 'openstack');
+    // Not in the SSH lab's directory: that one is root's alone (0700), and the lab user runs these tools.
+    const base = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-openstack-lab-'));
     const binDir = path.join(base, 'bin');
     const scratchDir = path.join(base, 'scratch');
-    for (const dir of [base, binDir, scratchDir]) {
+    const owner = labUserIds(ssh.user);
+    for (const dir of [base, scratchDir]) {
       mkdirSync(dir, { recursive: true });
-      // Written by the lab user (plain steps) and by root (sudo steps): no sticky bit, so either may
-      // replace the state file by rename.
-      chmodSync(dir, 0o777);
+      // Written by the lab user (plain steps) and by root (sudo steps), either of which may replace the
+      // state file by rename: the lab user's, and nobody else's to write.
+      chownSync(dir, owner.uid, owner.gid);
+      chmodSync(dir, 0o755);
     }
+    // The wrappers run as root (sudo steps): root's alone.
+    mkdirSync(binDir, { mode: 0o755 });
     const stateFile = path.join(base, 'state.json');
     for (const tool of TOOLS) {
       const wrapper = path.join(binDir, tool);
@@ -174,7 +180,10 @@ export async function startOpenStackLab(options: { hosts?: LabHostOptions[]; api
         lab.writeState(state);
         return state;
       },
-      stop: () => ssh.stop(),
+      stop: async () => {
+        await ssh.stop();
+        rmSync(base, { recursive: true, force: true });
+      },
     };
     lab.writeState(seedState(ssh, options.apiPort));
     return lab;

@@ -5,16 +5,16 @@
  * test/fixtures/profiles/lab-services.yaml, the sudo rule the SSH lab user needs, and an environment
  * file pointing the SSH lab at that profile.
  *
- * The runbooks' privileged steps say `sudo: true`, as they must on real nodes; so the lab user
- * `opsdeck-lab` gets password-less sudo through /etc/sudoers.d/opsdeck-lab (the file names only that
- * user, which the SSH lab creates on the test machine), and every wrapper runs as root.
+ * The runbooks' privileged steps say `sudo: true`, as they must on real nodes; so the SSH lab's own
+ * user gets password-less sudo through /etc/sudoers.d/<that user> when the environment is written
+ * (the file names only that user; the SSH lab's stop() removes both), and every wrapper runs as root.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync, chmodSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureLabSudo, type SshLab } from './sshd-lab';
+import { ensureSudoInstalled, grantLabSudo, type SshLab } from './sshd-lab';
 
 const run = promisify(execFile);
 
@@ -36,7 +36,7 @@ export interface ServiceLab {
   actions(): Array<{ at: number; host: string; service: string; action: string }>;
   /** The stand-in's log of one service on one host. */
   serviceLog(name: string, host: string): string;
-  /** Writes an environment file: the SSH lab's, with this profile and `extra` YAML appended. */
+  /** Writes an environment file: the SSH lab's, with this profile and `extra` YAML appended; gives the SSH lab's user sudo. */
   writeEnvironment(sshLab: SshLab, extra?: string): string;
   /** Kills every stand-in service process (by the PIDs in their pid files). */
   stopServices(): void;
@@ -68,7 +68,7 @@ export async function startServiceLab(options: { dir?: string } = {}): Promise<S
     profileFile,
     readFileSync(path.join(FIXTURES, 'profiles', 'lab-services.yaml'), 'utf8').replaceAll('@BIN@', binDir).replaceAll('@LAB@', dir),
   );
-  await ensureLabSudo('opsdeck-lab');
+  await ensureSudoInstalled();
 
   const pidFiles = () => {
     const files: string[] = [];
@@ -111,6 +111,7 @@ export async function startServiceLab(options: { dir?: string } = {}): Promise<S
       return existsSync(file) ? readFileSync(file, 'utf8') : '';
     },
     writeEnvironment(sshLab, extra = '') {
+      grantLabSudo(sshLab.user);
       const text = readFileSync(sshLab.envFile, 'utf8').replace(/^profile: .*$/m, `profile: ${profileFile}`);
       const file = path.join(dir, 'environment.yaml');
       writeFileSync(file, text + extra);
@@ -130,8 +131,6 @@ export async function startServiceLab(options: { dir?: string } = {}): Promise<S
     },
   };
 }
-
-/** Password-less sudo for the lab user only (idempotent; the same rule the OpenStack lab writes). */
 
 export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;

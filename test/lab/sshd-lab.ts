@@ -5,9 +5,18 @@
  *
  * Needs root (useradd, unshare, sshd). Installs openssh-server when /usr/sbin/sshd is missing.
  * Everything it starts is killed by PID on stop() and on process exit.
+ *
+ * Safe on a machine other people use (review of issue 11, item 3): its work directory is made by
+ * root, mode 0700 (a directory someone else made or can write is refused: they could have put an
+ * sshd_config or keys there); each lab has a user of its own (`opsdeck-lab-xxxxxx`), whose
+ * authorized_keys is in its home, root-owned and read-only to it, under sshd's `StrictModes yes`;
+ * and on stop (also at process exit and on Ctrl-C in lab-cli) that user, its home, its processes
+ * and its sudo rule are removed. Labs started at the same time never share a user, so one lab's
+ * stop cannot take away another's.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, promises as fs, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, promises as fs, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +26,8 @@ import type { HostSpec } from '../../electron/core/inventory/model';
 const run = promisify(execFile);
 
 const SSHD = '/usr/sbin/sshd';
-const DEFAULT_USER = 'opsdeck-lab';
+/** Every lab user's name starts with this; the rest is random (useradd allows 32 characters). */
+export const LAB_USER_PREFIX = 'opsdeck-lab-';
 
 export interface LabHostOptions {
   name: string;
@@ -33,7 +43,10 @@ export const STANDARD_LAB_HOSTS: readonly LabHostOptions[] = [
 
 export interface StartSshLabOptions {
   hosts: readonly LabHostOptions[];
-  /** Work directory; default a new os.tmpdir()/opsdeck-lab-XXXX. A given directory is kept by stop(). */
+  /**
+   * Work directory; default a new os.tmpdir()/opsdeck-lab-XXXX. A given directory is made (0700) when
+   * missing and kept by stop(); an existing one must be root's and writable by nobody else.
+   */
   dir?: string;
   /** Keep the work directory after stop() (logs, keys) even when the lab created it. */
   keep?: boolean;
@@ -50,6 +63,7 @@ export interface SshLab {
   /** The OpsDeck environment YAML describing the lab. */
   envFile: string;
   dir: string;
+  /** This lab's own user (removed with its home and sudo rule by stop()). */
   user: string;
   /** The HostSpec of a host by name (throws for an unknown name). */
   host(hostName: string): HostSpec;
@@ -71,7 +85,7 @@ export interface SshLab {
   rotateHostKey(hostName: string): Promise<void>;
   /** Restarts the host's listener on the same address and port; open connections survive. */
   restart(hostName: string): Promise<void>;
-  /** Kills everything the lab started and removes the work directory unless kept. */
+  /** Kills everything the lab started, removes its user and sudo rule, and the work directory unless kept. */
   stop(): Promise<void>;
 }
 
@@ -88,31 +102,75 @@ interface LabHostState {
 /** Starts one sshd per host and writes the known_hosts and environment files. */
 export async function startSshLab(options: StartSshLabOptions): Promise<SshLab> {
   await ensureSshd();
-  await ensureLabUser(DEFAULT_USER);
   const createdDir = options.dir === undefined;
-  const dir = options.dir ? path.resolve(options.dir) : mkdtempSync(path.join(os.tmpdir(), 'opsdeck-lab-'));
-  await fs.mkdir(dir, { recursive: true });
-  // sshd reads authorized_keys as the lab user, so the directory must be traversable by it.
-  await fs.chmod(dir, 0o755);
+  // Checked before anything is created: a refused directory leaves nothing behind.
+  const dir = options.dir ? prepareGivenDir(path.resolve(options.dir)) : mkdtempSync(path.join(os.tmpdir(), 'opsdeck-lab-'));
+  await fs.chmod(dir, 0o700);
   await fs.mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  const user = await createLabUser();
+  const removeUser = () => removeLabUser(user);
 
   const keyFile = path.join(dir, 'id_ed25519');
-  const authorizedKeysFile = path.join(dir, 'authorized_keys');
   const knownHostsFile = path.join(dir, 'known_hosts');
   const envFile = path.join(dir, 'environment.yaml');
-  await rmFiles(keyFile, `${keyFile}.pub`);
-  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'opsdeck-lab-client', '-f', keyFile]);
-  await fs.writeFile(authorizedKeysFile, await fs.readFile(`${keyFile}.pub`, 'utf8'), { mode: 0o644 });
-  await fs.chmod(authorizedKeysFile, 0o644);
-
+  let authorizedKeysFile = '';
   const states = new Map<string, LabHostState>();
+  let stopped = false;
+
+  function stateOf(name: string): LabHostState {
+    const state = states.get(name);
+    if (!state) throw new Error(`The lab has no host named ${name}`);
+    return state;
+  }
+
+  function killAllSync(): void {
+    killTreesSync();
+    if (createdDir && !options.keep) rmSync(dir, { recursive: true, force: true });
+  }
+
+  function killTreesSync(): void {
+    for (const state of states.values()) {
+      // Children first: once the listener is gone they are reparented and harder to find.
+      const tree = descendants(state.pid);
+      signal(state.pid, 'SIGCONT');
+      signal(state.pid, 'SIGKILL');
+      for (const proc of tree) {
+        signal(proc.pid, 'SIGCONT');
+        signal(proc.pid, 'SIGKILL');
+      }
+    }
+  }
+  process.on('exit', killAllSync);
+  // After killAllSync (exit listeners run in order): a test that throws, or a CLI that exits, must not
+  // leave a user with sudo behind.
+  process.on('exit', removeUser);
+
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.removeListener('exit', killAllSync);
+    killTreesSync();
+    await Promise.all([...states.values()].map((state) => waitForExit(state.pid, 3000)));
+    removeUser();
+    process.removeListener('exit', removeUser);
+    if (createdDir && !options.keep) rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'opsdeck-lab-client', '-f', keyFile]);
+    authorizedKeysFile = await writeAuthorizedKeys(user, await fs.readFile(`${keyFile}.pub`, 'utf8'));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
   const lab: SshLab = {
     hosts: [],
     knownHostsFile,
     keyFile,
     envFile,
     dir,
-    user: DEFAULT_USER,
+    user,
     host: (name) => stateOf(name).spec,
     hostPublicKeyFile: (name) => `${stateOf(name).hostKeyFile}.pub`,
     logFile: (name) => stateOf(name).logFile,
@@ -145,38 +203,8 @@ export async function startSshLab(options: StartSshLabOptions): Promise<SshLab> 
       await restartHost(state);
     },
     restart: async (name) => restartHost(stateOf(name)),
-    stop: async () => {
-      process.removeListener('exit', killAllSync);
-      killTreesSync();
-      await Promise.all([...states.values()].map((state) => waitForExit(state.pid, 3000)));
-      if (createdDir && !options.keep) rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
-
-  function stateOf(name: string): LabHostState {
-    const state = states.get(name);
-    if (!state) throw new Error(`The lab has no host named ${name}`);
-    return state;
-  }
-
-  function killAllSync(): void {
-    killTreesSync();
-    if (createdDir && !options.keep) rmSync(dir, { recursive: true, force: true });
-  }
-
-  function killTreesSync(): void {
-    for (const state of states.values()) {
-      // Children first: once the listener is gone they are reparented and harder to find.
-      const tree = descendants(state.pid);
-      signal(state.pid, 'SIGCONT');
-      signal(state.pid, 'SIGKILL');
-      for (const proc of tree) {
-        signal(proc.pid, 'SIGCONT');
-        signal(proc.pid, 'SIGKILL');
-      }
-    }
-  }
-  process.on('exit', killAllSync);
 
   async function restartHost(state: LabHostState): Promise<void> {
     signal(state.pid, 'SIGCONT');
@@ -196,7 +224,7 @@ export async function startSshLab(options: StartSshLabOptions): Promise<SshLab> 
       await rmFiles(hostKeyFile, `${hostKeyFile}.pub`);
       await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', hostKeyFile]);
       const state: LabHostState = {
-        spec: { name, address, port, user: DEFAULT_USER, keyFile, roles },
+        spec: { name, address, port, user, keyFile, roles },
         dir: hostDir,
         configFile: path.join(hostDir, 'sshd_config'),
         hostKeyFile,
@@ -204,7 +232,7 @@ export async function startSshLab(options: StartSshLabOptions): Promise<SshLab> 
         process: null,
         pid: 0,
       };
-      await fs.writeFile(state.configFile, sshdConfig(state, authorizedKeysFile, options.logLevel ?? 'VERBOSE'));
+      await fs.writeFile(state.configFile, sshdConfig(state, user, authorizedKeysFile, options.logLevel ?? 'VERBOSE'), { mode: 0o600 });
       states.set(name, state);
       lab.hosts.push(state.spec);
     }
@@ -256,21 +284,21 @@ async function launch(state: LabHostState): Promise<void> {
   (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
 }
 
-function sshdConfig(state: LabHostState, authorizedKeysFile: string, logLevel: string): string {
+function sshdConfig(state: LabHostState, user: string, authorizedKeysFile: string, logLevel: string): string {
   return [
     `# OpsDeck SSH lab: ${state.spec.name}`,
     `ListenAddress ${state.spec.address}:${state.spec.port}`,
     `HostKey ${state.hostKeyFile}`,
     `PidFile ${path.join(state.dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${authorizedKeysFile}`,
-    // The lab lives under /tmp, which StrictModes rejects (world-writable parent).
-    'StrictModes no',
+    // authorized_keys is in the lab user's home, root's and read-only to the user (writeAuthorizedKeys).
+    'StrictModes yes',
     'UsePAM no',
     'PubkeyAuthentication yes',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'PermitRootLogin no',
-    `AllowUsers ${DEFAULT_USER}`,
+    `AllowUsers ${user}`,
     'AllowTcpForwarding yes',
     'X11Forwarding no',
     'PrintMotd no',
@@ -314,25 +342,145 @@ async function ensureSshd(): Promise<void> {
   }
 }
 
+/** What the lab writes in its directory: an existing directory loses these first, so all is made afresh. */
+const LAB_ENTRIES = ['id_ed25519', 'id_ed25519.pub', 'authorized_keys', 'known_hosts', 'environment.yaml', 'hosts'];
+
+const NEW_DIR_HINT = 'remove it, or start the lab without --dir (it then makes a new private directory and prints its path).';
+
 /**
- * The unprivileged user the lab logs in as: /bin/sh (root's bashrc costs ~350 ms a command here), and a
- * `*` password field, since `UsePAM no` refuses accounts locked with `!`.
+ * A work directory given by the caller (`npm run lab -- --dir DIR`): made here, mode 0700, when
+ * missing; an existing one must be a real directory of the user starting the lab that nobody else can
+ * write, under parents nobody else can rename it in. Anyone who made it, or can write it, could have
+ * put an sshd_config, host keys or authorized_keys there, which the lab would run as root.
  */
-async function ensureLabUser(user: string): Promise<void> {
+export function prepareGivenDir(dir: string): string {
+  const uid = process.getuid?.() ?? 0;
+  mkdirSync(path.dirname(dir), { recursive: true });
+  for (let parent = path.dirname(dir); ; parent = path.dirname(parent)) {
+    const stat = statSync(parent);
+    const sticky = (stat.mode & 0o1000) !== 0;
+    if ((stat.uid !== 0 && stat.uid !== uid) || ((stat.mode & 0o022) !== 0 && !sticky)) {
+      throw new Error(`The lab directory ${dir} is inside ${parent}, which another user owns or may write: ${NEW_DIR_HINT}`);
+    }
+    if (parent === path.dirname(parent)) break;
+  }
   try {
-    await run('id', ['-u', user]);
-  } catch {
+    mkdirSync(dir, { mode: 0o700 });
+    return dir;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const stat = lstatSync(dir);
+  if (stat.isSymbolicLink() || !stat.isDirectory()) {
+    throw new Error(`The lab directory ${dir} exists and is not a directory (a symbolic link or a file someone placed there): ${NEW_DIR_HINT}`);
+  }
+  if (stat.uid !== uid) {
+    throw new Error(
+      `The lab directory ${dir} already exists and belongs to another user (uid ${stat.uid}), who could have put keys or an sshd configuration in it: ${NEW_DIR_HINT}`,
+    );
+  }
+  if ((stat.mode & 0o022) !== 0) {
+    throw new Error(`The lab directory ${dir} can be written by other users (mode ${(stat.mode & 0o7777).toString(8)}): ${NEW_DIR_HINT}`);
+  }
+  for (const entry of LAB_ENTRIES) rmSync(path.join(dir, entry), { recursive: true, force: true });
+  return dir;
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The user's uid and home from /etc/passwd, or undefined when there is no such user. */
+function passwdEntry(user: string): { uid: number; home: string } | undefined {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith(`${user}:`));
+  if (!line) return undefined;
+  const fields = line.split(':');
+  return { uid: Number(fields[2]), home: fields[5] };
+}
+
+/** A lab user's uid and gid (to give it a directory of its own). */
+export function labUserIds(user: string): { uid: number; gid: number } {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith(`${user}:`));
+  if (!line) throw new Error(`There is no user ${user}: is its lab still running?`);
+  const fields = line.split(':');
+  return { uid: Number(fields[2]), gid: Number(fields[3]) };
+}
+
+/**
+ * A new user for this lab alone: /bin/sh (root's bashrc costs ~350 ms a command here), and a `*`
+ * password field, since `UsePAM no` refuses accounts locked with `!`. A random name, so labs started
+ * at once never share (or remove) each other's user.
+ */
+async function createLabUser(): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const user = `${LAB_USER_PREFIX}${randomBytes(3).toString('hex')}`;
     try {
-      await run('useradd', ['--create-home', '--shell', '/bin/sh', user]);
+      await run('useradd', ['--create-home', '--shell', '/bin/sh', '--password', '*', user]);
+      return user;
     } catch (error) {
-      // Another lab may have created it meanwhile.
-      await run('id', ['-u', user]).catch(() => Promise.reject(error));
+      // 9: the name is taken; 10: another useradd or userdel holds /etc/passwd's lock.
+      if (attempt >= 40) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
     }
   }
-  const shadow = readFileSync('/etc/shadow', 'utf8')
-    .split('\n')
-    .find((line) => line.startsWith(`${user}:`));
-  if (shadow?.split(':')[1] !== '*') await run('usermod', ['-p', '*', user]);
+}
+
+/**
+ * The user's ~/.ssh/authorized_keys, owned by root and read-only to the user (so no one but root
+ * changes who may log in), in a root-owned ~/.ssh: what sshd's StrictModes asks for.
+ */
+async function writeAuthorizedKeys(user: string, publicKeyLine: string): Promise<string> {
+  const entry = passwdEntry(user);
+  if (!entry) throw new Error(`The lab user ${user} disappeared before its key could be authorized.`);
+  const sshDir = path.join(entry.home, '.ssh');
+  await fs.rm(sshDir, { recursive: true, force: true });
+  await fs.mkdir(sshDir, { mode: 0o755 });
+  await fs.chmod(sshDir, 0o755);
+  const file = path.join(sshDir, 'authorized_keys');
+  await fs.writeFile(file, publicKeyLine.trim() + '\n', { mode: 0o644, flag: 'wx' });
+  await fs.chmod(file, 0o644);
+  return file;
+}
+
+/** PIDs of the processes running as `uid` (real uid), read from /proc. */
+function processesOfUid(uid: number): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const match = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      if (match && Number(match[1]) === uid) pids.push(Number(entry));
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  return pids;
+}
+
+/**
+ * Removes a lab user: its sudo rule, its processes (a run's command left in the background; this
+ * lab's sshd started them), the user, its group and its home. Synchronous, so it also runs at exit.
+ */
+export function removeLabUser(user: string): void {
+  if (!user.startsWith(LAB_USER_PREFIX)) throw new Error(`${user} is not a lab user; the lab removes only its own users.`);
+  rmSync(`/etc/sudoers.d/${user}`, { force: true });
+  for (let attempt = 1; ; attempt++) {
+    const entry = passwdEntry(user);
+    if (!entry) return;
+    for (const pid of processesOfUid(entry.uid)) signal(pid, 'SIGKILL');
+    try {
+      execFileSync('userdel', ['--remove', user], { stdio: 'ignore' });
+      return;
+    } catch (error) {
+      // 8: a process of the user was still ending; 10: another useradd or userdel holds the lock.
+      if (attempt >= 50) throw new Error(`The lab user ${user} could not be removed (userdel failed 50 times): ${(error as Error).message}`);
+      sleepSync(100);
+    }
+  }
 }
 
 async function freePort(address: string): Promise<number> {
@@ -450,24 +598,36 @@ async function rmFiles(...files: string[]): Promise<void> {
   await Promise.all(files.map((file) => fs.rm(file, { force: true })));
 }
 
+/** Installs sudo when it is missing (a fresh CI machine). */
+export async function ensureSudoInstalled(): Promise<void> {
+  if (existsSync('/usr/bin/sudo')) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await run('apt-get', ['install', '-y', '--no-install-recommends', 'sudo'], { env }).catch(async () => {
+    await run('apt-get', ['update'], { env });
+    await run('apt-get', ['install', '-y', '--no-install-recommends', 'sudo'], { env });
+  });
+}
+
 /**
- * Lets the lab user run `sudo -n` (what runbooks' `sudo: true` steps do): installs sudo if missing and
- * writes /etc/sudoers.d/<user>, naming only that user. Idempotent, safe when several labs race.
+ * Lets a lab's user run `sudo -n` (what runbooks' `sudo: true` steps do): writes
+ * /etc/sudoers.d/<user>, naming only that user, checked by visudo. The lab's stop() removes it with
+ * the user. Only lab users (`opsdeck-lab-…`) get it. Idempotent; each lab has its own user and file.
  */
-export async function ensureLabSudo(user: string): Promise<void> {
-  const exec = promisify(execFile);
-  if (!existsSync('/usr/bin/sudo')) {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    await exec('apt-get', ['install', '-y', '--no-install-recommends', 'sudo'], { env }).catch(async () => {
-      await exec('apt-get', ['update'], { env });
-      await exec('apt-get', ['install', '-y', '--no-install-recommends', 'sudo'], { env });
-    });
+export function grantLabSudo(user: string): void {
+  if (!user.startsWith(LAB_USER_PREFIX) || !passwdEntry(user)) {
+    throw new Error(`${user} is not a running lab's user; sudo is granted to a lab's own user only.`);
   }
   const file = `/etc/sudoers.d/${user}`;
   const line = `${user} ALL=(root) NOPASSWD: ALL\n`;
   if (existsSync(file) && readFileSync(file, 'utf8') === line) return;
   const temporary = `${file}.tmp-${process.pid}`;
   writeFileSync(temporary, line, { mode: 0o440 });
-  await exec('visudo', ['-c', '-f', temporary]);
+  execFileSync('visudo', ['-c', '-q', '-f', temporary], { stdio: 'ignore' });
   renameSync(temporary, file);
+}
+
+/** {@link ensureSudoInstalled} then {@link grantLabSudo}. */
+export async function ensureLabSudo(user: string): Promise<void> {
+  await ensureSudoInstalled();
+  grantLabSudo(user);
 }

@@ -155,9 +155,32 @@ export function exportRun(records: readonly JournalRecord[], format: ExportForma
   return renderMarkdown(document, verified);
 }
 
-function cell(text: unknown): string {
-  const value = typeof text === 'string' ? text : JSON.stringify(text);
-  return (value ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/**
+ * Recorded text (a title, a name, a reason, a note) as Markdown prose: on one line, its HTML shown
+ * and never rendered (entities), its Markdown punctuation shown and never acted on (backslashes), so
+ * `<script>` or `[x](javascript:…)` in a runbook, a parameter or a host's output stays text in any
+ * viewer. A line break would let a following `<script>` line start a raw HTML block.
+ */
+function text(raw: unknown): string {
+  const value = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? '');
+  return value
+    .replace(/[\\`*[\]~]/g, '\\$&')
+    // An underscore inside a word (db_password) never makes emphasis; one at a word's edge may.
+    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r\n|\r|\n/g, ' ');
+}
+
+/** Recorded text in a table cell. */
+function cell(raw: unknown): string {
+  return text(raw).replace(/\|/g, '\\|');
+}
+
+/** Markdown already made safe (a code span), in a table cell: GFM reads `\|` as a pipe even in code. */
+function cellMarkdown(markdown: string): string {
+  return markdown.replace(/\|/g, '\\|');
 }
 
 function code(text: string): string {
@@ -173,8 +196,13 @@ function fenced(text: string, language = ''): string {
   return `${fence}${language}\n${text}${text.endsWith('\n') ? '' : '\n'}${fence}`;
 }
 
+/**
+ * A value in a code span (literal in every viewer). A string with a line break is shown JSON-quoted,
+ * on one line: a code span cannot hold a line break safely (the next line could open an HTML block).
+ */
 function value(data: unknown): string {
-  return code(typeof data === 'string' ? data : JSON.stringify(data));
+  const shown = typeof data === 'string' && !/[\r\n]/.test(data) ? data : JSON.stringify(data);
+  return code(shown ?? String(data));
 }
 
 const STATUS_MARK: Record<string, string> = {
@@ -187,14 +215,14 @@ const STATUS_MARK: Record<string, string> = {
 };
 
 function describeAction(action: ActionRecord): string {
-  const who = action.operator;
+  const who = text(action.operator);
   const parts: string[] = [];
   switch (action.action) {
     case 'confirm':
       parts.push(`${who} confirmed${action.text !== undefined ? `, typing ${value(action.text)}` : ''}`);
       break;
     case 'skip':
-      parts.push(`${who} skipped the step${action.reason ? `: ${action.reason}` : ' (no reason given)'}`);
+      parts.push(`${who} skipped the step${action.reason ? `: ${text(action.reason)}` : ' (no reason given)'}`);
       break;
     case 'decide':
       parts.push(`${who} chose ${value(action.choice ?? '?')}`);
@@ -209,17 +237,17 @@ function describeAction(action: ActionRecord): string {
       parts.push(`${who} accepted the host key`);
       break;
     default:
-      parts.push(`${who}: ${action.action}`);
+      parts.push(`${who}: ${text(action.action)}`);
   }
-  if (action.action !== 'skip' && action.reason) parts.push(`reason: ${action.reason}`);
-  if (action.note) parts.push(`note: ${action.note}`);
+  if (action.action !== 'skip' && action.reason) parts.push(`reason: ${text(action.reason)}`);
+  if (action.note) parts.push(`note: ${text(action.note)}`);
   return `${action.ts} — ${parts.join('; ')}`;
 }
 
 function renderMarkdown(document: RunExport, verified: VerifyResult | null): string {
   const { run, steps, verification } = document;
   const out: string[] = [];
-  out.push(`# Run ${run.runId}: ${run.runbook.title}`, '');
+  out.push(`# Run ${text(run.runId)}: ${text(run.runbook.title)}`, '');
   out.push('| | |', '|---|---|');
   out.push(`| Runbook | ${cell(`${run.runbook.id} ${run.runbook.version}`)} (${cell(run.runbook.file)}) |`);
   out.push(`| Runbook sha256 | \`${run.runbook.sha256}\` |`);
@@ -238,7 +266,7 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
   if (params.length === 0) out.push('None.', '');
   else {
     out.push('| Name | Value |', '|---|---|');
-    for (const [name, param] of params) out.push(`| ${cell(name)} | ${cell(value(param))} |`);
+    for (const [name, param] of params) out.push(`| ${cell(name)} | ${cellMarkdown(value(param))} |`);
     out.push('');
   }
 
@@ -254,17 +282,17 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
           ? '—'
           : String(step.exitCode);
     out.push(
-      `| ${index + 1} | ${cell(step.title)} (\`${cell(step.key)}\`) | ${STATUS_MARK[step.status] ?? step.status} | ${step.startedAt ?? '—'} | ${formatDuration(step.durationMs)} | ${cell(step.hosts.join(', ') || '—')} | ${cell(exit)} |`,
+      `| ${index + 1} | ${cell(step.title)} (${cellMarkdown(code(step.key))}) | ${STATUS_MARK[step.status] ?? step.status} | ${step.startedAt ?? '—'} | ${formatDuration(step.durationMs)} | ${cell(step.hosts.join(', ') || '—')} | ${cell(exit)} |`,
     );
   });
   out.push('');
 
   out.push('## Steps', '');
   steps.forEach((step, index) => {
-    out.push(`### ${index + 1}. ${step.title} (\`${step.key}\`) — ${step.status}`, '');
-    out.push(`- Kind: ${step.kind}; attempts: ${step.attempts}${step.hosts.length ? `; hosts: ${step.hosts.join(', ')}` : ''}`);
+    out.push(`### ${index + 1}. ${text(step.title)} (${code(step.key)}) — ${step.status}`, '');
+    out.push(`- Kind: ${step.kind}; attempts: ${step.attempts}${step.hosts.length ? `; hosts: ${text(step.hosts.join(', '))}` : ''}`);
     if (step.startedAt) out.push(`- Started ${step.startedAt}${step.finishedAt ? `, finished ${step.finishedAt}` : ''} (${formatDuration(step.durationMs)})`);
-    if (step.reason) out.push(`- Reason: ${step.reason}${step.errorCode ? ` (\`${step.errorCode}\`)` : ''}`);
+    if (step.reason) out.push(`- Reason: ${text(step.reason)}${step.errorCode ? ` (${code(step.errorCode)})` : ''}`);
     out.push('');
     if (step.commands.length) {
       out.push('**Commands**', '');
@@ -274,21 +302,21 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
     if (step.checks.length) {
       out.push('**Checks**', '');
       for (const check of step.checks) {
-        out.push(`- ${check.ok ? '✓ pass' : '✗ FAIL'}: ${check.name}${check.detail ? ` — ${check.detail}` : ''}`);
+        out.push(`- ${check.ok ? '✓ pass' : '✗ FAIL'}: ${text(check.name)}${check.detail ? ` — ${text(check.detail)}` : ''}`);
       }
       out.push('');
     }
     const captures = Object.entries(step.captures);
     if (captures.length) {
       out.push('**Captures**', '');
-      for (const [name, captured] of captures) out.push(`- \`${name}\` = ${value(captured)}`);
+      for (const [name, captured] of captures) out.push(`- ${code(name)} = ${value(captured)}`);
       out.push('');
     }
     const stepActions = document.actions.filter((action) => action.step === step.key);
     if (step.prompts.length || stepActions.length) {
       out.push('**Operator**', '');
       for (const prompt of step.prompts) {
-        out.push(`- ${prompt.ts} — asked (${prompt.need}): ${prompt.prompt}${prompt.expected ? ` (expected ${value(prompt.expected)})` : ''}`);
+        out.push(`- ${prompt.ts} — asked (${prompt.need}): ${text(prompt.prompt)}${prompt.expected ? ` (expected ${value(prompt.expected)})` : ''}`);
       }
       for (const action of stepActions) out.push(`- ${describeAction(action)}`);
       out.push('');
@@ -296,11 +324,11 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
     const notes = document.notes.filter((note) => note.step === step.key);
     if (notes.length) {
       out.push('**Notes**', '');
-      for (const note of notes) out.push(`- ${note.ts} [${note.level}] ${note.message}`);
+      for (const note of notes) out.push(`- ${note.ts} [${note.level}] ${text(note.message)}`);
       out.push('');
     }
     for (const [host, lines] of Object.entries(step.output)) {
-      out.push(`**Output on ${host}** (last ${lines.length} line${lines.length === 1 ? '' : 's'})`, '');
+      out.push(`**Output on ${text(host)}** (last ${lines.length} line${lines.length === 1 ? '' : 's'})`, '');
       out.push(fenced(lines.join('\n'), 'text'), '');
     }
   });
@@ -310,20 +338,20 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
   if (runActions.length || runNotes.length) {
     out.push('## Run actions and notes', '');
     for (const action of runActions) out.push(`- ${describeAction(action)}`);
-    for (const note of runNotes) out.push(`- ${note.ts} [${note.level}] ${note.message}`);
+    for (const note of runNotes) out.push(`- ${note.ts} [${note.level}] ${text(note.message)}`);
     out.push('');
   }
 
   if (document.transcripts.length) {
     out.push('## Transcripts', '', 'asciicast v2 recordings of each terminal; the console replays them.', '');
-    for (const transcript of document.transcripts) out.push(`- [${transcript.name}](${encodeURI(transcript.href)})`);
+    for (const transcript of document.transcripts) out.push(`- [${text(transcript.name)}](<${encodeURI(transcript.href)}>)`);
     out.push('');
   }
 
   out.push('## Journal verification', '');
   out.push(verificationLine(verification), '');
   if (verified && !verified.ok) {
-    for (const problem of verified.problems) out.push(`- line ${problem.line}: ${problem.message}`);
+    for (const problem of verified.problems) out.push(`- line ${problem.line}: ${text(problem.message)}`);
     out.push('');
   }
   return out.join('\n');
@@ -389,7 +417,7 @@ function drillMarkdown(drill: DrillReport): string[] {
 export function renderComparison(comparison: RunComparison): string {
   const { a, b } = comparison;
   const out: string[] = [];
-  out.push(`# ${a.runbook.title}: ${a.runId} (A) against ${b.runId} (B)`, '');
+  out.push(`# ${text(a.runbook.title)}: ${text(a.runId)} (A) against ${text(b.runId)} (B)`, '');
   if (!comparison.sameRunbook) out.push(`**Different runbooks**: A ran ${code(a.runbook.id)}, B ran ${code(b.runbook.id)}; only steps with the same key are compared.`, '');
   else if (!comparison.sameRunbookText) out.push(`Note: the runbook's text changed between the runs (sha256 ${a.runbook.sha256.slice(0, 12)}… → ${b.runbook.sha256.slice(0, 12)}…).`, '');
   out.push('| | A | B | B − A |', '|---|---|---|---|');
