@@ -279,7 +279,15 @@ export function createRunSession(options: RunSessionOptions): RunSession {
       try {
         return await runner.start();
       } finally {
-        for (const writer of transcripts.values()) writer.close();
+        for (const writer of transcripts.values()) {
+          try {
+            writer.close();
+          } catch {
+            // A disk still full at the end (already noted when the transcripts began to fail): the
+            // journal keeps the output; the leases, the journal and the team copy below must still be
+            // released, closed and sent.
+          }
+        }
         for (const unsubscribe of unsubscribers) unsubscribe();
         await leases?.release(options.operator).catch(() => undefined);
         try {
