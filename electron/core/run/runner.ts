@@ -39,7 +39,7 @@ import { mapWithLimit, sleep } from './concurrency';
 import { RetainedOutput, StreamText } from './output';
 import { resolveParams } from './params';
 import { environmentScope, renderIn, valueIn, type RunScope } from './scope';
-import { resolveTargets } from './targets';
+import { resolveFittedTargets } from './targets';
 
 /** What the operator can answer at a failed step. */
 export type FailureAction = 'retry' | 'skip' | 'abort' | 'rollback';
@@ -113,6 +113,8 @@ interface Frame {
   topLevel: boolean;
   /** The runbooks this list runs inside, outermost first: an include of one of them would never end. */
   includes: readonly string[];
+  /** The optional roles of the runbook this list belongs to; default: the run's runbook's. */
+  optionalRoles?: Record<string, string>;
 }
 
 interface Waiter {
@@ -450,6 +452,16 @@ export class Runner {
         this.finishSkipped(key, 'its condition (when) is false');
         return { status: 'skipped' };
       }
+      if (step.kind === 'run' || step.kind === 'wait') {
+        const fitted = this.fittedTargets(step, frame);
+        if (fitted.hosts.length === 0) {
+          this.finishSkipped(key, `no ${fitted.absent.join(' or ')} role in this environment`);
+          return { status: 'skipped' };
+        }
+        for (const [role, instead] of fitted.replaced) {
+          this.note('info', `no ${role} role in this environment: step ${key} runs on the ${instead} hosts instead`, key);
+        }
+      }
       // Run and wait steps confirm once their hosts are known: the host names are what is typed.
       if (step.destructive && step.kind !== 'run' && step.kind !== 'wait') await this.confirmDestructive(step, key, step.id, frame.scope);
       switch (step.kind) {
@@ -508,12 +520,18 @@ export class Runner {
 
   // ---- run and wait ------------------------------------------------------------------------
 
-  private targets(step: RunStep | WaitStep, scope: RunScope): HostSpec[] {
-    return resolveTargets(renderIn(step.on, scope, 'text'), this.options.environment);
+  private targets(step: RunStep | WaitStep, scope: RunScope, frame?: Frame): HostSpec[] {
+    return this.fittedTargets(step, frame ?? { prefix: '', scope, topLevel: false, includes: [] }).hosts;
+  }
+
+  /** The step's hosts with the runbook's optional roles applied (absent ones dropped or replaced). */
+  private fittedTargets(step: RunStep | WaitStep, frame: Frame) {
+    const optionalRoles = frame.optionalRoles ?? this.options.runbook.optionalRoles ?? {};
+    return resolveFittedTargets(renderIn(step.on, frame.scope, 'text'), this.options.environment, optionalRoles);
   }
 
   private async runCommandStep(step: RunStep, key: string, frame: Frame): Promise<Outcome> {
-    const hosts = this.targets(step, frame.scope);
+    const hosts = this.targets(step, frame.scope, frame);
     const runs: HostRun[] = hosts.map((host) => ({
       host,
       command: renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'),
@@ -540,7 +558,7 @@ export class Runner {
   }
 
   private async runWaitStep(step: WaitStep, key: string, frame: Frame): Promise<Outcome> {
-    const hosts = this.targets(step, frame.scope);
+    const hosts = this.targets(step, frame.scope, frame);
     await this.startStep(key, step, hosts.map((host) => host.name));
     const started = Date.now();
     if (step.destructive) await this.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope);
@@ -896,7 +914,7 @@ export class Runner {
         captures: { ...frame.scope.captures },
         locals: { ...frame.scope.locals, [step.as]: item },
       };
-      const outcome = await this.walk(step.steps, { prefix: `${key}[${index}]/`, scope, topLevel: false, includes: frame.includes });
+      const outcome = await this.walk(step.steps, { prefix: `${key}[${index}]/`, scope, topLevel: false, includes: frame.includes, optionalRoles: frame.optionalRoles });
       return { outcome, captures: scope.captures };
     });
     const failures = results.map((result, index) => (result.outcome !== 'ok' ? index : -1)).filter((index) => index >= 0);
@@ -911,7 +929,7 @@ export class Runner {
   private async runPhaseStep(step: PhaseStep, key: string, frame: Frame): Promise<Outcome> {
     await this.startStep(key, step, []);
     const started = Date.now();
-    const inner: Frame = { prefix: `${key}/`, scope: frame.scope, topLevel: false, includes: frame.includes };
+    const inner: Frame = { prefix: `${key}/`, scope: frame.scope, topLevel: false, includes: frame.includes, optionalRoles: frame.optionalRoles };
     const outcomes = await mapWithLimit(step.steps, step.concurrency, (child) => this.walk([child], inner));
     if (outcomes.some((outcome) => outcome !== 'ok')) {
       this.finishStep(key, started, { status: 'failed', reason: `Priority ${step.priority}: a step of this phase failed; later phases do not start.` });
@@ -939,7 +957,8 @@ export class Runner {
     await this.startStep(key, step, []);
     const started = Date.now();
     const scope: RunScope = { ...frame.scope, params, captures: {}, locals: {} };
-    const outcome = await this.walk(included.steps, { prefix: `${key}/`, scope, topLevel: false, includes: [...frame.includes, included.id] });
+    const optionalRoles = { ...(frame.optionalRoles ?? this.options.runbook.optionalRoles ?? {}), ...(included.optionalRoles ?? {}) };
+    const outcome = await this.walk(included.steps, { prefix: `${key}/`, scope, topLevel: false, includes: [...frame.includes, included.id], optionalRoles });
     frame.scope.captures[step.id] = scope.captures;
     const status: StepStatus = outcome === 'ok' ? 'succeeded' : outcome;
     this.finishStep(key, started, {

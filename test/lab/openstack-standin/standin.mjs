@@ -61,7 +61,14 @@
  *   shared storage the server is rebuilt from its image (recorded as `rebuiltFromImage`).
  * `service` — systemctl for the lab: `start|stop|restart UNIT...` print nothing (exit 0),
  *   `is-active UNIT...` prints active/inactive per unit (exit 0 when all are active, else 3), as
- *   systemctl does. Stopping the nova-compute unit of a host stops that host's nova-compute
+ *   systemctl does. `list-unit-files [--type=service] [--no-legend] [--plain]` prints the host's
+ *   unit files (state `unitFiles[host]`) as systemd 252 does: `NAME.service STATE PRESET`, each
+ *   column padded to its widest cell plus one space, the header `UNIT FILE STATE PRESET` and the
+ *   footer `N unit files listed.` unless --no-legend (measured with the real systemctl 252 on
+ *   Debian 12). When the host has a unitFiles list, a unit that is not in it fails as systemd
+ *   fails it: `Failed to stop X.service: Unit X.service not loaded.` / `Failed to start
+ *   X.service: Unit X.service not found.`, exit 5. A unit named `host:unit` in `unstoppable`
+ *   refuses to stop: `Job for X.service failed.` and the systemctl status/journalctl hint, exit 1. Stopping the nova-compute unit of a host stops that host's nova-compute
  *   heartbeat: the stand-in reports its State `down` at once (real nova waits service_down_time,
  *   60 s by default — an assumption made so tests need not wait).
  * `rabbitmqctl` — `list_queues name messages consumers` in the captured format (rabbitmqctl.txt),
@@ -71,6 +78,7 @@
  *   does. `mysqldump` — a dump with MariaDB's header and `-- Dump completed on ...` trailer.
  *   `*-manage` — db sync commands print nothing and exit 0 (recorded; the runbooks judge exit codes
  *   only). `packages` — `list` prints `NAME VERSION` lines like the profiles' installed_versions,
+ *   `simulate` prints what `apt-get -s dist-upgrade` prints (apt 2.6, measured on Debian 12) and changes nothing,
  *   `upgrade` raises every package to its `available` version (keeping configs), `install-versions`
  *   reads `NAME VERSION` lines on stdin and installs exactly those.
  *
@@ -822,9 +830,13 @@ function nova(argv) {
 // ---- service (systemctl) -----------------------------------------------------------------------
 
 function service(argv) {
-  const [action, ...units] = argv;
-  if (!['start', 'stop', 'restart', 'is-active'].includes(action) || units.length === 0) {
-    throw new Exit(2, `stand-in: service ${argv.join(' ')}: expected start|stop|restart|is-active UNIT...\n`);
+  const [action, ...words] = argv;
+  const units = action === 'list-unit-files' ? [] : words;
+  if (action === 'list-unit-files') {
+    const unknown = words.filter((word) => !['--type=service', '--no-legend', '--plain', '--no-pager'].includes(word));
+    if (unknown.length > 0) throw new Exit(2, `stand-in: service list-unit-files ${unknown.join(' ')} is not implemented\n`);
+  } else if (!['start', 'stop', 'restart', 'is-active'].includes(action) || units.length === 0) {
+    throw new Exit(2, `stand-in: service ${argv.join(' ')}: expected start|stop|restart|is-active UNIT... or list-unit-files\n`);
   }
   const host = os.hostname();
   return withState((state) => {
@@ -832,6 +844,23 @@ function service(argv) {
     state.units ??= {};
     state.units[host] ??= {};
     const computeUnit = state.novaComputeUnit ?? 'openstack-nova-compute';
+    const installed = state.unitFiles?.[host];
+    if (action === 'list-unit-files') {
+      const rows = (installed ?? []).slice().sort().map((unit) => [`${unit}.service`, 'enabled', 'enabled']);
+      const legend = !words.includes('--no-legend');
+      const table = legend ? [['UNIT FILE', 'STATE', 'PRESET'], ...rows] : rows;
+      const widths = [0, 1].map((column) => Math.max(0, ...table.map((row) => row[column].length)));
+      let out = table.map((row) => `${row[0].padEnd(widths[0])} ${row[1].padEnd(widths[1])} ${row[2]}\n`).join('');
+      if (legend) out += `\n${rows.length} unit files listed.\n`;
+      return out;
+    }
+    if (action !== 'is-active' && installed) {
+      const missing = units.find((unit) => !installed.includes(unit));
+      if (missing) {
+        const verb = action === 'stop' ? 'stop' : action === 'restart' ? 'restart' : 'start';
+        throw new Exit(5, `Failed to ${verb} ${missing}.service: Unit ${missing}.service ${action === 'stop' ? 'not loaded' : 'not found'}.\n`);
+      }
+    }
     if (action === 'is-active') {
       const lines = units.map((unit) => state.units[host][unit] ?? 'inactive');
       const out = lines.join('\n') + '\n';
@@ -839,6 +868,9 @@ function service(argv) {
       return out;
     }
     for (const unit of units) {
+      if ((action === 'stop' || action === 'restart') && state.unstoppable?.includes(`${host}:${unit}`)) {
+        throw new Exit(1, `Job for ${unit}.service failed.\nSee "systemctl status ${unit}.service" and "journalctl -xeu ${unit}.service" for details.\n`);
+      }
       state.units[host][unit] = action === 'stop' ? 'inactive' : 'active';
       if (unit === computeUnit) {
         const nova = computeService(state, host);
@@ -932,6 +964,17 @@ function packages(argv) {
     const installed = (state.packages[host] ??= {});
     if (action === 'list') {
       return Object.keys(installed).sort().map((name) => `${name} ${installed[name].version}\n`).join('');
+    }
+    if (action === 'simulate') {
+      // apt-get -s -o Dpkg::Options::=--force-confold dist-upgrade, as apt 2.6 prints it (as root:
+      // no "NOTE: This is only a simulation!" banner); nothing changes.
+      const names = Object.keys(installed).sort().filter((name) => installed[name].available && installed[name].available !== installed[name].version);
+      let out = 'Reading package lists...\nBuilding dependency tree...\nReading state information...\nCalculating upgrade...\n';
+      if (names.length > 0) out += `The following packages will be upgraded:\n  ${names.join(' ')}\n`;
+      out += `${names.length} upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n`;
+      for (const name of names) out += `Inst ${name} [${installed[name].version}] (${installed[name].available} Debian:12.8/stable [all])\n`;
+      for (const name of names) out += `Conf ${name} (${installed[name].available} Debian:12.8/stable [all])\n`;
+      return out;
     }
     if (action === 'upgrade') {
       for (const entry of Object.values(installed)) {
