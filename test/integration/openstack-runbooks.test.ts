@@ -263,8 +263,9 @@ describe('full-outage-restoration', () => {
     // What started when, as the hosts saw it: the priority order of the table.
     const started = (state.calls ?? []).filter((call) => call.tool === 'service' && call.argv[0] === 'start').flatMap((call) => call.argv.slice(1));
     const at = (unit: string) => started.indexOf(unit);
+    // nova-compute (the service) starts after the conductors and nova-api: before them it cannot register.
     for (const [before, after] of [
-      ['openstack-nova-compute', 'mariadb'], ['openstack-cinder-volume', 'rabbitmq-server'], ['mariadb', 'httpd'],
+      ['openstack-cinder-volume', 'rabbitmq-server'], ['mariadb', 'httpd'], ['openstack-nova-api', 'openstack-nova-compute'],
       ['httpd', 'openstack-cinder-scheduler'], ['openstack-cinder-scheduler', 'openstack-glance-api'],
       ['openstack-glance-api', 'openstack-nova-scheduler'], ['openstack-nova-scheduler', 'openstack-cinder-api'],
       ['openstack-cinder-api', 'openstack-nova-api'],

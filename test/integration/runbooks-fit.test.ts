@@ -7,6 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -31,9 +33,18 @@ const HOSTS = [
 let lab: OpenStackLab;
 let work: string;
 let auditDir: string;
+/** A stand-in for the endpoints' URLs: answers every request like keystone's version document. */
+let api: http.Server;
+let apiPort: number;
 
 beforeAll(async () => {
-  lab = await startOpenStackLab({ hosts: HOSTS });
+  api = http.createServer((request, response) => {
+    response.writeHead(300, { 'content-type': 'application/json' });
+    response.end('{}');
+  });
+  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+  apiPort = (api.address() as AddressInfo).port;
+  lab = await startOpenStackLab({ hosts: HOSTS, apiPort });
   work = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-fit-'));
   chmodSync(work, 0o755);
   auditDir = path.join(work, 'audit');
@@ -41,12 +52,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await lab?.stop();
+  await new Promise((resolve) => api?.close(resolve));
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
 /** The Debian cloud: its units installed and running. */
 function debianCloud(change: (state: StandinState) => void = () => undefined): void {
-  const state = seedState(lab.ssh);
+  const state = seedState(lab.ssh, apiPort);
   state.unitFiles = { controller01: DEBIAN_CONTROLLER_UNITS, compute01: DEBIAN_COMPUTE_UNITS, compute02: DEBIAN_COMPUTE_UNITS };
   state.units = Object.fromEntries(
     Object.entries(state.unitFiles).map(([host, units]): [string, Record<string, string>] => [host, Object.fromEntries(units.map((unit) => [unit, 'active']))]),
@@ -144,4 +156,65 @@ describe('db-restore on a cloud that differs from the one it imagines', () => {
     expect(run.out).not.toContain('Run rolled-back');
     expect(serviceCalls(lab.readState(), 'start')).toEqual([]);
   }, 180_000);
+});
+
+describe('full-outage-restoration on a cloud without network or storage nodes', () => {
+  const manuals = [
+    'p1-internal-network/network-up', 'p2-storage/storage-up', 'p2-storage/check/storage-healthy',
+    'p3-public-network/public-network-up', 'p3-public-network/check/public-network-checked',
+    'p5-user-vms/guests-started', 'p5-user-vms/check/guests-checked',
+  ].flatMap((step) => ['--manual', `${step}=done`]);
+
+  it('is not refused, starts the units this cloud has in priority order (neutron-server too), skips what it lacks with the reason, and proves the cloud by booting a server', async () => {
+    // The outage: every unit down, every nova-compute down.
+    debianCloud((state) => {
+      state.units = {};
+      for (const candidate of state.services) candidate.running = candidate.binary !== 'nova-compute';
+    });
+    const serversBefore = lab.readState().servers.length;
+    const controller = lab.ssh.host('controller01');
+    const run = await opsdeck(
+      'run', 'full-outage-restoration', '--env', lab.envFile, '--audit-dir', auditDir,
+      '-p', `controller_address=${controller.address}`, '-p', `controller_ssh_port=${controller.port}`, ...manuals,
+    );
+    expect(run.code, run.out.slice(-4000)).toBe(0);
+    const records = journal(runIdOf(run.out));
+    const state = lab.readState();
+
+    // Absent optional roles: skipped with the reason, never refused.
+    expect(finished(records, 'p4-compute-hosts/start-network-agents')).toMatchObject({ status: 'skipped', reason: 'no network role in this environment' });
+    expect(finished(records, 'p4-compute-hosts/start-cinder-volume')).toMatchObject({ status: 'skipped', reason: 'no storage role in this environment' });
+
+    // Only units the hosts have were started; the others are reported absent, in the journal.
+    const starts = serviceCalls(state, 'start');
+    expect(starts.every((call) => DEBIAN_CONTROLLER_UNITS.includes(call.split(' ')[1]) || call.endsWith('openstack-nova-compute'))).toBe(true);
+    expect(JSON.stringify(state.calls)).not.toMatch(/novncproxy|memcached|cinder|neutron-openvswitch-agent/);
+    const output = records.filter((record) => record.type === 'step.output').map((record) => (record as { data: string }).data).join('');
+    expect(output).toContain('absent on controller01: openstack-nova-novncproxy');
+    expect(output).toContain('absent on controller01: memcached');
+    expect(output).toContain('absent on compute01: neutron-openvswitch-agent');
+
+    // The priority order: broker and database, keystone, the other APIs (neutron included), the
+    // schedulers and conductors, nova-api, then the computes.
+    const at = (unit: string) => starts.findIndex((call) => call.endsWith(` ${unit}`));
+    const order = [
+      ['mariadb', 'apache2'], ['rabbitmq-server', 'apache2'], ['apache2', 'neutron-server'], ['apache2', 'openstack-glance-api'],
+      ['neutron-server', 'openstack-nova-conductor'], ['openstack-glance-api', 'openstack-nova-scheduler'],
+      ['openstack-nova-conductor', 'openstack-nova-api'], ['openstack-nova-scheduler', 'openstack-nova-api'], ['openstack-nova-api', 'openstack-nova-compute'],
+    ];
+    for (const [before, after] of order) {
+      expect(at(before), `${before} started`).toBeGreaterThanOrEqual(0);
+      expect(at(before), `${before} before ${after}`).toBeLessThan(at(after));
+    }
+    expect(state.services.every((candidate) => candidate.running)).toBe(true);
+
+    // The proof: a server was created, ACTIVE on a compute node, and deleted.
+    expect(finished(records, 'boot-proof')?.status).toBe('succeeded');
+    const creates = (state.calls ?? []).filter((call) => call.tool === 'openstack' && call.argv[0] === 'server' && call.argv[1] === 'create');
+    expect(creates).toHaveLength(1);
+    expect(creates[0].argv).toEqual(expect.arrayContaining(['--flavor', 'm1.tiny', '--image', 'tiny-raw', '--nic', 'none', '--wait']));
+    expect(output).toMatch(/^compute0[12]\nACTIVE$/m);
+    expect(output).toMatch(/opsdeck-proof-\S+ was ACTIVE, and is deleted/);
+    expect(state.servers).toHaveLength(serversBefore);
+  }, 240_000);
 });

@@ -48,6 +48,9 @@
  *   - Errors: errors.txt (stderr, exit 1). Other HTTP errors use the same
  *     `<message> (HTTP <code>) (Request-ID: req-<uuid>)` form. State `auth: "bad-password"` makes
  *     every command fail with the captured HTTP 401.
+ * - `server create --flavor F --image I --nic none --wait NAME`, `server delete --wait NAME`,
+ *   `image list`, `flavor list`: the full-outage proof (boot, ACTIVE, delete), in the formats of
+ *   results/22-hosts-rabbit-recovery.txt and OSC 6.0's list commands (see each function).
  * `nova` — python-novaclient 18 (Zed), `nova evacuate [--password P] SERVER [HOST]`, because
  *   python-openstackclient 6.0 has no `server evacuate` (that command arrived in a later OSC
  *   release; Red Hat backported it into OSP 17). Mirrored from novaclient's shell.py and nova's
@@ -506,6 +509,10 @@ function openstack(argv) {
   if (command === 'server list') return serverList(rest);
   if (command === 'server show') return serverShow(rest);
   if (command === 'server migrate') return serverMigrate(rest);
+  if (command === 'server create') return serverCreate(rest);
+  if (command === 'image list') return imageList(rest);
+  if (command === 'flavor list') return flavorList(rest);
+  if (command === 'server delete') return serverDelete(rest);
   if (noun === 'server' && verb === 'migration' && rest[0] === 'list') return migrationList(rest.slice(1));
   if (command === 'hypervisor list') return hypervisorList(rest);
   if (command === 'hypervisor show') {
@@ -603,6 +610,82 @@ function serverShow(argv) {
     record(state);
     const server = findServer(state, options.positionals[0]);
     return emitOne(options, serverView(state, server));
+  });
+}
+
+/**
+ * `server create --flavor F --image I --nic none [--wait] NAME`: scheduled like a migration target
+ * (enabled, up, room by the allocation ratios); with --wait the result is shown as `server show`
+ * shows it (results/22-hosts-rabbit-recovery.txt: `-f value -c status -c OS-EXT-SRV-ATTR:host`
+ * prints the host, then the status: the keys' sorted order). No valid host: nova puts the server in
+ * ERROR and OSC 6.0's --wait prints `Error creating server: NAME` on stderr, exit 1.
+ */
+function serverCreate(argv) {
+  const options = parseOptions(argv, ['--wait'], ['--flavor', '--image', '--nic', '--network']);
+  if (options.positionals.length !== 1) throw usage('the following arguments are required: <server-name>');
+  if (!options.values['--flavor'] || !options.values['--image']) throw usage('the following arguments are required: --flavor, --image');
+  const [name] = options.positionals;
+  return withState((state) => {
+    record(state);
+    const flavors = { 'm1.tiny': { id: 1, name: 'm1.tiny', vcpus: 1, ram: 128, disk: 1 }, 'm1.small': { id: 2, name: 'm1.small', vcpus: 1, ram: 2048, disk: 20 } };
+    const flavor = flavors[options.values['--flavor']];
+    if (!flavor) throw new Exit(1, `No Flavor found for ${options.values['--flavor']}\n`);
+    if (options.values['--image'] !== 'tiny-raw') throw new Exit(1, `No Image found for ${options.values['--image']}\n`);
+    const index = 100 + state.servers.length + (state.calls?.length ?? 0);
+    const hex = (index % 256).toString(16).padStart(2, '0');
+    const at = nowIso(state);
+    const server = {
+      id: randomUUID(), name, hostname: name.toLowerCase(), status: 'ACTIVE', host: null, projectId: state.currentProject,
+      userId: '5db51ec221d844c1a4cc7be7d509a4e2', flavor, image: { name: 'tiny-raw', id: '271808d7-18a3-4bc3-a39a-401679391358' },
+      addresses: {}, created: at, updated: at, launchedAt: at.replace('Z', '.000000'), instanceName: `instance-000001${hex}`,
+      reservationId: `r-${hex}smoke${hex}`, pending: null,
+    };
+    const [host] = schedule(state, server);
+    if (!host) {
+      server.status = 'ERROR';
+      state.servers.push(server);
+      if (options.flags.has('--wait')) throw new Exit(1, `Error creating server: ${name}\n`);
+      return emitOne(options, serverView(state, server));
+    }
+    server.host = host;
+    state.servers.push(server);
+    return emitOne(options, serverView(state, server));
+  });
+}
+
+/** `image list [--status S]`: the lab's one image (OSC 6.0 image/v2 ListImage columns ID, Name, Status). */
+function imageList(argv) {
+  const options = parseOptions(argv, [], ['--status']);
+  return withState((state) => {
+    record(state);
+    const images = [['271808d7-18a3-4bc3-a39a-401679391358', 'tiny-raw', 'active']];
+    return emitList(options, ['ID', 'Name', 'Status'], images.filter((image) => !options.values['--status'] || image[2] === options.values['--status']));
+  });
+}
+
+/** `flavor list`: m1.tiny and m1.small as the lab creates them (OSC 6.0 ListFlavor columns). */
+function flavorList(argv) {
+  const options = parseOptions(argv, [], []);
+  return withState((state) => {
+    record(state);
+    return emitList(options, ['ID', 'Name', 'RAM', 'Disk', 'Ephemeral', 'VCPUs', 'Is Public'], [
+      ['1', 'm1.tiny', 128, 1, 0, 1, true],
+      ['2', 'm1.small', 2048, 20, 0, 1, true],
+    ]);
+  });
+}
+
+/** `server delete [--wait] SERVER...`: prints nothing; an unknown server: errors.txt's message. */
+function serverDelete(argv) {
+  const options = parseOptions(argv, ['--wait'], []);
+  if (options.positionals.length === 0) throw usage('the following arguments are required: <server>');
+  return withState((state) => {
+    record(state);
+    for (const reference of options.positionals) {
+      const server = findServer(state, reference);
+      state.servers = state.servers.filter((candidate) => candidate !== server);
+    }
+    return '';
   });
 }
 
