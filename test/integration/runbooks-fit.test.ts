@@ -6,7 +6,7 @@
  * exactly as systemd 252 does.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -21,7 +21,8 @@ import {
   type OpenStackLab,
   type StandinState,
 } from '../lab/openstack-lab';
-import { opsdeck, runIdOf, journal as readJournal, lastFinished as finished } from '../support/cli';
+import { startMariaDbLab, type MariaDbLab } from '../lab/mariadb-lab';
+import { opsdeck, runIdOf, spawnCli, journal as readJournal, lastFinished as finished } from '../support/cli';
 
 /** A small cloud: one controller (database and broker on it), two computes; no network or storage role. */
 const HOSTS = [
@@ -36,6 +37,8 @@ let auditDir: string;
 /** A stand-in for the endpoints' URLs: answers every request like keystone's version document. */
 let api: http.Server;
 let apiPort: number;
+/** A real MariaDB for the upgrade's database backup (db-backup's row-count manifest). */
+let mariadb: MariaDbLab;
 
 beforeAll(async () => {
   api = http.createServer((request, response) => {
@@ -48,9 +51,14 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-fit-'));
   chmodSync(work, 0o755);
   auditDir = path.join(work, 'audit');
+  mariadb = await startMariaDbLab({ dir: work });
+  process.env.OPSDECK_FIT_DB_PASSWORD = mariadb.password;
+  appendFileSync(lab.envFile, mariadb.databasesYaml('openstack', 'controller01', 'OPSDECK_FIT_DB_PASSWORD'));
 }, 120_000);
 
 afterAll(async () => {
+  await mariadb?.stop();
+  delete process.env.OPSDECK_FIT_DB_PASSWORD;
   await lab?.stop();
   await new Promise((resolve) => api?.close(resolve));
   if (work) rmSync(work, { recursive: true, force: true });
@@ -218,3 +226,124 @@ describe('full-outage-restoration on a cloud without network or storage nodes', 
     expect(state.servers).toHaveLength(serversBefore);
   }, 240_000);
 });
+
+describe('control-plane-health', () => {
+  it('passes on a cloud just restarted: leftover reply and fanout queues are ignored, and services still coming up are waited for', async () => {
+    debianCloud((state) => {
+      // Right after a restart: the old clients' reply queues hold messages nobody will read (they
+      // expire by themselves), the fanout queues have no consumer yet, and compute02 has not sent
+      // its first heartbeat.
+      state.queues = [
+        ['conductor', 0, 1], ['scheduler', 0, 1], ['compute.compute01', 0, 1], ['compute.compute02', 0, 1],
+        ['reply_0b1c2d3e4f5a46b7a8c9d0e1f2a3b4c5', 3, 0], ['reply_fb9e26eba8654c97a514cd47c28e4092', 0, 0],
+        ['compute_fanout_6f0c1d2e3f4a4b5c8d9e0f1a2b3c4d5e', 1, 0],
+      ];
+      state.services.find((candidate) => candidate.host === 'compute02')!.running = false;
+    });
+    const child = spawnCli(['run', 'control-plane-health', '--env', lab.envFile, '--audit-dir', auditDir, '-p', 'settle_time=2m']);
+    // compute02 comes up once the health check has seen it down, as it would a minute after a restart.
+    const sawDown = () => (lab.readState().calls ?? []).some((call) => call.tool === 'openstack' && call.argv.join(' ').startsWith('compute service list --long'));
+    for (let waited = 0; !sawDown() && waited < 120_000; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    await underStandinLock(() =>
+      lab.updateState((state) => {
+        state.services.find((candidate) => candidate.host === 'compute02')!.running = true;
+      }),
+    );
+    const { code } = await child.exited;
+    expect(code, child.out().slice(-3000)).toBe(0);
+    const records = journal(runIdOf(child.out()));
+    const queues = outputOf(records, 'checks/rabbitmq-queues');
+    expect(queues).toContain('ok: compute.compute02 has 1 consumer(s)');
+    expect(queues).toContain('4 required queues have consumers; 3 reply/fanout queues ignored');
+    expect(outputOf(records, 'checks/services')).toContain('DOWN: nova-compute on compute02');
+    expect(finished(records, 'checks/services')?.status).toBe('succeeded');
+  }, 180_000);
+
+  it('runs every check and reports every failure, not the first only', async () => {
+    debianCloud((state) => {
+      state.services.find((candidate) => candidate.host === 'compute01')!.running = false;
+      state.queues = [['conductor', 0, 1], ['scheduler', 0, 0], ['compute.compute02', 0, 1]];
+      state.databases = ['information_schema', 'mysql', 'nova'];
+    });
+    const run = await opsdeck('run', 'control-plane-health', '--env', lab.envFile, '--audit-dir', auditDir, '-p', 'settle_time=2s');
+    expect(run.code).toBe(1);
+    const records = journal(runIdOf(run.out));
+    expect(finished(records, 'checks/services')?.status).toBe('failed');
+    expect(finished(records, 'checks/endpoints')?.status).toBe('succeeded');
+    expect(finished(records, 'checks/rabbitmq-queues')?.status).toBe('failed');
+    expect(finished(records, 'checks/database')?.status).toBe('failed');
+    const queues = outputOf(records, 'checks/rabbitmq-queues');
+    expect(queues).toContain('NO CONSUMER on scheduler');
+    expect(queues).toContain('MISSING queue compute.compute01');
+    expect(runFinished(records).status).toBe('failed');
+  }, 180_000);
+});
+
+/** Changes the state while stand-ins run: under their lock file (standin.mjs acquireLock), so no update is lost. */
+async function underStandinLock(change: () => void): Promise<void> {
+  const lock = `${lab.stateFile}.lock`;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o666 });
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    change();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+describe('upgrade on a Debian cloud', () => {
+  it('has a dry run: apt only simulates, no service stops, the db syncs run (no-ops), and the storage step is skipped for want of the role', async () => {
+    const etc = path.join(lab.scratchDir, `etc-${Date.now()}`);
+    mkdirSync(path.join(etc, 'nova'), { recursive: true });
+    writeFileSync(path.join(etc, 'nova', 'nova.conf'), '[DEFAULT]\n');
+    const before = lab.readState().packages;
+    const run = await opsdeck(
+      'run', 'upgrade', '--env', lab.envFile, '--audit-dir', auditDir,
+      '-p', 'release=2023.1', '-p', `backup_dir=${path.join(lab.scratchDir, 'backups')}`, '-p', `config_dirs=${etc}/nova`, '-p', 'dry_run=true',
+      '--decide', 'clone-tested=tested',
+      ...['release-notes', 'user-impact', 'repositories', 'orchestration-telemetry', 'final-steps'].flatMap((step) => ['--manual', `${step}=done`]),
+    );
+    expect(run.code, run.out.slice(-4000)).toBe(0);
+    const records = journal(runIdOf(run.out));
+    const state = lab.readState();
+    const lines = (state.calls ?? []).map((call) => `${call.host} ${call.tool} ${call.argv.join(' ')}`);
+
+    // The package manager only simulated, on the controller and on each compute node; nothing changed.
+    expect(lines.filter((line) => line.includes('packages simulate')).sort()).toEqual([
+      'compute01 packages simulate', 'compute02 packages simulate', 'controller01 packages simulate',
+    ]);
+    expect(lines.some((line) => line.includes('packages upgrade'))).toBe(false);
+    expect(state.packages).toEqual(before);
+    expect(outputOf(records, 'upgrade-controller-packages')).toContain('Inst keystone [2:22.0.2-1] (2:23.0.0-1 Debian:12.8/stable [all])');
+
+    // No service was stopped, started or restarted; each step said what it would do.
+    expect(lines.filter((line) => / service (stop|start|restart) /.test(line))).toEqual([]);
+    expect(outputOf(records, 'nova-stop')).toContain('dry run: would stop openstack-nova-api on controller01');
+    expect(outputOf(records, 'nova-stop')).toContain('absent on controller01: openstack-nova-novncproxy');
+    expect(outputOf(records, 'keystone-stop')).toContain('dry run: would stop apache2 on controller01');
+
+    // The db syncs ran for real (no-ops on an unchanged release); cinder's was not attempted: no cinder here.
+    for (const sync of ['keystone-manage db_sync', 'glance-manage db_sync', 'nova-manage api_db sync', 'nova-manage db sync', 'neutron-db-manage upgrade heads']) {
+      expect(lines, sync).toContain(`controller01 manage ${sync}`);
+    }
+    expect(lines.some((line) => line.includes('cinder-manage'))).toBe(false);
+    expect(outputOf(records, 'cinder-db-sync')).toContain('this cloud does not run openstack-cinder-api: nothing to sync');
+
+    // No storage role: that step is skipped with the reason, the run is not refused.
+    expect(finished(records, 'storage-nodes')).toMatchObject({ status: 'skipped', reason: 'no storage role in this environment' });
+    expect(readFileSync(path.join(lab.scratchDir, 'backups', runIdOf(run.out), 'versions-controller01.txt'), 'utf8')).toContain('keystone 2:22.0.2-1');
+  }, 240_000);
+});
+
+function outputOf(records: JournalRecord[], stepPrefix: string): string {
+  return records
+    .filter((record) => record.type === 'step.output' && record.step.startsWith(stepPrefix))
+    .map((record) => (record as Extract<JournalRecord, { type: 'step.output' }>).data)
+    .join('');
+}

@@ -52,8 +52,9 @@
  *   `image list`, `flavor list`: the full-outage proof (boot, ACTIVE, delete), in the formats of
  *   results/22-hosts-rabbit-recovery.txt and OSC 6.0's list commands (see each function).
  * `nova` — python-novaclient 18 (Zed), `nova evacuate [--password P] SERVER [HOST]`, because
- *   python-openstackclient 6.0 has no `server evacuate` (that command arrived in a later OSC
- *   release; Red Hat backported it into OSP 17). Mirrored from novaclient's shell.py and nova's
+ *   python-openstackclient 6.0's `server evacuate` evacuates and then crashes printing the result
+ *   (`'TupleWithMeta' object has no attribute 'to_dict'`, non-zero exit; measured in the OpenStack
+ *   lab), so the runbook cannot judge it by its exit code. Mirrored from novaclient's shell.py and nova's
  *   evacuate API: the shell always prints "nova CLI is deprecated and will be removed in a future
  *   release" on stderr; at microversion >= 2.14 the API returns no body, so nothing is printed on
  *   success; errors print `ERROR (<Class>): <message> (HTTP <code>) (Request-ID: ...)` and exit 1.
