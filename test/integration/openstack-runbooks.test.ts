@@ -384,7 +384,7 @@ describe('upgrade and upgrade-rollback', () => {
     expect(last('service stop httpd')).toBeLessThan(restore);
     expect(restore).toBeLessThan(last('packages install-versions'));
     expect(last('packages install-versions')).toBeLessThan(last('service start httpd'));
-  }, 150_000);
+  }, 300_000);
 });
 
 describe('control-plane-health', () => {
