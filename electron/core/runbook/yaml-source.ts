@@ -9,7 +9,7 @@
 import { isUtf8 } from 'node:buffer';
 import { firstInvalidUtf8 } from '../utf8';
 import { readFile, stat } from 'node:fs/promises';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { CST, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Parser, type Document, type Node } from 'yaml';
 import type { Problem, SourcePosition } from '../errors';
 
 export interface YamlLimits {
@@ -63,6 +63,14 @@ export function parseYamlSource(text: string, file: string, limits: Partial<Yaml
     };
   }
 
+  // Measured before composing: yaml composes nested collections by recursion, and near the end of the
+  // stack V8 can die compiling a regular expression (a fatal out-of-memory, not a catchable error).
+  const deepAt = findTooDeepInText(text, maxDepth);
+  if (deepAt !== undefined) {
+    const lines = text.slice(0, deepAt).split('\n');
+    return { problems: [at(lines.length, lines[lines.length - 1].length + 1, tooDeepMessage(maxDepth))] };
+  }
+
   const lineCounter = new LineCounter();
   let document: Document.Parsed;
   try {
@@ -90,7 +98,7 @@ export function parseYamlSource(text: string, file: string, limits: Partial<Yaml
   const tooDeep = findTooDeep(document.contents, maxDepth);
   if (tooDeep) {
     const { line, column } = position(tooDeep.range?.[0] ?? 0);
-    problems.push(at(line, column, `The YAML is nested more than ${maxDepth} levels deep here; no runbook or environment needs that.`));
+    problems.push(at(line, column, tooDeepMessage(maxDepth)));
     return { problems };
   }
 
@@ -269,6 +277,33 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
 
 function keyText(key: unknown): string | undefined {
   if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+function tooDeepMessage(maxDepth: number): string {
+  return `The YAML is nested more than ${maxDepth} levels deep here; no runbook or environment needs that.`;
+}
+
+/**
+ * The offset of the first collection nested deeper than `maxDepth`, read from yaml's concrete syntax
+ * tree (its lexer and parser keep their own stacks, so they do not recurse), walked without recursion.
+ */
+function findTooDeepInText(text: string, maxDepth: number): number | undefined {
+  const stack: Array<{ token: CST.Token | undefined; depth: number }> = [];
+  for (const token of new Parser().parse(text)) stack.push({ token, depth: 0 });
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop()!;
+    if (!token) continue;
+    if (token.type === 'document') {
+      stack.push({ token: token.value, depth });
+    } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth >= maxDepth) return token.offset;
+      for (const item of token.items) {
+        if ('key' in item) stack.push({ token: item.key ?? undefined, depth: depth + 1 });
+        stack.push({ token: item.value, depth: depth + 1 });
+      }
+    }
+  }
   return undefined;
 }
 
