@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opsdeck, spawnCli } from '../support/cli';
+import { opsdeck, ROOT, spawnCli } from '../support/cli';
 
 let dir: string;
 
@@ -43,5 +43,31 @@ describe('opsdeck validate (process)', () => {
       expect(cli.err(), context).toBe('');
       expect(cli.out(), context).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: The YAML is nested more than 64 levels deep here`, 'm'));
     }
+  });
+});
+
+describe('opsdeck validate <file> with includes', () => {
+  it('resolves includes as run does: each bundled runbook that includes others is valid alone', async () => {
+    for (const name of ['compute-evacuation', 'compute-maintenance', 'full-outage-restoration', 'upgrade-rollback', 'upgrade']) {
+      const result = await opsdeck('validate', path.join(ROOT, 'runbooks', `${name}.yaml`));
+      expect(result.out, name).toBe('1 runbook valid.\n');
+      expect(result.code, name).toBe(0);
+    }
+  });
+
+  it('finds an included runbook beside the file, reports only the named file, and still reports a missing include', async () => {
+    const own = mkdtempSync(path.join(dir, 'own-'));
+    writeFileSync(path.join(own, 'helper.yaml'), 'id: review-helper\ntitle: Helper\nsteps:\n  - { id: a, run: "true", on: localhost }\n');
+    writeFileSync(path.join(own, 'broken.yaml'), 'id: review-broken\ntitle: Broken\nsteps: 3\n');
+    const main = path.join(own, 'main.yaml');
+    writeFileSync(main, 'id: review-main\ntitle: Main\nsteps:\n  - { id: h, include: review-helper }\n  - { id: b, include: db-backup, with: { database: nova } }\n');
+    const ok = await opsdeck('validate', main);
+    expect(ok.out).toBe('1 runbook valid.\n');
+    expect(ok.code).toBe(0);
+
+    writeFileSync(main, 'id: review-main\ntitle: Main\nsteps:\n  - { id: h, include: review-helpr }\n');
+    const missing = await opsdeck('validate', main);
+    expect(missing.out).toBe(`${main}:4:5: The step "h" includes the runbook "review-helpr", which does not exist; did you mean "review-helper"?\n1 problem found.\n`);
+    expect(missing.code).toBe(1);
   });
 });
