@@ -20,7 +20,7 @@
  */
 import type { Step } from './model';
 import type { ParsedParts } from './parse';
-import { formatTemplatePath, TEMPLATE_NAMESPACES, TemplateError, templateReferences } from './template';
+import { commandTemplateProblems, formatTemplatePath, TEMPLATE_NAMESPACES, TemplateError, templateReferences } from './template';
 import { didYouMean, formatPath, positionAt, positionInString, type ProblemCollector, type YamlPath } from './yaml-source';
 
 const RESERVED_IDS = ['end', 'abort'];
@@ -176,7 +176,24 @@ class Validator {
     for (const [field, hostAllowed] of fields) {
       let value: unknown = raw;
       for (const segment of field) value = isRecord(value) ? value[segment as string] : Array.isArray(value) ? value[segment as number] : undefined;
-      if (typeof value === 'string') this.checkTemplate(value, [...path, ...field], scope, hostAllowed);
+      if (typeof value !== 'string') continue;
+      this.checkTemplate(value, [...path, ...field], scope, hostAllowed);
+      // The fields where {{ host }} is allowed are exactly the shell commands.
+      if (hostAllowed) this.checkCommand(value, [...path, ...field]);
+    }
+  }
+
+  /** A value where it cannot be kept literal text, and `| raw` on data (see ./template.ts). */
+  private checkCommand(text: string, path: YamlPath): void {
+    let problems;
+    try {
+      problems = commandTemplateProblems(text);
+    } catch (error) {
+      if (error instanceof TemplateError) return; // Reported by checkTemplate.
+      throw error;
+    }
+    for (const problem of problems) {
+      this.collector.at(positionInString(this.collector.source, path, problem.offset), `${formatPath(path)}: ${problem.message}.`);
     }
   }
 
