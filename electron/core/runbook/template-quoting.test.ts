@@ -72,6 +72,13 @@ describe('commands render values as literal text in their quoting context', () =
     expect(run('/bin/sh', command)).toBe(`<a'b c"d $(x)><a'b c"d $(x)><a'b><c"d><$(x)>`);
   });
 
+  it('a preview renders whole: a known value is quoted for its place, an unknown one is marked', () => {
+    const preview = renderTemplate(`echo "{{ params.p }} {{ captures.later }}" {{ params.p }}`, { params: { p: 'a"$b' } }, 'shell', {
+      unresolved: (expression) => `⟨${expression.source}⟩`,
+    });
+    expect(preview).toBe(`echo "a\\"\\$b ⟨captures.later⟩" 'a"$b'`);
+  });
+
   it('profile words are code, and what follows them is placed by the quotes they hold', () => {
     const scope = { env: { tool: raw("printf '%s|'"), opener: raw('printf %s "') }, captures: { v: '$(touch x)"' } };
     expect(run('/bin/sh', renderTemplate('{{ env.tool }} {{ captures.v }}', scope))).toBe('$(touch x)"|');

@@ -148,16 +148,37 @@ export function hasTemplate(text: string): boolean {
  * Renders `template` against `scope`. Throws an OpsError (code `template`) naming an undefined
  * reference, or a malformed template.
  */
-export function renderTemplate(template: string, scope: TemplateScope, mode: RenderMode = 'shell'): string {
+export function renderTemplate(template: string, scope: TemplateScope, mode: RenderMode = 'shell', options: RenderOptions = {}): string {
   const parts = parseTemplate(template);
-  if (mode === 'shell') return renderCommand(parts, scope);
+  if (mode === 'shell') return renderCommand(parts, scope, options);
   let out = '';
   for (const part of parts) {
     if ('text' in part) out += part.text;
     else if (part.expression.literal !== undefined) out += part.expression.literal;
-    else out += toText(applyValueFilters(lookupOrThrow(part.expression, scope), part.expression), ', ');
+    else {
+      const value = lookupOr(part.expression, scope, options);
+      out += typeof value === 'object' && value !== null && 'unresolved' in value ? value.unresolved : toText(applyValueFilters(value, part.expression), ', ');
+    }
   }
   return out;
+}
+
+export interface RenderOptions {
+  /**
+   * For a preview: what to write for a reference not defined yet (a capture, a loop variable) instead
+   * of throwing. Written as it is, where the value would go.
+   */
+  unresolved?: (expression: TemplateExpression) => string;
+}
+
+/** The value of a reference, or (with `options.unresolved`) the marker written for one not defined yet. */
+function lookupOr(expression: TemplateExpression, scope: TemplateScope, options: RenderOptions): unknown {
+  if (!options.unresolved) return lookupOrThrow(expression, scope);
+  try {
+    return lookupOrThrow(expression, scope);
+  } catch {
+    return { unresolved: options.unresolved(expression) };
+  }
 }
 
 /** Roots whose values are configuration (the environment, the run, the host), which `| raw` may insert as code. */
@@ -201,7 +222,7 @@ export function commandTemplateProblems(template: string): Array<{ offset: numbe
 }
 
 /** A command: each value rendered as literal text in the place it sits (see the top of this file). */
-function renderCommand(parts: TemplatePart[], scope: TemplateScope): string {
+function renderCommand(parts: TemplatePart[], scope: TemplateScope, options: RenderOptions): string {
   const values: Array<{ expression: TemplateExpression; value: unknown }> = [];
   const pieces: CommandPiece[] = parts.map((part) => {
     if ('text' in part) return { syntax: part.text };
@@ -209,7 +230,9 @@ function renderCommand(parts: TemplatePart[], scope: TemplateScope): string {
     if (expression.literal !== undefined) return { syntax: expression.literal };
     const refusal = rawRefusal(expression);
     if (refusal) throw new OpsError('template', `${refusal}.`);
-    const value = applyValueFilters(lookupOrThrow(expression, scope), expression);
+    const found = lookupOr(expression, scope, options);
+    if (typeof found === 'object' && found !== null && 'unresolved' in found) return { syntax: String(found.unresolved) };
+    const value = applyValueFilters(found, expression);
     if (expression.filters.some((filter) => filter.name === 'raw')) return { syntax: toText(value, ' ') };
     // Reviewed profile words are code: read as part of the command, so what follows is placed right.
     if (value instanceof RawText) return { syntax: value.text };
