@@ -91,6 +91,7 @@ describe('db-restore and a hostile manifest (item 1)', () => {
         manifest.size_bytes = value;
       });
       const { run, records } = await restore(dump);
+      expect(readdirSync(canaries), JSON.stringify(value)).toEqual([]);
       expect(run.code, run.out.slice(-2000)).toBe(1);
       expect(finished(records, 'read-manifest')?.status).toBe('succeeded');
       const verify = finished(records, 'verify-sha256');
@@ -115,6 +116,7 @@ describe('db-restore and a hostile manifest (item 1)', () => {
         manifest.schemas = ['nova', value];
       });
       const { run, records } = await restore(dump);
+      expect(readdirSync(canaries), JSON.stringify(value)).toEqual([]);
       expect(run.code, run.out.slice(-2000)).toBe(1);
       expect(finished(records, 'verify-sha256')?.status).toBe('succeeded');
       expect(finished(records, 'check-scope')?.status).toBe('failed');
