@@ -30,14 +30,13 @@ const MAX_VALUE_LENGTH = 4096;
  * or already-typed values) against the runbook's declarations and the environment, filling in
  * defaults, which go through the same checks as given values (a host default must be a host of this
  * environment, with the role asked for). Throws {@link ParamError} naming every problem. With an
- * environment, first checks the runbook's `requires:` ({@link checkRequires}).
+ * environment, then checks the runbook's `requires:` ({@link checkRequires}).
  */
 export function resolveParams(
   runbook: Pick<Runbook, 'params' | 'id'> & Partial<Pick<Runbook, 'requires'>>,
   given: Record<string, unknown>,
   environment?: Environment,
 ): Record<string, ParamValue> {
-  if (environment) checkRequires(runbook, environment);
   const problems: ParamProblem[] = [];
   const values: Record<string, ParamValue> = {};
   const declared = new Map(runbook.params.map((spec) => [spec.name, spec]));
@@ -63,6 +62,7 @@ export function resolveParams(
     else values[spec.name] = converted.value;
   }
   if (problems.length > 0) throw new ParamError(problems);
+  if (environment) checkRequires(runbook, environment);
   return values;
 }
 

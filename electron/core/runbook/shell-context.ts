@@ -8,8 +8,9 @@
  *
  * Any other place is refused with a sentence saying why, because no rendering keeps a value literal
  * there (or this reader cannot tell for sure what the shell will do): inside backticks, `$'…'`,
- * `${…}`, arithmetic `$(( … ))` / `(( … ))`, a comment, a here-document (body or delimiter), or
- * directly after a `\` or a `$`.
+ * `${…}`, arithmetic `$(( … ))` / `(( … ))` / `[[ … ]]` / `let` (bash evaluates arithmetic there even
+ * from quoted text, and arithmetic can run commands: `[[ 1 -eq 'a[$(id)]' ]]`), a comment, a
+ * here-document (body or delimiter), or directly after a `\` or a `$`.
  *
  * The command is read with every value replaced by a placeholder: a rendered value never changes the
  * syntax around it (that is the point), so where one value sits does not depend on another. Text that
@@ -33,7 +34,10 @@ type Frame =
       parens: number;
       /** `case` words not yet closed by `esac`: a `)` there ends a pattern, not a `$(`. */
       cases: number;
+      /** In the arguments of `let`, which evaluates them as arithmetic. */
+      letCommand?: boolean;
     }
+  | { kind: 'test' }
   | { kind: 'double' }
   | { kind: 'single' }
   | { kind: 'ansi' }
@@ -48,7 +52,9 @@ const REFUSALS: Record<Exclude<Frame['kind'], 'code' | 'double' | 'single'>, str
   brace: 'it sits inside ${…}; assign the value to a shell variable first (v={{ … }}) and use ${v…}',
   arith: 'it sits inside $(( … )) or (( … )), where the shell evaluates text as arithmetic (which can run commands); assign it to a shell variable first',
   comment: 'it sits inside a shell comment (#…), which a value holding a line break would end; take it out of the comment',
+  test: 'it sits inside [[ … ]], where bash evaluates the operands of -eq, -lt and the like as arithmetic (which can run commands, even from quoted text); use [ … ] instead',
 };
+const IN_LET = 'it is an argument of let, which evaluates it as arithmetic (which can run commands, even from quoted text); compare with [ … ] instead';
 const AFTER_BACKSLASH = 'it follows a \\ directly, which would take the value\'s first character out of its quoting; remove the \\';
 const AFTER_DOLLAR = 'it follows a $ directly, which would make the shell read the value as syntax; remove the $ or put a space after it';
 const IN_HEREDOC = 'it sits inside a here-document (<<…), where a value cannot be kept literal; pass it as an argument or through printf instead';
@@ -106,6 +112,9 @@ class CommandReader {
         case 'code':
           this.code(frame);
           break;
+        case 'test':
+          this.test();
+          break;
         case 'single':
           if (this.text[this.position] === "'") this.stack.pop();
           this.position += 1;
@@ -157,6 +166,16 @@ class CommandReader {
   }
 
   private contextOf(frame: Frame): ShellPlacement {
+    // Quotes do not protect a value from the arithmetic of [[ … ]] around them (up to the nearest
+    // command, a $( … ) inside the test being one of its own).
+    for (let index = this.stack.length - 1; index >= 0; index -= 1) {
+      const around = this.stack[index];
+      if (around.kind === 'test') return { refusal: REFUSALS.test };
+      if (around.kind === 'code') {
+        if (around.letCommand) return { refusal: IN_LET };
+        break;
+      }
+    }
     switch (frame.kind) {
       case 'code':
         return { context: 'unquoted' };
@@ -203,6 +222,33 @@ class CommandReader {
     } else {
       this.position += 1;
     }
+  }
+
+  /** Inside `[[ … ]]`: quotes and substitutions as in code, up to the closing `]]`. */
+  private test(): void {
+    const c = this.text[this.position];
+    if (c === '\\') this.escape();
+    else if (c === "'") {
+      this.stack.push({ kind: 'single' });
+      this.position += 1;
+    } else if (c === '"') {
+      this.stack.push({ kind: 'double' });
+      this.position += 1;
+    } else if (c === '`') {
+      this.stack.push({ kind: 'backtick' });
+      this.position += 1;
+    } else if (c === '$') this.dollar();
+    else if (this.text.startsWith(']]', this.position) && this.endsWord(this.position + 2)) {
+      this.stack.pop();
+      this.position += 2;
+      this.inWord = true;
+      this.word = ']]';
+      this.commandStart = false;
+    } else this.position += 1;
+  }
+
+  private endsWord(at: number): boolean {
+    return at >= this.text.length || METACHARACTERS.has(this.text[at]);
   }
 
   private double(): void {
@@ -254,6 +300,7 @@ class CommandReader {
         break;
       case '\n':
         this.commandStart = true;
+        frame.letCommand = false;
         this.position += 1;
         this.heredocBodies();
         return;
@@ -261,6 +308,7 @@ class CommandReader {
       case '&':
       case '|':
         this.commandStart = true;
+        frame.letCommand = false;
         break;
       case '<':
         if (this.text[this.position + 1] === '<') {
@@ -293,6 +341,11 @@ class CommandReader {
         this.commandStart = true;
         break;
       default:
+        if (!this.inWord && this.commandStart && this.text.startsWith('[[', this.position) && this.endsWord(this.position + 2)) {
+          this.stack.push({ kind: 'test' });
+          this.position += 2;
+          return;
+        }
         if (!METACHARACTERS.has(c)) this.wordChar(c);
     }
     this.position += 1;
@@ -310,6 +363,7 @@ class CommandReader {
     if (!this.inWord) return;
     this.inWord = false;
     if (this.commandStart) {
+      if (this.word === 'let') frame.letCommand = true;
       if (this.word === 'case') frame.cases += 1;
       else if (this.word === 'esac' && frame.cases > 0) frame.cases -= 1;
     }

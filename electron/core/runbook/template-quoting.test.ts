@@ -67,6 +67,15 @@ describe('commands render values as literal text in their quoting context', () =
     });
   }
 
+  it('after [[ … ]] and let (bash), a value is placed as usual', () => {
+    const template = 'n=1; let "n = n + 1"; [[ "$n" -eq 2 && "]]" == "]]" ]] && printf %s "<{{ captures.v }}>" {{ captures.v }}';
+    expect(commandTemplateProblems(template)).toEqual([]);
+    for (const value of HOSTILE) {
+      expect(run('/bin/bash', renderTemplate(template, { captures: { v: value } }))).toBe(`<${value}>${value}`);
+      expect(readdirSync(sandbox)).toEqual([]);
+    }
+  });
+
   it('a list in quotes is one text, its items separated by spaces', () => {
     const command = renderTemplate(`printf '<%s>' "{{ captures.v }}" '{{ captures.v }}' {{ captures.v }}`, { captures: { v: ["a'b", 'c"d', '$(x)'] } });
     expect(run('/bin/sh', command)).toBe(`<a'b c"d $(x)><a'b c"d $(x)><a'b><c"d><$(x)>`);
@@ -96,6 +105,8 @@ const REFUSED: Array<[string, string, string]> = [
   ['inside $((…))', 'echo $(( {{ captures.v }} + 1 ))', 'arithmetic'],
   ['inside ((…))', '(( {{ captures.v }} > 1 )) && echo big', 'arithmetic'],
   ['inside a comment', 'true # {{ captures.v }}', 'comment'],
+  ['inside [[ … ]], even quoted', '[[ 1 -eq "{{ captures.v }}" ]] && echo one', 'inside [[ … ]]'],
+  ['an argument of let, even quoted', 'echo a; let "n = {{ captures.v }}"', 'argument of let'],
   ['inside a here-document body', 'cat <<EOF\n{{ captures.v }}\nEOF', 'here-document'],
   ["inside a quoted here-document body", "cat <<'EOF'\nx {{ captures.v }}\nEOF", 'here-document'],
   ['as a here-document delimiter', 'cat <<{{ captures.v }}\nx\n', 'ends a here-document'],
