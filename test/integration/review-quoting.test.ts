@@ -171,3 +171,27 @@ describe('hostile parameters in every quoting context (item 7)', () => {
     expect(readdirSync(canaries)).toEqual([]);
   }, 60_000);
 });
+
+describe('parameter defaults and requires: (item 16)', () => {
+  it('a host default without the role asked for, or an environment without a required role, runs nothing', async () => {
+    const roleFile = writeRunbook(
+      work,
+      'role-default',
+      `id: role-default\ntitle: Role default\nparams:\n  h: { type: host, role: compute, default: controller01 }\nsteps:\n  - { id: touch, on: "{{ params.h }}", run: "touch ${canaries}/role-default" }\n`,
+    );
+    const refused = await opsdeck('run', roleFile, '--env', ssh.envFile, '--audit-dir', auditDir);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('h: has a default that does not fit here: "controller01" does not have the role "compute" in environment');
+    // A given value that fits runs.
+    const given = await opsdeck('run', roleFile, '--env', ssh.envFile, '--audit-dir', auditDir, '-p', 'h=compute01');
+    expect(given.code, given.out.slice(-2000)).toBe(0);
+    expect(readdirSync(canaries)).toEqual(['role-default']);
+    rmSync(path.join(canaries, 'role-default'));
+
+    const requiresFile = writeRunbook(work, 'needs-storage', `id: needs-storage\ntitle: Needs storage\nrequires: [compute, storage]\nsteps:\n  - { id: touch, on: compute01, run: "touch ${canaries}/requires" }\n`);
+    const missing = await opsdeck('run', requiresFile, '--env', ssh.envFile, '--audit-dir', auditDir);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('Nothing was run: runbook "needs-storage" requires hosts with the role storage, and environment');
+    expect(readdirSync(canaries)).toEqual([]);
+  }, 60_000);
+});
