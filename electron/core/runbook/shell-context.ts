@@ -257,6 +257,8 @@ class CommandReader {
     else if (c === '"') {
       this.stack.pop();
       this.position += 1;
+      // A quoted part is part of a word: a # right after it starts no comment.
+      this.inWord = true;
     } else if (c === '`') {
       this.stack.push({ kind: 'backtick' });
       this.position += 1;

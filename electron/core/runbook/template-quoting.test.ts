@@ -50,6 +50,7 @@ const PLACES: Array<[string, string, (v: string) => string]> = [
   ['after a quoted ) in "…"', `printf %s ")'" "{{ captures.v }}" | tr -d "')"`, (v) => v.replace(/[')]/g, '')],
   ['after a here-document', "cat <<'EOF'\nbody 'x' \"y\nEOF\nprintf %s \"{{ captures.v }}\" >/dev/null; printf %s '{{ captures.v }}'", (v) => `body 'x' "y\n${v}`],
   ['after $((…)) and ${…}', 'n=$((1+2)); printf %s "${n}" {{ captures.v }}', (v) => `3${v}`],
+  ['after a # glued to "$( … )"', `printf %s "$(printf a)"#'\n{{ captures.v }}'`, (v) => `a#\n${v}`],
   ['after a comment', '# a comment with a quote \' in it\nprintf %s {{ captures.v }}', (v) => v],
 ];
 
