@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { OpsError } from '../errors';
 import type { Environment } from '../inventory/model';
 import { parseRunbook } from '../runbook/parse';
-import type { ParamSpec } from '../runbook/model';
+import type { ParamSpec, Runbook } from '../runbook/model';
 import { ParamError, resolveParams } from './params';
+import { plannedHosts } from './preflight';
 
 const at = { file: 't.yaml', line: 1, column: 1 };
 const spec = (name: string, rest: Partial<ParamSpec>): ParamSpec => ({ name, type: 'string', required: false, secret: false, source: at, ...rest });
@@ -20,6 +21,9 @@ const environment = {
     { name: 'compute01', roles: ['compute'] },
     { name: 'compute02', roles: ['compute'] },
   ],
+  vars: {},
+  secrets: {},
+  profile: { id: 'systemd', words: {} },
 } as unknown as Environment;
 
 function problems(params: ParamSpec[], given: Record<string, unknown> = {}): string[] {
@@ -70,5 +74,16 @@ describe('requires: is enforced', () => {
     expect(run).toThrow(OpsError);
     expect(run).toThrow('Nothing was run: runbook "rb" requires hosts with the roles db, mq, and environment "lab" has none (its roles: controller, compute).');
     expect(resolveParams({ id: 'rb', params: [], requires: ['controller', 'compute'] }, {}, environment)).toEqual({});
+  });
+});
+
+describe('requires: of an included runbook', () => {
+  it('refuses the run before anything runs, not when the include is reached', () => {
+    const parse = (text: string): Runbook => parseRunbook(text, 'rb.yaml').runbook!;
+    const included = parse('id: needs-storage\ntitle: N\nrequires: [storage]\nsteps:\n  - { id: a, on: compute01, run: "true" }\n');
+    const main = parse('id: main\ntitle: M\nrequires: [compute]\nsteps:\n  - { id: first, on: compute01, run: "true" }\n  - { id: inc, include: needs-storage }\n');
+    const library = { get: (id: string) => (id === 'needs-storage' ? included : undefined) };
+    expect(() => plannedHosts(main, {}, environment, library)).toThrow('runbook "needs-storage" requires hosts with the role storage');
+    expect(plannedHosts(main, {}, environment, { get: () => undefined })).toEqual(['compute01']);
   });
 });
