@@ -206,11 +206,11 @@ function parse<Options extends NonNullable<ParseArgsConfig['options']>>(args: st
 async function validateCommand(args: string[], io: Io): Promise<number> {
   const { positionals } = parse(args, {});
   if (positionals.length === 0) throw new UsageError('validate needs at least one file or directory.');
-  const library = await RunbookLibrary.load(positionals);
-  const problems = library.problems;
+  // Includes resolve as for a run: beside the file, then among the bundled and the user's runbooks.
+  const { runbooks, problems } = await RunbookLibrary.loadForValidation(positionals, runbookDirs());
   for (const problem of problems) io.out(`${formatProblem(problem)}\n`);
   const errors = problems.filter((problem) => problem.severity === 'error').length;
-  const count = library.list().length;
+  const count = runbooks.length;
   io.out(
     errors === 0
       ? io.style.green(`${count} runbook${count === 1 ? '' : 's'} valid.\n`)

@@ -6,7 +6,7 @@
 import type { PlanStep, RunPlan } from '../api/contract';
 import type { Environment } from '../core/inventory/model';
 import type { CaptureSpec, Expect, OutputMatch, ParamValue, Runbook, Step } from '../core/runbook/model';
-import { parseTemplate, renderTemplate, type RenderMode, type TemplateScope } from '../core/runbook/template';
+import { renderTemplate, type RenderMode, type TemplateScope } from '../core/runbook/template';
 import { environmentScope } from '../core/run/scope';
 import { plannedHosts } from '../core/run/preflight';
 import { resolveTargets } from '../core/run/targets';
@@ -14,25 +14,12 @@ import type { Masker } from '../core/audit/mask';
 
 /** Renders what can be rendered now; leaves every other reference visible as `⟨path⟩`. */
 export function previewTemplate(template: string, scope: TemplateScope, mode: RenderMode): string {
-  let parts;
   try {
-    parts = parseTemplate(template);
+    // Rendered whole, so each value is quoted for the place it sits in, as the run will render it.
+    return renderTemplate(template, scope, mode, { unresolved: (expression) => `⟨${expression.source.trim()}⟩` });
   } catch {
     return template;
   }
-  let out = '';
-  for (const part of parts) {
-    if ('text' in part) {
-      out += part.text;
-      continue;
-    }
-    try {
-      out += renderTemplate(`{{ ${part.expression.source} }}`, scope, mode);
-    } catch {
-      out += `⟨${part.expression.source.trim()}⟩`;
-    }
-  }
-  return out;
 }
 
 export interface PlanInput {

@@ -28,10 +28,12 @@ const MAX_VALUE_LENGTH = 4096;
 /**
  * Checks and converts the parameters given for a run (strings from the command line or the form,
  * or already-typed values) against the runbook's declarations and the environment, filling in
- * defaults. Throws {@link ParamError} naming every problem.
+ * defaults, which go through the same checks as given values (a host default must be a host of this
+ * environment, with the role asked for). Throws {@link ParamError} naming every problem. With an
+ * environment, then checks the runbook's `requires:` ({@link checkRequires}).
  */
 export function resolveParams(
-  runbook: Pick<Runbook, 'params' | 'id'>,
+  runbook: Pick<Runbook, 'params' | 'id'> & Partial<Pick<Runbook, 'requires'>>,
   given: Record<string, unknown>,
   environment?: Environment,
 ): Record<string, ParamValue> {
@@ -48,8 +50,11 @@ export function resolveParams(
   for (const spec of runbook.params) {
     const raw = given[spec.name];
     if (raw === undefined || raw === '') {
-      if (spec.default !== undefined) values[spec.name] = spec.default;
-      else if (spec.required) problems.push({ param: spec.name, message: `is required${describeType(spec)}.` });
+      if (spec.default !== undefined) {
+        const converted = convert(spec, spec.default, environment);
+        if ('error' in converted) problems.push({ param: spec.name, message: `has a default that does not fit here: ${converted.error} Give a value for it.` });
+        else values[spec.name] = converted.value;
+      } else if (spec.required) problems.push({ param: spec.name, message: `is required${describeType(spec)}.` });
       continue;
     }
     const converted = convert(spec, raw, environment);
@@ -57,7 +62,22 @@ export function resolveParams(
     else values[spec.name] = converted.value;
   }
   if (problems.length > 0) throw new ParamError(problems);
+  if (environment) checkRequires(runbook, environment);
   return values;
+}
+
+/**
+ * A runbook's `requires:` names host roles the environment must have: a run in an environment
+ * lacking any of them is refused before anything runs (OpsError `requires`, naming every missing role).
+ */
+export function checkRequires(runbook: Pick<Runbook, 'id'> & Partial<Pick<Runbook, 'requires'>>, environment: Environment): void {
+  const roles = new Set(environment.hosts.flatMap((host) => host.roles));
+  const missing = (runbook.requires ?? []).filter((role) => !roles.has(role));
+  if (missing.length === 0) return;
+  throw new OpsError(
+    'requires',
+    `Nothing was run: runbook "${runbook.id}" requires hosts with the role${missing.length === 1 ? '' : 's'} ${missing.join(', ')}, and environment "${environment.name}" has none (its roles: ${[...roles].join(', ') || 'none'}).`,
+  );
 }
 
 function describeType(spec: ParamSpec): string {

@@ -2,6 +2,7 @@ import type { Environment } from '../inventory/model';
 import type { ParamValue, Runbook, Step } from '../runbook/model';
 import { OpsError, userMessageOf } from '../errors';
 import { renderTemplate } from '../runbook/template';
+import { checkRequires } from './params';
 import { environmentScope } from './scope';
 import { resolveFittedTargets } from './targets';
 
@@ -9,7 +10,8 @@ import { resolveFittedTargets } from './targets';
  * The hosts a run will touch, as far as they can be known before it starts: every `on:` that depends
  * only on parameters and the environment. Targets taken from captures are found when the step runs.
  * A known `on:` naming no host or role of the environment refuses the run before anything runs
- * (OpsError `target`, naming every such step).
+ * (OpsError `target`, naming every such step), and so does an included runbook whose `requires:`
+ * the environment does not meet (OpsError `requires`).
  */
 export function plannedHosts(
   runbook: Runbook,
@@ -39,7 +41,11 @@ export function plannedHosts(
         if (step.kind === 'phase') visit(step.check, seen, optionalRoles);
       } else if (step.kind === 'include' && !seen.has(step.runbook)) {
         const included = library?.get(step.runbook);
-        if (included) visit(included.steps, new Set([...seen, step.runbook]), { ...optionalRoles, ...(included.optionalRoles ?? {}) });
+        if (included) {
+          // An included runbook's requires: refuses the run now, not when the include is reached.
+          checkRequires(included, environment);
+          visit(included.steps, new Set([...seen, step.runbook]), { ...optionalRoles, ...(included.optionalRoles ?? {}) });
+        }
       }
     }
   };

@@ -257,7 +257,7 @@ describe('Runner', () => {
     h.runner.decide('ask', 'short');
     expect(await done).toBe('succeeded');
     expect(h.finished('middle')?.status).toBe('skipped');
-    expect(h.ssh.commands.map((c) => c.command)).toEqual(["echo \"chose 'short'\""]);
+    expect(h.ssh.commands.map((c) => c.command)).toEqual(['echo "chose short"']);
   });
 
   it('ends or aborts the run from a decision', async () => {
@@ -616,7 +616,7 @@ finally:
   - id: leak
     title: Leak
     on: ctl
-    run: echo "password is {{ params.db_password | raw }}"
+    run: echo "password is {{ params.db_password }}"
 `, 'params:\n  db_password: { type: string, secret: true, required: true }\n'), { params: { db_password: 'hunter2-Sup3r' } });
     expect(await h.runner.start()).toBe('succeeded');
     const written = JSON.stringify(h.events);

@@ -8,7 +8,7 @@
  * environment files live there), hidden files and directories, and `node_modules`.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { OpsError, type Problem, type SourcePosition } from '../errors';
 import type { IncludeStep, Runbook, Step } from './model';
 import { loadRunbookFile, sortProblems } from './parse';
@@ -91,6 +91,32 @@ export class RunbookLibrary {
       }
     }
     return new RunbookLibrary(runbooks, problems, texts);
+  }
+
+  /**
+   * What `opsdeck validate` checks: the runbooks named by `paths` (files, or directories by the rule
+   * above), with their includes resolved as a run resolves them: among the runbooks beside each named
+   * file and under `searchDirs` (the bundled and the user's runbooks). Only the named runbooks are
+   * reported on; a broken runbook elsewhere shows only as an include that cannot be used.
+   */
+  static async loadForValidation(paths: string[], searchDirs: string[]): Promise<{ runbooks: Runbook[]; problems: Problem[] }> {
+    const named = new Set<string>();
+    const besides: string[] = [];
+    for (const path of paths) {
+      named.add(resolve(path));
+      try {
+        if ((await stat(path)).isDirectory()) for (const file of await findRunbookFiles(path)) named.add(resolve(file));
+        else besides.push(dirname(resolve(path)));
+      } catch {
+        // Reported by load(), at the path as given.
+      }
+    }
+    // The named paths first, so a problem is reported at the path as the operator wrote it.
+    const library = await RunbookLibrary.load([...paths, ...besides, ...searchDirs]);
+    return {
+      runbooks: library.list().filter((runbook) => named.has(resolve(runbook.file))),
+      problems: library.problems.filter((problem) => named.has(resolve(problem.file))),
+    };
   }
 
   /** A library of runbooks already parsed (tests, or runbooks from elsewhere). */

@@ -602,19 +602,22 @@ export function checkParamValue(param: Pick<ParamSpec, 'type' | 'values' | 'min'
     }
     case 'hosts': {
       const list = typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value;
-      if (!Array.isArray(list) || list.some((item) => typeof item !== 'string' || item === '')) return `${shown} is not a list of host names.`;
+      if (!Array.isArray(list) || list.some((item) => typeof item !== 'string' || !HOST_NAME.test(item))) return `${shown} is not a list of host names.`;
       return { value: list as string[] };
     }
     case 'host':
     case 'string': {
       if (typeof value !== 'string' && typeof value !== 'number') return `${shown} is not text.`;
       const text = String(value);
-      if (param.type === 'host' && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text)) return `${shown} is not a host name.`;
+      if (param.type === 'host' && !HOST_NAME.test(text)) return `${shown} is not a host name.`;
       if (param.pattern !== undefined && !new RegExp(`^(?:${param.pattern})$`).test(text)) return `${shown} does not match the pattern ${param.pattern}.`;
       return { value: text };
     }
   }
 }
+
+/** A host name as environments write them: nothing a shell would read as syntax. */
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function unknownField(path: YamlPath, key: string, allowed: readonly string[]): string {
   const suggestion = didYouMean(key, allowed);

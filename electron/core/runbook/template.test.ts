@@ -79,7 +79,9 @@ describe('renderTemplate in shell mode: captured values never become shell synta
     };
     expect(renderTemplate('{{ env.rabbitmqctl }} list_queues', scope)).toBe('podman exec rabbitmq-bundle-podman-0 rabbitmqctl list_queues');
     expect(renderTemplate('{{ env.plain }}', scope)).toBe("'podman exec x'");
-    expect(renderTemplate('ls {{ captures.flags | raw }}', scope)).toBe('ls -la');
+    expect(renderTemplate('{{ env.plain | raw }} ls', scope)).toBe('podman exec x ls');
+    // Data (parameters, captures, loop variables) never: see template-quoting.test.ts.
+    expect(() => renderTemplate('ls {{ captures.flags | raw }}', scope)).toThrow(/\| raw would run this value as shell code/);
   });
 
   it('refuses a NUL byte rather than silently cutting the argument', () => {

@@ -8,10 +8,14 @@
  * `{{ "{{" }}` writes a literal `{{`.
  *
  * Two rendering modes:
- * - `shell` (commands): every substituted value is one or more single-quoted POSIX shell words, so a
+ * - `shell` (commands): every substituted value stays literal text where it sits in the command, so a
  *   value can never become shell syntax — a hostname or instance name that came back from a remote
- *   command is data, not code. A list becomes space-separated quoted words. `| raw` opts out, and
- *   must be written explicitly in the runbook where a reviewer sees it.
+ *   command is data, not code. Where it sits is read as a shell reads it (./shell-context.ts): as a
+ *   word of its own it becomes a single-quoted word (a list: space-separated quoted words); inside
+ *   '…' a ' in it is written '\'' ; inside "…" its \ $ ` " are escaped. A place where no rendering is
+ *   safe (backticks, a comment, a here-document, ...) is refused. `| raw` inserts the value as shell
+ *   code: it is allowed only on `env.*`, `run.*` and `host` (configuration, not data), and must be
+ *   written explicitly in the runbook where a reviewer sees it.
  * - `text` (titles, prompts, confirmations, `on:` targets): values are inserted as they are.
  *
  * A value wrapped in {@link RawText} is inserted unquoted in shell mode too. That is for the command
@@ -21,6 +25,7 @@
  * quoted like anything else.
  */
 import { OpsError } from '../errors';
+import { quoteFor, shellPlacements, type CommandPiece } from './shell-context';
 
 export type RenderMode = 'shell' | 'text';
 
@@ -143,14 +148,112 @@ export function hasTemplate(text: string): boolean {
  * Renders `template` against `scope`. Throws an OpsError (code `template`) naming an undefined
  * reference, or a malformed template.
  */
-export function renderTemplate(template: string, scope: TemplateScope, mode: RenderMode = 'shell'): string {
+export function renderTemplate(template: string, scope: TemplateScope, mode: RenderMode = 'shell', options: RenderOptions = {}): string {
+  const parts = parseTemplate(template);
+  if (mode === 'shell') return renderCommand(parts, scope, options);
   let out = '';
-  for (const part of parseTemplate(template)) {
-    if ('text' in part) {
-      out += part.text;
+  for (const part of parts) {
+    if ('text' in part) out += part.text;
+    else if (part.expression.literal !== undefined) out += part.expression.literal;
+    else {
+      const value = lookupOr(part.expression, scope, options);
+      out += typeof value === 'object' && value !== null && 'unresolved' in value ? value.unresolved : toText(applyValueFilters(value, part.expression), ', ');
+    }
+  }
+  return out;
+}
+
+export interface RenderOptions {
+  /**
+   * For a preview: what to write for a reference not defined yet (a capture, a loop variable) instead
+   * of throwing. Written as it is, where the value would go.
+   */
+  unresolved?: (expression: TemplateExpression) => string;
+}
+
+/** The value of a reference, or (with `options.unresolved`) the marker written for one not defined yet. */
+function lookupOr(expression: TemplateExpression, scope: TemplateScope, options: RenderOptions): unknown {
+  if (!options.unresolved) return lookupOrThrow(expression, scope);
+  try {
+    return lookupOrThrow(expression, scope);
+  } catch {
+    return { unresolved: options.unresolved(expression) };
+  }
+}
+
+/** Roots whose values are configuration (the environment, the run, the host), which `| raw` may insert as code. */
+const RAW_ALLOWED_ROOTS = ['env', 'run', 'host'];
+
+/**
+ * What is wrong with using `| raw` on this expression in a command, or undefined when nothing is:
+ * parameters, captures and loop variables are data, and data never becomes shell code.
+ */
+export function rawRefusal(expression: TemplateExpression): string | undefined {
+  if (!expression.path || !expression.filters.some((filter) => filter.name === 'raw')) return undefined;
+  if (RAW_ALLOWED_ROOTS.includes(String(expression.path[0]))) return undefined;
+  return `{{ ${expression.source} }}: | raw would run this value as shell code, and values of parameters, captures and loop variables are data; remove | raw (the value is written as literal text wherever it sits: as a word, inside '…' or inside "…")`;
+}
+
+/**
+ * The problems of a command template that can be known before a run: a value in a place of the
+ * command where it cannot be kept literal, and `| raw` on data (sentences without a final full stop). Throws {@link TemplateError} when the
+ * template is malformed.
+ */
+export function commandTemplateProblems(template: string): Array<{ offset: number; message: string }> {
+  const parts = parseTemplate(template);
+  const problems: Array<{ offset: number; message: string }> = [];
+  const expressions: TemplateExpression[] = [];
+  const pieces: CommandPiece[] = parts.map((part) => {
+    if ('text' in part) return { syntax: part.text };
+    if (part.expression.literal !== undefined) return { syntax: part.expression.literal };
+    const refusal = rawRefusal(part.expression);
+    if (refusal) problems.push({ offset: part.expression.offset, message: refusal });
+    expressions.push(part.expression);
+    // env.* may be a profile's command words, inserted as code: unknown until the run, read as a word.
+    return { value: expressions.length - 1 };
+  });
+  for (const [index, placement] of shellPlacements(pieces)) {
+    if ('refusal' in placement) {
+      const expression = expressions[index];
+      problems.push({ offset: expression.offset, message: `{{ ${expression.source} }} cannot be used here: ${placement.refusal}` });
+    }
+  }
+  return problems.sort((a, b) => a.offset - b.offset);
+}
+
+/** A command: each value rendered as literal text in the place it sits (see the top of this file). */
+function renderCommand(parts: TemplatePart[], scope: TemplateScope, options: RenderOptions): string {
+  const values: Array<{ expression: TemplateExpression; value: unknown }> = [];
+  const pieces: CommandPiece[] = parts.map((part) => {
+    if ('text' in part) return { syntax: part.text };
+    const { expression } = part;
+    if (expression.literal !== undefined) return { syntax: expression.literal };
+    const refusal = rawRefusal(expression);
+    if (refusal) throw new OpsError('template', `${refusal}.`);
+    const found = lookupOr(expression, scope, options);
+    if (typeof found === 'object' && found !== null && 'unresolved' in found) return { syntax: String(found.unresolved) };
+    const value = applyValueFilters(found, expression);
+    if (expression.filters.some((filter) => filter.name === 'raw')) return { syntax: toText(value, ' ') };
+    // Reviewed profile words are code: read as part of the command, so what follows is placed right.
+    if (value instanceof RawText) return { syntax: value.text };
+    values.push({ expression, value });
+    return { value: values.length - 1 };
+  });
+  const placements = shellPlacements(pieces);
+  let out = '';
+  for (const piece of pieces) {
+    if ('syntax' in piece) {
+      out += piece.syntax;
       continue;
     }
-    out += renderExpression(part.expression, scope, mode);
+    const { expression, value } = values[piece.value];
+    const placement = placements.get(piece.value)!;
+    if ('refusal' in placement) throw new OpsError('template', `{{ ${expression.source} }} cannot be used here: ${placement.refusal}.`);
+    const words = Array.isArray(value) ? value.map((item) => toText(item, ' ')) : [toText(value, ' ')];
+    if (words.some((word) => word.includes('\0'))) {
+      throw new OpsError('template', 'A value holds a NUL byte, which no shell command can carry; it was not used.');
+    }
+    out += placement.context === 'unquoted' ? words.map((word) => quoteFor('unquoted', word)).join(' ') : quoteFor(placement.context, words.join(' '));
   }
   return out;
 }
@@ -210,16 +313,6 @@ export function formatTemplatePath(path: PathSegment[]): string {
     else out += `[${JSON.stringify(segment)}]`;
   }
   return out;
-}
-
-function renderExpression(expression: TemplateExpression, scope: TemplateScope, mode: RenderMode): string {
-  if (expression.literal !== undefined) return expression.literal;
-  const value = applyValueFilters(lookupOrThrow(expression, scope), expression);
-  const unquoted = expression.filters.some((filter) => filter.name === 'raw');
-  if (mode === 'text' || unquoted) return toText(value, mode === 'text' ? ', ' : ' ');
-  if (value instanceof RawText) return value.text;
-  if (Array.isArray(value)) return value.map((item) => shellQuote(toText(item, ' '))).join(' ');
-  return shellQuote(toText(value, ' '));
 }
 
 function lookupOrThrow(expression: TemplateExpression, scope: TemplateScope): unknown {

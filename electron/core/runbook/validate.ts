@@ -11,6 +11,9 @@
  *   comes before in plan order (a decision captures its `capture_as`, default its id); a loop
  *   variable is used only inside its foreach; `host` only in the command of a run or wait step.
  *   `env.*` and `run.*` are checked against the environment when a run starts.
+ * - a `sql.query` holds no template: it is sent as written, its values go in `args` (bound);
+ * - a command (`run`, `wait.run`) has no template where its value cannot be kept literal text, and no
+ *   `| raw` on data (./template.ts);
  * - phases in one list are written in ascending priority; a phase's checks are run, wait or
  *   manual steps;
  * - a runbook does not include itself (loops through other runbooks: ./library.ts).
@@ -20,7 +23,7 @@
  */
 import type { Step } from './model';
 import type { ParsedParts } from './parse';
-import { formatTemplatePath, TEMPLATE_NAMESPACES, TemplateError, templateReferences } from './template';
+import { commandTemplateProblems, formatTemplatePath, TEMPLATE_NAMESPACES, TemplateError, templateReferences } from './template';
 import { didYouMean, formatPath, positionAt, positionInString, type ProblemCollector, type YamlPath } from './yaml-source';
 
 const RESERVED_IDS = ['end', 'abort'];
@@ -176,7 +179,30 @@ class Validator {
     for (const [field, hostAllowed] of fields) {
       let value: unknown = raw;
       for (const segment of field) value = isRecord(value) ? value[segment as string] : Array.isArray(value) ? value[segment as number] : undefined;
-      if (typeof value === 'string') this.checkTemplate(value, [...path, ...field], scope, hostAllowed);
+      if (typeof value !== 'string') continue;
+      if (field[0] === 'sql' && field[1] === 'query' && value.includes('{{')) {
+        // The query goes to the database as written; a value belongs in a bound argument.
+        const at = positionInString(this.collector.source, [...path, ...field], value.indexOf('{{'));
+        this.collector.at(at, `${formatPath([...path, ...field])}: a query is sent to the database as written, so this template would not be replaced by its value; write ? where the value goes and give it under args: (like args: ["{{ params.host }}"]), where it is bound as a value.`);
+        continue;
+      }
+      this.checkTemplate(value, [...path, ...field], scope, hostAllowed);
+      // The fields where {{ host }} is allowed are exactly the shell commands.
+      if (hostAllowed) this.checkCommand(value, [...path, ...field]);
+    }
+  }
+
+  /** A value where it cannot be kept literal text, and `| raw` on data (see ./template.ts). */
+  private checkCommand(text: string, path: YamlPath): void {
+    let problems;
+    try {
+      problems = commandTemplateProblems(text);
+    } catch (error) {
+      if (error instanceof TemplateError) return; // Reported by checkTemplate.
+      throw error;
+    }
+    for (const problem of problems) {
+      this.collector.at(positionInString(this.collector.source, path, problem.offset), `${formatPath(path)}: ${problem.message}.`);
     }
   }
 

@@ -9,7 +9,7 @@
 import { isUtf8 } from 'node:buffer';
 import { firstInvalidUtf8 } from '../utf8';
 import { readFile, stat } from 'node:fs/promises';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseDocument, Parser, type Document, type Node } from 'yaml';
 import type { Problem, SourcePosition } from '../errors';
 
 export interface YamlLimits {
@@ -63,6 +63,14 @@ export function parseYamlSource(text: string, file: string, limits: Partial<Yaml
     };
   }
 
+  // Measured before composing: yaml composes nested collections by recursion, and near the end of the
+  // stack V8 can die compiling a regular expression (a fatal out-of-memory, not a catchable error).
+  const deepAt = findTooDeepInText(text, maxDepth);
+  if (deepAt !== undefined) {
+    const lines = text.slice(0, deepAt).split('\n');
+    return { problems: [at(lines.length, lines[lines.length - 1].length + 1, tooDeepMessage(maxDepth))] };
+  }
+
   const lineCounter = new LineCounter();
   let document: Document.Parsed;
   try {
@@ -90,7 +98,7 @@ export function parseYamlSource(text: string, file: string, limits: Partial<Yaml
   const tooDeep = findTooDeep(document.contents, maxDepth);
   if (tooDeep) {
     const { line, column } = position(tooDeep.range?.[0] ?? 0);
-    problems.push(at(line, column, `The YAML is nested more than ${maxDepth} levels deep here; no runbook or environment needs that.`));
+    problems.push(at(line, column, tooDeepMessage(maxDepth)));
     return { problems };
   }
 
@@ -205,9 +213,28 @@ export function positionInString(source: YamlSource, path: YamlPath, index: numb
   if (isAlias(node)) return start;
   if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return start;
   const written = source.text.slice(node.range[0], node.range[1]);
+  if (node.type === 'BLOCK_LITERAL') return positionInBlockLiteral(source, written, node.range[0], node.value, index) ?? start;
   const quoteWidth = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : node.type === 'PLAIN' ? 0 : -1;
   if (quoteWidth < 0 || written.includes('\n') || written.length !== node.value.length + 2 * quoteWidth) return start;
   return { ...start, column: start.column + quoteWidth + index };
+}
+
+/**
+ * In a literal block scalar (`|`), each line of the value is a line of the text after the header,
+ * less the block's indentation: the position of character `index` of the value, or undefined when
+ * the text does not read that way (an explicit indentation indicator, a tab, ...).
+ */
+function positionInBlockLiteral(source: YamlSource, written: string, offset: number, value: string, index: number): SourcePosition | undefined {
+  const header = /^\|[+-]?[ \t]*(?:#[^\n]*)?\n/.exec(written);
+  if (!header) return undefined;
+  const body = written.slice(header[0].length);
+  const indent = /^ */.exec(body.split('\n').find((line) => line.trim() !== '') ?? '')![0].length;
+  const before = value.slice(0, index).split('\n');
+  const lineIndex = before.length - 1;
+  const bodyLine = body.split('\n')[lineIndex];
+  if (bodyLine === undefined || (bodyLine.slice(indent) !== value.split('\n')[lineIndex])) return undefined;
+  const lineOffset = offset + header[0].length + body.split('\n').slice(0, lineIndex).reduce((sum, line) => sum + line.length + 1, 0);
+  return positionOfOffset(source, lineOffset + indent + before[lineIndex].length);
 }
 
 /** Where a path is, for the start of a message: `steps[3].timeout`, or `the runbook` for the root. */
@@ -269,6 +296,49 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
 
 function keyText(key: unknown): string | undefined {
   if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+const LEXER_CONTROL_TOKENS = new Set([CST.DOCUMENT, CST.FLOW_END, CST.SCALAR]);
+
+function tooDeepMessage(maxDepth: number): string {
+  return `The YAML is nested more than ${maxDepth} levels deep here; no runbook or environment needs that.`;
+}
+
+/**
+ * The offset of the first collection nested deeper than `maxDepth`, read from yaml's concrete syntax
+ * tree (its lexer and parser keep their own stacks, so they do not recurse), walked without recursion.
+ */
+function findTooDeepInText(text: string, maxDepth: number): number | undefined {
+  // Flow collections first, from the lexer's tokens: it stops at the first one too deep, where the
+  // parser would read the whole text first.
+  let offset = 0;
+  let flowDepth = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') {
+      flowDepth += 1;
+      if (flowDepth > maxDepth) return offset;
+    } else if (token === ']' || token === '}') {
+      flowDepth -= 1;
+    }
+    // The lexer's control tokens (document start, flow end, scalar) are not text of the source.
+    if (!LEXER_CONTROL_TOKENS.has(token)) offset += token.length;
+  }
+  const stack: Array<{ token: CST.Token | undefined; depth: number }> = [];
+  for (const token of new Parser().parse(text)) stack.push({ token, depth: 0 });
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop()!;
+    if (!token) continue;
+    if (token.type === 'document') {
+      stack.push({ token: token.value, depth });
+    } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth >= maxDepth) return token.offset;
+      for (const item of token.items) {
+        if ('key' in item) stack.push({ token: item.key ?? undefined, depth: depth + 1 });
+        stack.push({ token: item.value, depth: depth + 1 });
+      }
+    }
+  }
   return undefined;
 }
 
