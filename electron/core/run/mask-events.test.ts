@@ -43,7 +43,7 @@ steps:
     title: Parse
     on: ctl
     continue_on_failure: true
-    run: echo "not json {{ params.db_password | raw }}"
+    run: echo "not json {{ params.db_password }}"
     expect: { json: [{ path: "a", equals: 1 }] }
   - id: ask
     title: Did {{ params.db_password }} work?
