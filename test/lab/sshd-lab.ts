@@ -261,7 +261,8 @@ async function launch(state: LabHostState): Promise<void> {
     child.once('error', reject);
   });
   exited.catch(() => undefined);
-  await Promise.race([waitForBanner(state.spec.address, state.spec.port, 15_000), exited]);
+  // Generous: on a loaded machine with hundreds of sshd starting (bench/), 15 s was not always enough.
+  await Promise.race([waitForBanner(state.spec.address, state.spec.port, 60_000), exited]);
   // The banner probe's own sshd child lingers a moment; let it go so connection counts start at 0.
   const deadline = Date.now() + 3000;
   while (connectionProcesses(state.pid).length > 0 && Date.now() < deadline) {
@@ -374,7 +375,8 @@ async function waitForBanner(address: string, port: number, timeoutMs: number): 
         socket.destroy();
         resolve(result);
       };
-      socket.setTimeout(1000, () => done(false));
+      // Each probe that gives up leaves sshd a half-open connection to serve: do not give up too soon.
+      socket.setTimeout(5000, () => done(false));
       socket.on('data', (chunk) => {
         data += chunk.toString('latin1');
         if (data.includes('\n')) done(data.startsWith('SSH-'));
