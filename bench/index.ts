@@ -4,7 +4,9 @@
  *
  *     npm run bench                 every case
  *     npm run bench -- --cases 1,3  some cases (RESULTS.md then lists only those)
+ *     npm run bench -- --case fan-out-scale   one part by name (several: comma-separated)
  *     npm run bench -- --quick      fewer repetitions and smaller sizes: checks the harness, not results
+ *     npm run bench -- --work DIR   work there instead of bench/work (emptied first; one bench per directory)
  *
  * Benchmarks are not tests: vitest never collects bench/ (its files are not *.test.ts).
  */
@@ -14,30 +16,40 @@ import { parseArgs } from 'node:util';
 import { backupCase } from './backup';
 import { consoleStartCase } from './console-start';
 import { fanOutCase } from './fan-out';
+import { fanOutScaleCase } from './fan-out-scale';
 import { journalCase } from './journal';
 import { perStepCase } from './per-step';
 import { Bench, BENCH_DIR, type CaseResult, loadAverage, machineInfo, progress } from './setup';
 import { throughputCase } from './throughput';
 import { uiFloodCase } from './ui-flood';
+import { uiScaleCase } from './ui-scale';
 
-/** In order; a case may have several parts (3: the engine, then the window), each with its own cleanup. */
-const CASES: Array<{ id: number; title: string; run: (bench: Bench) => Promise<CaseResult> }> = [
-  { id: 1, title: 'per-step overhead', run: perStepCase },
-  { id: 2, title: 'fan-out', run: fanOutCase },
-  { id: 3, title: 'output throughput', run: throughputCase },
-  { id: 3, title: 'output in the window', run: uiFloodCase },
-  { id: 4, title: 'backup streaming', run: backupCase },
-  { id: 5, title: 'journal', run: journalCase },
-  { id: 6, title: 'console start', run: consoleStartCase },
+/**
+ * In order; a case may have several parts (2: 30 hosts, then 100 and 300, then the window under 300; 3: the engine, then the
+ * window), each with its own cleanup and its own name for --case.
+ */
+const CASES: Array<{ id: number; name: string; title: string; run: (bench: Bench) => Promise<CaseResult> }> = [
+  { id: 1, name: 'per-step', title: 'per-step overhead', run: perStepCase },
+  { id: 2, name: 'fan-out', title: 'fan-out', run: fanOutCase },
+  { id: 2, name: 'fan-out-scale', title: 'fan-out at 100 and 300 hosts', run: fanOutScaleCase },
+  { id: 2, name: 'ui-scale', title: 'the Runs screen under a 300-host run', run: uiScaleCase },
+  { id: 3, name: 'throughput', title: 'output throughput', run: throughputCase },
+  { id: 3, name: 'ui-flood', title: 'output in the window', run: uiFloodCase },
+  { id: 4, name: 'backup', title: 'backup streaming', run: backupCase },
+  { id: 5, name: 'journal', title: 'journal', run: journalCase },
+  { id: 6, name: 'console-start', title: 'console start', run: consoleStartCase },
 ];
 
 const { values } = parseArgs({
-  options: { cases: { type: 'string' }, quick: { type: 'boolean' }, output: { type: 'string' } },
+  options: { cases: { type: 'string' }, case: { type: 'string' }, quick: { type: 'boolean' }, output: { type: 'string' }, work: { type: 'string' } },
 });
 const ids = new Set(CASES.map((entry) => entry.id));
+const names = new Set(CASES.map((entry) => entry.name));
 const chosenIds = values.cases ? values.cases.split(',').map(Number) : [...ids];
 for (const id of chosenIds) if (!ids.has(id)) throw new Error(`There is no case ${id} (cases: ${[...ids].join(', ')}).`);
-const bench = new Bench({ quick: values.quick ?? false });
+const chosenNames = values.case ? values.case.split(',') : undefined;
+for (const name of chosenNames ?? []) if (!names.has(name)) throw new Error(`There is no case named ${name} (names: ${[...names].join(', ')}).`);
+const bench = new Bench({ quick: values.quick ?? false, work: values.work });
 const results: CaseResult[] = [];
 const startedAt = new Date();
 const stopOnSignal = () => {
@@ -46,7 +58,7 @@ const stopOnSignal = () => {
 process.once('SIGINT', stopOnSignal);
 process.once('SIGTERM', stopOnSignal);
 try {
-  for (const entry of CASES.filter((candidate) => chosenIds.includes(candidate.id))) {
+  for (const entry of CASES.filter((candidate) => (chosenNames ? chosenNames.includes(candidate.name) : chosenIds.includes(candidate.id)))) {
     const id = entry.id;
     progress(`case ${id}: ${entry.title}`);
     try {

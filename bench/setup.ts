@@ -50,6 +50,8 @@ export interface CaseResult {
 export interface BenchOptions {
   /** Fewer repetitions and smaller sizes: a smoke run of the harness, not results. */
   quick: boolean;
+  /** Where the cases work; default bench/work. Emptied at the start. */
+  work?: string;
 }
 
 /** The shared state of one `npm run bench`. */
@@ -58,9 +60,17 @@ export class Bench {
   private readonly cleanups: Array<{ label: string; run: () => Promise<void> | void }> = [];
 
   constructor(readonly options: BenchOptions) {
-    rmSync(WORK_DIR, { recursive: true, force: true });
-    mkdirSync(WORK_DIR, { recursive: true });
-    this.work = WORK_DIR;
+    this.work = path.resolve(options.work ?? WORK_DIR);
+    // A second bench on the same directory would empty it under the first one's feet (its lab's keys,
+    // its runbooks): refuse while the first one's process lives.
+    const lock = path.join(this.work, 'bench.pid');
+    const holder = existsSync(lock) ? Number(readFileSync(lock, 'utf8')) : 0;
+    if (holder && holder !== process.pid && existsSync(`/proc/${holder}`)) {
+      throw new Error(`Another bench (PID ${holder}) is working in ${this.work}; wait for it, or give this one --work <another directory>.`);
+    }
+    rmSync(this.work, { recursive: true, force: true });
+    mkdirSync(this.work, { recursive: true });
+    writeFileSync(lock, String(process.pid));
   }
 
   /** A fresh directory under bench/work. */
@@ -86,9 +96,13 @@ export class Bench {
     }
   }
 
-  /** Starts sshd hosts `h01`… on 127.0.0.10…, stopped at cleanup. */
-  async lab(name: string, hostCount: number): Promise<SshLab> {
-    const hosts = Array.from({ length: hostCount }, (_, index) => ({ name: `h${String(index + 1).padStart(2, '0')}`, roles: ['bench'] }));
+  /**
+   * Starts sshd hosts `h01`… (`h001`… from 100 hosts) on 127.0.0.10… (test/lab/sshd-lab.ts labAddress),
+   * stopped at cleanup. `roles` gives a host (by its index) roles beside `bench`.
+   */
+  async lab(name: string, hostCount: number, roles: (index: number) => string[] = () => []): Promise<SshLab> {
+    const width = Math.max(2, String(hostCount).length);
+    const hosts = Array.from({ length: hostCount }, (_, index) => ({ name: `h${String(index + 1).padStart(width, '0')}`, roles: ['bench', ...roles(index)] }));
     // INFO, not VERBOSE: the lab's default logs every channel, which is disk work inside the timings.
     const lab = await startSshLab({ hosts, dir: this.dir(name), logLevel: 'INFO' });
     this.onCleanup(`ssh lab ${name}`, () => lab.stop());
@@ -210,7 +224,8 @@ export async function ensureDebianPackages(programs: Record<string, string>): Pr
   if (missing.length === 0) return;
   progress(`installing ${missing.join(', ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = ['install', '-y', '--no-install-recommends', ...missing];
+  // Another apt-get on the machine holds dpkg's lock for a while: wait for it rather than fail.
+  const install = ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', ...missing];
   try {
     await execFileAsync('apt-get', install, { env, maxBuffer: 64 * MIB });
   } catch {
@@ -294,6 +309,8 @@ export interface ChildEngineRun extends EngineRun {
   cpuMs: number;
   /** Busy CPU time of the whole machine (every process, both cores) during the run, ms. */
   machineCpuMs: number;
+  /** The most file descriptors the child had open at once (sampled every 25 ms). */
+  peakFds: number;
 }
 
 /** Busy CPU time of the whole machine (all cores, every process), from /proc/stat, in milliseconds. */

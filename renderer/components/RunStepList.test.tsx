@@ -6,7 +6,7 @@ import { RunStepList } from './RunStepList';
 afterEach(cleanup);
 
 function step(key: string, status: StepView['status'], extra: Partial<StepView> = {}): StepView {
-  return { key, title: `Step ${key}`, kind: 'run', depth: 0, status, attempt: 1, hosts: [], commands: {}, checks: [], captures: {}, ...extra };
+  return { key, title: `Step ${key}`, kind: 'run', depth: 0, status, attempt: 1, hosts: [], hostOutcomes: [], commands: {}, checks: [], captures: {}, ...extra };
 }
 
 describe('RunStepList', () => {
@@ -37,5 +37,35 @@ describe('RunStepList', () => {
     expect(screen.getByRole('button', { current: 'step' }).textContent).toContain('Step a');
     fireEvent.click(screen.getByText('Step b'));
     expect(onSelect).toHaveBeenCalledWith('b');
+  });
+
+  it('shows a step on 300 hosts as counts, not 300 rows; the hosts that did not succeed only when asked', () => {
+    const hosts = Array.from({ length: 300 }, (_, index) => `h${String(index + 1).padStart(3, '0')}`);
+    const outcomes = hosts.map((host, index) => ({ host, status: (index === 7 || index === 250 ? 'failed' : 'succeeded') as StepView['status'], exitCode: index === 7 || index === 250 ? 3 : 0 }));
+    const steps = [step('fan', 'failed', { hosts, hostOutcomes: outcomes }), step('next', 'pending', { attempt: 0 })];
+    const { container } = render(<RunStepList steps={steps} waiting={[]} onSelect={() => undefined} />);
+    expect(container.querySelectorAll('li[data-step]')).toHaveLength(2);
+    expect(container.querySelectorAll('[data-host]')).toHaveLength(0);
+    const fan = within(container.querySelector('li[data-step="fan"]') as HTMLElement);
+    expect(fan.getByText('300 hosts: 2 failed · 298 succeeded')).toBeTruthy();
+    expect(container.textContent).not.toContain('h001');
+
+    fireEvent.click(fan.getByRole('button', { name: 'show the 2 not succeeded' }));
+    const listed = [...container.querySelectorAll('[data-host]')];
+    expect(listed.length).toBeLessThanOrEqual(50);
+    expect(listed.slice(0, 2).map((row) => row.textContent)).toEqual(['h008: failed (exit 3)', 'h251: failed (exit 3)']);
+    expect(fan.getByText('and 250 more')).toBeTruthy();
+  });
+
+  it('counts a running fan-out step’s hosts as running until their outcomes come', () => {
+    const hosts = Array.from({ length: 300 }, (_, index) => `h${index}`);
+    const { container } = render(<RunStepList steps={[step('fan', 'running', { hosts, startedAt: Date.now() })]} waiting={[]} onSelect={() => undefined} />);
+    expect(within(container.querySelector('li[data-step="fan"]') as HTMLElement).getByText('300 hosts: 300 running')).toBeTruthy();
+    expect(container.querySelectorAll('[data-host]')).toHaveLength(0);
+  });
+
+  it('shows nothing more for a step on one host', () => {
+    const { container } = render(<RunStepList steps={[step('one', 'succeeded', { hosts: ['h1'], hostOutcomes: [{ host: 'h1', status: 'succeeded', exitCode: 0 }] })]} waiting={[]} onSelect={() => undefined} />);
+    expect(container.textContent).not.toContain('hosts');
   });
 });

@@ -1,8 +1,12 @@
 import type { StepView } from '../stores/runs';
 import { ElapsedTime } from './ElapsedTime';
+import { StepHostCounts } from './StepHostCounts';
 import { StepStatusBadge } from './StepStatusBadge';
 
-/** Every step of a run with its live status and time; the selected one is highlighted. */
+/**
+ * Every step of a run with its live status and time; the selected one is highlighted. A step on
+ * several hosts shows how many succeeded, failed or still run, never a row per host.
+ */
 export function RunStepList({ steps, selectedKey, waiting, onSelect }: {
   steps: StepView[];
   selectedKey?: string;
@@ -27,6 +31,7 @@ export function RunStepList({ steps, selectedKey, waiting, onSelect }: {
             {step.attempt > 1 && <span className="muted small">attempt {step.attempt}</span>}
             <ElapsedTime startedAt={step.startedAt} durationMs={step.durationMs} running={step.status === 'running'} />
           </button>
+          <StepHostCounts stepKey={step.key} hosts={step.hosts} outcomes={step.hostOutcomes} status={step.status} />
         </li>
       ))}
     </ol>

@@ -17,6 +17,8 @@ export interface StepView {
   durationMs?: number;
   attempt: number;
   hosts: string[];
+  /** Each host's outcome, from step.finished (run and wait steps on hosts); empty until the step ends. */
+  hostOutcomes: HostOutcome[];
   /** The command as resolved, per host (the last attempt). */
   commands: Record<string, string>;
   checks: CheckResult[];
@@ -24,6 +26,13 @@ export interface StepView {
   reason?: string;
   /** From the plan: description, planned checks and captures. */
   planned?: PlanStep;
+}
+
+/** How a step ended on one host. */
+export interface HostOutcome {
+  host: string;
+  status: StepStatus;
+  exitCode: number | null;
 }
 
 export interface PendingPrompt {
@@ -101,6 +110,7 @@ function planSteps(plan: RunPlan): StepView[] {
     status: 'pending',
     attempt: 0,
     hosts: step.hosts,
+    hostOutcomes: [],
     commands: {},
     checks: [],
     captures: {},
@@ -169,6 +179,7 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
     status: 'pending',
     attempt: 0,
     hosts: [],
+    hostOutcomes: [],
     commands: {},
     checks: [],
     captures: {},
@@ -197,6 +208,7 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
           durationMs: undefined,
           attempt: step.attempt + 1,
           hosts: event.hosts.length > 0 ? event.hosts : step.hosts,
+          hostOutcomes: [],
           checks: [],
           captures: {},
           reason: undefined,
@@ -227,6 +239,7 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
           checks: event.checks,
           captures: event.captures,
           reason: event.reason,
+          hostOutcomes: (event.hosts ?? []).map((host) => ({ host: host.host, status: host.status, exitCode: host.exitCode })),
         }),
         () => fresh(event.step),
       );

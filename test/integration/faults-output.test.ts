@@ -2,8 +2,9 @@
  * FAULT SUITE — hostile output and secrets.
  *  - A host that answers very slowly, floods output (100 MB), prints invalid UTF-8 and terminal escape
  *    sequences that try to set the title (OSC 0), write the clipboard (OSC 52), send DCS, and query the
- *    terminal (DA, DSR). The console must stay responsive (browser mode: the page keeps answering
- *    clicks; input delay measured), and the transcript must keep every byte (measured: what is kept).
+ *    terminal (DA, DSR). The console must stay alive (browser mode: every click and API call answered,
+ *    the page working after the flood) and the journal and transcript must keep every byte. How fast it
+ *    answers is printed here but asserted nowhere in the tests: that is bench/ case 3's UI half.
  *  - Secrets (a secret param, an environment secret, -pPASSWORD, --password=, OS_PASSWORD=, tokens, a
  *    private key) must not appear in the journal, transcripts, exports (md/json/html), CLI stdout/stderr,
  *    the WebSocket frames the page receives, or the DOM.
@@ -15,6 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RENDERER_DIR } from '../../electron/server';
+import { verifyJournal } from '../../electron/core/audit/verify';
 import { encodeByteExact } from '../../electron/core/utf8';
 import { launchChromium } from '../e2e/browser';
 import type { SshLab } from '../lab/sshd-lab';
@@ -182,7 +184,6 @@ describe('fault: browser mode under a 100 MB flood and hostile escapes; secrets 
   let browser: Browser;
   let page: Page;
   const frames: string[] = [];
-  let floodClickP95 = Number.POSITIVE_INFINITY;
 
   /** One API call over a WebSocket of our own (as the page does). */
   async function api(name: string, payload: unknown): Promise<{ ok: boolean; value?: { runId: string }; error?: unknown }> {
@@ -261,8 +262,9 @@ describe('fault: browser mode under a 100 MB flood and hostile escapes; secrets 
     expect(await page.title()).not.toContain('PWNED');
   });
 
-  it('stays responsive during a 100 MB flood: clicks answered, input delay measured', async () => {
-    // In-page event-loop lag: a 50 ms interval that records how late it fires.
+  it('stays alive during a 100 MB flood: every click and API call answered, every byte kept, the page still works after', async () => {
+    // In-page event-loop lag: a 50 ms interval that records how late it fires (printed, not asserted:
+    // latency is a figure for bench/, case 3's UI half, where it has its target).
     await page.evaluate(() => {
       const w = globalThis as unknown as { __lag: number[] };
       w.__lag = [];
@@ -280,17 +282,22 @@ describe('fault: browser mode under a 100 MB flood and hostile escapes; secrets 
     const started = Date.now();
     const delays: number[] = [];
     const apiDelays: number[] = [];
+    const apiFailures: string[] = [];
     const screens = ['Runbooks', 'Runs', 'Terminals', 'Runs'];
+    let clicksSent = 0;
     let finished = false;
     for (let i = 0; i < 600 && !finished && Date.now() - started < 150_000; i++) {
       const t0 = Date.now();
+      clicksSent++;
+      // A generous deadline for the click to land (playwright waits for the button to be actionable).
       await page.getByRole('button', { name: screens[i % screens.length], exact: true }).click({ timeout: 30_000, force: true });
       await page.evaluate(() => new Promise((resolve) => (globalThis as unknown as { requestAnimationFrame: (f: () => void) => void }).requestAnimationFrame(() => resolve(null))));
       delays.push(Date.now() - t0);
       if (i % 5 === 0) {
         const t1 = Date.now();
-        await api('run:list', {});
+        const answer = await api('run:list', {});
         apiDelays.push(Date.now() - t1);
+        if (!answer.ok) apiFailures.push(JSON.stringify(answer).slice(0, 200));
       }
       finished = frames.some((frame) => frame.includes('run.finished') && frame.includes(runId));
       await sleep(50);
@@ -298,19 +305,27 @@ describe('fault: browser mode under a 100 MB flood and hostile escapes; secrets 
     const floodMs = Date.now() - started;
     const lag = (await page.evaluate(() => (globalThis as unknown as { __lag: number[] }).__lag)).sort((a, b) => a - b);
     const q = (list: number[], p: number) => [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.floor(p * list.length))];
-    const size = existsSync(journalFile) ? readFileSync(journalFile).length : 0;
     console.log(
-      `[faults-output] 100 MB flood: run ${finished ? 'finished' : 'NOT finished'} after ${floodMs} ms; ${delays.length} clicks: input delay p50 ${q(delays, 0.5)} ms, p95 ${q(delays, 0.95)} ms, max ${Math.max(...delays)} ms; ` +
-        `page event-loop lag p95 ${Math.round(q(lag, 0.95))} ms, max ${Math.round(lag.at(-1) ?? 0)} ms; server API round trip p50 ${q(apiDelays, 0.5)} ms, max ${Math.max(...apiDelays)} ms; journal ${(size / 1e6).toFixed(1)} MB`,
+      `[faults-output] 100 MB flood: run ${finished ? 'finished' : 'NOT finished'} after ${floodMs} ms; ${delays.length} of ${clicksSent} clicks answered: input delay p50 ${q(delays, 0.5)} ms, p95 ${q(delays, 0.95)} ms, max ${Math.max(...delays)} ms; ` +
+        `page event-loop lag p95 ${Math.round(q(lag, 0.95))} ms, max ${Math.round(lag.at(-1) ?? 0)} ms; server API round trip p50 ${q(apiDelays, 0.5)} ms, max ${Math.max(...apiDelays)} ms`,
     );
-    floodClickP95 = q(delays, 0.95);
     expect(finished).toBe(true);
-    expect(lag.at(-1) ?? 0).toBeLessThan(500);
-    expect(Math.max(...apiDelays)).toBeLessThan(2000);
-    expect(size).toBeGreaterThan(100_000_000);
-  }, 240_000);
+    expect(delays).toHaveLength(clicksSent);
+    expect(apiFailures).toEqual([]);
+    expect(apiDelays.length).toBeGreaterThan(0);
 
-  it('a click is answered (next frame painted) within 500 ms at p95 during the flood', () => {
-    expect(floodClickP95).toBeLessThan(500);
-  });
+    // Nothing lost: the journal holds every byte of the flood (10^8 'x' folded at 100 columns: 999,999
+    // newlines, none after the last line) and its hash chain verifies.
+    let floodChars = 0;
+    for (const record of journal(path.join(work, 'audit-browser'), runId)) {
+      if (record.type === 'step.output' && (record as { step: string }).step === 'flood') floodChars += (record as { data: string }).data.length;
+    }
+    expect(floodChars).toBe(100_999_999);
+    expect(verifyJournal(journalFile)).toMatchObject({ ok: true, problems: [] });
+
+    // The page is alive after the flood: a screen change renders, and the finished run is listed.
+    await page.getByRole('button', { name: 'Runbooks', exact: true }).click({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Runs', exact: true }).click({ timeout: 30_000 });
+    await page.locator('.run-screen li[data-step="flood"][data-status="succeeded"]').first().waitFor({ timeout: 30_000 });
+  }, 240_000);
 });

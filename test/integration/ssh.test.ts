@@ -357,6 +357,46 @@ describe('connection failures', () => {
     }
   });
 
+  it('connects to many hosts a few handshakes at a time, each with its own full handshake timeout', async () => {
+    // Six hosts that accept TCP and never speak SSH. Hundreds of handshakes started at once on a busy
+    // machine each waited for CPU behind all the others and ran out of readyTimeout (bench/ case 2 at
+    // 300 hosts: 174 failed); the pool now queues them, and a host's clock starts when its turn does.
+    const open = new Set<net.Socket>();
+    let accepted = 0;
+    const servers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        new Promise<net.Server>((resolve) => {
+          const server = net.createServer((socket) => {
+            accepted++;
+            open.add(socket);
+            socket.on('close', () => open.delete(socket));
+            socket.on('error', () => undefined);
+          });
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+      ),
+    );
+    try {
+      const pool = newPool({ readyTimeoutMs: 2000, maxHandshakesAtOnce: 2 });
+      const hosts = servers.map((server, index) => ({ ...lab.host('compute01'), name: `silent${index}`, address: '127.0.0.1', port: (server.address() as net.AddressInfo).port }));
+      const outcome = Promise.all(hosts.map((host) => pool.check(host).catch((caught: unknown) => caught)));
+      await waitFor(() => accepted >= 2, 'the first two connections');
+      // Well inside the first two hosts' 2 s: the others wait their turn.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(accepted).toBe(2);
+      const errors = await outcome;
+      expect(errors.map((error) => error instanceof SshTimeoutError && error.phase)).toEqual(Array(6).fill('handshake'));
+      expect(accepted).toBe(6);
+      // The queue drains for real hosts too: one handshake at a time, every command runs.
+      const one = newPool({ maxHandshakesAtOnce: 1 });
+      const outputs = await Promise.all(lab.hosts.map(async (host) => (await run(one, host, 'hostname')).stdout.toString()));
+      expect(outputs).toEqual(lab.hosts.map((host) => `${host.name}\n`));
+    } finally {
+      for (const socket of open) socket.destroy();
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    }
+  });
+
   it('a connection dropped mid-command rejects with SshConnectionLostError, and the next exec reconnects', async () => {
     const pool = newPool();
     const host = lab.host('compute01');

@@ -129,9 +129,11 @@ export async function startSshLab(options: StartSshLabOptions): Promise<SshLab> 
   }
 
   function killTreesSync(): void {
+    // One read of the process table for every host: with hundreds of hosts, one each cost seconds.
+    const table = processTable();
     for (const state of states.values()) {
       // Children first: once the listener is gone they are reparented and harder to find.
-      const tree = descendants(state.pid);
+      const tree = descendants(state.pid, table);
       signal(state.pid, 'SIGCONT');
       signal(state.pid, 'SIGKILL');
       for (const proc of tree) {
@@ -216,7 +218,7 @@ export async function startSshLab(options: StartSshLabOptions): Promise<SshLab> 
   try {
     for (let index = 0; index < options.hosts.length; index++) {
       const { name, roles } = options.hosts[index];
-      const address = `127.0.0.${10 + index}`;
+      const address = labAddress(index);
       const port = await freePort(address);
       const hostDir = path.join(dir, 'hosts', name);
       await fs.mkdir(hostDir, { recursive: true });
@@ -236,7 +238,10 @@ export async function startSshLab(options: StartSshLabOptions): Promise<SshLab> 
       states.set(name, state);
       lab.hosts.push(state.spec);
     }
-    await Promise.all([...states.values()].map((state) => launch(state)));
+    // In batches: each launch polls the process table until its banner probe's child is gone, and a few
+    // hundred doing so at once (bench/ starts 300 hosts) spend the cores reading /proc.
+    const pending = [...states.values()];
+    while (pending.length > 0) await Promise.all(pending.splice(0, LAUNCH_BATCH).map((state) => launch(state)));
 
     const knownHostsLines: string[] = [];
     for (const state of states.values()) {
@@ -250,6 +255,18 @@ export async function startSshLab(options: StartSshLabOptions): Promise<SshLab> 
     await lab.stop();
     throw error;
   }
+}
+
+/** How many sshd the lab starts at once. */
+const LAUNCH_BATCH = 25;
+
+/**
+ * The loopback address of the lab's host number `index`: 127.0.0.10, 127.0.0.11, … 127.0.0.254, then
+ * 127.0.1.10 … (every 127.x.y.z is local on Linux; .0–.9 and .255 of each /24 are left alone).
+ */
+export function labAddress(index: number): string {
+  const perBlock = 245;
+  return `127.0.${Math.floor(index / perBlock)}.${10 + (index % perBlock)}`;
 }
 
 async function launch(state: LabHostState): Promise<void> {
@@ -272,7 +289,8 @@ async function launch(state: LabHostState): Promise<void> {
     child.once('error', reject);
   });
   exited.catch(() => undefined);
-  await Promise.race([waitForBanner(state.spec.address, state.spec.port, 15_000), exited]);
+  // Generous: on a loaded machine with hundreds of sshd starting (bench/), 15 s was not always enough.
+  await Promise.race([waitForBanner(state.spec.address, state.spec.port, 60_000), exited]);
   // The banner probe's own sshd child lingers a moment; let it go so connection counts start at 0.
   const deadline = Date.now() + 3000;
   while (connectionProcesses(state.pid).length > 0 && Date.now() < deadline) {
@@ -304,7 +322,8 @@ function sshdConfig(state: LabHostState, user: string, authorizedKeysFile: strin
     'PrintMotd no',
     'PrintLastLog no',
     'UseDNS no',
-    // 30 hosts' worth of clients may connect at once.
+    // 30 hosts' worth of clients may connect at once (each bench/ host has its own sshd, so 300 hosts
+    // never queue at one listener).
     'MaxStartups 200',
     'MaxSessions 10',
     'ClientAliveInterval 0',
@@ -504,7 +523,8 @@ async function waitForBanner(address: string, port: number, timeoutMs: number): 
         socket.destroy();
         resolve(result);
       };
-      socket.setTimeout(1000, () => done(false));
+      // Each probe that gives up leaves sshd a half-open connection to serve: do not give up too soon.
+      socket.setTimeout(5000, () => done(false));
       socket.on('data', (chunk) => {
         data += chunk.toString('latin1');
         if (data.includes('\n')) done(data.startsWith('SSH-'));
@@ -542,9 +562,8 @@ function processTable(): ProcessInfo[] {
   return table;
 }
 
-function descendants(pid: number): ProcessInfo[] {
+function descendants(pid: number, table: ProcessInfo[] = processTable()): ProcessInfo[] {
   if (!pid) return [];
-  const table = processTable();
   const result: ProcessInfo[] = [];
   const queue = [pid];
   while (queue.length > 0) {

@@ -275,7 +275,9 @@ pump();
     expect(verifyJournal(fileOf('killed'))).toMatchObject({ ok: true, problems: [] });
   }, 30_000);
 
-  it('sustains high output rates (output is not fsynced per event)', () => {
+  // How fast is a figure for bench/ (case 5, output events/s and verifyJournal of 100,000 events), not
+  // for a test: these two check that a large journal is written whole and verifies.
+  it('writes 32 MiB of output events whole (output is not fsynced per event)', () => {
     const journal = Journal.create(auditDir, 'fast', new Masker(['not-in-the-output']), { syncIntervalMs: 0 });
     journal.append(runStarted('fast'));
     journal.append({ type: 'step.started', step: 's', title: 'S', kind: 'run', hosts: ['h'], attempt: 1 });
@@ -291,13 +293,13 @@ pump();
     const seconds = (performance.now() - started) / 1000;
     const size = fs.statSync(fileOf('fast')).size;
     console.log(`journal: ${(size / 1048576).toFixed(1)} MiB in ${seconds.toFixed(2)} s (${(size / 1048576 / seconds).toFixed(0)} MiB/s)`);
-    expect(seconds).toBeLessThan(15);
+    expect(size).toBeGreaterThan(total);
     const verifyStarted = performance.now();
     expect(verifyJournal(fileOf('fast')).ok).toBe(true);
     console.log(`verify: ${((performance.now() - verifyStarted) / 1000).toFixed(2)} s`);
   }, 60_000);
 
-  it('verifies a 100,000-event journal quickly', () => {
+  it('verifies a 100,000-event journal', () => {
     const journal = Journal.create(auditDir, 'many', new Masker(), { syncIntervalMs: 0 });
     journal.append(runStarted('many'));
     for (let index = 0; index < 99_999; index += 1) {
@@ -309,6 +311,5 @@ pump();
     const elapsed = performance.now() - started;
     console.log(`verify 100k: ${elapsed.toFixed(0)} ms`);
     expect(result).toMatchObject({ ok: true, records: 100_000 });
-    expect(elapsed).toBeLessThan(1500);
   }, 60_000);
 });

@@ -61,8 +61,15 @@ export interface SshPoolOptions {
   keepaliveIntervalMs?: number;
   /** Default 3. */
   keepaliveCountMax?: number;
-  /** Time allowed to connect, exchange keys and authenticate. Default 20000. */
+  /** Time allowed to connect, exchange keys and authenticate; counted from the host's turn (below). Default 20000. */
   readyTimeoutMs?: number;
+  /**
+   * Handshakes (TCP connect, key exchange, authentication) in flight at once; more wait their turn.
+   * Each costs CPU here and on the host: 300 started at once on a busy 2-core machine each waited
+   * behind all the others and 174 ran out of readyTimeout (bench/ case 2). Default 32, as many as
+   * parallel-ssh's default.
+   */
+  maxHandshakesAtOnce?: number;
   /**
    * Session channels (exec + shell) open at once per connection; more wait in a queue. OpenSSH's
    * MaxSessions defaults to 10; two are left for the channels that kill timed-out commands. Default 8.
@@ -86,6 +93,7 @@ const DEFAULTS = {
   keepaliveIntervalMs: 5000,
   keepaliveCountMax: 3,
   readyTimeoutMs: 20_000,
+  maxHandshakesAtOnce: 32,
   maxChannelsPerConnection: 8,
   killGraceMs: 2000,
 };
@@ -131,7 +139,7 @@ function exitOf(code: unknown, signalName: unknown): ChannelState['exit'] {
   };
 }
 
-/** A counting semaphore whose waiters can be cancelled and failed all at once. */
+/** A counting semaphore whose waiters can be cancelled and failed all at once (channels, handshakes). */
 class ChannelSlots {
   private used = 0;
   private readonly waiters: Array<{ grant: () => void; fail: (error: unknown) => void }> = [];
@@ -284,10 +292,12 @@ export class SshPool implements SshConnector {
   private readonly live = new Set<Connection>();
   private opened = 0;
   private closed = false;
+  private readonly handshakes: ChannelSlots;
 
   constructor(options: SshPoolOptions) {
     this.options = { ...DEFAULTS, hashKnownHosts: false, ...options };
     this.knownHosts = new KnownHostsFile(options.knownHostsFile);
+    this.handshakes = new ChannelSlots(Math.max(1, this.options.maxHandshakesAtOnce));
   }
 
   /** Connects (or reuses the connection) and returns the host key the host presented. */
@@ -517,6 +527,8 @@ export class SshPool implements SshConnector {
    */
   async close(): Promise<void> {
     this.closed = true;
+    // Hosts still waiting for their turn to connect never start.
+    this.handshakes.failAll(new CancelledError('The SSH session'));
     const pending = [...this.connections.values()];
     this.connections.clear();
     const connections = await Promise.all(pending.map((promise) => promise.catch(() => null)));
@@ -645,11 +657,18 @@ export class SshPool implements SshConnector {
       algorithms: knownTypes.length > 0 ? { serverHostKey: preferKnownTypes(knownTypes) as never } : undefined,
     };
 
+    // The host's turn: readyTimeout (ssh2 starts it in connect()) counts from here, not from the queue.
+    const releaseHandshake = await this.handshakes.acquire();
+    if (this.closed) {
+      releaseHandshake();
+      throw new CancelledError('The SSH session');
+    }
     return new Promise<Connection>((resolve, reject) => {
       let ready = false;
       const fail = (error: unknown) => {
         if (ready) return;
         ready = true; // settle once
+        releaseHandshake();
         client.removeAllListeners('ready');
         client.destroy();
         reject(verifyError ?? mapConnectError(host, error, auth.methods, this.options.readyTimeoutMs));
@@ -657,6 +676,7 @@ export class SshPool implements SshConnector {
       client.once('ready', () => {
         if (ready) return;
         ready = true;
+        releaseHandshake();
         // Without TCP_NODELAY every channel open waits on Nagle + delayed ACK (16x slower here).
         client.setNoDelay(true);
         const self = this.connections.get(key);

@@ -1,0 +1,332 @@
+/**
+ * Case 2 at cloud scale: one step on 100 and on 300 hosts (one sshd per host on 127.0.0.10… and
+ * 127.0.1.10…, each with its own host key), at concurrency 50 and with every host at once, connecting
+ * included; against Ansible ad-hoc (`-f 50` and `-f <all>`) and parallel-ssh (`-p <all>`) in the same
+ * run. Then 300 hosts each printing 1 MiB at once, against `parallel-ssh -p 300 -o dir` (which records
+ * each host's output in a file, the nearest thing an operator has to a per-host record).
+ *
+ * The engine runs in a child process (bench/engine-child.ts): its peak RSS and its peak of open file
+ * descriptors are its own. After every runner run the journal is read back: every host must have its
+ * outcome recorded (step.finished lists each host, succeeded, exit 0) and the hash chain must verify;
+ * after the output run every host's 1 MiB must be in the journal and every host must have a transcript.
+ *
+ *     npm run bench -- --case fan-out-scale
+ */
+import { createReadStream, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { verifyJournal } from '../electron/core/audit/verify';
+import type { SshLab } from '../test/lab/sshd-lab';
+import {
+  type Bench,
+  type CaseResult,
+  type ChildEngineRun,
+  ensureDebianPackages,
+  expectSuccess,
+  formatMs,
+  formatRatio,
+  median,
+  MIB,
+  openSshOptions,
+  progress,
+  repeat,
+  runEngineInChild,
+  runProcess,
+  settleDisk,
+  writeRunbook,
+} from './setup';
+
+const SIZES = [100, 300] as const;
+const LIMITED = 50;
+const FLOOD_BYTES = MIB;
+/** The log line of case 3 (99 bytes with its newline). */
+const LINE = '2026-11-21 12:00:00.123 4242 INFO nova.compute.manager [req-3f2a9c1e] Instance ACTIVE on compute01';
+const FLOOD_COMMAND = `yes '${LINE}' | head -c ${FLOOD_BYTES}`;
+
+/** What a runner run's journal says of its hosts. */
+interface Outcome {
+  /** Hosts listed in the step's step.finished record. */
+  recorded: number;
+  succeeded: number;
+  verified: boolean;
+  problem?: string;
+  /** step.output characters per host. */
+  outputChars: Map<string, number>;
+  transcripts: number;
+}
+
+/** Streams a run's journal: the step's per-host outcomes and output, and verifies the hash chain. */
+async function outcomeOf(run: ChildEngineRun): Promise<Outcome> {
+  const file = path.join(run.runDirectory, 'journal.jsonl');
+  const lines = createInterface({ input: createReadStream(file, { highWaterMark: MIB }), crlfDelay: Infinity });
+  const outputChars = new Map<string, number>();
+  let hosts: Array<{ status: string; exitCode: number | null }> = [];
+  for await (const line of lines) {
+    if (line.includes('"type":"step.output"')) {
+      const record = JSON.parse(line) as { host: string; data: string };
+      outputChars.set(record.host, (outputChars.get(record.host) ?? 0) + record.data.length);
+    } else if (line.includes('"type":"step.finished"')) {
+      hosts = (JSON.parse(line) as { hosts?: typeof hosts }).hosts ?? [];
+    }
+  }
+  const verification = verifyJournal(file);
+  let transcripts = 0;
+  try {
+    transcripts = readdirSync(path.join(run.runDirectory, 'transcripts')).filter((name) => name.endsWith('.cast')).length;
+  } catch {
+    // No transcript directory: counted as none.
+  }
+  return {
+    recorded: hosts.length,
+    succeeded: hosts.filter((host) => host.status === 'succeeded' && host.exitCode === 0).length,
+    verified: verification.ok,
+    problem: verification.problems[0]?.message,
+    outputChars,
+    transcripts,
+  };
+}
+
+export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
+  const quick = bench.options.quick;
+  await ensureDebianPackages({ '/usr/bin/ansible': 'ansible', '/usr/bin/parallel-ssh': 'pssh' });
+  const largest = SIZES.at(-1)!;
+  progress(`starting ${largest} sshd`);
+  const labStarted = Date.now();
+  // The first 100 hosts also have the role `first100`: the 100-host runs name it.
+  const lab = await bench.lab('fan-out-scale-lab', largest, (index) => (index < 100 ? ['first100'] : []));
+  const labMs = Date.now() - labStarted;
+  const work = bench.dir('fan-out-scale');
+  const groupOf = (hosts: number) => (hosts === largest ? 'bench' : `first${hosts}`);
+
+  const runbooks = new Map<string, string>();
+  for (const hosts of SIZES) {
+    const on = hosts === largest ? 'all' : groupOf(hosts);
+    runbooks.set(`${hosts}-limited`, writeRunbook(work, `scale-${hosts}-c${LIMITED}`, [`  - { id: everywhere, title: Everywhere, on: ${on}, concurrency: ${LIMITED}, run: "true" }`]));
+    runbooks.set(`${hosts}-all`, writeRunbook(work, `scale-${hosts}-all`, [`  - { id: everywhere, title: Everywhere, on: ${on}, parallel: true, run: "true" }`]));
+  }
+  const floodRunbook = writeRunbook(work, 'scale-flood', [`  - { id: flood, title: Flood, on: all, parallel: true, timeout: 10m, run: "${FLOOD_COMMAND}" }`]);
+
+  const sshArgs = openSshOptions(lab).join(' ');
+  const { ansibleConfig } = writeAnsibleFiles(work, lab, sshArgs);
+  const hostsFiles = new Map<number, string>();
+  for (const hosts of SIZES) {
+    const file = path.join(work, `pssh-hosts-${hosts}`);
+    writeFileSync(file, lab.hosts.slice(0, hosts).map((host) => `${host.user}@${host.address}:${host.port}`).join('\n') + '\n');
+    hostsFiles.set(hosts, file);
+  }
+
+  let auditIndex = 0;
+  const runner = async (key: string, hosts: number): Promise<{ run: ChildEngineRun; outcome: Outcome }> => {
+    const run = await runEngineInChild(runbooks.get(key) ?? floodRunbook, lab.envFile, path.join(work, `audit-${auditIndex++}`), { timeoutMs: 600_000 });
+    const outcome = await outcomeOf(run);
+    if (run.status !== 'succeeded' || outcome.succeeded !== hosts || !outcome.verified) {
+      throw new Error(`the ${key} run ended ${run.status}: ${outcome.succeeded} of ${hosts} hosts succeeded, ${outcome.recorded} recorded, chain ${outcome.verified ? 'verified' : `NOT verified (${outcome.problem})`}`);
+    }
+    return { run, outcome };
+  };
+  const stopMasters = async (controlDir: string) => {
+    const sockets = readdirSync(controlDir);
+    while (sockets.length > 0) {
+      await Promise.all(
+        sockets.splice(0, 50).map((socket) => runProcess('ssh', ['-o', `ControlPath=${path.join(controlDir, socket)}`, '-O', 'exit', 'bench'], { timeoutMs: 10_000 })),
+      );
+    }
+  };
+  let ansibleIndex = 0;
+  const ansible = async (hosts: number, forks: number) => {
+    const controlDir = bench.dir(`fan-out-scale/ansible-cp-${ansibleIndex++}`);
+    bench.onCleanup('ansible ControlPersist masters', () => stopMasters(controlDir));
+    const result = await runProcess('ansible', [groupOf(hosts), '-m', 'command', '-a', 'true', '-f', String(forks)], {
+      env: { ...process.env, ANSIBLE_CONFIG: ansibleConfig, ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir, ANSIBLE_NOCOLOR: '1' },
+      timeoutMs: 900_000,
+    });
+    expectSuccess(result, `ansible -f ${forks} on ${hosts} hosts`);
+    const changed = (result.stdout.match(/\| CHANGED \| rc=0/g) ?? []).length;
+    if (changed !== hosts) throw new Error(`ansible ran on ${changed} of ${hosts} hosts:\n${result.stdout.slice(0, 3000)}`);
+    await stopMasters(controlDir);
+    return result.ms;
+  };
+  const pssh = async (hosts: number, parallel: number, command = 'true', outputDir?: string) => {
+    const args = ['-h', hostsFiles.get(hosts)!, '-p', String(parallel), '-t', '600', '-x', sshArgs];
+    if (outputDir) args.push('-o', outputDir);
+    const result = await runProcess('parallel-ssh', [...args, command], { timeoutMs: 900_000 });
+    expectSuccess(result, `parallel-ssh -p ${parallel} on ${hosts} hosts`);
+    const success = (result.stdout.match(/\[SUCCESS\]/g) ?? []).length;
+    if (success !== hosts) throw new Error(`parallel-ssh succeeded on ${success} of ${hosts} hosts:\n${result.stdout.slice(0, 3000)}`);
+    return result.ms;
+  };
+
+  // Warm-ups, not counted: Python's and Node's first start read their code from disk.
+  progress('warm-ups');
+  await runner(`${SIZES[0]}-all`, SIZES[0]);
+  await ansible(SIZES[0], LIMITED);
+  await pssh(SIZES[0], SIZES[0]);
+
+  // Ansible takes minutes per run at this scale on the shared machine: it runs once per configuration,
+  // in the first repetition; the runner and parallel-ssh run in every one.
+  const reps = quick ? 1 : 3;
+  type Figures = { limited: ChildEngineRun[]; all: ChildEngineRun[]; ansibleLimited: number[]; ansibleAll: number[]; pssh: number[] };
+  const figures = new Map<number, Figures>();
+  for (const hosts of SIZES) {
+    const entry: Figures = { limited: [], all: [], ansibleLimited: [], ansibleAll: [], pssh: [] };
+    figures.set(hosts, entry);
+    // Interleaved, so a slow patch of the shared machine hits every tool alike.
+    await repeat(`${hosts} hosts: runner c${LIMITED}, runner all, (ansible -f ${LIMITED}, ansible -f ${hosts},) parallel-ssh -p ${hosts}`, reps, async (index) => {
+      entry.limited.push((await runner(`${hosts}-limited`, hosts)).run);
+      entry.all.push((await runner(`${hosts}-all`, hosts)).run);
+      if (index === 0) {
+        entry.ansibleLimited.push(await ansible(hosts, LIMITED));
+        entry.ansibleAll.push(await ansible(hosts, hosts));
+      }
+      entry.pssh.push(await pssh(hosts, hosts));
+    });
+  }
+
+  // 300 hosts each printing 1 MiB at once.
+  const floodRuns: Array<{ run: ChildEngineRun; outcome: Outcome }> = [];
+  const floodPssh: number[] = [];
+  let psshRecorded = { files: 0, complete: 0 };
+  await repeat(`${largest} hosts × ${FLOOD_BYTES / MIB} MiB at once: runner, parallel-ssh -o`, reps, async (index) => {
+    await settleDisk();
+    floodRuns.push(await runner('flood', largest));
+    const outputDir = path.join(work, `pssh-out-${index}`);
+    await settleDisk();
+    floodPssh.push(await pssh(largest, largest, FLOOD_COMMAND, outputDir));
+    const files = readdirSync(outputDir);
+    psshRecorded = { files: files.length, complete: files.filter((name) => statSync(path.join(outputDir, name)).size === FLOOD_BYTES).length };
+  });
+  const lastFlood = floodRuns.at(-1)!.outcome;
+  const hostsWithAllOutput = lab.hosts.filter((host) => lastFlood.outputChars.get(host.name) === FLOOD_BYTES).length;
+
+  const rows: CaseResult['rows'] = [];
+  const notes: string[] = [];
+  for (const hosts of SIZES) {
+    const entry = figures.get(hosts)!;
+    const limited = median(entry.limited.map((run) => run.ms));
+    const all = median(entry.all.map((run) => run.ms));
+    const ansibleLimited = median(entry.ansibleLimited);
+    const ansibleAll = median(entry.ansibleAll);
+    const psshAll = median(entry.pssh);
+    const atTarget = hosts === largest;
+    rows.push(
+      {
+        figure: `runner, 1 step × ${hosts} hosts, concurrency ${LIMITED}, connecting included (median of ${reps})`,
+        value: formatMs(limited),
+        baseline: `Ansible ad-hoc -f ${LIMITED} (one run): ${formatMs(ansibleLimited)}`,
+        ratio: `${formatRatio(limited / ansibleLimited)}x the time`,
+        target: atTarget ? '≤ 0.2x' : '(context)',
+        met: atTarget ? limited / ansibleLimited <= 0.2 : null,
+      },
+      {
+        figure: `runner, 1 step × ${hosts} hosts, all at once (parallel: true), connecting included (median of ${reps})`,
+        value: formatMs(all),
+        baseline: `Ansible ad-hoc -f ${hosts} (one run): ${formatMs(ansibleAll)}`,
+        ratio: `${formatRatio(all / ansibleAll)}x the time`,
+        target: atTarget ? '≤ 0.2x' : '(context)',
+        met: atTarget ? all / ansibleAll <= 0.2 : null,
+      },
+      {
+        figure: `runner, 1 step × ${hosts} hosts, all at once`,
+        value: formatMs(all),
+        baseline: `parallel-ssh -p ${hosts} (median of ${reps}): ${formatMs(psshAll)}`,
+        ratio: `${formatRatio(all / psshAll)}x the time`,
+        target: atTarget ? '≤ 0.5x' : '(context)',
+        met: atTarget ? all / psshAll <= 0.5 : null,
+      },
+      {
+        figure: `engine peak RSS and open file descriptors, ${hosts} hosts (worst of the runs; child VmHWM)`,
+        value: `${Math.max(...[...entry.all, ...entry.limited].map((run) => run.peakRssMiB)).toFixed(0)} MiB, ${Math.max(...[...entry.all, ...entry.limited].map((run) => run.peakFds))} fds`,
+        baseline: `concurrency ${LIMITED}: ${Math.max(...entry.limited.map((run) => run.peakRssMiB)).toFixed(0)} MiB, ${Math.max(...entry.limited.map((run) => run.peakFds))} fds`,
+        ratio: '',
+        target: atTarget ? '< 400 MB' : '(context)',
+        met: atTarget ? Math.max(...[...entry.all, ...entry.limited].map((run) => run.peakRssMiB)) * 1.048576 < 400 : null,
+      },
+    );
+    notes.push(
+      `${hosts} hosts, all runs: runner c${LIMITED} ${entry.limited.map((run) => formatMs(run.ms)).join(', ')}; runner all ${entry.all.map((run) => formatMs(run.ms)).join(', ')}; Ansible -f ${LIMITED} ${entry.ansibleLimited.map(formatMs).join(', ')}; Ansible -f ${hosts} ${entry.ansibleAll.map(formatMs).join(', ')}; parallel-ssh -p ${hosts} ${entry.pssh.map(formatMs).join(', ')}; engine RSS ${[...entry.limited, ...entry.all].map((run) => run.peakRssMiB.toFixed(0)).join(', ')} MiB, fds ${[...entry.limited, ...entry.all].map((run) => run.peakFds).join(', ')}.`,
+    );
+  }
+  const floodMs = median(floodRuns.map(({ run }) => run.ms));
+  const psshFloodMs = median(floodPssh);
+  const floodRss = Math.max(...floodRuns.map(({ run }) => run.peakRssMiB));
+  rows.push(
+    {
+      figure: `runner, ${largest} hosts each printing ${FLOOD_BYTES / MIB} MiB at once (${largest} MiB into one journal and ${largest} transcripts; median of ${reps})`,
+      value: formatMs(floodMs),
+      baseline: `parallel-ssh -p ${largest} -o dir (each host's output to a file): ${formatMs(psshFloodMs)}`,
+      ratio: `${formatRatio(floodMs / psshFloodMs)}x the time`,
+      target: '(context)',
+      met: null,
+    },
+    {
+      figure: `every host's outcome and output recorded, ${largest} hosts × ${FLOOD_BYTES / MIB} MiB`,
+      value: `${lastFlood.recorded} outcomes recorded, ${lastFlood.succeeded} succeeded; ${hostsWithAllOutput} hosts with all ${FLOOD_BYTES} bytes in the journal; ${lastFlood.transcripts} transcripts; chain ${lastFlood.verified ? 'verified' : `NOT verified: ${lastFlood.problem}`}`,
+      baseline: `parallel-ssh -o: ${psshRecorded.complete} of ${psshRecorded.files} files complete (no outcome record, no chain)`,
+      ratio: '',
+      target: 'all recorded, chain intact',
+      met: lastFlood.recorded === largest && lastFlood.succeeded === largest && hostsWithAllOutput === largest && lastFlood.transcripts === largest && lastFlood.verified,
+    },
+    {
+      figure: `engine peak RSS and open file descriptors, ${largest} hosts × ${FLOOD_BYTES / MIB} MiB (worst of ${reps})`,
+      value: `${floodRss.toFixed(0)} MiB, ${Math.max(...floodRuns.map(({ run }) => run.peakFds))} fds`,
+      baseline: `one step on ${largest} hosts, no output: ${Math.max(...figures.get(largest)!.all.map((run) => run.peakRssMiB)).toFixed(0)} MiB`,
+      ratio: '',
+      target: '< 400 MB',
+      met: floodRss * 1.048576 < 400,
+    },
+  );
+  const fdLimit = readFileSync('/proc/self/limits', 'utf8').match(/^Max open files\s+(\d+)/m)?.[1] ?? 'unknown';
+  notes.unshift(
+    `The lab: ${largest} OpenSSH sshd, one per host, each on its own loopback address (127.0.0.10–254, then 127.0.1.10–…) with its own ed25519 host key, started in ${formatMs(labMs)} (in batches of 25; not timed in any figure). Every runner run and every baseline connects to every host inside its time.`,
+    `Runner: a one-step runbook through createRunSession in a child process (bench/engine-child.ts) with a fresh SSH pool: \`concurrency: ${LIMITED}\` or \`parallel: true\` (all hosts at once). After every run its journal is read back: the step.finished record must list every host as succeeded with exit 0, and the chain must verify. Peak RSS is the child's VmHWM; file descriptors are /proc/self/fd sampled every 25 ms (limit here: ${fdLimit}).`,
+    `Ansible: Debian's ansible, \`ansible <group> -m command -a true -f N\`, default ssh connection plugin (ControlMaster=auto, ControlPersist=60s), a fresh ControlPath directory each run, its masters stopped after; interpreter given; \`timeout = 60\` (connect) so a loaded machine does not fail it. parallel-ssh: Debian's pssh, \`-p N -t 600\`, one OpenSSH client per host.`,
+    `Output: \`${FLOOD_COMMAND.replace(LINE, '<99-byte log line>')}\` on every host at once; the runner records it in one journal (hash chain) and one transcript per host; parallel-ssh -o writes each host's stdout to a file and records nothing else. \`sync\` before each.`,
+  );
+  notes.push(
+    `${largest} hosts × ${FLOOD_BYTES / MIB} MiB, all runs: runner ${floodRuns.map(({ run }) => formatMs(run.ms)).join(', ')} (RSS ${floodRuns.map(({ run }) => run.peakRssMiB.toFixed(0)).join(', ')} MiB, fds ${floodRuns.map(({ run }) => run.peakFds).join(', ')}); parallel-ssh -o ${floodPssh.map(formatMs).join(', ')}.`,
+  );
+  return { id: 2, title: `Fan-out at scale (one step on ${SIZES.join(' and ')} hosts)`, rows, notes };
+}
+
+function writeAnsibleFiles(work: string, lab: SshLab, sshArgs: string): { ansibleConfig: string } {
+  const inventory = path.join(work, 'inventory.ini');
+  const line = (host: SshLab['hosts'][number]) => `${host.name} ansible_host=${host.address} ansible_port=${host.port}`;
+  writeFileSync(
+    inventory,
+    [
+      '[bench]',
+      ...lab.hosts.map(line),
+      '',
+      '[first100]',
+      ...lab.hosts.slice(0, 100).map((host) => host.name),
+      '',
+      '[bench:vars]',
+      `ansible_user=${lab.user}`,
+      `ansible_ssh_private_key_file=${lab.keyFile}`,
+      'ansible_python_interpreter=/usr/bin/python3',
+      '',
+      '[first100:vars]',
+      `ansible_user=${lab.user}`,
+      `ansible_ssh_private_key_file=${lab.keyFile}`,
+      'ansible_python_interpreter=/usr/bin/python3',
+      '',
+    ].join('\n'),
+  );
+  const ansibleConfig = path.join(work, 'ansible.cfg');
+  writeFileSync(
+    ansibleConfig,
+    [
+      '[defaults]',
+      `inventory = ${inventory}`,
+      'host_key_checking = True',
+      `local_tmp = ${path.join(work, 'ansible-local')}`,
+      'deprecation_warnings = False',
+      'timeout = 60',
+      '',
+      '[ssh_connection]',
+      `ssh_common_args = ${sshArgs}`,
+      '',
+    ].join('\n'),
+  );
+  return { ansibleConfig };
+}
