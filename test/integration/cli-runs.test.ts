@@ -183,6 +183,16 @@ steps:
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     await waitFor(() => out.includes('sleep 20') && out.includes('[slow]'));
+    // Killed once the command's process id is journaled (step.remote): what resume checks on the host.
+    // The echo of the command comes a moment before it; a loaded machine can stretch that moment.
+    const journalOf = () => path.join(auditDir, 'runs', runIdOf(out), 'journal.jsonl');
+    await waitFor(() => {
+      try {
+        return readFileSync(journalOf(), 'utf8').includes('"type":"step.remote","step":"slow"');
+      } catch {
+        return false;
+      }
+    });
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     const runId = runIdOf(out);

@@ -51,7 +51,9 @@ async function holdWithCli(seconds: number) {
   const file = writeRunbook(work, 'cli-hold', HOLD('cli-hold', seconds));
   const known = new Set(runIdsIn(auditDir));
   const cli = spawnCli(['run', file, '--env', lab.envFile, '--audit-dir', auditDir, '--operator', 'alice-cli']);
-  const holding = () => runIdsIn(auditDir).find((id) => !known.has(id) && journalText(auditDir, id).includes('holding-cli-hold'));
+  // A run's directory exists a moment before its journal does: a directory without one is not holding yet.
+  const holding = () =>
+    runIdsIn(auditDir).find((id) => !known.has(id) && existsSync(path.join(auditDir, 'runs', id, 'journal.jsonl')) && journalText(auditDir, id).includes('holding-cli-hold'));
   await waitFor(() => holding() !== undefined, 30_000, 'first run holding compute01');
   const runId = holding()!;
   return { cli, runId };

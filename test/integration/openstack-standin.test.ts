@@ -213,7 +213,9 @@ describe('the stand-in mirrors the documented behaviour the captures do not show
   });
 
   it('nova evacuate: the deprecation notice, refused while the source service is up, silent on success', () => {
-    write(capturedDeployment());
+    // The rebuild lasts a minute here, so the server show below (a new process, slow to start on a
+    // loaded machine) sees it under way whatever the machine is doing.
+    write({ ...capturedDeployment(), evacuateDelayMs: 60_000 });
     const refused = standin(['nova', 'evacuate', 'mnt1']);
     expect(refused.status).toBe(1);
     expect(withoutRequestIds(refused.stderr)).toBe(

@@ -4,7 +4,7 @@
  * stand-in OpenStack services that hold real AMQP consumers and, like nova-compute after a long
  * outage, do not reconnect by themselves.
  */
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
@@ -30,6 +30,7 @@ let services: ServiceLab;
 let rabbit: RabbitLab;
 let envFile: string;
 let auditDir: string;
+let passwordFile: string;
 
 beforeAll(async () => {
   [ssh, services] = await Promise.all([
@@ -46,6 +47,9 @@ beforeAll(async () => {
   for (const host of ['compute01', 'compute02']) for (const name of COMPUTE_SERVICES) await services.service('start', name, host);
   envFile = services.writeEnvironment(ssh);
   auditDir = path.join(services.dir, 'audit');
+  // The secret from a file, as operators are told to give it (-p would warn that ps shows it).
+  passwordFile = path.join(services.dir, 'rabbit-password');
+  writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
   await waitUntil(async () => everyQueueConsumed(await rabbit.consumers()), 30_000, 'the stand-in services to consume');
 }, 120_000);
 
@@ -62,7 +66,7 @@ describe('rabbitmq-hang-recovery on a real broker', () => {
     await rabbit.publish('openstack', PASSWORD, 'cinder-backup', 3);
     const run = await opsdeck(
       'run', RUNBOOK, '--env', envFile, '--audit-dir', auditDir,
-      '-p', 'broker_host=controller01', '-p', `rabbit_password=${PASSWORD}`, '-p', 'expected_queues=conductor,scheduler,q-plugin,cinder-volume',
+      '-p', 'broker_host=controller01', '--param-file', `rabbit_password=${passwordFile}`, '-p', 'expected_queues=conductor,scheduler,q-plugin,cinder-volume',
       '--decide', 'recover=reconnect', '--decide', 'trace=on',
       // No answer for the manual inspect-trace step: without a terminal the run is aborted there.
     );
@@ -93,7 +97,7 @@ describe('rabbitmq-hang-recovery on a real broker', () => {
     const started = Date.now();
     const run = await opsdeck(
       'run', RUNBOOK, '--env', envFile, '--audit-dir', auditDir,
-      '-p', 'broker_host=controller01', '-p', `rabbit_password=${PASSWORD}`, '-p', 'expected_queues=conductor,scheduler,q-plugin,cinder-volume',
+      '-p', 'broker_host=controller01', '--param-file', `rabbit_password=${passwordFile}`, '-p', 'expected_queues=conductor,scheduler,q-plugin,cinder-volume',
       '--decide', 'recover=restart', '--decide', 'still-failing=reset', '--confirm', 'reset-mnesia=reset controller01',
       '--decide', 'trace=on', '--manual', 'inspect-trace=done:read the trace',
     );
