@@ -102,7 +102,7 @@ export async function startRealOpenStackLab(options: StartRealLabOptions = {}): 
   const config: LabConfig = {
     state,
     run: RUN_DIR,
-    ports: { db: await freePort(), amqp: await freePort(), epmd: await freePort(), rabbitDist: await freePort() },
+    ports: await choosePorts(state),
     uwsgi: existsSync('/usr/bin/uwsgi_python3') ? '/usr/bin/uwsgi_python3' : '/usr/bin/uwsgi-core',
     node: process.execPath,
   };
@@ -115,6 +115,7 @@ export async function startRealOpenStackLab(options: StartRealLabOptions = {}): 
   writeConfigs(config);
   await bundleShim(config);
   writeFileSync(`${RUN_DIR}/lab.json`, JSON.stringify(config, null, 2) + '\n', { mode: 0o644 });
+  writeFileSync(path.join(state, 'ports.json'), JSON.stringify(config.ports) + '\n', { mode: 0o600 });
 
   const lab = makeLab(config, { seconds: 0, bootstrapped: !bootstrapped }, log);
   try {
@@ -122,6 +123,7 @@ export async function startRealOpenStackLab(options: StartRealLabOptions = {}): 
     await startMember(config, 'mariadb', { log });
     if (!bootstrapped) await bootstrapDatabases(config, log);
     await ensureOpsdeckDbUser(config);
+    if (bootstrapped) await followPortsInCellMappings(config);
     await startMember(config, 'epmd', { log });
     await startMember(config, 'rabbitmq', { log });
     await ensureRabbitUser(config);
@@ -192,6 +194,38 @@ function stateIsBootstrapped(state: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * MariaDB's, RabbitMQ's and epmd's ports: the previous run's when still free (nova keeps the cell
+ * databases' and brokers' URLs in nova_api.cell_mappings), free ones otherwise.
+ */
+async function choosePorts(state: string): Promise<LabConfig['ports']> {
+  let previous: Partial<LabConfig['ports']> = {};
+  try {
+    previous = JSON.parse(readFileSync(path.join(state, 'ports.json'), 'utf8')) as LabConfig['ports'];
+  } catch {
+    // First start.
+  }
+  const pick = async (port: number | undefined) => (port && !(await portInUse(port)) && (await canBind(port)) ? port : freePort());
+  return { db: await pick(previous.db), amqp: await pick(previous.amqp), epmd: await pick(previous.epmd), rabbitDist: await pick(previous.rabbitDist) };
+}
+
+async function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** nova_api.cell_mappings hold the cells' database and transport URLs, ports included: they follow the lab's. */
+async function followPortsInCellMappings(config: LabConfig): Promise<void> {
+  await mysqlAsRoot(config, [
+    'UPDATE nova_api.cell_mappings SET',
+    `database_connection = REGEXP_REPLACE(database_connection, '@127\\.0\\.0\\.1:[0-9]+/', '@127.0.0.1:${config.ports.db}/'),`,
+    `transport_url = REGEXP_REPLACE(transport_url, '@127\\.0\\.0\\.1:[0-9]+/', '@127.0.0.1:${config.ports.amqp}/');`,
+  ].join('\n'));
 }
 
 async function freePort(): Promise<number> {
