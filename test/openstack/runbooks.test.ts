@@ -278,3 +278,37 @@ describe('full-outage-restoration', () => {
     await bootProof('after-outage');
   });
 });
+
+describe('upgrade and upgrade-rollback', () => {
+  it('rehearses the upgrade (the package manager simulates, the db syncs run), then rolls back to what it recorded: a healthy cloud', async () => {
+    await heal();
+    const backupDir = path.join(work, 'upgrade');
+    mkdirSync(backupDir, { recursive: true });
+    const upgrade = await runbook(
+      'upgrade', 'dry run (apt-get -s), db syncs for real',
+      '-p', 'release=2023.1', '-p', `backup_dir=${backupDir}`, '-p', 'config_dirs=/etc/keystone /etc/glance /etc/nova /etc/neutron /etc/placement',
+      '-p', 'dry_run=true', '--decide', 'clone-tested=tested',
+      ...['release-notes', 'user-impact', 'repositories', 'orchestration-telemetry', 'final-steps'].flatMap((step) => ['--manual', `${step}=done`]),
+    );
+    expect(upgrade.code, upgrade.out.slice(-4000)).toBe(0);
+    const runId = runIdOf(upgrade.out);
+    const backupPath = path.join(backupDir, runId);
+    expect(existsSync(path.join(backupPath, 'versions-controller.txt'))).toBe(true);
+    // Nothing was upgraded: the packages are the ones installed before.
+    const dump = String((lastFinished(upgrade.records, 'backup-databases')?.captures['backup-databases'] as { dump_file?: string } | undefined)?.dump_file ?? '');
+    expect(existsSync(dump)).toBe(true);
+    await lab.waitAllUp();
+
+    const rollback = await runbook(
+      'upgrade-rollback', 'back to the recorded versions, configs and databases',
+      '-p', `backup_path=${backupPath}`, '-p', `dump_file=${dump}`, '-p', 'restore_concurrency=1',
+      '--decide', 'go=rollback', '--confirm', 'restore-configs=restore configs', '--confirm', 'restore-databases=restore databases',
+      '--manual', 'remove-repositories=done',
+    );
+    expect(rollback.code, rollback.out.slice(-4000)).toBe(0);
+    await lab.waitAllUp();
+    const health = await runbook('control-plane-health', 'after the upgrade rollback');
+    expect(health.code, health.out.slice(-4000)).toBe(0);
+    await bootProof('after-rollback');
+  });
+});
