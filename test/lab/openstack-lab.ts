@@ -104,6 +104,10 @@ export interface StandinState {
   corruptTables?: string[];
   packages?: Record<string, Record<string, { version: string; available?: string; configKept?: boolean }>>;
   units?: Record<string, Record<string, string>>;
+  /** The service unit files each host has (`systemctl list-unit-files`); a host without a list accepts any unit. */
+  unitFiles?: Record<string, string[]>;
+  /** `host:unit` pairs whose stop fails (a unit that cannot stop). */
+  unstoppable?: string[];
   restored?: Array<{ args: string[]; bytes: number; firstLine: string }>;
   calls?: StandinCall[];
   inflightMigrations?: number;
@@ -201,6 +205,9 @@ export function labProfileYaml(binDir: string): string {
     service_stop: `'${path.join(binDir, 'service')} stop'`,
     service_restart: `'${path.join(binDir, 'service')} restart'`,
     service_is_active: `'${path.join(binDir, 'service')} is-active'`,
+    // The bundled word with systemctl replaced by the stand-in, which prints what systemctl prints.
+    service_list: (words.get('service_list') ?? '').replace("'systemctl ", `'${path.join(binDir, 'service')} `),
+    package_upgrade_simulate: `'${path.join(binDir, 'packages')} simulate'`,
     rabbitmq_start: `'${path.join(binDir, 'service')} start rabbitmq-server'`,
     rabbitmq_stop: `'${path.join(binDir, 'service')} stop rabbitmq-server'`,
     rabbitmq_restart: `'${path.join(binDir, 'service')} restart rabbitmq-server'`,
@@ -236,6 +243,19 @@ export function labProfileYaml(binDir: string): string {
     '',
   ].join('\n');
 }
+
+/** The units of an RDO (packstack) controller and compute node: every unit the systemd profile names. */
+export const RDO_CONTROLLER_UNITS = [
+  'httpd', 'mariadb', 'memcached', 'rabbitmq-server', 'openstack-glance-api', 'neutron-server', 'neutron-l3-agent', 'neutron-dhcp-agent',
+  'neutron-openvswitch-agent', 'openstack-nova-api', 'openstack-nova-conductor', 'openstack-nova-scheduler', 'openstack-nova-novncproxy',
+  'openstack-cinder-api', 'openstack-cinder-scheduler', 'openstack-cinder-volume',
+];
+export const RDO_COMPUTE_UNITS = ['openstack-nova-compute', 'neutron-openvswitch-agent'];
+/** A Debian (bookworm, Zed) cloud as the real lab has it: no novncproxy, cinder, memcached or agents. */
+export const DEBIAN_CONTROLLER_UNITS = [
+  'apache2', 'mariadb', 'rabbitmq-server', 'openstack-glance-api', 'neutron-server', 'openstack-nova-api', 'openstack-nova-conductor', 'openstack-nova-scheduler',
+];
+export const DEBIAN_COMPUTE_UNITS = ['openstack-nova-compute'];
 
 const PROJECT = '881c7aa66a504285b0bec288e66e0155';
 const USER = '5db51ec221d844c1a4cc7be7d509a4e2';
@@ -369,6 +389,7 @@ export function seedState(ssh: SshLab, apiPort = 9): StandinState {
       ]),
     ),
     units: {},
+    unitFiles: Object.fromEntries(ssh.hosts.map((host): [string, string[]] => [host.name, host.roles.includes('controller') ? RDO_CONTROLLER_UNITS : RDO_COMPUTE_UNITS])),
     calls: [],
     inflightMigrations: 0,
     maxInflightMigrations: 0,

@@ -111,8 +111,12 @@ export function buildRunReport(records: readonly JournalRecord[], options: Expor
   const drill = analyzeDrill(state);
   const tails = new OutputTails();
   const prompts = new Map<string, RunExport['steps'][number]['prompts']>();
+  // A resumed run's output is kept per attempt, so each attempt's reads under its own heading.
+  const resumed = state.attempts.length > 1;
+  let attempt = 1;
   for (const record of records) {
-    if (record.type === 'step.output') tails.add(record.step, record.host, record.data);
+    if (record.type === 'operator.action' && record.action === 'reopen') attempt++;
+    if (record.type === 'step.output') tails.add(record.step, resumed ? `${record.host}, attempt ${attempt}` : record.host, record.data);
     if (record.type === 'step.awaiting') {
       const { type: _type, step, seq: _seq, prev: _prev, hash: _hash, ...prompt } = record;
       const list = prompts.get(step) ?? [];
@@ -228,6 +232,11 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
   );
   out.push(`| Operator | ${cell(run.operator)} on ${cell(run.machine)} |`);
   out.push(`| Status | **${run.status}**${run.reason ? ` — ${cell(run.reason)}` : ''} |`);
+  if (run.attempts.length > 1) {
+    const ends = run.attempts.map((attempt) => `attempt ${attempt.attempt}: ${attempt.status ?? 'running'} (${attempt.startedAt} → ${attempt.finishedAt ?? '…'})${attempt.reason && attempt.attempt < run.attempts.length ? ` — ${attempt.reason}` : ''}`);
+    const first = run.attempts[0].status ?? 'interrupted';
+    out.push(`| Attempts | This run ${first === 'interrupted' ? 'was interrupted' : first} and was resumed: ${cell(ends.join('; '))} |`);
+  }
   out.push(`| Started | ${run.startedAt} |`);
   out.push(`| Finished | ${run.finishedAt ?? '—'} |`);
   out.push(`| Duration | ${formatDuration(run.durationMs)} |`);

@@ -63,6 +63,15 @@ export interface StepState {
 export type ActionRecord = OperatorActionEvent & { seq: number; ts: string };
 export type NoteRecord = RunNoteEvent & { seq: number; ts: string };
 
+/** One attempt of a run: from its start (or its reopening) to its end; a resumed run has several. */
+export interface RunAttempt {
+  attempt: number;
+  startedAt: string;
+  finishedAt?: string;
+  status?: RunStatus;
+  reason?: string;
+}
+
 /** A run as rebuilt from its journal; what a runner needs to resume it and a report needs to tell it. */
 export interface RunState {
   runId: string;
@@ -76,9 +85,12 @@ export interface RunState {
   status: RunStatus;
   startedAt: string;
   finishedAt?: string;
+  /** Wall-clock, from the run's start to its (last) end, across every attempt. */
   durationMs?: number;
   /** Why the run ended as it did (run.finished reason, or why it is interrupted). */
   reason?: string;
+  /** The run's attempts: one, or more when it failed (or was interrupted) and was resumed. */
+  attempts: RunAttempt[];
   /** Steps in plan order, then steps that only the journal knows, in order of first appearance. */
   steps: StepState[];
   /** Every capture so far, later steps overriding earlier ones of the same name. */
@@ -128,6 +140,7 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
     ...(first.drill ? { drill: first.drill } : {}),
     status: 'running',
     startedAt: first.ts,
+    attempts: [{ attempt: 1, startedAt: first.ts }],
     steps: [],
     captures: {},
     decisions: [],
@@ -155,9 +168,12 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
   };
   let finished = false;
 
+  let lastTs = first.ts;
   for (const record of records.slice(1)) {
     state.lastSeq = record.seq;
     state.lastHash = record.hash;
+    const previousTs = lastTs;
+    lastTs = record.ts;
     switch (record.type) {
       case 'step.started': {
         const step = stepOf(record.step);
@@ -217,6 +233,15 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
             if (record.reason !== undefined) step.reason = record.reason;
           }
         }
+        if (record.action === 'reopen') {
+          const current = state.attempts[state.attempts.length - 1];
+          if (!current.finishedAt) {
+            // OpsDeck stopped during this attempt: it ended with the last record before the reopening.
+            current.finishedAt = previousTs;
+            current.status = 'interrupted';
+          }
+          state.attempts.push({ attempt: state.attempts.length + 1, startedAt: record.ts });
+        }
         if (record.action === 'reopen' && finished) {
           // A run that ended interrupted or failed, reopened to go on: it is open again.
           finished = false;
@@ -241,13 +266,19 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
       case 'run.note':
         state.notes.push(stripChain(record));
         break;
-      case 'run.finished':
+      case 'run.finished': {
         finished = true;
         state.status = record.status;
         state.finishedAt = record.ts;
-        state.durationMs = record.durationMs;
+        // The runner measures its own attempt; a resumed run lasted from its first start to this end.
+        state.durationMs = state.attempts.length > 1 ? Math.max(Date.parse(record.ts) - Date.parse(state.startedAt), record.durationMs) : record.durationMs;
         if (record.reason !== undefined) state.reason = record.reason;
+        const current = state.attempts[state.attempts.length - 1];
+        current.finishedAt = record.ts;
+        current.status = record.status;
+        if (record.reason !== undefined) current.reason = record.reason;
         break;
+      }
       case 'run.started':
       case 'step.output':
         break;

@@ -64,10 +64,13 @@ export async function loadProfile(idOrPath: string, profileDirs: string[] = [BUN
     );
   }
   const parsed = await loadYamlFile(file);
-  if (!parsed.source) throw new ValidationError(parsed.problems, `Profile ${file}`);
+  // Every problem names the profile file, so an environment that uses the profile reports it there.
+  const inFile = (problems: Problem[]) => problems.map((problem) => ({ ...problem, file: problem.file ?? file }));
+  if (!parsed.source) throw new ValidationError(inFile(parsed.problems), `Profile ${file}`);
+  const errors = inFile(parsed.problems).filter((problem) => problem.severity === 'error');
   const reader = new Reader(parsed.source);
   const profile = reader.profile();
-  if (!profile || reader.problems.length > 0) throw new ValidationError(reader.problems, `Profile ${file}`);
+  if (!profile || errors.length > 0 || reader.problems.length > 0) throw new ValidationError([...errors, ...inFile(reader.problems)], `Profile ${file}`);
   return profile;
 }
 
@@ -181,8 +184,18 @@ class Reader {
       try {
         profile = await loadProfile(profileName.includes('/') ? this.relative(profileName) : profileName, options.profileDirs);
       } catch (error) {
-        const message = error instanceof ValidationError ? error.problems.map((problem) => problem.message).join(' ') : String(error);
-        this.problem(['profile'], message);
+        const inProfile = error instanceof ValidationError ? error.problems.filter((problem) => problem.file && problem.file !== this.source.file && !problem.message.startsWith('No deployment profile')) : [];
+        if (inProfile.length > 0) {
+          // Mistakes inside the profile file are reported at their own file:line:column; the
+          // environment's profile: line only says which file that is.
+          const profileFile = inProfile[0].file;
+          const count = inProfile.filter((problem) => problem.severity === 'error').length;
+          this.problem(['profile'], `The deployment profile ${profileFile} has ${count === 1 ? '1 problem' : `${count} problems`}, listed at its own lines.`);
+          this.problems.push(...inProfile);
+        } else {
+          const message = error instanceof ValidationError ? error.problems.map((problem) => problem.message).join(' ') : String(error);
+          this.problem(['profile'], message);
+        }
       }
     }
 

@@ -3,7 +3,7 @@ import type { ParamValue, Runbook, Step } from '../runbook/model';
 import { OpsError, userMessageOf } from '../errors';
 import { renderTemplate } from '../runbook/template';
 import { environmentScope } from './scope';
-import { resolveTargets } from './targets';
+import { resolveFittedTargets } from './targets';
 
 /**
  * The hosts a run will touch, as far as they can be known before it starts: every `on:` that depends
@@ -20,7 +20,7 @@ export function plannedHosts(
   const names = new Set<string>();
   const unknown: string[] = [];
   const scope = { params, captures: {}, env: environmentScope(environment), run: {}, locals: {} };
-  const visit = (steps: Step[], seen: Set<string>) => {
+  const visit = (steps: Step[], seen: Set<string>, optionalRoles: Record<string, string>) => {
     for (const step of steps) {
       if (step.kind === 'run' || step.kind === 'wait') {
         let on: string;
@@ -30,20 +30,20 @@ export function plannedHosts(
           continue; // Depends on a capture or a loop variable: known only when the step runs.
         }
         try {
-          for (const host of resolveTargets(on, environment)) names.add(host.name);
+          for (const host of resolveFittedTargets(on, environment, optionalRoles).hosts) names.add(host.name);
         } catch (error) {
           unknown.push(`step ${step.id} (${step.source.file}:${step.source.line}): ${userMessageOf(error)}`);
         }
       } else if (step.kind === 'foreach' || step.kind === 'phase') {
-        visit(step.steps, seen);
-        if (step.kind === 'phase') visit(step.check, seen);
+        visit(step.steps, seen, optionalRoles);
+        if (step.kind === 'phase') visit(step.check, seen, optionalRoles);
       } else if (step.kind === 'include' && !seen.has(step.runbook)) {
         const included = library?.get(step.runbook);
-        if (included) visit(included.steps, new Set([...seen, step.runbook]));
+        if (included) visit(included.steps, new Set([...seen, step.runbook]), { ...optionalRoles, ...(included.optionalRoles ?? {}) });
       }
     }
   };
-  visit([...runbook.steps, ...runbook.rollback.map((entry) => entry.step), ...runbook.finally], new Set([runbook.id]));
+  visit([...runbook.steps, ...runbook.rollback.map((entry) => entry.step), ...runbook.finally], new Set([runbook.id]), runbook.optionalRoles ?? {});
   if (unknown.length > 0) {
     throw new OpsError('target', `Nothing was run: the runbook names hosts that environment "${environment.name}" does not have.\n  ${unknown.join('\n  ')}`);
   }

@@ -303,7 +303,7 @@ describe('Runner', () => {
     expect(h.finished('hands')?.reason).toContain('no spare disk');
   });
 
-  it('rolls back the completed steps in reverse order when a step fails', async () => {
+  it('rolls back in reverse order what ran when a step fails, the failed step\'s own undo first (it may have done part of its work)', async () => {
     const h = harness(
       header(`
   - id: a
@@ -327,7 +327,7 @@ rollback:
       { onFailure: 'rollback' },
     );
     expect(await h.runner.start()).toBe('rolled-back');
-    expect(h.ssh.commands.map((c) => c.command)).toEqual(['echo do-a', 'echo do-b', 'exit 1', 'echo undo-b', 'echo undo-a', 'echo always']);
+    expect(h.ssh.commands.map((c) => c.command)).toEqual(['echo do-a', 'echo do-b', 'exit 1', 'echo undo-c', 'echo undo-b', 'echo undo-a', 'echo always']);
     expect(h.finished('rollback/undo-b')?.status).toBe('succeeded');
   });
 

@@ -39,7 +39,7 @@ import { mapWithLimit, sleep } from './concurrency';
 import { RetainedOutput, StreamText } from './output';
 import { resolveParams } from './params';
 import { environmentScope, renderIn, valueIn, type RunScope } from './scope';
-import { resolveTargets } from './targets';
+import { resolveFittedTargets } from './targets';
 
 /** What the operator can answer at a failed step. */
 export type FailureAction = 'retry' | 'skip' | 'abort' | 'rollback';
@@ -113,6 +113,8 @@ interface Frame {
   topLevel: boolean;
   /** The runbooks this list runs inside, outermost first: an include of one of them would never end. */
   includes: readonly string[];
+  /** The optional roles of the runbook this list belongs to; default: the run's runbook's. */
+  optionalRoles?: Record<string, string>;
 }
 
 interface Waiter {
@@ -149,6 +151,9 @@ class StopRun extends Error {
   }
 }
 
+/** The capture by which a rollback step says what it undid (see docs/runbook-format.md). */
+const UNDONE_CAPTURE = 'undone';
+
 const STOPPED_STATUSES: ReadonlySet<StepStatus> = new Set(['succeeded', 'skipped']);
 
 export class Runner {
@@ -158,6 +163,13 @@ export class Runner {
   private readonly statuses = new Map<string, StepStatus>();
   private readonly waiters = new Map<string, Waiter>();
   private readonly completedOrder: string[] = [];
+  /**
+   * Top-level steps that did their work or part of it (succeeded, or failed half way), in the order
+   * they ended: the rollback undoes them in reverse, the failed step's own undo included.
+   */
+  private readonly undoOrder: string[] = [];
+  /** What the rollback undid, for the run's end message; undefined when no rollback ran. */
+  private rollbackSummary: string | undefined;
   /** Commands whose connection was lost mid-step, by step key: their process on the host. */
   private readonly lostCommands = new Map<string, Array<{ host: HostSpec; pid: number }>>();
   private abortController = newAbortController();
@@ -181,6 +193,7 @@ export class Runner {
     };
     for (const [key, status] of Object.entries(options.resume?.statuses ?? {})) this.statuses.set(key, status);
     this.completedOrder.push(...(options.resume?.completedOrder ?? []));
+    this.undoOrder.push(...this.completedOrder);
   }
 
   /** Subscribes to every event after it is recorded; returns the unsubscribe function. */
@@ -248,6 +261,7 @@ export class Runner {
         this.note('error', reason);
       }
     }
+    if (this.rollbackSummary) reason = reason ? `${reason} ${this.rollbackSummary}` : this.rollbackSummary;
     await this.runFinally();
     this.status = final;
     // The end of the run waits for the journal like a step does: a run is not over until it is recorded.
@@ -372,6 +386,9 @@ export class Runner {
         throw new StopRun(action.action === 'rollback' ? 'rollback' : 'abort', action.reason ?? `${this.options.operator} stopped the run at failed step ${key}.`);
       }
       if (outcome.status === 'succeeded' && frame.topLevel && frame.prefix === '') this.completedOrder.push(step.id);
+      if ((outcome.status === 'succeeded' || isBad(outcome.status)) && frame.topLevel && frame.prefix === '') {
+        this.undoOrder.splice(0, this.undoOrder.length, ...this.undoOrder.filter((id) => id !== step.id), step.id);
+      }
       if (isBad(outcome.status) && !step.continueOnFailure) return outcome.status === 'interrupted' ? 'interrupted' : 'failed';
       if (outcome.jump) {
         if (outcome.jump === 'end') {
@@ -435,6 +452,16 @@ export class Runner {
         this.finishSkipped(key, 'its condition (when) is false');
         return { status: 'skipped' };
       }
+      if (step.kind === 'run' || step.kind === 'wait') {
+        const fitted = this.fittedTargets(step, frame);
+        if (fitted.hosts.length === 0) {
+          this.finishSkipped(key, `no ${fitted.absent.join(' or ')} role in this environment`);
+          return { status: 'skipped' };
+        }
+        for (const [role, instead] of fitted.replaced) {
+          this.note('info', `no ${role} role in this environment: step ${key} runs on the ${instead} hosts instead`, key);
+        }
+      }
       // Run and wait steps confirm once their hosts are known: the host names are what is typed.
       if (step.destructive && step.kind !== 'run' && step.kind !== 'wait') await this.confirmDestructive(step, key, step.id, frame.scope);
       switch (step.kind) {
@@ -493,12 +520,18 @@ export class Runner {
 
   // ---- run and wait ------------------------------------------------------------------------
 
-  private targets(step: RunStep | WaitStep, scope: RunScope): HostSpec[] {
-    return resolveTargets(renderIn(step.on, scope, 'text'), this.options.environment);
+  private targets(step: RunStep | WaitStep, scope: RunScope, frame?: Frame): HostSpec[] {
+    return this.fittedTargets(step, frame ?? { prefix: '', scope, topLevel: false, includes: [] }).hosts;
+  }
+
+  /** The step's hosts with the runbook's optional roles applied (absent ones dropped or replaced). */
+  private fittedTargets(step: RunStep | WaitStep, frame: Frame) {
+    const optionalRoles = frame.optionalRoles ?? this.options.runbook.optionalRoles ?? {};
+    return resolveFittedTargets(renderIn(step.on, frame.scope, 'text'), this.options.environment, optionalRoles);
   }
 
   private async runCommandStep(step: RunStep, key: string, frame: Frame): Promise<Outcome> {
-    const hosts = this.targets(step, frame.scope);
+    const hosts = this.targets(step, frame.scope, frame);
     const runs: HostRun[] = hosts.map((host) => ({
       host,
       command: renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'),
@@ -525,7 +558,7 @@ export class Runner {
   }
 
   private async runWaitStep(step: WaitStep, key: string, frame: Frame): Promise<Outcome> {
-    const hosts = this.targets(step, frame.scope);
+    const hosts = this.targets(step, frame.scope, frame);
     await this.startStep(key, step, hosts.map((host) => host.name));
     const started = Date.now();
     if (step.destructive) await this.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope);
@@ -881,7 +914,7 @@ export class Runner {
         captures: { ...frame.scope.captures },
         locals: { ...frame.scope.locals, [step.as]: item },
       };
-      const outcome = await this.walk(step.steps, { prefix: `${key}[${index}]/`, scope, topLevel: false, includes: frame.includes });
+      const outcome = await this.walk(step.steps, { prefix: `${key}[${index}]/`, scope, topLevel: false, includes: frame.includes, optionalRoles: frame.optionalRoles });
       return { outcome, captures: scope.captures };
     });
     const failures = results.map((result, index) => (result.outcome !== 'ok' ? index : -1)).filter((index) => index >= 0);
@@ -896,7 +929,7 @@ export class Runner {
   private async runPhaseStep(step: PhaseStep, key: string, frame: Frame): Promise<Outcome> {
     await this.startStep(key, step, []);
     const started = Date.now();
-    const inner: Frame = { prefix: `${key}/`, scope: frame.scope, topLevel: false, includes: frame.includes };
+    const inner: Frame = { prefix: `${key}/`, scope: frame.scope, topLevel: false, includes: frame.includes, optionalRoles: frame.optionalRoles };
     const outcomes = await mapWithLimit(step.steps, step.concurrency, (child) => this.walk([child], inner));
     if (outcomes.some((outcome) => outcome !== 'ok')) {
       this.finishStep(key, started, { status: 'failed', reason: `Priority ${step.priority}: a step of this phase failed; later phases do not start.` });
@@ -924,7 +957,8 @@ export class Runner {
     await this.startStep(key, step, []);
     const started = Date.now();
     const scope: RunScope = { ...frame.scope, params, captures: {}, locals: {} };
-    const outcome = await this.walk(included.steps, { prefix: `${key}/`, scope, topLevel: false, includes: [...frame.includes, included.id] });
+    const optionalRoles = { ...(frame.optionalRoles ?? this.options.runbook.optionalRoles ?? {}), ...(included.optionalRoles ?? {}) };
+    const outcome = await this.walk(included.steps, { prefix: `${key}/`, scope, topLevel: false, includes: [...frame.includes, included.id], optionalRoles });
     frame.scope.captures[step.id] = scope.captures;
     const status: StepStatus = outcome === 'ok' ? 'succeeded' : outcome;
     this.finishStep(key, started, {
@@ -937,27 +971,66 @@ export class Runner {
 
   // ---- rollback and finally ----------------------------------------------------------------
 
-  /** Runs the rollback entries for the completed steps, most recent first, then the unconditional ones. */
+  /**
+   * Runs the rollback entries of the steps that did their work, most recent first, then the
+   * unconditional ones. A step that failed half way did part of its work (stopped two services of
+   * three), so its own undo runs too: undo entries start only what their step recorded as changed.
+   * The run ends `rolled-back` only when something was undone; the end message names what.
+   */
   private async rollback(statusWithoutRollback: RunStatus): Promise<RunStatus> {
     const entries = this.options.runbook.rollback;
-    if (entries.length === 0) {
-      this.note('warning', 'The run stopped and this runbook has no rollback section; nothing was undone.');
-      return statusWithoutRollback;
-    }
-    this.note('info', 'Rolling back the completed steps, most recent first.');
-    this.resetAbort();
-    const order = [...this.completedOrder].reverse();
+    const order = [...this.undoOrder].reverse();
     const chosen = [
       ...order.flatMap((id) => entries.filter((entry) => entry.undoes === id)),
       ...entries.filter((entry) => !entry.undoes),
-    ].map((entry) => entry.step);
-    // Each entry on its own: a failed undo must not leave the others unrun.
-    let allUndone = true;
-    for (const step of chosen) {
-      const outcome = await this.walk([step], { prefix: 'rollback/', scope: this.rootScope, topLevel: false, includes: [this.options.runbook.id] });
-      if (outcome !== 'ok') allUndone = false;
+    ];
+    if (chosen.length === 0) {
+      this.rollbackSummary = entries.length === 0
+        ? 'Nothing was undone: this runbook has no rollback section.'
+        : 'Nothing was undone: no step that ran has an undo in the rollback section.';
+      this.note('warning', this.rollbackSummary);
+      return statusWithoutRollback;
     }
-    return allUndone ? 'rolled-back' : 'rollback-failed';
+    this.note('info', 'Rolling back: undoing what the run did, most recent step first (a step that failed half way included).');
+    this.resetAbort();
+    const undone: string[] = [];
+    const failed: string[] = [];
+    // Each entry on its own: a failed undo must not leave the others unrun.
+    for (const entry of chosen) {
+      const step = entry.step;
+      const key = `rollback/${step.id}`;
+      delete this.rootScope.captures[UNDONE_CAPTURE];
+      const outcome = await this.walk([step], { prefix: 'rollback/', scope: this.rootScope, topLevel: false, includes: [this.options.runbook.id] });
+      if (outcome !== 'ok') {
+        failed.push(step.title);
+        continue;
+      }
+      if (this.statuses.get(key) !== 'succeeded') continue;
+      // An entry that captures `undone` says what it undid (an empty list: nothing); an undo entry
+      // without it counts as its title; an unconditional entry without it (a note, a manual
+      // reminder) undid nothing by itself.
+      const said = this.rootScope.captures[UNDONE_CAPTURE];
+      if (step.kind === 'run' || step.kind === 'wait' ? step.capture.some((spec) => spec.name === UNDONE_CAPTURE) : false) {
+        const items = (Array.isArray(said) ? said : [said]).map(String).filter((item) => item.trim() !== '');
+        if (items.length > 0) undone.push(`${step.title}: ${items.join(', ')}`);
+      } else if (entry.undoes) {
+        undone.push(step.title);
+      }
+    }
+    delete this.rootScope.captures[UNDONE_CAPTURE];
+    if (failed.length > 0) {
+      this.rollbackSummary = `The rollback failed at: ${failed.join('; ')}.${undone.length > 0 ? ` Undone: ${undone.join('; ')}.` : ' Nothing was undone.'}`;
+      this.note('error', this.rollbackSummary);
+      return 'rollback-failed';
+    }
+    if (undone.length === 0) {
+      this.rollbackSummary = 'Nothing was undone: the rollback found nothing this run had changed.';
+      this.note('warning', this.rollbackSummary);
+      return statusWithoutRollback;
+    }
+    this.rollbackSummary = `Rolled back: ${undone.join('; ')}.`;
+    this.note('info', this.rollbackSummary);
+    return 'rolled-back';
   }
 
   private async runFinally(): Promise<void> {

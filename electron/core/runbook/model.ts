@@ -265,6 +265,11 @@ export interface Runbook {
   params: ParamSpec[];
   /** Host roles the environment must have. */
   requires: string[];
+  /**
+   * Roles the runbook can do without, by role: `skip` (a step that needs only absent roles is
+   * skipped, the reason recorded) or another role whose hosts take over (`db: controller`).
+   */
+  optionalRoles: Record<string, string>;
   steps: Step[];
   rollback: RollbackEntry[];
   /** Steps that run at the end of every run, whatever happened (success, failure, abort). */

@@ -173,6 +173,9 @@ class RunbookParser {
       tags: Array.isArray(header.tags) ? header.tags.map(String) : [],
       params,
       requires: Array.isArray(header.requires) ? header.requires.map(String) : [],
+      optionalRoles: isPlainRecord(header.optional_roles)
+        ? Object.fromEntries(Object.entries(header.optional_roles).map(([role, fallback]) => [role, String(fallback)]))
+        : {},
       steps,
       rollback,
       finally: finallySteps,
@@ -693,5 +696,9 @@ function lowerFirst(text: string): string {
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

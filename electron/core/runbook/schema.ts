@@ -372,6 +372,16 @@ function makeRunbookSchema(stepList: z.ZodType, rollbackList: z.ZodType) {
       tags: z.array(z.string()).optional(),
       params: z.record(name('parameter'), paramSchema).optional(),
       requires: z.array(z.string()).optional().meta({ description: 'Host roles the environment must have.' }),
+      optional_roles: z
+        .record(
+          z.string(),
+          z.string().regex(/^[A-Za-z0-9_-]+$/, { error: (issue) => `${show(issue.input)} is neither skip nor a role name` }),
+        )
+        .optional()
+        .meta({
+          description:
+            'Roles the runbook can do without: role -> skip (its steps are skipped, the reason recorded) or another role whose hosts take over (db: controller).',
+        }),
       defaults: defaultsSchema.optional(),
       steps: stepList,
       rollback: rollbackList.optional(),

@@ -48,9 +48,13 @@
  *   - Errors: errors.txt (stderr, exit 1). Other HTTP errors use the same
  *     `<message> (HTTP <code>) (Request-ID: req-<uuid>)` form. State `auth: "bad-password"` makes
  *     every command fail with the captured HTTP 401.
+ * - `server create --flavor F --image I --nic none --wait NAME`, `server delete --wait NAME`,
+ *   `image list`, `flavor list`: the full-outage proof (boot, ACTIVE, delete), in the formats of
+ *   results/22-hosts-rabbit-recovery.txt and OSC 6.0's list commands (see each function).
  * `nova` — python-novaclient 18 (Zed), `nova evacuate [--password P] SERVER [HOST]`, because
- *   python-openstackclient 6.0 has no `server evacuate` (that command arrived in a later OSC
- *   release; Red Hat backported it into OSP 17). Mirrored from novaclient's shell.py and nova's
+ *   python-openstackclient 6.0's `server evacuate` evacuates and then crashes printing the result
+ *   (`'TupleWithMeta' object has no attribute 'to_dict'`, non-zero exit; measured in the OpenStack
+ *   lab), so the runbook cannot judge it by its exit code. Mirrored from novaclient's shell.py and nova's
  *   evacuate API: the shell always prints "nova CLI is deprecated and will be removed in a future
  *   release" on stderr; at microversion >= 2.14 the API returns no body, so nothing is printed on
  *   success; errors print `ERROR (<Class>): <message> (HTTP <code>) (Request-ID: ...)` and exit 1.
@@ -61,7 +65,14 @@
  *   shared storage the server is rebuilt from its image (recorded as `rebuiltFromImage`).
  * `service` — systemctl for the lab: `start|stop|restart UNIT...` print nothing (exit 0),
  *   `is-active UNIT...` prints active/inactive per unit (exit 0 when all are active, else 3), as
- *   systemctl does. Stopping the nova-compute unit of a host stops that host's nova-compute
+ *   systemctl does. `list-unit-files [--type=service] [--no-legend] [--plain]` prints the host's
+ *   unit files (state `unitFiles[host]`) as systemd 252 does: `NAME.service STATE PRESET`, each
+ *   column padded to its widest cell plus one space, the header `UNIT FILE STATE PRESET` and the
+ *   footer `N unit files listed.` unless --no-legend (measured with the real systemctl 252 on
+ *   Debian 12). When the host has a unitFiles list, a unit that is not in it fails as systemd
+ *   fails it: `Failed to stop X.service: Unit X.service not loaded.` / `Failed to start
+ *   X.service: Unit X.service not found.`, exit 5. A unit named `host:unit` in `unstoppable`
+ *   refuses to stop: `Job for X.service failed.` and the systemctl status/journalctl hint, exit 1. Stopping the nova-compute unit of a host stops that host's nova-compute
  *   heartbeat: the stand-in reports its State `down` at once (real nova waits service_down_time,
  *   60 s by default — an assumption made so tests need not wait).
  * `rabbitmqctl` — `list_queues name messages consumers` in the captured format (rabbitmqctl.txt),
@@ -71,6 +82,7 @@
  *   does. `mysqldump` — a dump with MariaDB's header and `-- Dump completed on ...` trailer.
  *   `*-manage` — db sync commands print nothing and exit 0 (recorded; the runbooks judge exit codes
  *   only). `packages` — `list` prints `NAME VERSION` lines like the profiles' installed_versions,
+ *   `simulate` prints what `apt-get -s dist-upgrade` prints (apt 2.6, measured on Debian 12) and changes nothing,
  *   `upgrade` raises every package to its `available` version (keeping configs), `install-versions`
  *   reads `NAME VERSION` lines on stdin and installs exactly those.
  *
@@ -498,6 +510,10 @@ function openstack(argv) {
   if (command === 'server list') return serverList(rest);
   if (command === 'server show') return serverShow(rest);
   if (command === 'server migrate') return serverMigrate(rest);
+  if (command === 'server create') return serverCreate(rest);
+  if (command === 'image list') return imageList(rest);
+  if (command === 'flavor list') return flavorList(rest);
+  if (command === 'server delete') return serverDelete(rest);
   if (noun === 'server' && verb === 'migration' && rest[0] === 'list') return migrationList(rest.slice(1));
   if (command === 'hypervisor list') return hypervisorList(rest);
   if (command === 'hypervisor show') {
@@ -595,6 +611,82 @@ function serverShow(argv) {
     record(state);
     const server = findServer(state, options.positionals[0]);
     return emitOne(options, serverView(state, server));
+  });
+}
+
+/**
+ * `server create --flavor F --image I --nic none [--wait] NAME`: scheduled like a migration target
+ * (enabled, up, room by the allocation ratios); with --wait the result is shown as `server show`
+ * shows it (results/22-hosts-rabbit-recovery.txt: `-f value -c status -c OS-EXT-SRV-ATTR:host`
+ * prints the host, then the status: the keys' sorted order). No valid host: nova puts the server in
+ * ERROR and OSC 6.0's --wait prints `Error creating server: NAME` on stderr, exit 1.
+ */
+function serverCreate(argv) {
+  const options = parseOptions(argv, ['--wait'], ['--flavor', '--image', '--nic', '--network']);
+  if (options.positionals.length !== 1) throw usage('the following arguments are required: <server-name>');
+  if (!options.values['--flavor'] || !options.values['--image']) throw usage('the following arguments are required: --flavor, --image');
+  const [name] = options.positionals;
+  return withState((state) => {
+    record(state);
+    const flavors = { 'm1.tiny': { id: 1, name: 'm1.tiny', vcpus: 1, ram: 128, disk: 1 }, 'm1.small': { id: 2, name: 'm1.small', vcpus: 1, ram: 2048, disk: 20 } };
+    const flavor = flavors[options.values['--flavor']];
+    if (!flavor) throw new Exit(1, `No Flavor found for ${options.values['--flavor']}\n`);
+    if (options.values['--image'] !== 'tiny-raw') throw new Exit(1, `No Image found for ${options.values['--image']}\n`);
+    const index = 100 + state.servers.length + (state.calls?.length ?? 0);
+    const hex = (index % 256).toString(16).padStart(2, '0');
+    const at = nowIso(state);
+    const server = {
+      id: randomUUID(), name, hostname: name.toLowerCase(), status: 'ACTIVE', host: null, projectId: state.currentProject,
+      userId: '5db51ec221d844c1a4cc7be7d509a4e2', flavor, image: { name: 'tiny-raw', id: '271808d7-18a3-4bc3-a39a-401679391358' },
+      addresses: {}, created: at, updated: at, launchedAt: at.replace('Z', '.000000'), instanceName: `instance-000001${hex}`,
+      reservationId: `r-${hex}smoke${hex}`, pending: null,
+    };
+    const [host] = schedule(state, server);
+    if (!host) {
+      server.status = 'ERROR';
+      state.servers.push(server);
+      if (options.flags.has('--wait')) throw new Exit(1, `Error creating server: ${name}\n`);
+      return emitOne(options, serverView(state, server));
+    }
+    server.host = host;
+    state.servers.push(server);
+    return emitOne(options, serverView(state, server));
+  });
+}
+
+/** `image list [--status S]`: the lab's one image (OSC 6.0 image/v2 ListImage columns ID, Name, Status). */
+function imageList(argv) {
+  const options = parseOptions(argv, [], ['--status']);
+  return withState((state) => {
+    record(state);
+    const images = [['271808d7-18a3-4bc3-a39a-401679391358', 'tiny-raw', 'active']];
+    return emitList(options, ['ID', 'Name', 'Status'], images.filter((image) => !options.values['--status'] || image[2] === options.values['--status']));
+  });
+}
+
+/** `flavor list`: m1.tiny and m1.small as the lab creates them (OSC 6.0 ListFlavor columns). */
+function flavorList(argv) {
+  const options = parseOptions(argv, [], []);
+  return withState((state) => {
+    record(state);
+    return emitList(options, ['ID', 'Name', 'RAM', 'Disk', 'Ephemeral', 'VCPUs', 'Is Public'], [
+      ['1', 'm1.tiny', 128, 1, 0, 1, true],
+      ['2', 'm1.small', 2048, 20, 0, 1, true],
+    ]);
+  });
+}
+
+/** `server delete [--wait] SERVER...`: prints nothing; an unknown server: errors.txt's message. */
+function serverDelete(argv) {
+  const options = parseOptions(argv, ['--wait'], []);
+  if (options.positionals.length === 0) throw usage('the following arguments are required: <server>');
+  return withState((state) => {
+    record(state);
+    for (const reference of options.positionals) {
+      const server = findServer(state, reference);
+      state.servers = state.servers.filter((candidate) => candidate !== server);
+    }
+    return '';
   });
 }
 
@@ -822,9 +914,13 @@ function nova(argv) {
 // ---- service (systemctl) -----------------------------------------------------------------------
 
 function service(argv) {
-  const [action, ...units] = argv;
-  if (!['start', 'stop', 'restart', 'is-active'].includes(action) || units.length === 0) {
-    throw new Exit(2, `stand-in: service ${argv.join(' ')}: expected start|stop|restart|is-active UNIT...\n`);
+  const [action, ...words] = argv;
+  const units = action === 'list-unit-files' ? [] : words;
+  if (action === 'list-unit-files') {
+    const unknown = words.filter((word) => !['--type=service', '--no-legend', '--plain', '--no-pager'].includes(word));
+    if (unknown.length > 0) throw new Exit(2, `stand-in: service list-unit-files ${unknown.join(' ')} is not implemented\n`);
+  } else if (!['start', 'stop', 'restart', 'is-active'].includes(action) || units.length === 0) {
+    throw new Exit(2, `stand-in: service ${argv.join(' ')}: expected start|stop|restart|is-active UNIT... or list-unit-files\n`);
   }
   const host = os.hostname();
   return withState((state) => {
@@ -832,6 +928,23 @@ function service(argv) {
     state.units ??= {};
     state.units[host] ??= {};
     const computeUnit = state.novaComputeUnit ?? 'openstack-nova-compute';
+    const installed = state.unitFiles?.[host];
+    if (action === 'list-unit-files') {
+      const rows = (installed ?? []).slice().sort().map((unit) => [`${unit}.service`, 'enabled', 'enabled']);
+      const legend = !words.includes('--no-legend');
+      const table = legend ? [['UNIT FILE', 'STATE', 'PRESET'], ...rows] : rows;
+      const widths = [0, 1].map((column) => Math.max(0, ...table.map((row) => row[column].length)));
+      let out = table.map((row) => `${row[0].padEnd(widths[0])} ${row[1].padEnd(widths[1])} ${row[2]}\n`).join('');
+      if (legend) out += `\n${rows.length} unit files listed.\n`;
+      return out;
+    }
+    if (action !== 'is-active' && installed) {
+      const missing = units.find((unit) => !installed.includes(unit));
+      if (missing) {
+        const verb = action === 'stop' ? 'stop' : action === 'restart' ? 'restart' : 'start';
+        throw new Exit(5, `Failed to ${verb} ${missing}.service: Unit ${missing}.service ${action === 'stop' ? 'not loaded' : 'not found'}.\n`);
+      }
+    }
     if (action === 'is-active') {
       const lines = units.map((unit) => state.units[host][unit] ?? 'inactive');
       const out = lines.join('\n') + '\n';
@@ -839,6 +952,9 @@ function service(argv) {
       return out;
     }
     for (const unit of units) {
+      if ((action === 'stop' || action === 'restart') && state.unstoppable?.includes(`${host}:${unit}`)) {
+        throw new Exit(1, `Job for ${unit}.service failed.\nSee "systemctl status ${unit}.service" and "journalctl -xeu ${unit}.service" for details.\n`);
+      }
       state.units[host][unit] = action === 'stop' ? 'inactive' : 'active';
       if (unit === computeUnit) {
         const nova = computeService(state, host);
@@ -932,6 +1048,17 @@ function packages(argv) {
     const installed = (state.packages[host] ??= {});
     if (action === 'list') {
       return Object.keys(installed).sort().map((name) => `${name} ${installed[name].version}\n`).join('');
+    }
+    if (action === 'simulate') {
+      // apt-get -s -o Dpkg::Options::=--force-confold dist-upgrade, as apt 2.6 prints it (as root:
+      // no "NOTE: This is only a simulation!" banner); nothing changes.
+      const names = Object.keys(installed).sort().filter((name) => installed[name].available && installed[name].available !== installed[name].version);
+      let out = 'Reading package lists...\nBuilding dependency tree...\nReading state information...\nCalculating upgrade...\n';
+      if (names.length > 0) out += `The following packages will be upgraded:\n  ${names.join(' ')}\n`;
+      out += `${names.length} upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n`;
+      for (const name of names) out += `Inst ${name} [${installed[name].version}] (${installed[name].available} Debian:12.8/stable [all])\n`;
+      for (const name of names) out += `Conf ${name} (${installed[name].available} Debian:12.8/stable [all])\n`;
+      return out;
     }
     if (action === 'upgrade') {
       for (const entry of Object.values(installed)) {
