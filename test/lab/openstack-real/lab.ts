@@ -133,6 +133,7 @@ export async function startRealOpenStackLab(options: StartRealLabOptions = {}): 
     if (!bootstrapped) await bootstrapServices(config, log);
     for (const name of MEMBER_ORDER.slice(MEMBER_ORDER.indexOf('placement'))) await startMember(config, name, { log });
     await waitHttp(`http://127.0.0.1:${API_PORTS.nova}/`, 120_000, 'nova-api');
+    if (bootstrapped) await clearComputeState(lab);
     await lab.waitAllUp(300_000);
     if (!bootstrapped) await bootstrapCloud(lab, config, log);
     await startHosts(lab, config, log);
@@ -405,6 +406,15 @@ async function bootstrapCloud(lab: RealOpenStackLab, config: LabConfig, log: (li
   await lab.openstack('image', 'create', '--disk-format', 'raw', '--container-format', 'bare', '--public', '--file', image, IMAGE);
   writeFileSync(path.join(config.state, '.bootstrapped'), `${BOOTSTRAP_VERSION}\n`);
   log('bootstrap done: catalog, cells, flavors, image');
+}
+
+/** A run that ended early may have left a compute forced down or disabled (an evacuation does): the lab starts with both in service. */
+async function clearComputeState(lab: RealOpenStackLab): Promise<void> {
+  const services = await lab.openstackJson<Array<{ Host: string; Status: string; 'Forced Down': boolean }>>('compute', 'service', 'list', '--long', '--service', 'nova-compute');
+  for (const service of services) {
+    if (service['Forced Down']) await lab.openstack('compute', 'service', 'set', '--up', service.Host, 'nova-compute');
+    if (service.Status === 'disabled') await lab.openstack('compute', 'service', 'set', '--enable', service.Host, 'nova-compute');
+  }
 }
 
 async function waitHttp(url: string, timeoutMs: number, what: string): Promise<void> {
