@@ -1,6 +1,14 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The real OpenStack lab's project runs only when asked for by name (`npm run test:openstack`, i.e.
+ * `vitest run --project openstack`): it installs packages and starts a whole cloud, which a plain
+ * `vitest run` (npm test) must not do.
+ */
+const argv = process.argv.join(' ');
+const openstackAsked = /--project[= ]openstack\b/.test(argv);
+
 export default defineConfig({
   test: {
     projects: [
@@ -43,6 +51,22 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      ...(openstackAsked
+        ? [
+            {
+              test: {
+                name: 'openstack',
+                include: ['test/openstack/**/*.test.ts'],
+                environment: 'node',
+                // One lab for the whole run: the scenarios share it, one after another.
+                fileParallelism: false,
+                testTimeout: 15 * 60_000,
+                // The first start installs packages and bootstraps the cloud.
+                hookTimeout: 45 * 60_000,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });
