@@ -14,6 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { alive, shellQuote, signal, type ServiceLab } from './service-standins';
+import { freePort } from './ports';
 
 const run = promisify(execFile);
 
@@ -159,16 +160,6 @@ export async function startRabbitLab(services: ServiceLab): Promise<RabbitLab> {
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

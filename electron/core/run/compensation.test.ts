@@ -8,23 +8,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent, RunFinishedEvent } from '../audit/events';
 import { Masker } from '../audit/mask';
-import type { Environment } from '../inventory/model';
 import { parseRunbook } from '../runbook/parse';
 import { resolveParams } from './params';
 import { Runner } from './runner';
+import { localEnvironment } from './testing/environment';
 import { LocalShellConnector } from './testing/local-shell';
 
-const environment: Environment = {
-  name: 'unit',
-  lab: true,
-  profile: { id: 'systemd', title: 'systemd', description: '', words: {} },
-  hosts: [{ name: 'ctl', address: '127.0.0.1', port: 22, user: 'u', roles: ['controller'] }],
-  vars: {},
-  databases: {},
-  secrets: {},
-  knownHostsFile: '/dev/null',
-  file: 'unit.yaml',
-};
+const environment = localEnvironment();
 
 let work: string;
 beforeEach(() => {

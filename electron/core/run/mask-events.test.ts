@@ -7,25 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent, StepAwaitingEvent } from '../audit/events';
 import { Masker } from '../audit/mask';
-import type { Environment } from '../inventory/model';
 import { parseRunbook } from '../runbook/parse';
 import { resolveParams } from './params';
 import { Runner } from './runner';
+import { localEnvironment } from './testing/environment';
 import { LocalShellConnector } from './testing/local-shell';
 
 const SECRET = 'Tr0ub4dor-and-3';
 
-const environment: Environment = {
-  name: 'unit',
-  lab: true,
-  profile: { id: 'systemd', title: 'systemd', description: '', words: {} },
-  hosts: [{ name: 'ctl', address: '127.0.0.1', port: 22, user: 'u', roles: ['controller'] }],
-  vars: {},
-  databases: {},
-  secrets: {},
-  knownHostsFile: '/dev/null',
-  file: 'unit.yaml',
-};
+const environment = localEnvironment();
 
 const RUNBOOK = `id: rotate
 title: Rotate

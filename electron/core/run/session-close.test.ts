@@ -11,22 +11,12 @@ import { CastWriter } from '../audit/asciicast';
 import { journalFile } from '../audit/files';
 import { LocalLeaseBackend, RunLeases } from '../audit/locks';
 import { verifyJournal } from '../audit/verify';
-import type { Environment } from '../inventory/model';
 import { parseRunbook } from '../runbook/parse';
 import { createRunSession } from './session';
+import { localEnvironment } from './testing/environment';
 import { LocalShellConnector } from './testing/local-shell';
 
-const environment: Environment = {
-  name: 'unit',
-  lab: true,
-  profile: { id: 'systemd', title: 'systemd', description: '', words: {} },
-  hosts: [{ name: 'ctl', address: '127.0.0.1', port: 22, user: 'u', roles: ['controller'] }],
-  vars: {},
-  databases: {},
-  secrets: {},
-  knownHostsFile: '/dev/null',
-  file: 'unit.yaml',
-};
+const environment = localEnvironment();
 
 const RUNBOOK = `id: close
 title: Close

@@ -23,6 +23,7 @@ import {
   beamPid, inLab, labBinds, mainPid, neutronWarmUp, portInUse, processTable, readPid, runInLab, signal, startMember, stopMember, waitPort,
 } from './daemons';
 import { COMPUTE_HOSTS, LAB_HOST_NAMES, logDir, MEMBER_ORDER, type LabConfig, type LabHostName, type MemberName } from './units';
+import { freePort } from '../ports';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -229,16 +230,6 @@ async function followPortsInCellMappings(config: LabConfig): Promise<void> {
   ].join('\n'));
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function uidOf(user: string): { uid: number; gid: number } {
   const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.startsWith(`${user}:`));
