@@ -627,6 +627,16 @@ export function grantLabSudo(user: string): void {
   if (!user.startsWith(LAB_USER_PREFIX) || !passwdEntry(user)) {
     throw new Error(`${user} is not a running lab's user; sudo is granted to a lab's own user only.`);
   }
+  writeSudoRule(user);
+}
+
+/**
+ * Writes /etc/sudoers.d/<user> (NOPASSWD for that user only), checked by visudo. For a user a lab
+ * created itself and removes again when it stops (the caller's duty): the SSH labs through
+ * {@link grantLabSudo}, the real OpenStack lab for its operator.
+ */
+export function writeSudoRule(user: string): void {
+  if (!passwdEntry(user)) throw new Error(`${user} is not a user of this machine; no sudo rule written.`);
   const file = `/etc/sudoers.d/${user}`;
   const line = `${user} ALL=(root) NOPASSWD: ALL\n`;
   if (existsSync(file) && readFileSync(file, 'utf8') === line) return;

@@ -17,7 +17,7 @@ import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, read
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureLabSudo } from '../sshd-lab';
+import { ensureSudoInstalled, writeSudoRule } from '../sshd-lab';
 import { adminEnv, API_PORTS, BOOTSTRAP_CATALOG_PY, configFiles, KEYSTONE_URL, PASSWORDS, RABBIT_USER, REGION } from './configs';
 import {
   beamPid, inLab, labBinds, mainPid, neutronWarmUp, portInUse, processTable, readPid, runInLab, signal, startMember, stopMember, waitPort,
@@ -175,6 +175,7 @@ async function stopEverything(config: LabConfig, log: (line: string) => void): P
   for (const name of [...MEMBER_ORDER].reverse()) {
     if (readPid(config, name) !== undefined) await stopMember(config, name, { log });
   }
+  rmSync(`/etc/sudoers.d/${LAB_USER}`, { force: true });
 }
 
 async function checkApiPortsFree(): Promise<void> {
@@ -451,7 +452,9 @@ async function ensureLabUser(): Promise<{ uid: number; gid: number; home: string
 
 async function startHosts(lab: RealOpenStackLab, config: LabConfig, log: (line: string) => void): Promise<void> {
   const user = await ensureLabUser();
-  await ensureLabSudo(LAB_USER);
+  await ensureSudoInstalled();
+  // Only while the lab runs: stop() and a start after a crash (stopEverything) take it away again.
+  writeSudoRule(LAB_USER);
   await assignHostPorts(lab);
   const keyFile = lab.keyFile;
   if (!existsSync(keyFile)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'opsdeck-openstack-lab', '-f', keyFile]);
@@ -644,6 +647,7 @@ function makeLab(config: LabConfig, startup: { seconds: number; bootstrapped: bo
         rmSync(hostPidFile(config, host), { force: true });
       }
       for (const name of [...MEMBER_ORDER].reverse()) await stopMember(config, name, { log });
+      rmSync(`/etc/sudoers.d/${LAB_USER}`, { force: true });
     },
   };
   return lab;
