@@ -550,10 +550,12 @@ async function resumedParams(
 async function askSecret(question: string): Promise<string> {
   const readline = await import('node:readline/promises');
   const { Writable } = await import('node:stream');
-  process.stdout.write(question);
   // Everything readline would echo goes nowhere.
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  // The terminal leaves echo (cooked mode) when the interface is made: ask only then, or what is
+  // typed (or pasted) as soon as the question shows is echoed by the terminal itself.
   const rl = readline.createInterface({ input: process.stdin, output: silent, terminal: true });
+  process.stdout.write(question);
   try {
     return await new Promise<string>((resolve, reject) => {
       // Without a listener, Ctrl-C in raw mode would only pause the input and the question would never end.
