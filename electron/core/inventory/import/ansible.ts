@@ -105,7 +105,7 @@ function readIni(file: string, text: string): AnsibleInventory {
       if (header[2] !== undefined && kind !== 'children' && kind !== 'vars') {
         throw new OpsError('import-bad-inventory', `${file}:${index + 1}: "[${header[1]}:${kind}]" is not an inventory section (sections are [group], [group:children] and [group:vars]).`);
       }
-      section = { name: header[1], kind };
+      section = { name: header[1], kind: kind as 'hosts' | 'children' | 'vars' };
       group(inventory, section.name, source);
       return;
     }
