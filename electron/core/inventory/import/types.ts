@@ -56,6 +56,10 @@ export interface ImportResult {
   guesses: ImportNote[];
   /** Things to look at before saving (a group with no hosts, an unreachable file...). */
   warnings: ImportNote[];
+  /** known_hosts of the environment discovery started from (absent: the default). */
+  knownHosts?: string;
+  /** The environment discovery started from is a lab. */
+  lab?: boolean;
 }
 
 /** The text of a note with its source, as `file:line: message`. */

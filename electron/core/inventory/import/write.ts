@@ -30,7 +30,9 @@ export function renderEnvironment(result: ImportResult): string {
     lines.push('# Warnings on import:');
     for (const warning of result.warnings) lines.push(`#   ${formatNote(warning).replace(/\n/g, ' ')}`);
   }
-  lines.push(`name: ${scalar(result.name)}`, 'lab: false', `profile: ${scalar(result.profile)}`, 'hosts:');
+  lines.push(`name: ${scalar(result.name)}`, `lab: ${result.lab === true}`, `profile: ${scalar(result.profile)}`);
+  if (result.knownHosts) lines.push(`known_hosts: ${scalar(result.knownHosts)}`);
+  lines.push('hosts:');
   for (const host of result.hosts) lines.push(...renderHost(host));
   return `${lines.join('\n')}\n`;
 }
