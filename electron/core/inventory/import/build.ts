@@ -238,7 +238,7 @@ function fromAnsible(file: string, options: ImportOptions): ImportResult {
       ...(source ? { source } : {}),
       state: 'inventory',
     });
-    if (!user) guesses.push({ message: `${name}: no ansible_user, so ${defaultUser} (give another with --user).`, ...(source ? { source } : {}) });
+    if (!user) guesses.push({ message: `${name}: no ansible_user, so ${defaultUser} (give another user on import: --user, or the console's User field).`, ...(source ? { source } : {}) });
   }
   if (hosts.length === 0) throw new OpsError('import-no-hosts', `${file} names no host to import (only local or unusable ones).`);
   resolveJumps(pendingJumps, hosts, defaultUser, guesses, warnings);
