@@ -19,8 +19,10 @@ export interface InventoryImportContext {
 const REFUSED_PREFIXES = ['/proc/', '/sys/', '/dev/', '/run/'];
 
 /**
- * The renderer is untrusted: the file must be a regular file outside the kernel's and devices'
- * trees, so an import cannot be used to read /proc/self/environ and the like.
+ * The renderer is untrusted, and a preview shows what the file holds (host names, a bad line's
+ * words): the file must be a regular file outside the kernel's and devices' trees, and either
+ * readable by every user or the console user's own private file, so an import cannot be used to read
+ * /proc/self/environ, /etc/shadow or root's files through a console that runs as root.
  */
 function checkedInventoryFile(file: string): string {
   const absolute = path.resolve(file);
@@ -28,7 +30,16 @@ function checkedInventoryFile(file: string): string {
     throw new OpsError('import-refused-file', `${absolute} is not an inventory: name an ssh_config or an Ansible inventory file.`);
   }
   if (!existsSync(absolute)) throw new OpsError('import-unreadable', `${absolute} cannot be read: there is no such file.`);
-  if (!statSync(absolute).isFile()) throw new OpsError('import-unreadable', `${absolute} is not a file: name the inventory file itself.`);
+  const stat = statSync(absolute);
+  if (!stat.isFile()) throw new OpsError('import-unreadable', `${absolute} is not a file: name the inventory file itself.`);
+  const worldReadable = (stat.mode & 0o004) !== 0;
+  const ownPrivate = typeof process.getuid === 'function' && process.getuid() !== 0 && stat.uid === process.getuid();
+  if (!worldReadable && !ownPrivate) {
+    throw new OpsError(
+      'import-private-file',
+      `${absolute} is not readable by every user, and the console imports only such files or your own (the console runs as ${process.getuid?.() === 0 ? 'root' : 'another user'}). Import it with opsdeck env import on the command line.`,
+    );
+  }
   return absolute;
 }
 
@@ -55,7 +66,7 @@ type ImportHandlers = {
 export function inventoryImportHandlers(context: InventoryImportContext): ImportHandlers {
   const options = context.profileDirs ? { profileDirs: context.profileDirs } : {};
   return {
-    'environment:importPreview': (request) => previewImport(toImportRequest(request), options),
+    'environment:importPreview': async (request) => previewImport(toImportRequest(request), options),
     'environment:importSave': async (request) => {
       // What is saved is imported again here, from the same request: never a result the renderer sends.
       const { out, force, ...rest } = request;
