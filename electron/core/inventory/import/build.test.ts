@@ -144,6 +144,12 @@ describe('importInventory on bad input', () => {
     expect(() => importInventory(file)).toThrow(`${file} is not a text file: import reads an OpenSSH config or an Ansible inventory (INI or YAML).`);
   });
 
+  it('says a text file that is no inventory is neither format, naming the file and line', () => {
+    const file = path.join(dir, 'notes.txt');
+    writeFileSync(file, 'remember to patch compute nodes\n');
+    expect(() => importInventory(file)).toThrow(`${file}:1: "to" after the host name is not key=value. Is this an inventory? Import reads an OpenSSH config or an Ansible inventory (INI or YAML)`);
+  });
+
   it('says an empty file has nothing to import', () => {
     const file = path.join(dir, 'empty');
     writeFileSync(file, '# nothing\n');

@@ -147,7 +147,16 @@ function jumpHost(hosts: ImportedHost[], hop: JumpHop, defaultUser: string, gues
 // ---- Ansible -----------------------------------------------------------------------------------
 
 function fromAnsible(file: string, options: ImportOptions): ImportResult {
-  const inventory = readAnsibleInventory(file);
+  let inventory: AnsibleInventory;
+  try {
+    inventory = readAnsibleInventory(file);
+  } catch (error) {
+    // A file with no [group] header that fails as INI may be no inventory at all: say what import reads.
+    if (error instanceof OpsError && error.code === 'import-bad-inventory' && !/^\s*\[/m.test(readFileSync(file, 'utf8'))) {
+      throw new OpsError('import-unknown-format', `${error.userMessage} Is this an inventory? Import reads an OpenSSH config or an Ansible inventory (INI or YAML); say which with --from if it guessed wrong.`);
+    }
+    throw error;
+  }
   const kind = kindOf(inventory);
   const guesses: ImportNote[] = [];
   const warnings: ImportNote[] = [...inventory.warnings];

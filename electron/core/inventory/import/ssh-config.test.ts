@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,19 @@ describe('readSshConfig', () => {
     expect(warnings).toEqual([
       expect.objectContaining({ message: expect.stringContaining('"Match exec false" depends on the connection (exec)'), source: { file: path.join(dir, 'config.d', '30-match.conf'), line: 3 } }),
     ]);
+  });
+
+  it('resolves a relative Include against ~/.ssh, as OpenSSH does for a user config', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-sshhome-'));
+    try {
+      mkdirSync(path.join(home, '.ssh', 'clouds'), { recursive: true });
+      writeFileSync(path.join(home, '.ssh', 'clouds', 'east.conf'), 'Host east-ctl\n  HostName 192.0.2.50\n');
+      const config = path.join(home, 'elsewhere.conf');
+      writeFileSync(config, 'Include clouds/*.conf\n');
+      expect(readSshConfig(config, { home }).hosts).toEqual([expect.objectContaining({ alias: 'east-ctl', hostname: '192.0.2.50' })]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('says which file cannot be read', () => {
