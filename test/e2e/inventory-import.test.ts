@@ -2,7 +2,8 @@
  * Inventory import from the console, in a real browser (Debian's Chromium against browser mode):
  * a Kolla multinode inventory is previewed (hosts, roles, profile, guesses), an operator's mapping
  * changes a group's roles, saving over an existing file is refused, and the saved environment loads
- * and becomes the chosen one. A file that does not exist gets a message naming it.
+ * and becomes the chosen one. A file that does not exist gets a message naming it. Then discovery
+ * through the OpenStack stand-in lab's controller: hosts nova reports, reachable or only discovered.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleService } from '../../electron/app/service';
 import { BUNDLED_RUNBOOKS_DIR, loadEnvironment } from '../../electron/core/inventory/environment';
 import { RENDERER_DIR, startServer, type RunningServer } from '../../electron/server';
+import { startOpenStackLab, type OpenStackLab } from '../lab/openstack-lab';
 import { launchChromium } from './browser';
 
 const SCREENSHOTS = path.resolve('test-output/screenshots');
@@ -22,6 +24,7 @@ let service: ConsoleService;
 let server: RunningServer;
 let browser: Browser;
 let page: Page;
+let lab: OpenStackLab | undefined;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -40,6 +43,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await lab?.stop();
   await browser?.close();
   await server?.close();
   await service?.close();
@@ -93,5 +97,29 @@ describe('importing an inventory from the console', () => {
     expect(environment.hosts.find((host) => host.name === 'storage01')?.roles).toEqual(['storage', 'ceph']);
     expect(environment.hosts.find((host) => host.name === 'network01')?.user).toBe('kolla');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'inventory-import-saved.png') });
+  });
+
+  it('discovers the hosts nova reports through the controller of an open environment, and marks which were reached', async () => {
+    lab = await startOpenStackLab();
+    lab.updateState((state) => {
+      state.services.push({ ...state.services.find((service) => service.binary === 'nova-compute')!, id: '5e7f0000-0000-4000-8000-000000000099', host: 'compute04' });
+    });
+    const opened = await service.dispatch('environment:open', { file: lab.envFile });
+    if (!opened.ok) throw new Error(opened.error.userMessage);
+    await page.getByRole('radio', { name: 'Discover from the cloud' }).check();
+    await page.getByLabel('Discover through', { exact: true }).selectOption({ value: path.resolve(lab.envFile) });
+    await page.getByLabel('Environment name', { exact: true }).fill('lab-discovered');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.getByRole('region', { name: 'Import preview' });
+    const row = (host: string) => preview.getByRole('row').filter({ has: page.getByRole('cell', { name: host, exact: true }) });
+    await expect.poll(() => row('compute04').innerText(), { timeout: 60_000 }).toMatch(/compute04\s+compute04\s+\S+\s+compute\s+discovered/);
+    await expect.poll(() => row('compute01').innerText()).toMatch(/compute\s+reachable/);
+    expect(await preview.getByRole('region', { name: 'Warnings' }).innerText()).toContain('neutron: openstack network agent list -f json on controller01 did not answer');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'inventory-discovery-preview.png') });
+    const target = path.join(home, 'lab-discovered.yaml');
+    await page.getByLabel('Save as', { exact: true }).fill(target);
+    await page.getByRole('button', { name: 'Save environment' }).click();
+    await expect.poll(() => page.getByRole('status').innerText()).toContain(`Saved ${target}`);
+    expect((await loadEnvironment(target)).hosts.map((host) => host.name)).toContain('compute04');
   });
 });
