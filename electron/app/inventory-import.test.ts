@@ -26,6 +26,18 @@ describe('the console import handlers (the renderer is untrusted)', () => {
     else await expect(preview).resolves.toMatchObject({ result: { hosts: [{ name: 'secret-host' }] } });
   });
 
+  it('discover only through an environment file environment:open accepts', async () => {
+    const opened: string[] = [];
+    const guarded = inventoryImportHandlers({
+      openEnvironment: (file) => {
+        opened.push(file);
+        return Promise.reject(new Error(`${file} is not an environment file`));
+      },
+    });
+    await expect(guarded['environment:importPreview']({ discoverFrom: '/etc/shadow' })).rejects.toThrow('/etc/shadow is not an environment file');
+    expect(opened).toEqual(['/etc/shadow']);
+  });
+
   it('preview a readable inventory', async () => {
     const file = path.join(dir, 'hosts');
     writeFileSync(file, '[compute]\ncompute01 ansible_host=10.0.0.31\n');

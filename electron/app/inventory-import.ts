@@ -43,9 +43,11 @@ function checkedInventoryFile(file: string): string {
   return absolute;
 }
 
-function toImportRequest(request: ValidatedRequest<'environment:importPreview'>): ImportRequest {
+async function toImportRequest(request: ValidatedRequest<'environment:importPreview'>, context: InventoryImportContext): Promise<ImportRequest> {
   if (request.discoverFrom) {
-    return { discoverFrom: request.discoverFrom, via: request.via, sudo: request.sudo, name: request.name };
+    // Through environment:open's own checks (an existing .yaml file), as if the operator had opened it.
+    const environment = await context.openEnvironment(request.discoverFrom);
+    return { discoverFrom: environment.file, via: request.via, sudo: request.sudo, name: request.name };
   }
   if (!request.file) throw new OpsError('import-no-source', 'Name an inventory file to import, or choose discovery from an environment.');
   return {
@@ -66,11 +68,11 @@ type ImportHandlers = {
 export function inventoryImportHandlers(context: InventoryImportContext): ImportHandlers {
   const options = context.profileDirs ? { profileDirs: context.profileDirs } : {};
   return {
-    'environment:importPreview': async (request) => previewImport(toImportRequest(request), options),
+    'environment:importPreview': async (request) => previewImport(await toImportRequest(request, context), options),
     'environment:importSave': async (request) => {
       // What is saved is imported again here, from the same request: never a result the renderer sends.
       const { out, force, ...rest } = request;
-      const preview = await previewImport(toImportRequest(rest), options);
+      const preview = await previewImport(await toImportRequest(rest, context), options);
       const saved = await saveEnvironment(preview.result, out, { force, ...options });
       return { file: saved.file, environment: await context.openEnvironment(saved.file) };
     },
