@@ -35,6 +35,7 @@ import { EXIT, exitCodeForRun } from './cli/exit-codes';
 import { forTerminal, RunPrinter, makeStyle, type Style } from './cli/printer';
 import { PromptAnswerer, type PresetAnswers } from './cli/prompts';
 import { DrillPrinter } from './cli/drill-printer';
+import { ENV_IMPORT_USAGE, envCommand } from './cli/env-import';
 
 const USAGE = `opsdeck — run OpenStack maintenance and disaster-recovery runbooks over SSH, with an audit trail
 
@@ -43,6 +44,7 @@ Usage:
   opsdeck run <runbook> --env <file> [options]   run a runbook (a file, or a bundled runbook's id)
   opsdeck resume <run-id> --env <file> [options] reopen a run that was interrupted, and go on
   opsdeck hosts check --env <file> [--accept-new-host-keys]
+\${ENV_IMPORT_USAGE}
   opsdeck audit list [--runbook ID] [--status S] [--env NAME]
   opsdeck audit list --team --env <file>         the runs the team database knows
   opsdeck audit show <run-id>
@@ -120,6 +122,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         return await locksCommand(rest, io);
       case 'team':
         return await teamCommand(rest, io);
+      case 'env':
+        return await envCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -23,6 +23,7 @@ import type {
   TeamRunSummary,
 } from '../core/audit/report-types';
 import type { ParamSpec, ParamType, ParamValue } from '../core/runbook/model';
+import type { ImportResult } from '../core/inventory/import/types';
 import type { commandRequestSchemas } from './schemas';
 
 export type { RunEvent, RunStatus, StepStatus, CheckResult, ParamType, ParamValue };
@@ -47,6 +48,8 @@ export const COMMAND_NAMES = [
   'library:list',
   'environment:list',
   'environment:open',
+  'environment:importPreview',
+  'environment:importSave',
   'lab:status',
   'lab:start',
   'hosts:check',
@@ -266,6 +269,13 @@ export interface TerminalInfo {
   transcript?: string;
 }
 
+/** An inventory import, before it is saved: the proposal and the environment file it would write. */
+export interface ImportPreview {
+  result: ImportResult;
+  text: string;
+}
+export type { ImportResult, ImportedHost, ImportNote } from '../core/inventory/import/types';
+
 /** A recorded run, as the audit screen lists it. */
 export type AuditRunSummary = Omit<RunSummary, 'lastSeq'>;
 
@@ -375,6 +385,8 @@ export interface CommandReplies {
   'library:list': LibraryListing;
   'environment:list': EnvironmentSummary[];
   'environment:open': EnvironmentSummary;
+  'environment:importPreview': ImportPreview;
+  'environment:importSave': { file: string; environment: EnvironmentSummary };
   'lab:status': LabStatus;
   'lab:start': LabStatus;
   'hosts:check': HostCheckResult[];

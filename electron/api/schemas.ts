@@ -39,10 +39,26 @@ const drill = z
 /** A recorded run: in the local journals, or (with `teamEnvironmentId`) in that environment's team database. */
 const runReference = { runId: id, teamEnvironmentId: environmentId.optional() };
 
+/** What to import: an inventory file, or discovery through an environment's controller. */
+const importRequest = {
+  file: z.string().min(1).max(LIMITS.path).optional(),
+  discoverFrom: environmentId.optional(),
+  via: id.optional(),
+  sudo: z.boolean().optional(),
+  from: z.enum(['auto', 'ssh-config', 'ansible']).optional(),
+  name: z.string().trim().min(1).max(LIMITS.id).optional(),
+  profile: z.string().trim().min(1).max(LIMITS.path).optional(),
+  /** GROUP=ROLE[,ROLE] lines, as `--map` takes them. */
+  map: z.array(z.string().max(LIMITS.text)).max(256).optional(),
+  user: id.optional(),
+};
+
 export const commandRequestSchemas = {
   'library:list': empty,
   'environment:list': empty,
   'environment:open': z.object({ file: z.string().min(1).max(LIMITS.path) }).strict(),
+  'environment:importPreview': z.object(importRequest).strict(),
+  'environment:importSave': z.object({ ...importRequest, out: z.string().min(1).max(LIMITS.path), force: z.boolean().default(false) }).strict(),
   'lab:status': empty,
   'lab:start': empty,
   'hosts:check': z.object({ environmentId: z.string().min(1).max(LIMITS.path), hosts: z.array(id).max(1000).optional() }).strict(),

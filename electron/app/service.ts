@@ -70,6 +70,7 @@ import { SshPool } from '../core/ssh/pool';
 import type { PresentedHostKey, ShellSession } from '../core/ssh/types';
 import { TerminalOutput, type FlowLimits, FLOW_CONTROL } from './flow';
 import { sshdLabProvider, type LabProvider, type RunningLab } from './lab';
+import { inventoryImportHandlers } from './inventory-import';
 import { buildPlan } from './plan';
 
 export interface ConsoleServiceOptions {
@@ -163,6 +164,10 @@ export class ConsoleService {
         this.emit({ name: 'environment:changed', payload: await this.listEnvironments() });
         return summariseEnvironment(file, environment);
       },
+      ...inventoryImportHandlers({
+        openEnvironment: (file) => this.handlers['environment:open']({ file }) as Promise<EnvironmentSummary>,
+        profileDirs: options.profileDirs,
+      }),
       'lab:status': () => this.labStatus(),
       'lab:start': () => this.startLab(),
       'hosts:check': (request) => this.checkHosts(request.environmentId, request.hosts),

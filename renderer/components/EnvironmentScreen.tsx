@@ -4,6 +4,7 @@ import { selectedEnvironment, useInventoryStore } from '../stores/inventory';
 import { EnvironmentPicker } from './EnvironmentPicker';
 import { ErrorMessage } from './ErrorMessage';
 import { HostCheckTable } from './HostCheckTable';
+import { ImportPanel } from './ImportPanel';
 import { LabOffer } from './LabOffer';
 import { LocksPanel } from './LocksPanel';
 
@@ -18,6 +19,7 @@ export function EnvironmentScreen() {
   const lab = useInventoryStore((state) => state.lab);
   const [file, setFile] = useState('');
   const [error, setError] = useState<string>();
+  const [importing, setImporting] = useState(false);
 
   const report = (result: { ok: boolean; error?: { userMessage: string } }) => setError(result.ok ? undefined : result.error?.userMessage);
 
@@ -47,6 +49,12 @@ export function EnvironmentScreen() {
               Open environment file
             </button>
           </form>
+          {!importing && (
+            <button type="button" onClick={() => setImporting(true)}>
+              Import an inventory…
+            </button>
+          )}
+          {importing && <ImportPanel onClose={() => setImporting(false)} />}
           {(environments.length === 0 || lab?.state === 'running' || lab?.state === 'starting') && (
             <LabOffer lab={lab} onStart={() => void api().call('lab:start', {}).then(report)} />
           )}
