@@ -18,18 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { defaultServiceOptions } from './app/config';
 import type { Result } from './api/contract';
+import type { WireMessage, WireRequest } from './api/wire';
 import { ConsoleService, toApiError, type ServiceEvent } from './app/service';
-
-/** What the client sends: one command call. */
-export interface WireRequest {
-  id: number;
-  /** Unchecked: dispatch refuses anything but a command name of the contract. */
-  name: unknown;
-  payload: unknown;
-}
-
-/** What the server sends: a reply to a call, or an event. */
-export type WireMessage = { id: number; result: unknown } | { event: ServiceEvent['name']; payload: unknown };
 
 /** Largest message a client may send (a paste into a terminal is capped at 64 KiB by the schema). */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -212,8 +202,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const unsubscribe = service.onEvent(broadcast);
 
+  let windowCounter = 0;
   function onConnection(ws: WebSocket): void {
     sockets.add(ws);
+    // Each socket is one window (tab): it acknowledges terminal output for itself.
+    const windowId = `socket-${++windowCounter}`;
+    service.windowAttached(windowId);
     // ws reports a frame over maxPayload (and other protocol errors) as an 'error' event and closes
     // the socket (1009/1002) itself; without a listener that event was an uncaught exception.
     ws.on('error', () => undefined);
@@ -227,10 +221,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result } satisfies WireMessage));
       };
       // One client's message must never reject unhandled: Node would end the process, and every run with it.
-      service.dispatch(request.name, request.payload).then(reply, (error: unknown) => reply({ ok: false, error: toApiError(error) }));
+      service.dispatch(request.name, request.payload, { windowId }).then(reply, (error: unknown) => reply({ ok: false, error: toApiError(error) }));
     });
     ws.on('close', () => {
       sockets.delete(ws);
+      service.windowDetached(windowId);
       if (sockets.size === 0) service.rendererDetached();
     });
   }

@@ -50,6 +50,4 @@ export const useSessionsStore = create<SessionsState>()((set) => ({
 }));
 
 /** The id of a run's output terminal for one host (as main names it). */
-export function runTerminalId(runId: string, host: string): string {
-  return `run:${runId}:${host}`;
-}
+export { runTerminalId } from '../../electron/api/wire';
