@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { defaultServiceOptions } from './app/config';
+import { liveRunsOf } from './app/live-runs';
 import type { Result } from './api/contract';
 import type { WireMessage, WireRequest } from './api/wire';
 import { ConsoleService, toApiError, type ServiceEvent } from './app/service';
@@ -287,7 +288,33 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
     await service.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', interruptHandler(() => liveRunsOf(service), stop, out));
+  process.once('SIGTERM', () => void stop());
   return running;
+}
+
+/**
+ * Ctrl-C in browser mode. With no live run it stops the console at once. With live runs the first
+ * Ctrl-C names them and stops nothing (a reflex Ctrl-C in the wrong terminal must not abort a
+ * maintenance); a second one stops the console, aborting them without rollback.
+ */
+export function interruptHandler(liveRuns: () => Promise<string[]>, stop: () => Promise<void>, out: (text: string) => void): () => void {
+  let warned = false;
+  let stopping = false;
+  return () => {
+    if (stopping) return;
+    void liveRuns().then((runs) => {
+      if (runs.length > 0 && !warned) {
+        warned = true;
+        out(
+          `\n${runs.length === 1 ? 'A run is' : `${runs.length} runs are`} still live in this console:\n${runs.map((run) => `  ${run}\n`).join('')}` +
+            'Stopping the console aborts them (no rollback). Press Ctrl-C again to stop anyway, or finish or abort them in the console first.\n',
+        );
+        return;
+      }
+      stopping = true;
+      if (runs.length > 0) out(`Stopping: aborting ${runs.join(', ')}.\n`);
+      void stop();
+    });
+  };
 }
