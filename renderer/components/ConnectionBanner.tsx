@@ -19,7 +19,7 @@ export function ConnectionBanner() {
       <strong>Not connected to OpsDeck</strong>
       {lostAt !== undefined && <> since {new Date(lostAt).toLocaleTimeString()}</>}. Live runs are shown as <em>state unknown</em> and every
       action is disabled until it answers again; reconnecting by itself…
-      {message && <div className="small muted">{message}</div>}
+      <div className="small muted">If OpsDeck was restarted with a new link, open that link.</div>
     </div>
   );
 }
