@@ -28,11 +28,31 @@ interface UiState {
   requestFocus(): void;
 }
 
+/** Where the screen shown is kept (sessionStorage: this tab), so a reload comes back to it. */
+const SCREEN_STORAGE_KEY = 'opsdeck.screen';
+const SCREENS: readonly Screen[] = ['library', 'environment', 'start', 'run', 'terminals', 'audit'];
+
+function rememberedScreen(): Screen {
+  try {
+    const screen = globalThis.sessionStorage?.getItem(SCREEN_STORAGE_KEY);
+    return SCREENS.find((candidate) => candidate === screen) ?? 'library';
+  } catch {
+    return 'library';
+  }
+}
+
 export const useUiStore = create<UiState>()((set) => ({
-  screen: 'library',
+  screen: rememberedScreen(),
   connection: 'connecting',
   focusRequest: 0,
-  navigate: (screen) => set({ screen }),
+  navigate: (screen) => {
+    try {
+      globalThis.sessionStorage?.setItem(SCREEN_STORAGE_KEY, screen);
+    } catch {
+      // Storage refused: a reload starts on the library.
+    }
+    set({ screen });
+  },
   setBanner: (banner) => set({ banner }),
   setConnection: (change) =>
     set((state) =>

@@ -73,10 +73,9 @@ async function waitForTerminalText(text: string, scope = page.locator('body')): 
 
 /** What has the focus: its accessible label, or its text. */
 function focused(): Promise<string> {
-  return page.evaluate(() => {
-    const active = document.activeElement as HTMLElement | null;
-    return (active?.getAttribute('aria-label') ?? active?.textContent ?? '').trim().slice(0, 80);
-  });
+  return page.locator('*:focus').evaluateAll((elements) =>
+    elements.map((element) => (element.getAttribute('aria-label') ?? element.textContent ?? '').trim().slice(0, 80)).join(''),
+  );
 }
 
 beforeAll(async () => {
@@ -160,8 +159,10 @@ describe('the console keeps the operator informed: attention, reload, lost backe
     await waitForTerminalText('before-reload-42', terminals);
 
     await page.reload();
-    // The environment chosen (one of two) comes back, and with it the run and its waiting prompt.
+    // The screen and the environment chosen (one of two) come back.
+    await page.locator('.terminals-screen').waitFor({ timeout: 20_000 });
     await expect.poll(() => page.locator('.nav-environment').innerText(), { timeout: 20_000 }).toContain('lab');
+    // The run, its waiting prompt and its output.
     await page.getByRole('button', { name: 'Runs', exact: true }).click();
     await page.getByRole('form', { name: 'Confirm destructive step' }).waitFor({ timeout: 20_000 });
     await page.locator('[data-step="early-output"][data-status="succeeded"]').waitFor();
