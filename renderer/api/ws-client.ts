@@ -65,6 +65,7 @@ export function webSocketClient(location: Location, history: History | null, sto
   let nextId = 1;
   let socket: WebSocket;
   let open = false;
+  let everOpen = false;
   let stopped = false;
   let attempt = 0;
   // Without a token the server refuses the socket: say where the link is, not that it was lost.
@@ -90,6 +91,7 @@ export function webSocketClient(location: Location, history: History | null, sto
     socket = ws;
     ws.addEventListener('open', () => {
       open = true;
+      everOpen = true;
       attempt = 0;
       resolveReady();
       tell({ state: 'connected' });
@@ -133,6 +135,9 @@ export function webSocketClient(location: Location, history: History | null, sto
       return () => connectionListeners.delete(listener);
     },
     async call(name: CommandName, request: unknown) {
+      // Calls made while the page starts (a screen loading its data) wait for the first connection;
+      // once it was lost, they fail at once (the banner says why and every control is disabled).
+      if (!everOpen) await ready.catch(() => undefined);
       if (!open) return { ok: false, error: { code: 'disconnected', userMessage: lostMessage } };
       const id = nextId++;
       return new Promise((resolve) => {
