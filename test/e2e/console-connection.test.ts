@@ -185,6 +185,8 @@ describe('the console keeps the operator informed: attention, reload, lost backe
     await confirm.getByLabel('Confirmation text').fill('controller01');
     await confirm.getByRole('button', { name: 'Run destructive step' }).click();
     await page.locator('[data-step="slow"][data-status="running"]').waitFor({ timeout: 20_000 });
+    // The answer's button is gone: the focus rests on the run, not lost on the page.
+    await expect.poll(focused, { timeout: 10_000 }).toBe('Connection drill');
 
     // The server goes away mid-step (the service, and the run, go on).
     const { port, token } = server;
@@ -214,6 +216,8 @@ describe('the console keeps the operator informed: attention, reload, lost backe
     await page.locator('[data-step="slow"][data-status="succeeded"]').waitFor({ timeout: 20_000 });
     const manual = page.getByRole('group', { name: 'Manual step' });
     await manual.waitFor({ timeout: 20_000 });
+    // The next thing to do gets the focus: the manual step's note.
+    await expect.poll(focused, { timeout: 10_000 }).toBe('Note');
     await page.getByRole('tab', { name: 'controller01' }).click();
     await waitForTerminalText('slow step done on controller01');
     await expect.poll(() => page.title()).toContain('needs you');
