@@ -4,9 +4,26 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 
-vi.mock('electron', () => ({ app: {}, BrowserWindow: class {}, dialog: {}, ipcMain: {}, Notification: {}, session: {}, shell: {} }));
+const shown = vi.hoisted(() => [] as Array<{ title: string; body: string }>);
 
-const { askBeforeClosing, quitQuestion } = await import('./main');
+vi.mock('electron', () => ({
+  app: {},
+  BrowserWindow: class {},
+  dialog: {},
+  ipcMain: {},
+  Notification: class {
+    static isSupported = () => true;
+    constructor(private readonly options: { title: string; body: string }) {}
+    on() {}
+    show() {
+      shown.push(this.options);
+    }
+  },
+  session: {},
+  shell: {},
+}));
+
+const { askBeforeClosing, notifyWhenWaiting, quitQuestion } = await import('./main');
 
 type CloseHandler = (event: { preventDefault(): void }) => void;
 
@@ -56,5 +73,20 @@ describe('askBeforeClosing', () => {
     await settle();
     expect(ask).not.toHaveBeenCalled();
     expect(idle.isClosed()).toBe(true);
+  });
+});
+
+describe('notifyWhenWaiting', () => {
+  it('shows a desktop notification when a run starts waiting and the window is not in front; not when it is', () => {
+    const window = { isDestroyed: () => false, isFocused: () => false, show: vi.fn(), focus: vi.fn() };
+    const awaiting = {
+      name: 'run:event' as const,
+      payload: { runId: 'r1', at: 1, event: { type: 'step.awaiting' as const, step: 'write-marker', need: 'confirm' as const, prompt: 'Type it' } },
+    };
+    notifyWhenWaiting(window as never, awaiting as never);
+    expect(shown).toEqual([{ title: 'OpsDeck: a run needs you', body: 'Step write-marker waits (confirm).' }]);
+    notifyWhenWaiting({ ...window, isFocused: () => true } as never, awaiting as never);
+    notifyWhenWaiting(window as never, { name: 'run:event', payload: { runId: 'r1', at: 2, event: { type: 'run.note', level: 'info', message: 'x' } } } as never);
+    expect(shown).toHaveLength(1);
   });
 });

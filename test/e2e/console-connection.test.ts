@@ -101,6 +101,21 @@ beforeAll(async () => {
   server = await startServer({ service, rendererDir: RENDERER_DIR });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  // A desktop notification cannot be seen from a test: the page's Notification records what it is
+  // asked to show (permission granted), and the window counts as not in front (as when the operator
+  // is in another application).
+  await page.addInitScript({
+    content: `
+      window.__notifications = [];
+      window.Notification = class {
+        static permission = 'granted';
+        static requestPermission() { return Promise.resolve('granted'); }
+        constructor(title, options) { window.__notifications.push({ title, body: options && options.body }); }
+        close() {}
+      };
+      document.hasFocus = () => false;
+    `,
+  });
   page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
 });
 
@@ -131,6 +146,9 @@ describe('the console keeps the operator informed: attention, reload, lost backe
     await page.getByRole('form', { name: 'Confirm destructive step' }).waitFor({ timeout: 30_000 });
     await expect.poll(focused, { timeout: 10_000 }).toBe('Confirmation text');
     await expect.poll(() => page.title(), { timeout: 10_000 }).toContain('needs you');
+    expect(await page.evaluate('window.__notifications')).toEqual([
+      { title: 'OpsDeck: Connection drill needs you', body: 'a destructive step waits for its confirmation (step write-marker)' },
+    ]);
     const runsButton = page.getByRole('button', { name: 'Runs', exact: true });
     expect(await runsButton.innerText()).toContain('needs you');
     await shots('attention-run-confirm');
