@@ -4,13 +4,27 @@
  * contract wired to ipcMain. Every payload is validated by ConsoleService.dispatch before the engine
  * sees it: the renderer is untrusted.
  */
-import { app, BrowserWindow, ipcMain, session, shell, type Session, type WebContents, type WebPreferences } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Notification,
+  session,
+  shell,
+  type MessageBoxOptions,
+  type MessageBoxReturnValue,
+  type Session,
+  type WebContents,
+  type WebPreferences,
+} from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { COMMAND_NAMES } from './api/contract';
 import { EXTERNAL_LINKS, isAllowedExternalLink } from './api/links';
 import { defaultServiceOptions } from './app/config';
-import { ConsoleService } from './app/service';
+import { liveRunsOf } from './app/live-runs';
+import { ConsoleService, type ServiceEvent } from './app/service';
 
 /** The page's Content-Security-Policy (also in renderer/index.html as a meta tag). */
 export const WINDOW_CSP =
@@ -98,6 +112,60 @@ export function isAppPage(url: string, indexFile: string): boolean {
   }
 }
 
+/** The question asked before closing the window while runs are live (the first button keeps it open). */
+export function quitQuestion(runs: string[]): MessageBoxOptions {
+  return {
+    type: 'warning',
+    buttons: ['Keep OpsDeck open', runs.length === 1 ? 'Quit and abort the run' : `Quit and abort ${runs.length} runs`],
+    defaultId: 0,
+    cancelId: 0,
+    noLink: true,
+    title: 'Runs are still live',
+    message: runs.length === 1 ? 'A run is still live in this console.' : `${runs.length} runs are still live in this console.`,
+    detail: `${runs.join('\n')}\n\nQuitting aborts them (no rollback). Finish or abort them first, or quit anyway.`,
+  };
+}
+
+/**
+ * Makes closing the window ask first while runs are live. The close is held (Electron needs that
+ * synchronously), the live runs are read, and the window closes only with none or on the operator's yes.
+ */
+export function askBeforeClosing(
+  window: Pick<BrowserWindow, 'on' | 'close'>,
+  liveRuns: () => Promise<string[]>,
+  ask: (options: MessageBoxOptions) => Promise<Pick<MessageBoxReturnValue, 'response'>>,
+): void {
+  let allowed = false;
+  let asking = false;
+  window.on('close', (event) => {
+    if (allowed) return;
+    event.preventDefault();
+    if (asking) return;
+    asking = true;
+    void liveRuns()
+      .then(async (runs) => runs.length === 0 || (await ask(quitQuestion(runs))).response === 1)
+      .then((quit) => {
+        asking = false;
+        if (!quit) return;
+        allowed = true;
+        window.close();
+      });
+  });
+}
+
+/** A desktop notification when a run starts waiting for the operator and the window is not in front. */
+export function notifyWhenWaiting(window: BrowserWindow, event: ServiceEvent): void {
+  if (event.name !== 'run:event' || event.payload.event.type !== 'step.awaiting') return;
+  if (window.isDestroyed() || window.isFocused() || !Notification.isSupported()) return;
+  const { step, need } = event.payload.event;
+  const notification = new Notification({ title: 'OpsDeck: a run needs you', body: `Step ${step} waits (${need}).` });
+  notification.on('click', () => {
+    window.show();
+    window.focus();
+  });
+  notification.show();
+}
+
 export function createMainWindow(service: ConsoleService): BrowserWindow {
   const window = new BrowserWindow({
     width: 1440,
@@ -114,7 +182,9 @@ export function createMainWindow(service: ConsoleService): BrowserWindow {
   hardenContents(window.webContents, appUrl);
   const unsubscribe = service.onEvent((event) => {
     if (!window.isDestroyed()) window.webContents.send(event.name, event.payload);
+    notifyWhenWaiting(window, event);
   });
+  askBeforeClosing(window, () => liveRunsOf(service), (options) => dialog.showMessageBox(window, options));
   // A reload or a crashed page will never acknowledge what it was sent.
   window.webContents.on('did-start-loading', () => service.rendererDetached());
   window.webContents.on('render-process-gone', () => service.rendererDetached());

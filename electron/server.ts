@@ -17,19 +17,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { defaultServiceOptions } from './app/config';
+import { liveRunsOf } from './app/live-runs';
 import type { Result } from './api/contract';
+import type { WireMessage, WireRequest } from './api/wire';
 import { ConsoleService, toApiError, type ServiceEvent } from './app/service';
-
-/** What the client sends: one command call. */
-export interface WireRequest {
-  id: number;
-  /** Unchecked: dispatch refuses anything but a command name of the contract. */
-  name: unknown;
-  payload: unknown;
-}
-
-/** What the server sends: a reply to a call, or an event. */
-export type WireMessage = { id: number; result: unknown } | { event: ServiceEvent['name']; payload: unknown };
 
 /** Largest message a client may send (a paste into a terminal is capped at 64 KiB by the schema). */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -212,8 +203,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const unsubscribe = service.onEvent(broadcast);
 
+  let windowCounter = 0;
   function onConnection(ws: WebSocket): void {
     sockets.add(ws);
+    // Each socket is one window (tab): it acknowledges terminal output for itself.
+    const windowId = `socket-${++windowCounter}`;
+    service.windowAttached(windowId);
     // ws reports a frame over maxPayload (and other protocol errors) as an 'error' event and closes
     // the socket (1009/1002) itself; without a listener that event was an uncaught exception.
     ws.on('error', () => undefined);
@@ -227,10 +222,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result } satisfies WireMessage));
       };
       // One client's message must never reject unhandled: Node would end the process, and every run with it.
-      service.dispatch(request.name, request.payload).then(reply, (error: unknown) => reply({ ok: false, error: toApiError(error) }));
+      service.dispatch(request.name, request.payload, { windowId }).then(reply, (error: unknown) => reply({ ok: false, error: toApiError(error) }));
     });
     ws.on('close', () => {
       sockets.delete(ws);
+      service.windowDetached(windowId);
       if (sockets.size === 0) service.rendererDetached();
     });
   }
@@ -292,7 +288,33 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
     await service.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', interruptHandler(() => liveRunsOf(service), stop, out));
+  process.once('SIGTERM', () => void stop());
   return running;
+}
+
+/**
+ * Ctrl-C in browser mode. With no live run it stops the console at once. With live runs the first
+ * Ctrl-C names them and stops nothing (a reflex Ctrl-C in the wrong terminal must not abort a
+ * maintenance); a second one stops the console, aborting them without rollback.
+ */
+export function interruptHandler(liveRuns: () => Promise<string[]>, stop: () => Promise<void>, out: (text: string) => void): () => void {
+  let warned = false;
+  let stopping = false;
+  return () => {
+    if (stopping) return;
+    void liveRuns().then((runs) => {
+      if (runs.length > 0 && !warned) {
+        warned = true;
+        out(
+          `\n${runs.length === 1 ? 'A run is' : `${runs.length} runs are`} still live in this console:\n${runs.map((run) => `  ${run}\n`).join('')}` +
+            'Stopping the console aborts them (no rollback). Press Ctrl-C again to stop anyway, or finish or abort them in the console first.\n',
+        );
+        return;
+      }
+      stopping = true;
+      if (runs.length > 0) out(`Stopping: aborting ${runs.join(', ')}.\n`);
+      void stop();
+    });
+  };
 }

@@ -69,6 +69,7 @@ export const COMMAND_NAMES = [
   'terminal:resize',
   'terminal:ack',
   'terminal:close',
+  'terminal:list',
   'audit:list',
   'audit:show',
   'audit:transcript',
@@ -276,6 +277,18 @@ export interface ImportPreview {
 }
 export type { ImportResult, ImportedHost, ImportNote } from '../core/inventory/import/types';
 
+/** A terminal as a (re)connecting window gets it back: what it is and the newest part of its output. */
+export interface TerminalReplay {
+  info: TerminalInfo;
+  /** The connection or the run's output ended. */
+  closed: boolean;
+  exitCode?: number | null;
+  /** The newest part of what the terminal showed (bounded); live output continues after it. */
+  recent: string;
+  /** Characters shown before `recent` and not kept for a replay (the transcript or journal has them). */
+  omittedChars: number;
+}
+
 /** A recorded run, as the audit screen lists it. */
 export type AuditRunSummary = Omit<RunSummary, 'lastSeq'>;
 
@@ -406,6 +419,8 @@ export interface CommandReplies {
   'terminal:resize': null;
   'terminal:ack': null;
   'terminal:close': null;
+  /** Every terminal the console holds (host shells and runs' output), with its recent output. */
+  'terminal:list': TerminalReplay[];
   'audit:list': AuditRunSummary[];
   'audit:show': AuditRunDetail;
   'audit:transcript': Transcript;

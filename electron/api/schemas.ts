@@ -90,6 +90,7 @@ export const commandRequestSchemas = {
   'terminal:resize': z.object({ terminalId: id, ...terminalSize }).strict(),
   'terminal:ack': z.object({ terminalId: id, chars: z.number().int().min(0).max(1 << 30) }).strict(),
   'terminal:close': z.object({ terminalId: id }).strict(),
+  'terminal:list': empty,
   'audit:list': empty,
   'audit:show': z.object(runReference).strict(),
   'audit:transcript': z.object({ runId: id, name: id }).strict(),

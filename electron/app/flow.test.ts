@@ -72,6 +72,29 @@ describe('TerminalOutput', () => {
     expect(output.unacknowledgedChars).toBe(0);
   });
 
+  it('counts acknowledgements per window: a fast tab does not release a shell a slow tab is behind on', () => {
+    const source = { pause: vi.fn(), resume: vi.fn() };
+    const windows = new Set(['tab-a', 'tab-b']);
+    const output = new TerminalOutput(() => undefined, source, LIMITS, () => windows);
+    for (let index = 0; index < 11; index++) output.pushText('y'.repeat(100));
+    expect(source.pause).toHaveBeenCalledTimes(1);
+    // Both tabs get every batch; only tab-a keeps up. With one shared count, its 1100 would cancel
+    // tab-b's backlog as well and resume the shell while tab-b is still 1100 characters behind.
+    output.acknowledge(1100, 'tab-a');
+    expect(output.unacknowledgedChars).toBe(1100);
+    expect(source.resume).not.toHaveBeenCalled();
+    output.acknowledge(1000, 'tab-b');
+    expect(source.resume).toHaveBeenCalledTimes(1);
+    // A tab that goes away no longer holds the others back.
+    for (let index = 0; index < 11; index++) output.pushText('y'.repeat(100));
+    output.acknowledge(1100, 'tab-a');
+    expect(source.pause).toHaveBeenCalledTimes(2);
+    windows.delete('tab-b');
+    output.forgetWindow('tab-b');
+    expect(source.resume).toHaveBeenCalledTimes(2);
+    expect(output.unacknowledgedChars).toBe(0);
+  });
+
   it('keeps its thresholds in one documented object, high above low', () => {
     expect(FLOW_CONTROL.highWatermarkChars).toBeGreaterThan(FLOW_CONTROL.lowWatermarkChars);
     expect(FLOW_CONTROL.batchIntervalMs).toBeGreaterThanOrEqual(5);

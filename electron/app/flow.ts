@@ -30,6 +30,9 @@ export const FLOW_CONTROL = {
 
 export type FlowLimits = { [Key in keyof typeof FLOW_CONTROL]: number };
 
+/** The window an acknowledgement counts for when the adapter names none (Electron's one window). */
+export const DEFAULT_WINDOW = 'window';
+
 /** Something whose reading can be stopped and restarted (an ssh2 shell channel). */
 export interface PausableSource {
   pause(): void;
@@ -49,7 +52,12 @@ export class TerminalOutput {
   private readonly decoder = new StringDecoder('utf8');
   private pending = '';
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private unacknowledged = 0;
+  /**
+   * Characters sent but not acknowledged, per connected window: every window gets every batch and
+   * acknowledges what its own xterm parsed, so two browser tabs must not each take the other's
+   * acknowledgements off one shared count (the slower one would be flooded).
+   */
+  private readonly unacknowledgedBy = new Map<string, number>();
   private sourcePaused = false;
   private dropping = false;
   private droppedChars = 0;
@@ -59,11 +67,15 @@ export class TerminalOutput {
     private readonly send: (data: string) => void,
     private readonly source: PausableSource | null,
     private readonly limits: FlowLimits = FLOW_CONTROL,
+    /** The windows connected now (each sent every batch); one window unless the adapter says more. */
+    private readonly windows: () => Iterable<string> = () => [DEFAULT_WINDOW],
   ) {}
 
-  /** Characters sent but not yet acknowledged by the renderer. */
+  /** Characters sent but not yet acknowledged by the slowest connected window. */
   get unacknowledgedChars(): number {
-    return this.unacknowledged;
+    let most = 0;
+    for (const window of this.windows()) most = Math.max(most, this.unacknowledgedBy.get(window) ?? 0);
+    return most;
   }
 
   get paused(): boolean {
@@ -98,15 +110,23 @@ export class TerminalOutput {
     if (!this.pending || this.disposed) return;
     const data = this.pending;
     this.pending = '';
-    this.unacknowledged += data.length;
+    for (const window of this.windows()) this.unacknowledgedBy.set(window, (this.unacknowledgedBy.get(window) ?? 0) + data.length);
     this.send(data);
-    if (this.unacknowledged > this.limits.highWatermarkChars) this.holdBack();
+    if (this.unacknowledgedChars > this.limits.highWatermarkChars) this.holdBack();
   }
 
-  /** The renderer has parsed `chars` more characters. */
-  acknowledge(chars: number): void {
-    this.unacknowledged = Math.max(0, this.unacknowledged - chars);
-    if (this.unacknowledged < this.limits.lowWatermarkChars) this.release();
+  /** A window (`windowId`) has parsed `chars` more characters. */
+  acknowledge(chars: number, windowId: string = DEFAULT_WINDOW): void {
+    const before = this.unacknowledgedBy.get(windowId);
+    if (before === undefined) return;
+    this.unacknowledgedBy.set(windowId, Math.max(0, before - chars));
+    if (this.unacknowledgedChars < this.limits.lowWatermarkChars) this.release();
+  }
+
+  /** A window went away: what it had not acknowledged never will be; the others still count. */
+  forgetWindow(windowId: string): void {
+    this.unacknowledgedBy.delete(windowId);
+    if (this.unacknowledgedChars < this.limits.lowWatermarkChars) this.release();
   }
 
   /**
@@ -114,7 +134,7 @@ export class TerminalOutput {
    * acknowledged, so start counting afresh rather than stay paused for ever.
    */
   resetAcknowledgements(): void {
-    this.unacknowledged = 0;
+    this.unacknowledgedBy.clear();
     this.release();
   }
 

@@ -68,7 +68,9 @@ import {
 } from '../core/ssh/errors';
 import { SshPool } from '../core/ssh/pool';
 import type { PresentedHostKey, ShellSession } from '../core/ssh/types';
-import { TerminalOutput, type FlowLimits, FLOW_CONTROL } from './flow';
+import { runTerminalId } from '../api/wire';
+import { DEFAULT_WINDOW, TerminalOutput, type FlowLimits, FLOW_CONTROL } from './flow';
+import { TerminalReplayBook, terminalReplayHandlers } from './restore';
 import { sshdLabProvider, type LabProvider, type RunningLab } from './lab';
 import { inventoryImportHandlers } from './inventory-import';
 import { buildPlan } from './plan';
@@ -92,7 +94,12 @@ export interface ConsoleServiceOptions {
 /** One event as the adapters forward it. */
 export type ServiceEvent = { [Name in EventName]: { name: Name; payload: EventPayload<Name> } }[EventName];
 
-type Handlers = { [Name in CommandName]: (request: ValidatedRequest<Name>) => Promise<CommandReply<Name>> | CommandReply<Name> };
+/** Who called: the window (browser tab) a command came from, named by the adapter. */
+export interface CallContext {
+  windowId?: string;
+}
+
+type Handlers = { [Name in CommandName]: (request: ValidatedRequest<Name>, context: CallContext) => Promise<CommandReply<Name>> | CommandReply<Name> };
 
 interface LiveRun {
   runId: string;
@@ -143,12 +150,18 @@ export class ConsoleService {
   private terminalCounter = 0;
   private readonly operator: string;
   private readonly handlers: Handlers;
+  /** Terminals and their recent output, for a window that reloads or reconnects. */
+  private readonly replays = new TerminalReplayBook();
+  /** Windows connected now (browser mode: one per socket); each acknowledges terminal output on its own. */
+  private readonly windows = new Set<string>();
+  private readonly windowIds = (): Iterable<string> => (this.windows.size > 0 ? this.windows : [DEFAULT_WINDOW]);
 
   constructor(options: ConsoleServiceOptions) {
     this.options = options;
     this.lab = options.lab ?? sshdLabProvider();
     this.operator = options.operator ?? os.userInfo().username;
     for (const file of options.environmentFiles ?? []) this.extraEnvironmentFiles.add(path.resolve(file));
+    this.listeners.add((event) => this.replays.observe(event));
     this.handlers = {
       'library:list': () => this.listLibrary(),
       'environment:list': () => this.listEnvironments(),
@@ -212,8 +225,8 @@ export class ConsoleService {
         this.terminalOf(request.terminalId).shell?.resize(request.cols, request.rows);
         return null;
       },
-      'terminal:ack': (request) => {
-        this.outputOf(request.terminalId)?.acknowledge(request.chars);
+      'terminal:ack': (request, context) => {
+        this.outputOf(request.terminalId)?.acknowledge(request.chars, context.windowId);
         return null;
       },
       'terminal:close': (request) => {
@@ -221,6 +234,7 @@ export class ConsoleService {
         terminal?.shell?.close();
         return null;
       },
+      ...terminalReplayHandlers(this.replays),
       'audit:list': () => this.auditStore().list().map(summariseAuditRun),
       'audit:show': (request) => this.auditDetail(request),
       'audit:transcript': (request) => this.transcript(request.runId, request.name),
@@ -242,7 +256,7 @@ export class ConsoleService {
    * Runs one command from an untrusted caller: the name must be a command of the contract and the
    * payload must pass its schema. Never throws: every failure is an error reply a person can read.
    */
-  async dispatch(name: unknown, payload: unknown): Promise<Result<unknown>> {
+  async dispatch(name: unknown, payload: unknown, context: CallContext = {}): Promise<Result<unknown>> {
     // Never String() the name: an object whose toString is not a function throws from String(), and
     // that rejection once took browser mode down with every run in it.
     if (typeof name !== 'string') {
@@ -255,8 +269,8 @@ export class ConsoleService {
     try {
       const parsed = parseRequest(commandName, payload);
       if (!parsed.ok) return { ok: false, error: { code: 'bad-request', userMessage: parsed.message } };
-      const handler = this.handlers[commandName] as (request: unknown) => unknown;
-      return { ok: true, value: await handler(parsed.value) };
+      const handler = this.handlers[commandName] as (request: unknown, context: CallContext) => unknown;
+      return { ok: true, value: await handler(parsed.value, context) };
     } catch (error) {
       return { ok: false, error: toApiError(error) };
     }
@@ -269,6 +283,21 @@ export class ConsoleService {
   rendererDetached(): void {
     for (const terminal of this.terminals.values()) terminal.output.resetAcknowledgements();
     for (const run of this.runs.values()) for (const output of run.outputs.values()) output.resetAcknowledgements();
+  }
+
+  /** A window connected (browser mode: a socket); terminal output counts its acknowledgements from now on. */
+  windowAttached(windowId: string): void {
+    this.windows.add(windowId);
+    // What was sent while no window was connected went nowhere: it must not keep a shell paused.
+    for (const terminal of this.terminals.values()) terminal.output.forgetWindow(DEFAULT_WINDOW);
+    for (const run of this.runs.values()) for (const output of run.outputs.values()) output.forgetWindow(DEFAULT_WINDOW);
+  }
+
+  /** A window went away: it no longer holds back any terminal's output. */
+  windowDetached(windowId: string): void {
+    this.windows.delete(windowId);
+    for (const terminal of this.terminals.values()) terminal.output.forgetWindow(windowId);
+    for (const run of this.runs.values()) for (const output of run.outputs.values()) output.forgetWindow(windowId);
   }
 
   /** Stops runs, terminals, connections and the lab. */
@@ -645,10 +674,10 @@ export class ConsoleService {
   }
 
   private runOutput(live: LiveRun, host: string): TerminalOutput {
-    const terminalId = `run:${live.runId}:${host}`;
+    const terminalId = runTerminalId(live.runId, host);
     let output = live.outputs.get(terminalId);
     if (!output) {
-      output = new TerminalOutput((data) => this.emit({ name: 'terminal:data', payload: { terminalId, data } }), null, this.options.flowLimits ?? FLOW_CONTROL);
+      output = new TerminalOutput((data) => this.emit({ name: 'terminal:data', payload: { terminalId, data } }), null, this.options.flowLimits ?? FLOW_CONTROL, this.windowIds);
       live.outputs.set(terminalId, output);
       this.emit({
         name: 'terminal:opened',
@@ -737,7 +766,7 @@ export class ConsoleService {
       environmentId,
       transcript: cast.file,
     };
-    const output = new TerminalOutput((data) => this.emit({ name: 'terminal:data', payload: { terminalId, data } }), shell, this.options.flowLimits ?? FLOW_CONTROL);
+    const output = new TerminalOutput((data) => this.emit({ name: 'terminal:data', payload: { terminalId, data } }), shell, this.options.flowLimits ?? FLOW_CONTROL, this.windowIds);
     const terminal: LiveTerminal = { info, output, shell, cast };
     this.terminals.set(terminalId, terminal);
     // Announced before any output can be sent, so the renderer has a terminal to write it into.

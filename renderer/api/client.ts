@@ -13,9 +13,14 @@ import type {
   Result,
 } from '../../electron/api/contract';
 
+/** The backend became reachable (again), or was lost. */
+export type ConnectionChange = { state: 'connected' } | { state: 'lost'; message: string; retrying: boolean };
+
 export interface ApiClient {
   call<Name extends CommandName>(name: Name, request: CommandRequest<Name>): Promise<Result<CommandReply<Name>>>;
   on<Name extends EventName>(name: Name, listener: (payload: EventPayload<Name>) => void): () => void;
+  /** Connection changes, where the transport can lose its backend (browser mode); returns the unsubscribe. */
+  onConnection?(listener: (change: ConnectionChange) => void): () => void;
 }
 
 declare global {

@@ -5,7 +5,7 @@ import { useRunsStore } from '../stores/runs';
 import { useSessionsStore } from '../stores/sessions';
 import type { TerminalRegistry } from '../terminals/registry';
 import type { ApiClient } from './client';
-import { connectStores } from './connect';
+import { connectStores, restoreState } from './connect';
 
 /** A client whose events the test fires by hand. */
 function fakeClient() {
@@ -44,5 +44,39 @@ describe('connectStores', () => {
 
     disconnect();
     expect(listeners.size).toBe(0);
+  });
+});
+
+describe('restoreState', () => {
+  it('replays each terminal once: output that arrives before the terminal:list reply is in it, output after is live', async () => {
+    const { client, fire } = fakeClient();
+    const written: string[] = [];
+    const skipped: string[] = [];
+    const registry = {
+      ensure: vi.fn(),
+      write: (_id: string, data: string) => written.push(data),
+      skip: (_id: string, data: string) => skipped.push(data),
+      replay: (_info: unknown, recent: string) => written.push(`[replay]${recent}`),
+      notice: vi.fn(),
+    };
+    connectStores(client, registry as unknown as TerminalRegistry);
+    const info = { terminalId: 'shell:1:h', kind: 'shell' as const, host: 'h', title: 'h' };
+    let answerList!: (value: unknown) => void;
+    client.call = vi.fn((name: string) => {
+      if (name === 'terminal:list') return new Promise((resolve) => (answerList = resolve));
+      if (name === 'run:list' || name === 'environment:list') return Promise.resolve({ ok: true, value: [] });
+      return Promise.resolve({ ok: true, value: { available: false, state: 'stopped' } });
+    }) as unknown as ApiClient['call'];
+    const restored = restoreState(client, registry as unknown as TerminalRegistry);
+    // Sent before the server read its list: the reply has it.
+    fire('terminal:data', { terminalId: info.terminalId, data: 'in the reply' });
+    answerList({ ok: true, value: [{ info, closed: false, recent: 'old\r\nin the reply', omittedChars: 0 }] });
+    await Promise.resolve();
+    await Promise.resolve();
+    fire('terminal:data', { terminalId: info.terminalId, data: 'live' });
+    await restored;
+    expect(written).toEqual(['[replay]old\r\nin the reply', 'live']);
+    expect(skipped).toEqual(['in the reply']);
+    expect(useSessionsStore.getState().terminals[info.terminalId].closed).toBe(false);
   });
 });

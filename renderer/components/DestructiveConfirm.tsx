@@ -25,7 +25,7 @@ export function DestructiveConfirm({ prompt, expected, mismatch, onConfirm }: {
       <pre className="prompt-text">{prompt}</pre>
       <label>
         Type <code className="expected">{expected}</code> to run it:
-        <input aria-label="Confirmation text" autoComplete="off" spellCheck={false} value={text} onChange={(event) => setText(event.target.value)} />
+        <input aria-label="Confirmation text" data-next-action="" autoComplete="off" spellCheck={false} value={text} onChange={(event) => setText(event.target.value)} />
       </label>
       <button type="submit" className="danger" disabled={!matches}>
         Run destructive step

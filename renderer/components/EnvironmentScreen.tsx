@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { api } from '../api/client';
 import { selectedEnvironment, useInventoryStore } from '../stores/inventory';
 import { EnvironmentPicker } from './EnvironmentPicker';
 import { ErrorMessage } from './ErrorMessage';
@@ -21,7 +20,8 @@ export function EnvironmentScreen() {
   const [error, setError] = useState<string>();
   const [importing, setImporting] = useState(false);
 
-  const report = (result: { ok: boolean; error?: { userMessage: string } }) => setError(result.ok ? undefined : result.error?.userMessage);
+  const actions = useInventoryStore.getState();
+  const report = (pending: Promise<string | undefined>) => void pending.then(setError);
 
   return (
     <div className="screen environment-screen">
@@ -31,17 +31,12 @@ export function EnvironmentScreen() {
       <ErrorMessage message={error} />
       <div className="split">
         <div className="pane">
-          <EnvironmentPicker environments={environments} selectedId={selectedId} onSelect={(id) => useInventoryStore.getState().selectEnvironment(id)} />
+          <EnvironmentPicker environments={environments} selectedId={selectedId} onSelect={(id) => actions.selectEnvironment(id)} />
           <form
             className="inline-form"
             onSubmit={(event) => {
               event.preventDefault();
-              void api()
-                .call('environment:open', { file })
-                .then((result) => {
-                  report(result);
-                  if (result.ok) useInventoryStore.getState().selectEnvironment(result.value.environmentId);
-                });
+              report(actions.openEnvironmentFile(file));
             }}
           >
             <input aria-label="Environment file" placeholder="/path/to/environment.yaml" value={file} onChange={(event) => setFile(event.target.value)} />
@@ -56,7 +51,7 @@ export function EnvironmentScreen() {
           )}
           {importing && <ImportPanel onClose={() => setImporting(false)} />}
           {(environments.length === 0 || lab?.state === 'running' || lab?.state === 'starting') && (
-            <LabOffer lab={lab} onStart={() => void api().call('lab:start', {}).then(report)} />
+            <LabOffer lab={lab} onStart={() => report(actions.startLab())} />
           )}
         </div>
         <div className="pane">
@@ -66,14 +61,14 @@ export function EnvironmentScreen() {
                 <h2>
                   Hosts of {environment.name} {environment.lab && <span className="badge lab">LAB</span>}
                 </h2>
-                <button type="button" className="primary" onClick={() => void api().call('hosts:check', { environmentId: environment.environmentId }).then(report)}>
+                <button type="button" className="primary" onClick={() => report(actions.checkHosts(environment.environmentId))}>
                   Check hosts
                 </button>
               </div>
               <HostCheckTable
                 hosts={environment.hosts}
                 results={results}
-                onAccept={(host, fingerprint) => void api().call('hosts:acceptKey', { environmentId: environment.environmentId, host, fingerprint }).then(report)}
+                onAccept={(host, fingerprint) => report(actions.acceptHostKey(environment.environmentId, host, fingerprint))}
               />
             </section>
           ) : (

@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import { api } from '../api/client';
 import { formatTime } from '../logic/format';
 import { useLocksStore } from '../stores/locks';
 import { ErrorMessage } from './ErrorMessage';
@@ -12,17 +11,13 @@ export function LocksPanel({ environmentId }: { environmentId: string }) {
   const [breakError, setBreakError] = useState<string>();
   const [broke, setBroke] = useState<string>();
 
-  const reload = () =>
-    void api()
-      .call('locks:list', { environmentId })
-      .then((result) => useLocksStore.getState().set(environmentId, result.ok ? result.value : undefined, result.ok ? undefined : result.error.userMessage));
+  const reload = () => void useLocksStore.getState().load(environmentId);
   useEffect(reload, [environmentId]);
 
   const breakLease = async (host: string, reason: string) => {
-    const result = await api().call('locks:break', { environmentId, host, reason });
-    setBreakError(result.ok ? undefined : result.error.userMessage);
+    const result = await useLocksStore.getState().breakLease(environmentId, host, reason);
+    setBreakError(result.ok ? undefined : result.message);
     if (result.ok) setBroke(`Broke the lease on ${host}: it was held by ${result.value.lease.operator} on ${result.value.lease.machine} for run ${result.value.lease.runId}. Recorded with your reason.`);
-    reload();
   };
 
   return (

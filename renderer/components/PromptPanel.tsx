@@ -33,6 +33,9 @@ export function PromptPanel({ prompts, handlers }: { prompts: PendingPrompt[]; h
           {prompt.need === 'host-key' && <pre className="prompt-text">{prompt.prompt}</pre>}
         </div>
       ))}
+      <p className="muted small shortcut-legend">
+        Keys (outside a text field): the key shown on a button answers; <kbd>G</kbd> comes back here from any screen.
+      </p>
     </section>
   );
 }

@@ -1,22 +1,33 @@
 import type { RunView } from '../stores/runs';
-import { isRunLive } from '../stores/runs';
+import { shownStatus } from '../stores/runs';
+import { isConnected, useUiStore } from '../stores/ui';
 import { ElapsedTime } from './ElapsedTime';
-import { RunStatusBadge } from './RunStatusBadge';
+import { StatusBadge } from './StatusBadge';
 
 /** Which run, where, its status and how long it has taken. */
 export function RunHeader({ run }: { run: RunView }) {
+  const connected = useUiStore(isConnected);
+  const status = shownStatus(run, connected);
   return (
     <header className="screen-header run-header">
-      <h1>{run.title}</h1>
+      {/* Where the focus goes when the run asks nothing of the operator (after Start or an answer). */}
+      <h1 tabIndex={-1} data-focus-home="">
+        {run.title}
+      </h1>
       <span>
         on <strong>{run.environment}</strong> {run.lab && <span className="badge lab">LAB</span>}
       </span>
-      <RunStatusBadge status={run.status} />
+      <StatusBadge of="run" status={status} />
       <span className="muted">
-        elapsed <ElapsedTime startedAt={run.startedAt} durationMs={run.finishedAt ? run.finishedAt - run.startedAt : undefined} running={isRunLive(run.status)} />
+        elapsed <ElapsedTime startedAt={run.startedAt} durationMs={run.finishedAt ? run.finishedAt - run.startedAt : undefined} running={status === 'running' || status === 'paused'} />
       </span>
       <code className="muted small">{run.runId}</code>
       {run.reason && <span className="muted small">{run.reason}</span>}
+      {run.gone && (
+        <span className="note warning small" role="note">
+          OpsDeck no longer holds this run (it was restarted while the run was live): its journal in Audit says how it ended.
+        </span>
+      )}
     </header>
   );
 }

@@ -1,14 +1,17 @@
 import type { RunView } from '../stores/runs';
-import { RunStatusBadge } from './RunStatusBadge';
+import { shownStatus } from '../stores/runs';
+import { isConnected, useUiStore } from '../stores/ui';
+import { StatusBadge } from './StatusBadge';
 
 /** The runs of this session, to switch between them. */
 export function RunPicker({ runs, selectedId, onSelect }: { runs: RunView[]; selectedId?: string; onSelect: (runId: string) => void }) {
+  const connected = useUiStore(isConnected);
   if (runs.length <= 1) return null;
   return (
     <div className="run-picker" role="group" aria-label="Runs">
       {runs.map((run) => (
         <button key={run.runId} type="button" className={run.runId === selectedId ? 'tag active' : 'tag'} onClick={() => onSelect(run.runId)}>
-          {run.title} <RunStatusBadge status={run.status} />
+          {run.title} <StatusBadge of="run" status={shownStatus(run, connected)} />
         </button>
       ))}
     </div>

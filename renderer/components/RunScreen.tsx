@@ -1,7 +1,4 @@
-import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { CommandName, CommandRequest } from '../../electron/api/contract';
-import { api } from '../api/client';
 import { runNotes, useRunsStore } from '../stores/runs';
 import { useUiStore } from '../stores/ui';
 import { DrillClockPanel } from './DrillClockPanel';
@@ -21,7 +18,7 @@ export function RunScreen() {
   const run = useRunsStore((state) => (selectedRunId ? state.runs[selectedRunId] : undefined));
   const selectedStep = useRunsStore((state) => (selectedRunId ? state.selectedStep[selectedRunId] : undefined));
   const navigate = useUiStore((state) => state.navigate);
-  const [error, setError] = useState<string>();
+  const error = useRunsStore((state) => (selectedRunId ? state.actionError[selectedRunId] : undefined));
 
   if (!run) {
     return (
@@ -35,10 +32,7 @@ export function RunScreen() {
     );
   }
 
-  const send = <Name extends CommandName>(name: Name, request: CommandRequest<Name>) =>
-    void api()
-      .call(name, request)
-      .then((result) => setError(result.ok ? undefined : result.error.userMessage));
+  const { act } = useRunsStore.getState();
   const runId = run.runId;
   const steps = run.stepOrder.map((key) => run.steps[key]);
   const waiting = Object.keys(run.pending);
@@ -52,20 +46,20 @@ export function RunScreen() {
       <RunPicker runs={runs} selectedId={runId} onSelect={(id) => useRunsStore.getState().selectRun(id)} />
       <RunHeader run={run} />
       <RunControls
-        status={run.status}
-        onPause={() => send('run:pause', { runId })}
-        onResume={() => send('run:resume', { runId })}
-        onAbort={(reason, rollback) => send('run:abort', { runId, reason, rollback })}
+        status={run.gone ? 'interrupted' : run.status}
+        onPause={() => void act('run:pause', { runId })}
+        onResume={() => void act('run:resume', { runId })}
+        onAbort={(reason, rollback) => void act('run:abort', { runId, reason, rollback })}
       />
       <ErrorMessage message={error} />
       <PromptPanel
         prompts={Object.values(run.pending)}
         handlers={{
-          confirm: (step, text) => send('run:confirm', { runId, step, text }),
-          decide: (step, choice) => send('run:decide', { runId, step, choice }),
-          complete: (step, outcome, note) => send('run:completeManual', { runId, step, outcome, note: note || undefined }),
-          retry: (step) => send('run:resolveFailure', { runId, step, action: 'retry' }),
-          skip: (step, reason) => send('run:resolveFailure', { runId, step, action: 'skip', reason }),
+          confirm: (step, text) => void act('run:confirm', { runId, step, text }),
+          decide: (step, choice) => void act('run:decide', { runId, step, choice }),
+          complete: (step, outcome, note) => void act('run:completeManual', { runId, step, outcome, note: note || undefined }),
+          retry: (step) => void act('run:resolveFailure', { runId, step, action: 'retry' }),
+          skip: (step, reason) => void act('run:resolveFailure', { runId, step, action: 'skip', reason }),
         }}
       />
       {run.drill?.reading && <DrillClockPanel reading={run.drill.reading} />}

@@ -1,10 +1,7 @@
 import type { RunStatus } from '../../electron/api/contract';
+import { StatusBadge } from './StatusBadge';
 
-/** A run's status, coloured by how it ended. */
-export function RunStatusBadge({ status }: { status: RunStatus }) {
-  return (
-    <span className={`badge run-${status}`} data-run-status={status}>
-      {status}
-    </span>
-  );
+/** A run's status: the one {@link StatusBadge}. */
+export function RunStatusBadge({ status }: { status: RunStatus | 'unknown' }) {
+  return <StatusBadge of="run" status={status} />;
 }

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ApiError, RunPlan } from '../../electron/api/contract';
-import { api } from '../api/client';
+import { askNotificationPermission } from '../logic/attention';
 import { drillObjectives, NO_DRILL, type DrillFormValue } from '../logic/drill';
 import { checkParams, initialValues, toRequestParams, type FormValue } from '../logic/params';
 import { selectedEnvironment, useInventoryStore } from '../stores/inventory';
@@ -72,7 +72,7 @@ export function StartRunScreen() {
     if (!environment) return setError({ code: 'no-environment', userMessage: 'Choose an environment first (Environment screen).' });
     if (Object.keys(localProblems).length > 0) return;
     setBusy(true);
-    const result = await api().call('run:plan', { runbookId: runbook.id, environmentId: environment.environmentId, params: toRequestParams(runbook.params, values) });
+    const result = await useRunsStore.getState().plan({ runbookId: runbook.id, environmentId: environment.environmentId, params: toRequestParams(runbook.params, values) });
     setBusy(false);
     if (result.ok) setPlan(result.value);
     else failed(result);
@@ -85,7 +85,9 @@ export function StartRunScreen() {
     if (Object.keys(unreadable).length > 0) return;
     setError(undefined);
     setBusy(true);
-    const result = await api().call('run:start', {
+    // Asked on the operator's click (browsers ask only then): a run that waits can say so from the background.
+    askNotificationPermission();
+    const refused = await useRunsStore.getState().start({
       runbookId: runbook.id,
       environmentId: environment.environmentId,
       params: toRequestParams(runbook.params, values),
@@ -93,10 +95,10 @@ export function StartRunScreen() {
       ...(localLocks ? { localLocks } : {}),
     });
     setBusy(false);
-    if (!result.ok) return failed(result);
-    useRunsStore.getState().hydrate(result.value);
-    useRunsStore.getState().selectRun(result.value.runId);
+    if (refused) return failed({ ok: false, error: refused });
     navigate('run');
+    // Focus goes to the next thing to do: the run's first prompt, else the run itself.
+    useUiStore.getState().requestFocus();
   };
 
   return (

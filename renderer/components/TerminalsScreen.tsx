@@ -1,8 +1,6 @@
 import { useMemo, useState } from 'react';
-import { api } from '../api/client';
 import { selectedEnvironment, useInventoryStore } from '../stores/inventory';
 import { useSessionsStore } from '../stores/sessions';
-import { terminals } from '../terminals/registry';
 import { ErrorMessage } from './ErrorMessage';
 import { OpenTerminalForm } from './OpenTerminalForm';
 import { TerminalPane } from './TerminalPane';
@@ -25,18 +23,11 @@ export function TerminalsScreen() {
   const open = async (host: string) => {
     if (!environment) return;
     setBusy(true);
-    const result = await api().call('terminal:open', { environmentId: environment.environmentId, host, cols: 120, rows: 32 });
+    setError(await useSessionsStore.getState().openShell(environment.environmentId, host));
     setBusy(false);
-    setError(result.ok ? undefined : result.error.userMessage);
-    if (result.ok) useSessionsStore.getState().showShell(result.value.terminalId);
   };
 
-  const close = (terminalId: string) => {
-    const entry = useSessionsStore.getState().terminals[terminalId];
-    if (entry && !entry.closed) void api().call('terminal:close', { terminalId });
-    terminals().dispose(terminalId);
-    useSessionsStore.getState().removed(terminalId);
-  };
+  const close = (terminalId: string) => useSessionsStore.getState().closeShell(terminalId);
 
   return (
     <div className="screen terminals-screen">

@@ -1,6 +1,39 @@
-/** Environments, the chosen one, host check results and the lab's state. */
+/**
+ * Environments, the chosen one, host check results and the lab's state, with the actions that fetch
+ * and change them. The chosen environment is kept in the browser's storage (its id, never a secret),
+ * so a reload or a reconnect comes back to it.
+ */
 import { create } from 'zustand';
 import type { EnvironmentSummary, HostCheckResult, LabStatus } from '../../electron/api/contract';
+import { api } from '../api/client';
+
+/** Where the chosen environment's id is kept (localStorage: this origin; survives a reload). */
+export const ENVIRONMENT_STORAGE_KEY = 'opsdeck.environment';
+
+function storage(): Storage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function remembered(): string | undefined {
+  try {
+    return storage()?.getItem(ENVIRONMENT_STORAGE_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function remember(environmentId: string | undefined): void {
+  try {
+    if (environmentId) storage()?.setItem(ENVIRONMENT_STORAGE_KEY, environmentId);
+    else storage()?.removeItem(ENVIRONMENT_STORAGE_KEY);
+  } catch {
+    // Storage refused (privacy mode): the choice lasts until a reload.
+  }
+}
 
 interface InventoryState {
   environments: EnvironmentSummary[];
@@ -13,25 +46,36 @@ interface InventoryState {
   selectEnvironment(environmentId: string | undefined): void;
   applyHostCheck(result: HostCheckResult): void;
   setLab(lab: LabStatus): void;
+  /** Actions: each returns the error a person can read, or undefined. */
+  startLab(): Promise<string | undefined>;
+  /** Opens an environment file and chooses it. */
+  openEnvironmentFile(file: string): Promise<string | undefined>;
+  checkHosts(environmentId: string): Promise<string | undefined>;
+  acceptHostKey(environmentId: string, host: string, fingerprint: string): Promise<string | undefined>;
 }
 
-export const useInventoryStore = create<InventoryState>()((set) => ({
+export const useInventoryStore = create<InventoryState>()((set, get) => ({
   environments: [],
   loaded: false,
   hostChecks: {},
   setEnvironments: (environments) =>
-    set((state) => ({
-      environments,
-      loaded: true,
-      // The first environment is chosen for the operator only when there is exactly one choice.
-      selectedEnvironmentId:
-        state.selectedEnvironmentId && environments.some((environment) => environment.environmentId === state.selectedEnvironmentId)
-          ? state.selectedEnvironmentId
+    set((state) => {
+      const known = (id: string | undefined) => id !== undefined && environments.some((environment) => environment.environmentId === id);
+      // The operator's choice (this window's, else the one remembered from before a reload); the
+      // first environment is chosen for the operator only when there is exactly one choice.
+      const chosen = known(state.selectedEnvironmentId)
+        ? state.selectedEnvironmentId
+        : known(remembered())
+          ? remembered()
           : environments.length === 1
             ? environments[0].environmentId
-            : undefined,
-    })),
-  selectEnvironment: (environmentId) => set({ selectedEnvironmentId: environmentId }),
+            : undefined;
+      return { environments, loaded: true, selectedEnvironmentId: chosen };
+    }),
+  selectEnvironment: (environmentId) => {
+    remember(environmentId);
+    set({ selectedEnvironmentId: environmentId });
+  },
   applyHostCheck: (result) =>
     set((state) => ({
       hostChecks: {
@@ -40,6 +84,24 @@ export const useInventoryStore = create<InventoryState>()((set) => ({
       },
     })),
   setLab: (lab) => set({ lab }),
+  startLab: async () => {
+    const result = await api().call('lab:start', {});
+    if (result.ok) get().setLab(result.value);
+    return result.ok ? undefined : result.error.userMessage;
+  },
+  openEnvironmentFile: async (file) => {
+    const result = await api().call('environment:open', { file });
+    if (result.ok) get().selectEnvironment(result.value.environmentId);
+    return result.ok ? undefined : result.error.userMessage;
+  },
+  checkHosts: async (environmentId) => {
+    const result = await api().call('hosts:check', { environmentId });
+    return result.ok ? undefined : result.error.userMessage;
+  },
+  acceptHostKey: async (environmentId, host, fingerprint) => {
+    const result = await api().call('hosts:acceptKey', { environmentId, host, fingerprint });
+    return result.ok ? undefined : result.error.userMessage;
+  },
 }));
 
 /** The chosen environment, if any. */

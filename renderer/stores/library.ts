@@ -1,6 +1,7 @@
 /** The runbook library: what is loaded, the search and tag filter, the runbook chosen to run. */
 import { create } from 'zustand';
 import type { LibraryListing, RunbookSummary } from '../../electron/api/contract';
+import { api } from '../api/client';
 
 interface LibraryState {
   listing?: LibraryListing;
@@ -13,15 +14,22 @@ interface LibraryState {
   setQuery(query: string): void;
   setTag(tag: string | undefined): void;
   selectRunbook(runbookId: string | undefined): void;
+  /** Reads the library (bundled and user runbooks, and the files that do not load). */
+  load(): Promise<void>;
 }
 
-export const useLibraryStore = create<LibraryState>()((set) => ({
+export const useLibraryStore = create<LibraryState>()((set, get) => ({
   query: '',
   setListing: (listing) => set({ listing, error: undefined }),
   setError: (error) => set({ error }),
   setQuery: (query) => set({ query }),
   setTag: (tag) => set({ tag }),
   selectRunbook: (runbookId) => set({ selectedRunbookId: runbookId }),
+  load: async () => {
+    const result = await api().call('library:list', {});
+    if (result.ok) get().setListing(result.value);
+    else get().setError(result.error.userMessage);
+  },
 }));
 
 /** Runbooks matching the search words (id, title, description, tags) and the tag. */

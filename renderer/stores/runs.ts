@@ -4,7 +4,22 @@
  * from `run:start` / `run:list` replies. Output never comes here: it goes to the host terminals.
  */
 import { create } from 'zustand';
-import type { ActiveRun, CheckResult, DrillClockReading, PlanStep, RunEventEnvelope, RunNotice, RunPlan, RunStatus, StepStatus } from '../../electron/api/contract';
+import type {
+  ActiveRun,
+  ApiError,
+  CheckResult,
+  CommandName,
+  CommandRequest,
+  DrillClockReading,
+  PlanStep,
+  RunEventEnvelope,
+  RunNotice,
+  Result,
+  RunPlan,
+  RunStatus,
+  StepStatus,
+} from '../../electron/api/contract';
+import { api } from '../api/client';
 
 export interface StepView {
   key: string;
@@ -75,6 +90,11 @@ export interface RunView {
   /** A drill: its objectives, and the clock's latest reading from main. */
   drill?: { objectives: Record<string, number>; reading?: DrillClockReading };
   hosts: string[];
+  /**
+   * The console no longer holds this run (it was restarted while the run was live): its state is
+   * unknown here; the journal in Audit says how it ended.
+   */
+  gone?: boolean;
   /** The last envelope applied (envelopes replayed from run:list are not applied twice). */
   lastAt: number;
   applied: number;
@@ -273,8 +293,13 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
   }
 }
 
+/** The commands that act on a run (every one names its runId). */
+export type RunCommand = 'run:confirm' | 'run:decide' | 'run:completeManual' | 'run:resolveFailure' | 'run:pause' | 'run:resume' | 'run:abort';
+
 interface RunsState {
   runs: Record<string, RunView>;
+  /** The last action's refusal per run, shown on the run screen. */
+  actionError: Record<string, string | undefined>;
   /** Newest first. */
   order: string[];
   selectedRunId?: string;
@@ -286,12 +311,21 @@ interface RunsState {
   drillClock(update: { runId: string; at: number; reading: DrillClockReading }): void;
   selectRun(runId: string | undefined): void;
   selectStep(runId: string, step: string): void;
+  /** After a reconnect: the runs the backend holds now; any other live run is marked gone. */
+  reconcile(active: ActiveRun[]): void;
+  /** The plan a run would follow with these values (nothing runs). */
+  plan(request: CommandRequest<'run:plan'>): Promise<Result<RunPlan>>;
+  /** Starts a run; shows it. Resolves to the refusal, if any. */
+  start(request: CommandRequest<'run:start'>): Promise<ApiError | undefined>;
+  /** Sends an answer or a control (pause, abort…) for a run; its refusal goes to actionError. */
+  act<Name extends RunCommand>(name: Name, request: CommandRequest<Name>): Promise<void>;
 }
 
-export const useRunsStore = create<RunsState>()((set) => ({
+export const useRunsStore = create<RunsState>()((set, get) => ({
   runs: {},
   order: [],
   selectedStep: {},
+  actionError: {},
   hydrate: (active) =>
     set((state) => {
       let run = withPlan(state.runs[active.runId] ?? emptyRun(active.runId, active.startedAt), active.plan);
@@ -326,6 +360,30 @@ export const useRunsStore = create<RunsState>()((set) => ({
     }),
   selectRun: (runId) => set({ selectedRunId: runId }),
   selectStep: (runId, step) => set((state) => ({ selectedStep: { ...state.selectedStep, [runId]: step } })),
+  reconcile: (active) => {
+    for (const run of active) get().hydrate(run);
+    const held = new Set(active.map((run) => run.runId));
+    set((state) => {
+      const runs = { ...state.runs };
+      for (const [runId, run] of Object.entries(runs)) {
+        if (!held.has(runId) && isRunLive(run.status) && !run.gone) runs[runId] = { ...run, gone: true, pending: {} };
+      }
+      return { runs };
+    });
+  },
+  plan: (request) => api().call('run:plan', request),
+  start: async (request) => {
+    const result = await api().call('run:start', request);
+    if (!result.ok) return result.error;
+    get().hydrate(result.value);
+    get().selectRun(result.value.runId);
+    return undefined;
+  },
+  act: async (name, request) => {
+    const runId = (request as { runId: string }).runId;
+    const result = await api().call(name as CommandName, request as never);
+    set((state) => ({ actionError: { ...state.actionError, [runId]: result.ok ? undefined : result.error.userMessage } }));
+  },
 }));
 
 function noteOf(notice: RunNotice): RunNote {
@@ -340,4 +398,31 @@ export function runNotes(run: RunView): RunNote[] {
 /** True while the run can still change. */
 export function isRunLive(status: RunStatus): boolean {
   return status === 'running' || status === 'paused';
+}
+
+/**
+ * What the console can say of a run's state: its status, or `unknown` while the backend cannot be
+ * reached (a live run may have moved on) or after the console lost it (restarted mid-run).
+ */
+export function shownStatus(run: Pick<RunView, 'status' | 'gone'>, connected: boolean): RunStatus | 'unknown' {
+  if (!isRunLive(run.status)) return run.status;
+  return connected && !run.gone ? run.status : 'unknown';
+}
+
+/** A run waiting for the operator: which prompt, for the nav, the title, the attention bar. */
+export interface Waiting {
+  runId: string;
+  title: string;
+  prompt: PendingPrompt;
+}
+
+/** Every prompt a live run waits on, oldest run first. */
+export function waitingPrompts(state: Pick<RunsState, 'runs' | 'order'>): Waiting[] {
+  const waiting: Waiting[] = [];
+  for (const runId of [...state.order].reverse()) {
+    const run = state.runs[runId];
+    if (!run || !isRunLive(run.status) || run.gone) continue;
+    for (const prompt of Object.values(run.pending)) waiting.push({ runId, title: run.title, prompt });
+  }
+  return waiting;
 }

@@ -4,6 +4,8 @@
  */
 import { create } from 'zustand';
 import type { TerminalInfo } from '../../electron/api/contract';
+import { api } from '../api/client';
+import { terminals } from '../terminals/registry';
 
 export interface TerminalEntry extends TerminalInfo {
   closed: boolean;
@@ -22,9 +24,13 @@ interface SessionsState {
   removed(terminalId: string): void;
   showShell(terminalId: string): void;
   showRunHost(runId: string, host: string): void;
+  /** Opens a host terminal and shows it; resolves to the refusal, if any. */
+  openShell(environmentId: string, host: string): Promise<string | undefined>;
+  /** Closes a host terminal (its connection too, if still open) and removes its tab. */
+  closeShell(terminalId: string): void;
 }
 
-export const useSessionsStore = create<SessionsState>()((set) => ({
+export const useSessionsStore = create<SessionsState>()((set, get) => ({
   terminals: {},
   shellOrder: [],
   activeRunHost: {},
@@ -47,9 +53,19 @@ export const useSessionsStore = create<SessionsState>()((set) => ({
     }),
   showShell: (terminalId) => set({ activeShellId: terminalId }),
   showRunHost: (runId, host) => set((state) => ({ activeRunHost: { ...state.activeRunHost, [runId]: host } })),
+  openShell: async (environmentId, host) => {
+    const result = await api().call('terminal:open', { environmentId, host, cols: 120, rows: 32 });
+    if (!result.ok) return result.error.userMessage;
+    get().showShell(result.value.terminalId);
+    return undefined;
+  },
+  closeShell: (terminalId) => {
+    const entry = get().terminals[terminalId];
+    if (entry && !entry.closed) void api().call('terminal:close', { terminalId });
+    terminals().dispose(terminalId);
+    get().removed(terminalId);
+  },
 }));
 
 /** The id of a run's output terminal for one host (as main names it). */
-export function runTerminalId(runId: string, host: string): string {
-  return `run:${runId}:${host}`;
-}
+export { runTerminalId } from '../../electron/api/wire';

@@ -85,6 +85,27 @@ export class TerminalRegistry {
     entry.terminal.write(data, ack);
   }
 
+  /** Acknowledges a batch without showing it (a replay that follows has it already). */
+  skip(terminalId: string, data: string): void {
+    void this.client.call('terminal:ack', { terminalId, chars: data.length });
+  }
+
+  /**
+   * A terminal as a reloaded or reconnected window gets it back: its screen replaced by the newest
+   * part of what it showed (not acknowledged: the server never counted it), with a line saying how
+   * much older output is not shown.
+   */
+  replay(info: TerminalInfo, recent: string, omittedChars: number): void {
+    this.ensure(info);
+    const entry = this.entries.get(info.terminalId)!;
+    entry.terminal.reset();
+    if (omittedChars > 0) {
+      const where = info.kind === 'shell' ? 'the terminal’s recording' : 'the journal (Audit)';
+      entry.terminal.write(`\x1b[2m[${omittedChars.toLocaleString('en')} earlier characters not shown here; all of it is in ${where}]\x1b[0m\r\n`);
+    }
+    entry.terminal.write(recent);
+  }
+
   /** Shows the terminal in `container`; returns the function that takes it back off screen. */
   attach(terminalId: string, container: HTMLElement): () => void {
     const entry = this.entries.get(terminalId);
