@@ -64,7 +64,7 @@ export const commandRequestSchemas = {
   'run:completeManual': z.object({ runId: id, step: id, outcome: z.enum(['done', 'failed']), note: text.optional() }).strict(),
   'run:decide': z.object({ runId: id, step: id, choice: id }).strict(),
   'run:resolveFailure': z
-    .object({ runId: id, step: id, action: z.enum(['retry', 'skip', 'abort', 'rollback']), reason: text.optional() })
+    .object({ runId: id, step: id, action: z.enum(['retry', 'retry-failed', 'skip', 'abort', 'rollback']), reason: text.optional() })
     .strict(),
   'run:pause': z.object({ runId: id }).strict(),
   'run:resume': z.object({ runId: id }).strict(),
