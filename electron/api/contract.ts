@@ -61,6 +61,7 @@ export const COMMAND_NAMES = [
   'run:pause',
   'run:resume',
   'run:abort',
+  'run:output',
   'terminal:open',
   'terminal:write',
   'terminal:resize',
@@ -72,6 +73,8 @@ export const COMMAND_NAMES = [
   'audit:export',
   'audit:compare',
   'audit:teamList',
+  'audit:recordings',
+  'audit:cast',
   'locks:list',
   'locks:break',
 ] as const;
@@ -368,6 +371,48 @@ export interface LocksListing {
   breaks: LeaseBreak[];
 }
 
+/** One piece of a step's output as the journal holds it (the view's copy may have dropped some). */
+export interface OutputChunk {
+  /** The journal line. */
+  seq: number;
+  /** When it was written (ISO 8601). */
+  ts: string;
+  step: string;
+  host: string;
+  stream: 'stdout' | 'stderr';
+  data: string;
+}
+
+/** A run's output from its journal (`run:output`): all of it, or one step's. */
+export interface RunOutput {
+  runId: string;
+  /** Each step start (every attempt), in journal order, with its time. */
+  starts: Array<{ seq: number; ts: string; step: string; title: string; hosts: string[] }>;
+  chunks: OutputChunk[];
+  /** The last journal line read: ask with `afterSeq` for what came since (following a live run). */
+  lastSeq: number;
+  /** More output than one reply carries: the rest is in the journal, read it with `afterSeq`. */
+  truncated: boolean;
+}
+
+/** A host terminal's recording (`<auditDir>/terminals/*.cast`). */
+export interface TerminalRecording {
+  /** The file name, which names it in `audit:cast`. */
+  name: string;
+  title?: string;
+  /** When the recording started (ms since the epoch). */
+  startedAt: number;
+  bytes: number;
+}
+
+/** An asciicast v2 file's text, for the player. */
+export interface CastText {
+  name: string;
+  text: string;
+  /** The file is larger than the console plays: only its beginning (whole lines) is here. */
+  truncated: boolean;
+}
+
 // ---- replies and events ------------------------------------------------------------------------
 
 /** What each command replies with (inside {@link Result}). */
@@ -389,6 +434,7 @@ export interface CommandReplies {
   'run:pause': null;
   'run:resume': null;
   'run:abort': null;
+  'run:output': RunOutput;
   'terminal:open': TerminalInfo;
   'terminal:write': null;
   'terminal:resize': null;
@@ -400,6 +446,8 @@ export interface CommandReplies {
   'audit:export': AuditExport;
   'audit:compare': RunComparison;
   'audit:teamList': TeamRunListing;
+  'audit:recordings': TerminalRecording[];
+  'audit:cast': CastText;
   'locks:list': LocksListing;
   'locks:break': LeaseBreak;
 }

@@ -69,6 +69,7 @@ export const commandRequestSchemas = {
   'run:pause': z.object({ runId: id }).strict(),
   'run:resume': z.object({ runId: id }).strict(),
   'run:abort': z.object({ runId: id, reason: z.string().trim().min(1, 'a reason is required').max(LIMITS.text), rollback: z.boolean() }).strict(),
+  'run:output': z.object({ runId: id, step: id.optional(), afterSeq: z.number().int().min(0).optional() }).strict(),
   'terminal:open': z.object({ environmentId: z.string().min(1).max(LIMITS.path), host: id, ...terminalSize }).strict(),
   'terminal:write': z.object({ terminalId: id, data: z.string().min(1).max(LIMITS.terminalInput) }).strict(),
   'terminal:resize': z.object({ terminalId: id, ...terminalSize }).strict(),
@@ -80,6 +81,9 @@ export const commandRequestSchemas = {
   'audit:export': z.object({ ...runReference, format: z.enum(['md', 'html', 'json']) }).strict(),
   'audit:compare': z.object({ a: z.object(runReference).strict(), b: z.object(runReference).strict() }).strict(),
   'audit:teamList': z.object({ environmentId }).strict(),
+  'audit:recordings': empty,
+  /** A run's transcript (`runId` + `name`), or a host terminal's recording (`recording`, its file name). */
+  'audit:cast': z.union([z.object({ runId: id, name: id }).strict(), z.object({ recording: id }).strict()]),
   'locks:list': z.object({ environmentId }).strict(),
   'locks:break': z
     .object({ environmentId, host: id, reason: z.string().trim().min(1, 'a reason is required: it is recorded with your name').max(LIMITS.text) })
