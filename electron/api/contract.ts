@@ -209,6 +209,10 @@ export interface PlanStep {
   /** Manual instructions, a decision's question and choices. */
   prompt?: string;
   choices?: Array<{ id: string; label: string }>;
+  /** Run with sudo: `commands` show the engine's sudo wrapper; a live command is wrapped alike. */
+  sudo?: boolean;
+  /** A rollback step: the step whose work it undoes (absent: it runs on any rollback). */
+  undoes?: string;
 }
 
 export interface RunPlan {
