@@ -75,6 +75,7 @@ export const COMMAND_NAMES = [
   'audit:teamList',
   'audit:recordings',
   'audit:cast',
+  'audit:facts',
   'locks:list',
   'locks:break',
 ] as const;
@@ -409,6 +410,18 @@ export interface TerminalRecording {
   bytes: number;
 }
 
+/** What the audit list shows of a run beyond its summary (`audit:facts`), read from its whole journal. */
+export interface AuditRunFacts {
+  durationMs?: number;
+  /** The journal's hash chain checks out. */
+  verified: boolean;
+  /** Steps whose last outcome is skipped. */
+  skipped: number;
+  /** Steps whose last outcome is failed or interrupted. */
+  failed: number;
+  drill: boolean;
+}
+
 /** An asciicast v2 file's text, for the player. */
 export interface CastText {
   name: string;
@@ -452,6 +465,7 @@ export interface CommandReplies {
   'audit:teamList': TeamRunListing;
   'audit:recordings': TerminalRecording[];
   'audit:cast': CastText;
+  'audit:facts': Record<string, AuditRunFacts>;
   'locks:list': LocksListing;
   'locks:break': LeaseBreak;
 }

@@ -83,6 +83,7 @@ export const commandRequestSchemas = {
   'audit:teamList': z.object({ environmentId }).strict(),
   'audit:recordings': empty,
   /** A run's transcript (`runId` + `name`), or a host terminal's recording (`recording`, its file name). */
+  'audit:facts': z.object({ runIds: z.array(id).max(500) }).strict(),
   'audit:cast': z.union([z.object({ runId: id, name: id }).strict(), z.object({ recording: id }).strict()]),
   'locks:list': z.object({ environmentId }).strict(),
   'locks:break': z

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CastText, RunOutput, TerminalRecording } from '../api/contract';
+import type { AuditRunFacts, CastText, RunOutput, TerminalRecording } from '../api/contract';
 import { Journal } from '../core/audit/journal';
 import { Masker } from '../core/audit/mask';
 import { runStarted } from '../core/audit/testing';
@@ -96,5 +96,22 @@ describe('audit:recordings and audit:cast', () => {
       const reply = await service.dispatch('audit:cast', { recording });
       expect(reply).toMatchObject({ ok: false, error: { code: expect.stringMatching(/recording-not-found|bad-request/) } });
     }
+  });
+});
+
+describe('audit:facts', () => {
+  it('gives each run its duration, verification, skipped and failed steps, and whether it was a drill', async () => {
+    const id = '20261203T130000Z-facts';
+    const journal = Journal.create(path.join(work, 'audit'), id, new Masker(), { syncIntervalMs: 0 });
+    journal.append(runStarted(id, { drill: { objectives: { run: 60_000 } } }));
+    journal.append({ type: 'step.finished', step: 'a', status: 'failed', durationMs: 5, checks: [], captures: {} });
+    journal.append({ type: 'step.finished', step: 'a', status: 'skipped', durationMs: 0, checks: [], captures: {}, reason: 'skipped by alice' });
+    journal.append({ type: 'step.finished', step: 'b', status: 'failed', durationMs: 5, checks: [], captures: {} });
+    journal.append({ type: 'run.finished', status: 'succeeded', durationMs: 42_000 });
+    journal.close();
+    const facts = await call<Record<string, AuditRunFacts>>('audit:facts', { runIds: [id, runId, 'missing-run'] });
+    expect(facts[id]).toEqual({ durationMs: 42_000, verified: true, skipped: 1, failed: 1, drill: true });
+    expect(facts[runId]).toMatchObject({ verified: true, drill: false, skipped: 0 });
+    expect(facts['missing-run']).toBeUndefined();
   });
 });

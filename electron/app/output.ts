@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { CastText, CommandName, CommandReply, OutputChunk, RunOutput, TerminalRecording, ValidatedRequest } from '../api/contract';
+import type { AuditRunFacts, CastText, CommandName, CommandReply, OutputChunk, RunOutput, TerminalRecording, ValidatedRequest } from '../api/contract';
 import { castPath } from '../core/audit/asciicast';
 import { readFirstLine } from '../core/audit/files';
 import { AuditStore } from '../core/audit/store';
@@ -26,6 +26,7 @@ export interface OutputHandlers {
   'run:output': Handler<'run:output'>;
   'audit:recordings': Handler<'audit:recordings'>;
   'audit:cast': Handler<'audit:cast'>;
+  'audit:facts': Handler<'audit:facts'>;
 }
 
 export function outputHandlers(options: { auditDir: string }): OutputHandlers {
@@ -33,6 +34,18 @@ export function outputHandlers(options: { auditDir: string }): OutputHandlers {
   return {
     'run:output': (request) => readRunOutput(store(), request.runId, request.step, request.afterSeq ?? 0),
     'audit:recordings': () => listRecordings(path.join(options.auditDir, TERMINALS_DIR)),
+    'audit:facts': (request) => {
+      const audit = store();
+      const facts: Record<string, AuditRunFacts> = {};
+      for (const runId of request.runIds) {
+        try {
+          facts[runId] = runFacts(audit, runId);
+        } catch {
+          // A run that cannot be read is left out; its row says nothing more than its summary.
+        }
+      }
+      return facts;
+    },
     'audit:cast': (request) => {
       if ('recording' in request) return readCastText(recordingFile(path.join(options.auditDir, TERMINALS_DIR), request.recording), request.recording);
       const audit = store();
@@ -69,6 +82,26 @@ export function readRunOutput(store: AuditStore, prefix: string, step: string | 
     lastSeq = record.seq;
   }
   return { runId, starts, chunks, lastSeq, truncated };
+}
+
+/** Duration, verification, skipped and failed steps and drill of one recorded run. */
+export function runFacts(store: AuditStore, runId: string): AuditRunFacts {
+  const last = new Map<string, string>();
+  let durationMs: number | undefined;
+  let drill = false;
+  for (const record of store.records(runId)) {
+    if (record.type === 'step.finished') last.set(record.step, record.status);
+    else if (record.type === 'run.finished') durationMs = record.durationMs;
+    else if (record.type === 'run.started') drill = record.drill !== undefined;
+  }
+  const statuses = [...last.values()];
+  return {
+    durationMs,
+    verified: store.verify(runId).ok,
+    skipped: statuses.filter((status) => status === 'skipped').length,
+    failed: statuses.filter((status) => status === 'failed' || status === 'interrupted').length,
+    drill,
+  };
 }
 
 /** Every host terminal recording, newest first. */

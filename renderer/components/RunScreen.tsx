@@ -2,10 +2,12 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { CommandName, CommandRequest } from '../../electron/api/contract';
 import { api } from '../api/client';
-import { runNotes, useRunsStore } from '../stores/runs';
+import { canRollBack, failedHosts } from '../logic/truth';
+import { isRunLive, runNotes, useRunsStore } from '../stores/runs';
 import { useUiStore } from '../stores/ui';
 import { DrillClockPanel } from './DrillClockPanel';
 import { ErrorMessage } from './ErrorMessage';
+import { FullOutputView } from './FullOutputView';
 import { PromptPanel } from './PromptPanel';
 import { RunControls } from './RunControls';
 import { RunHeader } from './RunHeader';
@@ -22,6 +24,7 @@ export function RunScreen() {
   const selectedStep = useRunsStore((state) => (selectedRunId ? state.selectedStep[selectedRunId] : undefined));
   const navigate = useUiStore((state) => state.navigate);
   const [error, setError] = useState<string>();
+  const [fullOutput, setFullOutput] = useState<{ runId: string; step?: string; host?: string }>();
 
   if (!run) {
     return (
@@ -46,6 +49,9 @@ export function RunScreen() {
   const focusKey = selectedStep ?? waiting[0] ?? steps.find((step) => step.status === 'running')?.key ?? steps[0]?.key;
   const focus = focusKey ? run.steps[focusKey] : undefined;
   const notes = runNotes(run);
+  const failing = Object.values(run.pending)
+    .filter((prompt) => prompt.need === 'failure')
+    .flatMap((prompt) => (run.steps[prompt.step] ? failedHosts(run.steps[prompt.step]) : []));
 
   return (
     <div className="screen run-screen">
@@ -53,6 +59,7 @@ export function RunScreen() {
       <RunHeader run={run} />
       <RunControls
         status={run.status}
+        canRollBack={canRollBack(run)}
         onPause={() => send('run:pause', { runId })}
         onResume={() => send('run:resume', { runId })}
         onAbort={(reason, rollback) => send('run:abort', { runId, reason, rollback })}
@@ -60,11 +67,14 @@ export function RunScreen() {
       <ErrorMessage message={error} />
       <PromptPanel
         prompts={Object.values(run.pending)}
+        runId={runId}
+        steps={run.steps}
         handlers={{
           confirm: (step, text) => send('run:confirm', { runId, step, text }),
           decide: (step, choice) => send('run:decide', { runId, step, choice }),
           complete: (step, outcome, note) => send('run:completeManual', { runId, step, outcome, note: note || undefined }),
           retry: (step) => send('run:resolveFailure', { runId, step, action: 'retry' }),
+          retryFailed: (step) => send('run:resolveFailure', { runId, step, action: 'retry-failed' }),
           skip: (step, reason) => send('run:resolveFailure', { runId, step, action: 'skip', reason }),
         }}
       />
@@ -84,9 +94,19 @@ export function RunScreen() {
         </div>
         <div className="pane detail-pane">{focus && <StepDetail step={focus} />}</div>
         <div className="pane output-pane">
-          <RunTerminals runId={runId} />
+          <RunTerminals runId={runId} failedHosts={failing} onOpenFullOutput={(host) => setFullOutput({ runId, step: focusKey, host })} />
         </div>
       </div>
+      {fullOutput?.runId === runId && (
+        <FullOutputView
+          runId={runId}
+          step={fullOutput.step}
+          hosts={run.hosts}
+          initialHost={fullOutput.host}
+          live={isRunLive(run.status)}
+          onClose={() => setFullOutput(undefined)}
+        />
+      )}
     </div>
   );
 }
