@@ -101,8 +101,9 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
                   {name}
                 </button>
                 {detail.source === 'local' && (
-                  <button type="button" className="tag" aria-label={`Play ${name} with seek`} onClick={() => void playTranscript(name)}>
-                    ▶
+                  // Named by its place next to the transcript's button (a name containing the host would make "compute01" ambiguous).
+                  <button type="button" className="tag" title={`Play ${name} with seek`} data-play-transcript={name} onClick={() => void playTranscript(name)}>
+                    ▶ play
                   </button>
                 )}
               </span>

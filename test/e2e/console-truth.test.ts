@@ -76,6 +76,10 @@ async function shots(name: string): Promise<void> {
   await page.setViewportSize({ width: 1600, height: 1000 });
 }
 
+function player(scope: Page): Locator {
+  return scope.locator('.cast-player');
+}
+
 async function matches(dialog: Locator, query: string): Promise<number> {
   await dialog.getByLabel('Search in output').fill(query);
   const counter = dialog.locator('[data-matches]');
@@ -208,6 +212,12 @@ describe('a console that says what happened, in a real browser against the SSH l
     await page.locator('[data-verified="yes"]').waitFor({ timeout: 20_000 });
     expect(await page.locator('.timeline li[data-line="1"] .line-no').innerText()).toBe('1');
     await shots('audit');
+    // The run's transcript plays in the same player.
+    await page.getByRole('tab', { name: 'transcripts' }).click();
+    await page.locator('[data-play-transcript="compute02"]').click();
+    await player(page).getByLabel('Go to time').fill('600');
+    await player(page).getByRole('button', { name: 'Go' }).click();
+    await expect.poll(() => player(page).locator('.ap-term').innerText(), { timeout: 20_000 }).toContain('checking compute02');
   });
 
   it('plays a host terminal recording in asciinema\u2019s player, and seeks in it', async () => {
