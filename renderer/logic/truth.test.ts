@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunPlan } from '../../electron/api/contract';
 import { emptyRun, reduceRunEvent, withPlan, type StepView } from '../stores/runs';
+import { runStatusText } from '../components/RunHeader';
 import { canRollBack, chosenLabel, describeCheck, failedChecks, hiddenOutcomes, statusText, stepTimes } from './truth';
 
 function step(key: string, status: StepView['status'], extra: Partial<StepView> = {}): StepView {
@@ -20,6 +21,15 @@ describe('what the run view says', () => {
     expect(statusText('succeeded', hiddenOutcomes(steps, 'succeeded'))).toBe('succeeded, 1 step skipped, 1 failed');
     expect(statusText('succeeded', hiddenOutcomes([step('a', 'skipped'), step('b', 'skipped')], 'succeeded'))).toBe('succeeded, 2 steps skipped');
     expect(statusText('failed', hiddenOutcomes([step('c', 'failed')], 'failed'))).toBe('failed');
+  });
+
+  it('says "pausing after this step" while a paused run’s step still runs', () => {
+    let run = emptyRun('r1', 0);
+    run = reduceRunEvent(run, { runId: 'r1', at: 1, event: { type: 'step.started', step: 'a', title: 'A', kind: 'run', hosts: [], attempt: 1 } });
+    run = reduceRunEvent(run, { runId: 'r1', at: 2, event: { type: 'operator.action', action: 'pause', operator: 'o' } });
+    expect(runStatusText(run)).toBe('pausing after this step');
+    run = reduceRunEvent(run, { runId: 'r1', at: 3, event: { type: 'step.finished', step: 'a', status: 'succeeded', durationMs: 2, checks: [], captures: {} } });
+    expect(runStatusText(run)).toBe('paused');
   });
 
   it('offers a rollback only when a step it undoes has run', () => {
