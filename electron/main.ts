@@ -26,9 +26,12 @@ import { defaultServiceOptions } from './app/config';
 import { liveRunsOf } from './app/live-runs';
 import { ConsoleService, type ServiceEvent } from './app/service';
 
-/** The page's Content-Security-Policy (also in renderer/index.html as a meta tag). */
+/**
+ * The page's Content-Security-Policy (also in renderer/index.html as a meta tag). 'wasm-unsafe-eval'
+ * lets the asciicast player compile its bundled WebAssembly terminal; it allows no JavaScript eval.
+ */
 export const WINDOW_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Where the app's files are: the checkout in development, resources/ in a package. */
 function appRoot(): string {

@@ -60,7 +60,8 @@ export function browserModeCsp(origin: string): string {
   const socket = origin.replace(/^http/, 'ws');
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    // The asciicast player compiles its bundled WebAssembly terminal; no JavaScript eval is allowed.
+    "script-src 'self' 'wasm-unsafe-eval'",
     // xterm.js writes <style> elements for its themes and cursor; no script may be inline.
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",

@@ -64,6 +64,7 @@ export const COMMAND_NAMES = [
   'run:pause',
   'run:resume',
   'run:abort',
+  'run:output',
   'terminal:open',
   'terminal:write',
   'terminal:resize',
@@ -76,6 +77,9 @@ export const COMMAND_NAMES = [
   'audit:export',
   'audit:compare',
   'audit:teamList',
+  'audit:recordings',
+  'audit:cast',
+  'audit:facts',
   'locks:list',
   'locks:break',
 ] as const;
@@ -210,6 +214,10 @@ export interface PlanStep {
   /** Manual instructions, a decision's question and choices. */
   prompt?: string;
   choices?: Array<{ id: string; label: string }>;
+  /** Run with sudo: `commands` show the engine's sudo wrapper; a live command is wrapped alike. */
+  sudo?: boolean;
+  /** A rollback step: the step whose work it undoes (absent: it runs on any rollback). */
+  undoes?: string;
 }
 
 export interface RunPlan {
@@ -391,6 +399,60 @@ export interface LocksListing {
   breaks: LeaseBreak[];
 }
 
+/** One piece of a step's output as the journal holds it (the view's copy may have dropped some). */
+export interface OutputChunk {
+  /** The journal line. */
+  seq: number;
+  /** When it was written (ISO 8601). */
+  ts: string;
+  step: string;
+  host: string;
+  stream: 'stdout' | 'stderr';
+  data: string;
+}
+
+/** A run's output from its journal (`run:output`): all of it, or one step's. */
+export interface RunOutput {
+  runId: string;
+  /** Each step start (every attempt), in journal order, with its time. */
+  starts: Array<{ seq: number; ts: string; step: string; title: string; hosts: string[] }>;
+  chunks: OutputChunk[];
+  /** The last journal line read: ask with `afterSeq` for what came since (following a live run). */
+  lastSeq: number;
+  /** More output than one reply carries: the rest is in the journal, read it with `afterSeq`. */
+  truncated: boolean;
+}
+
+/** A host terminal's recording (`<auditDir>/terminals/*.cast`). */
+export interface TerminalRecording {
+  /** The file name, which names it in `audit:cast`. */
+  name: string;
+  title?: string;
+  /** When the recording started (ms since the epoch). */
+  startedAt: number;
+  bytes: number;
+}
+
+/** What the audit list shows of a run beyond its summary (`audit:facts`), read from its whole journal. */
+export interface AuditRunFacts {
+  durationMs?: number;
+  /** The journal's hash chain checks out. */
+  verified: boolean;
+  /** Steps whose last outcome is skipped. */
+  skipped: number;
+  /** Steps whose last outcome is failed or interrupted. */
+  failed: number;
+  drill: boolean;
+}
+
+/** An asciicast v2 file's text, for the player. */
+export interface CastText {
+  name: string;
+  text: string;
+  /** The file is larger than the console plays: only its beginning (whole lines) is here. */
+  truncated: boolean;
+}
+
 // ---- replies and events ------------------------------------------------------------------------
 
 /** What each command replies with (inside {@link Result}). */
@@ -414,6 +476,7 @@ export interface CommandReplies {
   'run:pause': null;
   'run:resume': null;
   'run:abort': null;
+  'run:output': RunOutput;
   'terminal:open': TerminalInfo;
   'terminal:write': null;
   'terminal:resize': null;
@@ -427,6 +490,9 @@ export interface CommandReplies {
   'audit:export': AuditExport;
   'audit:compare': RunComparison;
   'audit:teamList': TeamRunListing;
+  'audit:recordings': TerminalRecording[];
+  'audit:cast': CastText;
+  'audit:facts': Record<string, AuditRunFacts>;
   'locks:list': LocksListing;
   'locks:break': LeaseBreak;
 }

@@ -80,11 +80,12 @@ export const commandRequestSchemas = {
   'run:completeManual': z.object({ runId: id, step: id, outcome: z.enum(['done', 'failed']), note: text.optional() }).strict(),
   'run:decide': z.object({ runId: id, step: id, choice: id }).strict(),
   'run:resolveFailure': z
-    .object({ runId: id, step: id, action: z.enum(['retry', 'skip', 'abort', 'rollback']), reason: text.optional() })
+    .object({ runId: id, step: id, action: z.enum(['retry', 'retry-failed', 'skip', 'abort', 'rollback']), reason: text.optional() })
     .strict(),
   'run:pause': z.object({ runId: id }).strict(),
   'run:resume': z.object({ runId: id }).strict(),
   'run:abort': z.object({ runId: id, reason: z.string().trim().min(1, 'a reason is required').max(LIMITS.text), rollback: z.boolean() }).strict(),
+  'run:output': z.object({ runId: id, step: id.optional(), afterSeq: z.number().int().min(0).optional() }).strict(),
   'terminal:open': z.object({ environmentId: z.string().min(1).max(LIMITS.path), host: id, ...terminalSize }).strict(),
   'terminal:write': z.object({ terminalId: id, data: z.string().min(1).max(LIMITS.terminalInput) }).strict(),
   'terminal:resize': z.object({ terminalId: id, ...terminalSize }).strict(),
@@ -97,6 +98,10 @@ export const commandRequestSchemas = {
   'audit:export': z.object({ ...runReference, format: z.enum(['md', 'html', 'json']) }).strict(),
   'audit:compare': z.object({ a: z.object(runReference).strict(), b: z.object(runReference).strict() }).strict(),
   'audit:teamList': z.object({ environmentId }).strict(),
+  'audit:recordings': empty,
+  /** A run's transcript (`runId` + `name`), or a host terminal's recording (`recording`, its file name). */
+  'audit:facts': z.object({ runIds: z.array(id).max(500) }).strict(),
+  'audit:cast': z.union([z.object({ runId: id, name: id }).strict(), z.object({ recording: id }).strict()]),
   'locks:list': z.object({ environmentId }).strict(),
   'locks:break': z
     .object({ environmentId, host: id, reason: z.string().trim().min(1, 'a reason is required: it is recorded with your name').max(LIMITS.text) })

@@ -3,6 +3,7 @@
  * can be known before anything executes. Values that exist only at run time (captures, loop
  * variables, the run id) are shown as `⟨captures.x⟩` so the operator sees exactly where they go.
  */
+import { commandAsSent } from '../core/ssh/command-line';
 import type { PlanStep, RunPlan } from '../api/contract';
 import type { Environment } from '../core/inventory/model';
 import type { CaptureSpec, Expect, OutputMatch, ParamValue, Runbook, Step } from '../core/runbook/model';
@@ -52,7 +53,7 @@ export function buildPlan(input: PlanInput): RunPlan {
     ...planSteps(runbook.finally, 'finally/', 0, scope, environment, input.library),
   ].map(maskStep);
   const rollback = runbook.rollback
-    .flatMap((entry) => planSteps([entry.step], 'rollback/', 0, scope, environment, input.library))
+    .flatMap((entry) => planSteps([entry.step], 'rollback/', 0, scope, environment, input.library).map((step) => (entry.undoes ? { ...step, undoes: entry.undoes } : step)))
     .map(maskStep);
   const maskedParams: Record<string, unknown> = {};
   for (const spec of runbook.params) {
@@ -103,10 +104,11 @@ function planSteps(
           base.targetNote = `on: ${step.on} (known when the step runs)`;
         }
         base.hosts = hosts;
-        const prefixSudo = step.sudo ? 'sudo -n ' : '';
+        // As the host's shell will be given it (the engine's own sudo wrapper), newlines kept.
+        if (step.sudo) base.sudo = true;
         base.commands = (hosts.length > 0 ? hosts : [`⟨${step.on}⟩`]).map((host) => ({
           host,
-          command: prefixSudo + previewTemplate(step.command, { ...scope, host: hosts.length > 0 ? host : undefined }, 'shell'),
+          command: commandAsSent(previewTemplate(step.command, { ...scope, host: hosts.length > 0 ? host : undefined }, 'shell'), step.sudo),
         }));
         base.checks = describeExpect(step.kind === 'run' ? step.expect : step.until);
         if (step.kind === 'wait') base.checks.unshift(`polled every ${seconds(step.intervalMs)} until it holds, for at most ${seconds(step.deadlineMs)}`);

@@ -46,6 +46,7 @@ import { replayRun } from '../core/audit/replay';
 import { AuditStore, type RunSummary } from '../core/audit/store';
 import { teamAuditFor, verifyTeamRecords, type TeamAudit, type TeamRecord } from '../core/audit/team';
 import type { VerifyResult } from '../core/audit/verify';
+import { outputHandlers } from './output';
 import { OpsError, ValidationError, codeOf, formatProblem, isOpsError, userMessageOf } from '../core/errors';
 import { BUNDLED_PROFILES_DIR, loadEnvironment } from '../core/inventory/environment';
 import type { Environment, HostSpec } from '../core/inventory/model';
@@ -178,7 +179,7 @@ export class ConsoleService {
         return summariseEnvironment(file, environment);
       },
       ...inventoryImportHandlers({
-        openEnvironment: (file) => this.handlers['environment:open']({ file }) as Promise<EnvironmentSummary>,
+        openEnvironment: (file) => this.handlers['environment:open']({ file }, {}) as Promise<EnvironmentSummary>,
         profileDirs: options.profileDirs,
       }),
       'lab:status': () => this.labStatus(),
@@ -243,6 +244,7 @@ export class ConsoleService {
       'audit:teamList': (request) => this.teamRuns(request.environmentId),
       'locks:list': (request) => this.listLocks(request.environmentId),
       'locks:break': (request) => this.breakLock(request.environmentId, request.host, request.reason),
+      ...outputHandlers({ auditDir: options.auditDir }),
     };
   }
 

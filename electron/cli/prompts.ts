@@ -101,8 +101,10 @@ export class PromptAnswerer {
         if (!this.rl) return this.refuse(event, 'it failed and this is not a terminal');
         this.write(`\n${s.red(s.bold('STEP FAILED'))} ${forTerminal(event.prompt)}\n`);
         for (;;) {
-          const typed = (await this.rl.question(s.bold('[r]etry, [s]kip with a reason, [a]bort, abort and roll [b]ack: '))).trim();
-          const actions: Record<string, FailureAction> = { r: 'retry', s: 'skip', a: 'abort', b: 'rollback' };
+          const onlyFailed = event.choices?.find((choice) => choice.id === 'retry-failed');
+          const question = `[r]etry, ${onlyFailed ? `[f] ${forTerminal(onlyFailed.label.toLowerCase())}, ` : ''}[s]kip with a reason, [a]bort, abort and roll [b]ack: `;
+          const typed = (await this.rl.question(s.bold(question))).trim();
+          const actions: Record<string, FailureAction> = { r: 'retry', s: 'skip', a: 'abort', b: 'rollback', ...(onlyFailed ? { f: 'retry-failed' as const } : {}) };
           const action = actions[typed.slice(0, 1).toLowerCase()];
           if (!action) continue;
           if (action === 'skip') {
@@ -110,7 +112,7 @@ export class PromptAnswerer {
             if (!reason) continue;
             return this.runner.resolveFailure(event.step, 'skip', reason);
           }
-          return this.runner.resolveFailure(event.step, action, action === 'retry' ? undefined : `stopped by the operator at ${event.step}`);
+          return this.runner.resolveFailure(event.step, action, action === 'retry' || action === 'retry-failed' ? undefined : `stopped by the operator at ${event.step}`);
         }
       }
       case 'host-key':

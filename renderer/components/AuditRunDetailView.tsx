@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
-import type { Transcript } from '../../electron/api/contract';
+import type { CastText, Transcript } from '../../electron/api/contract';
 import { api } from '../api/client';
 import { downloadText } from '../logic/download';
 import { useAuditStore, type RunReference } from '../stores/audit';
-import { AuditTimeline } from './AuditTimeline';
+import { AuditTimeline, timelineLineId } from './AuditTimeline';
+import { CastPlayer } from './CastPlayer';
 import { DrillReportView } from './DrillReportView';
 import { ErrorMessage } from './ErrorMessage';
 import { ReportExportButtons, type ReportFormat } from './ReportExportButtons';
@@ -22,11 +23,13 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
   const [tab, setTab] = useState<(typeof TABS)[number]>('timeline');
   const [transcript, setTranscript] = useState<{ name: string; transcript: Transcript }>();
   const [transcriptError, setTranscriptError] = useState<string>();
+  const [cast, setCast] = useState<CastText>();
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<string>();
 
   useEffect(() => {
     setTranscript(undefined);
+    setCast(undefined);
     setExportError(undefined);
     void api()
       .call('audit:show', { runId, ...(teamEnvironmentId ? { teamEnvironmentId } : {}) })
@@ -37,6 +40,18 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
     const result = await api().call('audit:transcript', { runId, name });
     setTranscriptError(result.ok ? undefined : result.error.userMessage);
     if (result.ok) setTranscript({ name, transcript: result.value });
+  };
+
+  const playTranscript = async (name: string) => {
+    const result = await api().call('audit:cast', { runId, name });
+    setTranscriptError(result.ok ? undefined : result.error.userMessage);
+    if (result.ok) setCast(result.value);
+  };
+
+  const showLine = (line: number) => {
+    setTab('timeline');
+    // After the timeline renders: bring the line into view.
+    setTimeout(() => document.getElementById(timelineLineId(line))?.scrollIntoView({ block: 'center' }), 0);
   };
 
   const exportReport = async (format: ReportFormat) => {
@@ -60,7 +75,7 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
         <code>{detail.summary.runId}</code> · {detail.summary.operator} · {detail.summary.environment}
         {detail.source === 'team' && ' · read from the team database'}
       </p>
-      <VerificationBadge verification={detail.verification} what={detail.source === 'team' ? 'Team database copy' : 'Journal'} />
+      <VerificationBadge verification={detail.verification} what={detail.source === 'team' ? 'Team database copy' : 'Journal'} onLine={showLine} />
       {detail.teamVerification && <TeamCopyBadge verification={detail.teamVerification} />}
       <ReportExportButtons busy={exporting} onExport={(format) => void exportReport(format)} />
       <ErrorMessage message={exportError} />
@@ -73,7 +88,7 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
           </span>
         ))}
       </div>
-      {tab === 'timeline' && <AuditTimeline entries={detail.timeline} />}
+      {tab === 'timeline' && <AuditTimeline entries={detail.timeline} problemLines={detail.verification.problems.map((problem) => problem.line)} />}
       {tab === 'report' && <pre className="report">{detail.report}</pre>}
       {tab === 'drill' && <DrillReportView report={detail.drill} />}
       {tab === 'transcripts' && (
@@ -81,12 +96,21 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
           <div className="actions">
             {detail.transcripts.length === 0 && <span className="muted">{detail.source === 'team' ? 'Transcripts stay on the machine that ran it.' : 'No transcript recorded.'}</span>}
             {detail.transcripts.map((name) => (
-              <button key={name} type="button" className={transcript?.name === name ? 'tag active' : 'tag'} onClick={() => void openTranscript(name)}>
-                {name}
-              </button>
+              <span key={name}>
+                <button type="button" className={transcript?.name === name ? 'tag active' : 'tag'} onClick={() => void openTranscript(name)}>
+                  {name}
+                </button>
+                {detail.source === 'local' && (
+                  // Named by its place next to the transcript's button (a name containing the host would make "compute01" ambiguous).
+                  <button type="button" className="tag" title={`Play ${name} with seek`} data-play-transcript={name} onClick={() => void playTranscript(name)}>
+                    ▶ play
+                  </button>
+                )}
+              </span>
             ))}
           </div>
           <ErrorMessage message={transcriptError} />
+          {cast && <CastPlayer key={cast.name} cast={cast} />}
           {transcript && <TranscriptPlayer key={transcript.name} name={transcript.name} transcript={transcript.transcript} />}
         </div>
       )}

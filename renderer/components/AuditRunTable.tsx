@@ -1,5 +1,8 @@
-import type { AuditRunSummary } from '../../electron/api/contract';
-import { formatTime } from '../logic/format';
+import { useEffect, useState } from 'react';
+import type { AuditRunFacts, AuditRunSummary } from '../../electron/api/contract';
+import { api } from '../api/client';
+import { formatDuration, formatTimeWithZone } from '../logic/format';
+import { statusText } from '../logic/truth';
 import { RunStatusBadge } from './RunStatusBadge';
 
 /** Recorded runs, newest first; a box per run to pick two of one runbook to compare. */
@@ -11,6 +14,7 @@ export function AuditRunTable({ runs, selectedId, onSelect, compareIds = [], can
   canCompare?: (run: AuditRunSummary) => boolean;
   onToggleCompare?: (runId: string) => void;
 }) {
+  const facts = useRunFacts(runs);
   if (runs.length === 0) return <p className="muted">No recorded run matches.</p>;
   return (
     <table className="dense audit-table">
@@ -21,6 +25,10 @@ export function AuditRunTable({ runs, selectedId, onSelect, compareIds = [], can
           <th>Runbook</th>
           <th>Environment</th>
           <th>Status</th>
+          <th>Duration</th>
+          <th>Verified</th>
+          <th>Skipped</th>
+          <th>Drill</th>
           <th>Operator</th>
         </tr>
       </thead>
@@ -41,7 +49,7 @@ export function AuditRunTable({ runs, selectedId, onSelect, compareIds = [], can
             )}
             <td>
               <button type="button" className="link" onClick={() => onSelect(run.runId)}>
-                {formatTime(run.startedAt)}
+                {formatTimeWithZone(run.startedAt)}
               </button>
             </td>
             <td>
@@ -51,12 +59,38 @@ export function AuditRunTable({ runs, selectedId, onSelect, compareIds = [], can
               {run.environment} {run.lab && <span className="badge lab">LAB</span>}
             </td>
             <td>
-              <RunStatusBadge status={run.status} />
+              <RunStatusBadge status={run.status} text={facts[run.runId] ? statusText(run.status, { skipped: facts[run.runId].skipped, failed: run.status === 'succeeded' ? facts[run.runId].failed : 0 }) : undefined} />
             </td>
+            <td className="small">{formatDuration(facts[run.runId]?.durationMs ?? (run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : undefined))}</td>
+            <td data-verified-cell={facts[run.runId] ? (facts[run.runId].verified ? 'yes' : 'no') : undefined}>
+              {facts[run.runId] ? facts[run.runId].verified ? <span className="ok">✓</span> : <span className="error-text">✗ tampered</span> : '…'}
+            </td>
+            <td>{facts[run.runId]?.skipped || ''}</td>
+            <td>{facts[run.runId]?.drill ? <span className="badge drill">DRILL</span> : ''}</td>
             <td>{run.operator}</td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+}
+
+/** Each listed run's facts from its whole journal, asked once per set of runs shown. */
+function useRunFacts(runs: AuditRunSummary[]): Record<string, AuditRunFacts> {
+  const [facts, setFacts] = useState<Record<string, AuditRunFacts>>({});
+  const key = runs.map((run) => `${run.runId}:${run.status}`).join(',');
+  useEffect(() => {
+    const wanted = runs.slice(0, 500).map((run) => run.runId);
+    if (wanted.length === 0) return;
+    let cancelled = false;
+    void api()
+      .call('audit:facts', { runIds: wanted })
+      .then((result) => {
+        if (!cancelled && result.ok) setFacts((current) => ({ ...current, ...result.value }));
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [key]);
+  return facts;
 }

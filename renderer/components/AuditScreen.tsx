@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api/client';
 import { canCompareWith, filterRuns, useAuditStore } from '../stores/audit';
 import { selectedEnvironment, useInventoryStore } from '../stores/inventory';
@@ -6,6 +6,7 @@ import { AuditFilters } from './AuditFilters';
 import { AuditRunDetailView } from './AuditRunDetailView';
 import { AuditRunTable } from './AuditRunTable';
 import { ErrorMessage } from './ErrorMessage';
+import { RecordingsView } from './RecordingsView';
 import { RunComparisonTable } from './RunComparisonTable';
 import { TeamRunTable } from './TeamRunTable';
 
@@ -21,6 +22,7 @@ export function AuditScreen() {
   const comparisonError = useAuditStore((state) => state.comparisonError);
   const environment = useInventoryStore(selectedEnvironment);
   const teamEnvironmentId = environment?.teamAudit ? environment.environmentId : undefined;
+  const [view, setView] = useState<'runs' | 'recordings'>('runs');
 
   const reloadTeam = () => {
     if (!teamEnvironmentId) return useAuditStore.getState().setTeam(undefined);
@@ -56,6 +58,15 @@ export function AuditScreen() {
     <div className="screen audit-screen">
       <header className="screen-header">
         <h1>Audit history</h1>
+        <span className="tabs" role="tablist" aria-label="Audit views">
+          {(['runs', 'recordings'] as const).map((name) => (
+            <span key={name} className={view === name ? 'tab active' : 'tab'}>
+              <button type="button" role="tab" aria-selected={view === name} onClick={() => setView(name)}>
+                {name === 'runs' ? 'Runs' : 'Terminal recordings'}
+              </button>
+            </span>
+          ))}
+        </span>
         <button type="button" onClick={reload}>
           Reload
         </button>
@@ -70,8 +81,9 @@ export function AuditScreen() {
           )}
         </span>
       </header>
-      <AuditFilters filters={filters} runbooks={runbooks} environments={environments} onChange={(change) => useAuditStore.getState().setFilters(change)} />
-      <div className="split">
+      {view === 'recordings' && <RecordingsView />}
+      {view === 'runs' && <AuditFilters filters={filters} runbooks={runbooks} environments={environments} onChange={(change) => useAuditStore.getState().setFilters(change)} />}
+      {view === 'runs' && <div className="split">
         <div className="pane">
           <h2>This machine&apos;s runs</h2>
           <AuditRunTable
@@ -116,7 +128,7 @@ export function AuditScreen() {
             <p className="muted">Select a run to read its report, or tick two runs of one runbook to compare them.</p>
           )}
         </div>
-      </div>
+      </div>}
     </div>
   );
 }

@@ -11,7 +11,7 @@ function PlanStepItem({ step }: { step: PlanStep }) {
       {step.commands.map((command) => (
         <div key={command.host} className="plan-command">
           <span className="host">{command.host}</span>
-          <code>{command.command}</code>
+          <pre className="command">{command.command}</pre>
         </div>
       ))}
       {step.prompt && <pre className="plan-prompt">{step.prompt}</pre>}

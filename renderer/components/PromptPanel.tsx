@@ -1,4 +1,4 @@
-import type { PendingPrompt } from '../stores/runs';
+import type { PendingPrompt, StepView } from '../stores/runs';
 import { DecisionPrompt } from './DecisionPrompt';
 import { DestructiveConfirm } from './DestructiveConfirm';
 import { FailurePrompt } from './FailurePrompt';
@@ -9,11 +9,13 @@ export interface PromptHandlers {
   decide(step: string, choice: string): void;
   complete(step: string, outcome: 'done' | 'failed', note: string): void;
   retry(step: string): void;
+  /** Retry a fan-out step on its failed hosts only. */
+  retryFailed?(step: string): void;
   skip(step: string, reason: string): void;
 }
 
 /** What the run waits for from the operator, one prompt per waiting step. */
-export function PromptPanel({ prompts, handlers }: { prompts: PendingPrompt[]; handlers: PromptHandlers }) {
+export function PromptPanel({ prompts, handlers, runId, steps }: { prompts: PendingPrompt[]; handlers: PromptHandlers; runId?: string; steps?: Record<string, StepView> }) {
   if (prompts.length === 0) return null;
   return (
     <section className="prompts" aria-label="Waiting for you">
@@ -28,7 +30,15 @@ export function PromptPanel({ prompts, handlers }: { prompts: PendingPrompt[]; h
           {prompt.need === 'decision' && <DecisionPrompt prompt={prompt.prompt} choices={prompt.choices ?? []} onChoose={(choice) => handlers.decide(prompt.step, choice)} />}
           {prompt.need === 'manual' && <ManualPrompt prompt={prompt.prompt} onComplete={(outcome, note) => handlers.complete(prompt.step, outcome, note)} />}
           {prompt.need === 'failure' && (
-            <FailurePrompt prompt={prompt.prompt} onRetry={() => handlers.retry(prompt.step)} onSkip={(reason) => handlers.skip(prompt.step, reason)} />
+            <FailurePrompt
+              prompt={prompt.prompt}
+              runId={runId}
+              step={steps?.[prompt.step]}
+              choices={prompt.choices}
+              onRetry={() => handlers.retry(prompt.step)}
+              onRetryFailed={handlers.retryFailed ? () => handlers.retryFailed?.(prompt.step) : undefined}
+              onSkip={(reason) => handlers.skip(prompt.step, reason)}
+            />
           )}
           {prompt.need === 'host-key' && <pre className="prompt-text">{prompt.prompt}</pre>}
         </div>

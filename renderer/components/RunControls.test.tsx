@@ -18,6 +18,14 @@ describe('RunControls', () => {
     expect(onAbort).toHaveBeenCalledWith('host is on fire', true);
   });
 
+  it('offers "Abort and roll back" only when the run did something the rollback undoes', () => {
+    render(<RunControls status="running" canRollBack={false} onPause={() => undefined} onResume={() => undefined} onAbort={() => undefined} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Abort…' }));
+    expect(screen.queryByRole('button', { name: 'Abort and roll back' })).toBeNull();
+    expect(screen.getByText('nothing to roll back yet')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Abort run' })).toBeTruthy();
+  });
+
   it('offers resume when paused, and nothing once the run is over', () => {
     const onResume = vi.fn();
     const { rerender } = render(<RunControls status="paused" onPause={() => undefined} onResume={onResume} onAbort={() => undefined} />);

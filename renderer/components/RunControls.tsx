@@ -5,8 +5,10 @@ import type { RunStatus } from '../../electron/api/contract';
  * Pause / resume, and abort (with or without rollback). Aborting is never one click: it opens a
  * form that needs a reason, and the abort buttons look different from everything else.
  */
-export function RunControls({ status, onPause, onResume, onAbort }: {
+export function RunControls({ status, canRollBack = true, onPause, onResume, onAbort }: {
   status: RunStatus;
+  /** Something the run did has an undo in the rollback section: only then is "Abort and roll back" offered. */
+  canRollBack?: boolean;
   onPause: () => void;
   onResume: () => void;
   onAbort: (reason: string, rollback: boolean) => void;
@@ -40,9 +42,13 @@ export function RunControls({ status, onPause, onResume, onAbort }: {
           <button type="button" className="danger" disabled={!reason.trim()} onClick={() => onAbort(reason.trim(), false)}>
             Abort run
           </button>
-          <button type="button" className="danger" disabled={!reason.trim()} onClick={() => onAbort(reason.trim(), true)}>
-            Abort and roll back
-          </button>
+          {canRollBack ? (
+            <button type="button" className="danger" disabled={!reason.trim()} onClick={() => onAbort(reason.trim(), true)}>
+              Abort and roll back
+            </button>
+          ) : (
+            <span className="muted small">nothing to roll back yet</span>
+          )}
           <button
             type="button"
             onClick={() => {

@@ -1,8 +1,11 @@
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { runNotes, useRunsStore } from '../stores/runs';
+import { canRollBack, failedHosts } from '../logic/truth';
+import { isRunLive, runNotes, useRunsStore } from '../stores/runs';
 import { useUiStore } from '../stores/ui';
 import { DrillClockPanel } from './DrillClockPanel';
 import { ErrorMessage } from './ErrorMessage';
+import { FullOutputView } from './FullOutputView';
 import { PromptPanel } from './PromptPanel';
 import { RunControls } from './RunControls';
 import { RunHeader } from './RunHeader';
@@ -19,6 +22,7 @@ export function RunScreen() {
   const selectedStep = useRunsStore((state) => (selectedRunId ? state.selectedStep[selectedRunId] : undefined));
   const navigate = useUiStore((state) => state.navigate);
   const error = useRunsStore((state) => (selectedRunId ? state.actionError[selectedRunId] : undefined));
+  const [fullOutput, setFullOutput] = useState<{ runId: string; step?: string; host?: string }>();
 
   if (!run) {
     return (
@@ -40,6 +44,9 @@ export function RunScreen() {
   const focusKey = selectedStep ?? waiting[0] ?? steps.find((step) => step.status === 'running')?.key ?? steps[0]?.key;
   const focus = focusKey ? run.steps[focusKey] : undefined;
   const notes = runNotes(run);
+  const failing = Object.values(run.pending)
+    .filter((prompt) => prompt.need === 'failure')
+    .flatMap((prompt) => (run.steps[prompt.step] ? failedHosts(run.steps[prompt.step]) : []));
 
   return (
     <div className="screen run-screen">
@@ -47,6 +54,7 @@ export function RunScreen() {
       <RunHeader run={run} />
       <RunControls
         status={run.gone ? 'interrupted' : run.status}
+        canRollBack={canRollBack(run)}
         onPause={() => void act('run:pause', { runId })}
         onResume={() => void act('run:resume', { runId })}
         onAbort={(reason, rollback) => void act('run:abort', { runId, reason, rollback })}
@@ -54,11 +62,14 @@ export function RunScreen() {
       <ErrorMessage message={error} />
       <PromptPanel
         prompts={Object.values(run.pending)}
+        runId={runId}
+        steps={run.steps}
         handlers={{
           confirm: (step, text) => void act('run:confirm', { runId, step, text }),
           decide: (step, choice) => void act('run:decide', { runId, step, choice }),
           complete: (step, outcome, note) => void act('run:completeManual', { runId, step, outcome, note: note || undefined }),
           retry: (step) => void act('run:resolveFailure', { runId, step, action: 'retry' }),
+          retryFailed: (step) => void act('run:resolveFailure', { runId, step, action: 'retry-failed' }),
           skip: (step, reason) => void act('run:resolveFailure', { runId, step, action: 'skip', reason }),
         }}
       />
@@ -78,9 +89,19 @@ export function RunScreen() {
         </div>
         <div className="pane detail-pane">{focus && <StepDetail step={focus} />}</div>
         <div className="pane output-pane">
-          <RunTerminals runId={runId} />
+          <RunTerminals runId={runId} failedHosts={failing} onOpenFullOutput={(host) => setFullOutput({ runId, step: focusKey, host })} />
         </div>
       </div>
+      {fullOutput?.runId === runId && (
+        <FullOutputView
+          runId={runId}
+          step={fullOutput.step}
+          hosts={run.hosts}
+          initialHost={fullOutput.host}
+          live={isRunLive(run.status)}
+          onClose={() => setFullOutput(undefined)}
+        />
+      )}
     </div>
   );
 }

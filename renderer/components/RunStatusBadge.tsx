@@ -1,7 +1,7 @@
 import type { RunStatus } from '../../electron/api/contract';
 import { StatusBadge } from './StatusBadge';
 
-/** A run's status: the one {@link StatusBadge}. */
-export function RunStatusBadge({ status }: { status: RunStatus | 'unknown' }) {
-  return <StatusBadge of="run" status={status} />;
+/** A run's status: the one {@link StatusBadge}; `text` says more ("succeeded, 1 step skipped"). */
+export function RunStatusBadge({ status, text }: { status: RunStatus | 'unknown' | 'unfinished'; text?: string }) {
+  return <StatusBadge of="run" status={status} text={text} />;
 }

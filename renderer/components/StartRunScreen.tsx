@@ -11,6 +11,7 @@ import { DrillObjectivesForm } from './DrillObjectivesForm';
 import { ErrorMessage } from './ErrorMessage';
 import { ParamForm } from './ParamForm';
 import { PlanPreview } from './PlanPreview';
+import { RiskSummary } from './RiskSummary';
 
 /**
  * Parameters, then the resolved plan, then start: the Start button exists only for a plan the
@@ -149,6 +150,7 @@ export function StartRunScreen() {
               cannot be reached, lease the hosts on this machine only
             </label>
           )}
+          {plan && <RiskSummary plan={plan} />}
           <div className="actions">
             <button type="submit" disabled={busy}>
               Preview plan

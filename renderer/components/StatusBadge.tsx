@@ -10,7 +10,7 @@ const STEP_LABELS: Record<StepStatus, { icon: string; text: string }> = {
 };
 
 export type StatusBadgeProps =
-  | { of: 'run'; status: RunStatus | 'unknown' }
+  | { of: 'run'; status: RunStatus | 'unknown' | 'unfinished'; text?: string }
   | { of: 'step'; status: StepStatus };
 
 /**
@@ -33,7 +33,7 @@ export function StatusBadge(props: StatusBadgeProps) {
       data-run-status={props.status}
       title={unknown ? 'OpsDeck cannot be reached (or no longer holds this run): what the run does now is not known here.' : undefined}
     >
-      {unknown ? 'state unknown' : props.status}
+      {unknown ? 'state unknown' : (props.text ?? props.status)}
     </span>
   );
 }

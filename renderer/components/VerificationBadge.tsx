@@ -1,7 +1,7 @@
 import type { Verification } from '../../electron/api/contract';
 
 /** Whether the journal's hash chain is intact, and if not, which lines are wrong. */
-export function VerificationBadge({ verification, what = 'Journal' }: { verification: Verification; what?: string }) {
+export function VerificationBadge({ verification, what = 'Journal', onLine }: { verification: Verification; what?: string; onLine?: (line: number) => void }) {
   return (
     <div className={verification.ok ? 'verification ok' : 'verification tampered'} data-verified={verification.ok ? 'yes' : 'no'}>
       {verification.ok ? (
@@ -15,7 +15,14 @@ export function VerificationBadge({ verification, what = 'Journal' }: { verifica
           <ul>
             {verification.problems.map((problem, index) => (
               <li key={index}>
-                line {problem.line}: {problem.message}
+                {onLine ? (
+                  <button type="button" className="link" onClick={() => onLine(problem.line)}>
+                    line {problem.line}
+                  </button>
+                ) : (
+                  <>line {problem.line}</>
+                )}
+                : {problem.message}
               </li>
             ))}
           </ul>

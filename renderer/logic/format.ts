@@ -23,3 +23,13 @@ export function formatDelta(ms: number | undefined): string {
   if (Math.round(ms) === 0) return '±0 ms';
   return `${ms > 0 ? '+' : '−'}${formatDuration(Math.abs(ms))}`;
 }
+
+/** A local date and time to the second, with the time zone (`2026-12-03 13:05:09 UTC+01:00`). */
+export function formatTimeWithZone(iso: string | number): string {
+  const date = new Date(iso);
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '−';
+  const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0');
+  const minutes = String(Math.abs(offset) % 60).padStart(2, '0');
+  return `${formatTime(iso)} UTC${sign}${hours}:${minutes}`;
+}

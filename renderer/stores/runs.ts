@@ -41,6 +41,10 @@ export interface StepView {
   reason?: string;
   /** From the plan: description, planned checks and captures. */
   planned?: PlanStep;
+  /** Since when it waits for the operator (a prompt is open). */
+  waitingSince?: number;
+  /** Time spent waiting for the operator in earlier prompts of this step (ms). */
+  waitedMs?: number;
 }
 
 /** How a step ended on one host. */
@@ -183,6 +187,17 @@ function withoutPrompt(run: RunView, step?: string): RunView {
   return { ...run, pending };
 }
 
+/** Starts or stops a step's clock of waiting for the operator (working time is the rest). */
+function withWaiting(run: RunView, key: string, at: number, change: 'start' | 'stop'): RunView {
+  const step = run.steps[key];
+  if (!step) return run;
+  // Only a prompt inside a running step (confirmation, manual, decision) is part of its duration.
+  if (change === 'start') return step.waitingSince === undefined && step.status === 'running' ? { ...run, steps: { ...run.steps, [key]: { ...step, waitingSince: at } } } : run;
+  if (step.waitingSince === undefined) return run;
+  const waited = { ...step, waitingSince: undefined, waitedMs: (step.waitedMs ?? 0) + Math.max(0, at - step.waitingSince) };
+  return { ...run, steps: { ...run.steps, [key]: waited } };
+}
+
 function depthOf(key: string): number {
   return key.split('/').length - 1 - (key.startsWith('rollback/') || key.startsWith('finally/') ? 1 : 0);
 }
@@ -232,6 +247,8 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
           checks: [],
           captures: {},
           reason: undefined,
+          waitingSince: undefined,
+          waitedMs: undefined,
         }),
         () => fresh(event.step, event.title, event.kind),
       );
@@ -241,7 +258,7 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
       return next;
     case 'step.awaiting':
       return {
-        ...next,
+        ...(next.steps[event.step] ? withWaiting(next, event.step, at, 'start') : next),
         pending: {
           ...next.pending,
           [event.step]: { step: event.step, need: event.need, prompt: event.prompt, expected: event.expected, choices: event.choices },
@@ -263,7 +280,7 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
         }),
         () => fresh(event.step),
       );
-      return withoutPrompt(finished, event.step);
+      return withoutPrompt(withWaiting(finished, event.step, at, 'stop'), event.step);
     }
     case 'operator.action':
       switch (event.action) {
@@ -279,10 +296,10 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
           if (event.note && event.step && next.pending[event.step]) {
             return { ...next, pending: { ...next.pending, [event.step]: { ...next.pending[event.step], mismatch: true } } };
           }
-          return withoutPrompt(next, event.step);
+          return withoutPrompt(event.step ? withWaiting(next, event.step, at, 'stop') : next, event.step);
         }
         default:
-          return withoutPrompt(next, event.step);
+          return withoutPrompt(event.step ? withWaiting(next, event.step, at, 'stop') : next, event.step);
       }
     case 'run.note':
       return { ...next, notes: [...next.notes, { at, level: event.level, message: event.message, step: event.step }] };

@@ -26,7 +26,12 @@ interface Entry {
   search: SearchAddon;
   element: HTMLDivElement;
   disposers: Array<() => void>;
+  /** Lines written so far (line feeds), to tell when the oldest have left the scrollback. */
+  lines: number;
 }
+
+/** Lines a terminal keeps above its screen. */
+export const SCROLLBACK_LINES = 10_000;
 
 export class TerminalRegistry {
   private readonly entries = new Map<string, Entry>();
@@ -50,7 +55,7 @@ export class TerminalRegistry {
     this.parking.appendChild(element);
     const readOnly = info.kind === 'run-output';
     const terminal = new Terminal({
-      scrollback: 10_000,
+      scrollback: SCROLLBACK_LINES,
       fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace',
       fontSize: 13,
       theme: THEME,
@@ -70,7 +75,7 @@ export class TerminalRegistry {
       const resize = terminal.onResize(({ cols, rows }) => void this.client.call('terminal:resize', { terminalId: info.terminalId, cols, rows }));
       disposers.push(() => input.dispose(), () => resize.dispose());
     }
-    this.entries.set(info.terminalId, { info, terminal, fit, search, element, disposers });
+    this.entries.set(info.terminalId, { info, terminal, fit, search, element, disposers, lines: 0 });
   }
 
   /** Writes a batch from main; acknowledged once xterm has parsed it. */
@@ -82,6 +87,7 @@ export class TerminalRegistry {
       ack();
       return;
     }
+    for (let index = data.indexOf('\n'); index >= 0; index = data.indexOf('\n', index + 1)) entry.lines += 1;
     entry.terminal.write(data, ack);
   }
 
@@ -99,11 +105,20 @@ export class TerminalRegistry {
     this.ensure(info);
     const entry = this.entries.get(info.terminalId)!;
     entry.terminal.reset();
+    entry.lines = 0;
+    for (let index = recent.indexOf('\n'); index >= 0; index = recent.indexOf('\n', index + 1)) entry.lines += 1;
     if (omittedChars > 0) {
       const where = info.kind === 'shell' ? 'the terminal’s recording' : 'the journal (Audit)';
       entry.terminal.write(`\x1b[2m[${omittedChars.toLocaleString('en')} earlier characters not shown here; all of it is in ${where}]\x1b[0m\r\n`);
     }
     entry.terminal.write(recent);
+  }
+
+  /** How many of the lines written are no longer in the terminal (past its scrollback). */
+  linesDropped(terminalId: string): number {
+    const entry = this.entries.get(terminalId);
+    if (!entry) return 0;
+    return Math.max(0, entry.lines - (SCROLLBACK_LINES + entry.terminal.rows - 1));
   }
 
   /** Shows the terminal in `container`; returns the function that takes it back off screen. */

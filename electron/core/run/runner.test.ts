@@ -364,6 +364,41 @@ rollback:
     expect(skipped?.reason).toContain('OPS-12');
   });
 
+  it('retries a failed fan-out step on its failed hosts only, when the operator asks', async () => {
+    const flag = path.join(work, 'cmp2-fixed');
+    const h = harness(
+      header(`
+  - id: fan
+    title: Fan out
+    on: compute
+    run: echo "on {{ host }}"; test {{ host }} != cmp2 || test -e ${flag}
+  - id: one-host
+    title: One host
+    on: ctl
+    run: "false"
+`),
+      { onFailure: 'ask' },
+    );
+    const done = h.runner.start();
+    const prompt = await h.awaiting('fan');
+    expect(prompt.choices?.map((choice) => choice.id)).toContain('retry-failed');
+    expect(prompt.choices?.find((choice) => choice.id === 'retry-failed')?.label).toBe('Retry only the failed hosts (cmp2)');
+    writeFileSync(flag, '');
+    const before = h.ssh.commands.length;
+    h.runner.resolveFailure('fan', 'retry-failed');
+    const onlyOne = await h.awaiting('one-host');
+    // The retry ran on cmp2 alone; cmp1, which had succeeded, was not run again.
+    expect(h.ssh.commands.slice(before, -1).map((c) => c.command)).toEqual([expect.stringContaining('on cmp2')]);
+    const fan = h.events.filter((e): e is StepFinishedEvent => e.type === 'step.finished' && e.step === 'fan').at(-1);
+    expect(fan?.status).toBe('succeeded');
+    expect(h.events.some((e) => e.type === 'operator.action' && e.action === 'retry' && e.note === 'only the failed hosts: cmp2')).toBe(true);
+    // A step on one host has nothing to retry partly: the choice is not offered, and refused if sent.
+    expect(onlyOne.choices?.map((choice) => choice.id)).not.toContain('retry-failed');
+    expect(() => h.runner.resolveFailure('one-host', 'retry-failed')).toThrow(/retry the whole step/);
+    h.runner.abort('done');
+    await done;
+  });
+
   it('abort kills the running command, rolls back on request and always runs finally', async () => {
     const marker = path.join(work, 'late');
     const h = harness(header(`

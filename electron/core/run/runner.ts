@@ -41,8 +41,11 @@ import { resolveParams } from './params';
 import { environmentScope, renderIn, valueIn, type RunScope } from './scope';
 import { resolveFittedTargets } from './targets';
 
-/** What the operator can answer at a failed step. */
-export type FailureAction = 'retry' | 'skip' | 'abort' | 'rollback';
+/**
+ * What the operator can answer at a failed step. `retry-failed`: run a fan-out `run` step again on
+ * the hosts where it failed only (offered as a choice when it applies).
+ */
+export type FailureAction = 'retry' | 'retry-failed' | 'skip' | 'abort' | 'rollback';
 
 /** What the run does at a failed step when nobody is asked. */
 export type FailurePolicy = 'ask' | 'stop' | 'rollback';
@@ -172,6 +175,10 @@ export class Runner {
   private rollbackSummary: string | undefined;
   /** Commands whose connection was lost mid-step, by step key: their process on the host. */
   private readonly lostCommands = new Map<string, Array<{ host: HostSpec; pid: number }>>();
+  /** A failed fan-out run step's failed hosts, while it can be retried on those alone. */
+  private readonly failedHosts = new Map<string, string[]>();
+  /** The hosts the next attempt of a step runs on (retry of the failed hosts only). */
+  private readonly retryOnly = new Map<string, Set<string>>();
   private abortController = newAbortController();
   private readonly rootScope: RunScope;
   private status: RunStatus = 'running';
@@ -313,6 +320,9 @@ export class Runner {
   /** Answers a failed step: retry it, skip it (a reason is required), abort, or abort and roll back. */
   resolveFailure(stepKey: string, action: FailureAction, reason?: string): void {
     this.waiterFor(stepKey, 'failure');
+    if (action === 'retry-failed' && !this.failedHosts.has(stepKey)) {
+      throw new OpsError('retry-failed-unavailable', `Step ${stepKey} cannot be retried on its failed hosts only (it is not a run step on several hosts with some succeeded, or it captures values): retry the whole step.`);
+    }
     if (action === 'skip' && !reason?.trim()) {
       throw new OpsError('reason-required', 'Skipping a failed step needs a reason; it is recorded in the audit trail.');
     }
@@ -373,7 +383,9 @@ export class Runner {
       let outcome = await this.runStep(step, key, frame);
       while (isBad(outcome.status) && !step.continueOnFailure && askOnFailure) {
         const action = await this.askFailure(key);
-        if (action.action === 'retry') {
+        if (action.action === 'retry' || action.action === 'retry-failed') {
+          const failed = this.failedHosts.get(key);
+          if (action.action === 'retry-failed' && failed) this.retryOnly.set(key, new Set(failed));
           outcome = await this.runStep(step, key, frame);
           continue;
         }
@@ -531,7 +543,10 @@ export class Runner {
   }
 
   private async runCommandStep(step: RunStep, key: string, frame: Frame): Promise<Outcome> {
-    const hosts = this.targets(step, frame.scope, frame);
+    const only = this.retryOnly.get(key);
+    this.retryOnly.delete(key);
+    this.failedHosts.delete(key);
+    const hosts = this.targets(step, frame.scope, frame).filter((host) => !only || only.has(host.name));
     const runs: HostRun[] = hosts.map((host) => ({
       host,
       command: renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'),
@@ -554,7 +569,12 @@ export class Runner {
       await sleep(step.retry.delayMs, this.abortController.signal);
       for (const run of pending) resetRun(run);
     }
-    return this.finishHostStep(step, key, started, runs, frame);
+    const outcome = this.finishHostStep(step, key, started, runs, frame);
+    // A fan-out step that failed on some hosts only (and captures nothing, which a partial retry
+    // would lose) can be retried on those hosts alone.
+    const failed = runs.filter((run) => run.status === 'failed').map((run) => run.host.name);
+    if (outcome.status === 'failed' && failed.length > 0 && failed.length < runs.length && step.capture.length === 0) this.failedHosts.set(key, failed);
+    return outcome;
   }
 
   private async runWaitStep(step: WaitStep, key: string, frame: Frame): Promise<Outcome> {
@@ -836,11 +856,13 @@ export class Runner {
         this.note('warning', `What became of the interrupted commands of ${key}: ${lines.join(' ')}`, key);
       }
     }
+    const failedHosts = this.failedHosts.get(key);
     const reply = await this.askOperator(key, {
       need: 'failure',
       prompt: `Step ${key} ${this.statuses.get(key) === 'interrupted' ? 'was interrupted (its connection was lost)' : 'failed'}.${fate}\nRetry it, skip it (with a reason), abort the run, or abort and roll back?`,
       choices: [
         { id: 'retry', label: 'Retry the step' },
+        ...(failedHosts ? [{ id: 'retry-failed', label: `Retry only the failed hosts (${failedHosts.join(', ')})` }] : []),
         { id: 'skip', label: 'Skip it (a reason is required)' },
         { id: 'abort', label: 'Abort the run' },
         { id: 'rollback', label: 'Abort and roll back' },
@@ -848,6 +870,9 @@ export class Runner {
     });
     if (reply.kind !== 'failure') throw new OpsError('internal', 'unexpected reply');
     if (reply.action === 'retry') this.emit({ type: 'operator.action', action: 'retry', step: key, operator: this.options.operator });
+    if (reply.action === 'retry-failed') {
+      this.emit({ type: 'operator.action', action: 'retry', step: key, operator: this.options.operator, note: `only the failed hosts: ${failedHosts?.join(', ')}` });
+    }
     return reply;
   }
 

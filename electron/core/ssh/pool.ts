@@ -20,6 +20,7 @@
  * sudo). Commands that leave their session on purpose (setsid, daemons) are not followed: like under
  * OpenSSH, those outlive the step. The wrapper needs a Bourne-like login shell (sh, dash, bash, zsh, ksh).
  */
+import { shellQuote, sudoCommand } from './command-line';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { Duplex } from 'node:stream';
@@ -846,14 +847,11 @@ class PoolShellSession implements ShellSession {
   }
 }
 
-/** POSIX single-quoting: the text comes back byte for byte. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 /** The remote command line for `command` (see the module comment). */
 export function wrapCommand(command: string, nonce: string, sudo: boolean): string {
-  const run = sudo ? `exec sudo -n -- "\${SHELL:-/bin/sh}" -c ${shellQuote(command)}` : `eval ${shellQuote(command)}`;
+  const run = sudo ? `exec ${sudoCommand(command)}` : `eval ${shellQuote(command)}`;
   return `printf 'OPSDECK-PID:${nonce}:%s\\n' "$$"; ${run}`;
 }
 
