@@ -29,7 +29,11 @@ export interface OutputHandlers {
   'audit:facts': Handler<'audit:facts'>;
 }
 
-export function outputHandlers(options: { auditDir: string }): OutputHandlers {
+export function outputHandlers(options: {
+  auditDir: string;
+  /** Writes what a still-open host terminal holds of its recording, so a replay shows its latest output. */
+  flushRecording?: (file: string) => void;
+}): OutputHandlers {
   const store = () => new AuditStore(options.auditDir);
   return {
     'run:output': (request) => readRunOutput(store(), request.runId, request.step, request.afterSeq ?? 0),
@@ -47,7 +51,11 @@ export function outputHandlers(options: { auditDir: string }): OutputHandlers {
       return facts;
     },
     'audit:cast': (request) => {
-      if ('recording' in request) return readCastText(recordingFile(path.join(options.auditDir, TERMINALS_DIR), request.recording), request.recording);
+      if ('recording' in request) {
+        const file = recordingFile(path.join(options.auditDir, TERMINALS_DIR), request.recording);
+        options.flushRecording?.(file);
+        return readCastText(file, request.recording);
+      }
       const audit = store();
       const runId = audit.resolve(request.runId);
       const file = castPath(audit.runDir(runId), request.name);

@@ -244,7 +244,14 @@ export class ConsoleService {
       'audit:teamList': (request) => this.teamRuns(request.environmentId),
       'locks:list': (request) => this.listLocks(request.environmentId),
       'locks:break': (request) => this.breakLock(request.environmentId, request.host, request.reason),
-      ...outputHandlers({ auditDir: options.auditDir }),
+      ...outputHandlers({
+        auditDir: options.auditDir,
+        flushRecording: (file) => {
+          for (const terminal of this.terminals.values()) {
+            if (terminal.cast && path.resolve(terminal.cast.file) === path.resolve(file)) this.recordTerminal(terminal, (recording) => recording.flush(), true);
+          }
+        },
+      }),
     };
   }
 

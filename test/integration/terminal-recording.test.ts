@@ -99,6 +99,24 @@ describe('host terminal recordings', () => {
   });
 });
 
+describe('the recording of a host terminal that is still open', () => {
+  it('gives the player everything the terminal has shown so far, not only what the last timed flush wrote', async () => {
+    screen = '';
+    closed = false;
+    const { terminalId, transcript, type } = await openTerminal(service);
+    await waitFor(() => /[$#] $/.test(screen), 'the shell prompt');
+    await type('echo still-open-$((6*7))\r');
+    await waitFor(() => screen.includes('still-open-42'), 'the command to run');
+    // Straight away: the terminal's 1 s timer has most likely not written it yet.
+    const reply = await service.dispatch('audit:cast', { recording: path.basename(transcript) });
+    expect(reply.ok, JSON.stringify(reply)).toBe(true);
+    expect((reply as { value: { text: string } }).value.text).toContain('still-open-42');
+    await type('exit\r');
+    await waitFor(() => closed, 'the terminal to close');
+    expect(terminalId).toMatch(/^shell:/);
+  });
+});
+
 describe('a host terminal whose recording hits a full disk', () => {
   let mountPoint: string;
   let mounted = false;
