@@ -17,6 +17,9 @@ export default defineConfig({
           name: 'unit',
           include: ['electron/**/*.test.ts'],
           environment: 'node',
+          // A deadline, not a speed target: some unit tests lint or load the whole tree, which takes
+          // many seconds on a shared 2-core machine under load (vitest's default is 5 s).
+          testTimeout: 30_000,
         },
       },
       {
@@ -37,6 +40,7 @@ export default defineConfig({
           name: 'renderer',
           include: ['renderer/**/*.test.{ts,tsx}'],
           environment: 'jsdom',
+          testTimeout: 30_000,
         },
       },
       {

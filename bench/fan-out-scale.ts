@@ -37,6 +37,8 @@ import {
 } from './setup';
 
 const SIZES = [100, 300] as const;
+/** How long an Ansible run may take before it is stopped and reported as a lower bound. */
+const ANSIBLE_LIMIT_MS = 900_000;
 const LIMITED = 50;
 const FLOOD_BYTES = MIB;
 /** The log line of case 3 (99 bytes with its newline). */
@@ -133,17 +135,27 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
     }
   };
   let ansibleIndex = 0;
-  const ansible = async (hosts: number, forks: number) => {
+  /**
+   * Ansible at 300 hosts takes many minutes on a busy 2-core machine. Stopped at ANSIBLE_LIMIT_MS, its
+   * time is reported as a lower bound ("> 15 min"): the runner's ratio against it is then an upper
+   * bound, and the case keeps every other figure instead of failing whole.
+   */
+  const ansible = async (hosts: number, forks: number): Promise<number> => {
     const controlDir = bench.dir(`fan-out-scale/ansible-cp-${ansibleIndex++}`);
     bench.onCleanup('ansible ControlPersist masters', () => stopMasters(controlDir));
     const result = await runProcess('ansible', [groupOf(hosts), '-m', 'command', '-a', 'true', '-f', String(forks)], {
       env: { ...process.env, ANSIBLE_CONFIG: ansibleConfig, ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir, ANSIBLE_NOCOLOR: '1' },
-      timeoutMs: 900_000,
+      timeoutMs: ANSIBLE_LIMIT_MS,
     });
+    await stopMasters(controlDir);
+    if (result.timedOut) {
+      const done = (result.stdout.match(/\| CHANGED \| rc=0/g) ?? []).length;
+      progress(`ansible -f ${forks} on ${hosts} hosts stopped after ${formatMs(result.ms)} with ${done} of ${hosts} hosts done`);
+      return Number.POSITIVE_INFINITY;
+    }
     expectSuccess(result, `ansible -f ${forks} on ${hosts} hosts`);
     const changed = (result.stdout.match(/\| CHANGED \| rc=0/g) ?? []).length;
     if (changed !== hosts) throw new Error(`ansible ran on ${changed} of ${hosts} hosts:\n${result.stdout.slice(0, 3000)}`);
-    await stopMasters(controlDir);
     return result.ms;
   };
   const pssh = async (hosts: number, parallel: number, command = 'true', outputDir?: string) => {
@@ -200,6 +212,8 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
 
   const rows: CaseResult['rows'] = [];
   const notes: string[] = [];
+  const ansibleTime = (ms: number) => (Number.isFinite(ms) ? formatMs(ms) : `> ${formatMs(ANSIBLE_LIMIT_MS)} (stopped there)`);
+  const ansibleRatio = (runner: number, ms: number) => (Number.isFinite(ms) ? formatRatio(runner / ms) : `< ${formatRatio(runner / ANSIBLE_LIMIT_MS)}`);
   for (const hosts of SIZES) {
     const entry = figures.get(hosts)!;
     const limited = median(entry.limited.map((run) => run.ms));
@@ -212,18 +226,18 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
       {
         figure: `runner, 1 step × ${hosts} hosts, concurrency ${LIMITED}, connecting included (median of ${reps})`,
         value: formatMs(limited),
-        baseline: `Ansible ad-hoc -f ${LIMITED} (one run): ${formatMs(ansibleLimited)}`,
-        ratio: `${formatRatio(limited / ansibleLimited)}x the time`,
+        baseline: `Ansible ad-hoc -f ${LIMITED} (one run): ${ansibleTime(ansibleLimited)}`,
+        ratio: `${ansibleRatio(limited, ansibleLimited)}x the time`,
         target: atTarget ? '≤ 0.2x' : '(context)',
-        met: atTarget ? limited / ansibleLimited <= 0.2 : null,
+        met: atTarget ? limited / Math.min(ansibleLimited, ANSIBLE_LIMIT_MS) <= 0.2 : null,
       },
       {
         figure: `runner, 1 step × ${hosts} hosts, all at once (parallel: true), connecting included (median of ${reps})`,
         value: formatMs(all),
-        baseline: `Ansible ad-hoc -f ${hosts} (one run): ${formatMs(ansibleAll)}`,
-        ratio: `${formatRatio(all / ansibleAll)}x the time`,
+        baseline: `Ansible ad-hoc -f ${hosts} (one run): ${ansibleTime(ansibleAll)}`,
+        ratio: `${ansibleRatio(all, ansibleAll)}x the time`,
         target: atTarget ? '≤ 0.2x' : '(context)',
-        met: atTarget ? all / ansibleAll <= 0.2 : null,
+        met: atTarget ? all / Math.min(ansibleAll, ANSIBLE_LIMIT_MS) <= 0.2 : null,
       },
       {
         figure: `runner, 1 step × ${hosts} hosts, all at once`,
@@ -243,7 +257,7 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
       },
     );
     notes.push(
-      `${hosts} hosts, all runs: runner c${LIMITED} ${entry.limited.map((run) => formatMs(run.ms)).join(', ')}; runner all ${entry.all.map((run) => formatMs(run.ms)).join(', ')}; Ansible -f ${LIMITED} ${entry.ansibleLimited.map(formatMs).join(', ')}; Ansible -f ${hosts} ${entry.ansibleAll.map(formatMs).join(', ')}; parallel-ssh -p ${hosts} ${entry.pssh.map(formatMs).join(', ')}; engine RSS ${[...entry.limited, ...entry.all].map((run) => run.peakRssMiB.toFixed(0)).join(', ')} MiB, fds ${[...entry.limited, ...entry.all].map((run) => run.peakFds).join(', ')}.`,
+      `${hosts} hosts, all runs: runner c${LIMITED} ${entry.limited.map((run) => formatMs(run.ms)).join(', ')}; runner all ${entry.all.map((run) => formatMs(run.ms)).join(', ')}; Ansible -f ${LIMITED} ${entry.ansibleLimited.map(ansibleTime).join(', ')}; Ansible -f ${hosts} ${entry.ansibleAll.map(ansibleTime).join(', ')}; parallel-ssh -p ${hosts} ${entry.pssh.map(formatMs).join(', ')}; engine RSS ${[...entry.limited, ...entry.all].map((run) => run.peakRssMiB.toFixed(0)).join(', ')} MiB, fds ${[...entry.limited, ...entry.all].map((run) => run.peakFds).join(', ')}.`,
     );
   }
   const floodMs = median(floodRuns.map(({ run }) => run.ms));

@@ -159,6 +159,8 @@ export const MIB = 1024 * 1024;
 
 export interface ProcessResult {
   code: number | null;
+  /** Whether it was killed at `timeoutMs` (then `ms` is only a lower bound of its time). */
+  timedOut: boolean;
   ms: number;
   stdout: string;
   stderr: string;
@@ -192,14 +194,18 @@ export function runProcess(
     child.stderr?.on('data', (chunk: Buffer) => {
       if (stderr.length < MIB) stderr += chunk.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs ?? 600_000);
     child.once('error', (error) => {
       clearTimeout(timer);
       reject(error);
     });
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, ms: Number(process.hrtime.bigint() - start) / 1e6, stdout, stderr });
+      resolve({ code, timedOut, ms: Number(process.hrtime.bigint() - start) / 1e6, stdout, stderr });
     });
   });
 }

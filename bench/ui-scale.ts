@@ -128,7 +128,7 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
       `What the page was sent of the output (terminal:data frames; the view drops what it cannot keep up with, the journal has all of it): ${(flood.terminalChars / MIB).toFixed(1)} MiB of ${(HOSTS * perHost) / MIB} MiB.`,
       `Idle: ${describeInputs(idle)}; DOM nodes ${idle.domNodesPeak}.`,
       `${label}: ${describeInputs(flood)}; heap peak ${flood.heapPeakMiB.toFixed(1)} MiB, collected ${flood.heapAfterGcMiB.toFixed(1)} MiB; DOM nodes peak ${flood.domNodesPeak}; console server peak RSS ${flood.serverRssPeakMiB.toFixed(0)} MiB.`,
-      `The output pane keeps one terminal tab per host (renderer/components/RunTerminals.tsx, untouched here): ${HOSTS} tabs are in the DOM, which is most of the DOM node count above.`,
+      `The output pane has one terminal tab per host (renderer/components/RunTerminals.tsx); each host's terminal parses its output into its buffer, and only the tabs looked at are opened and rendered (renderer/terminals/registry.ts): ${HOSTS} tab buttons are in the DOM, one terminal's screen.`,
     ],
   };
 }

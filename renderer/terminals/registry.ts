@@ -5,6 +5,10 @@
  *
  * Flow control: each batch is acknowledged inside `term.write(data, callback)`, i.e. once xterm has
  * parsed it, so main (electron/app/flow.ts) knows exactly how far the view is behind.
+ *
+ * A terminal is opened (given its DOM and renderer) only when first shown. Until then xterm parses
+ * into its buffer alone: a run on 300 hosts keeps 300 buffers but renders only the tabs looked at,
+ * instead of 300 off-screen renderers (the page's DOM and its input delay grew with every host).
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
@@ -25,6 +29,8 @@ interface Entry {
   fit: FitAddon;
   search: SearchAddon;
   element: HTMLDivElement;
+  /** Whether `terminal.open(element)` ran: a terminal is opened the first time it is shown. */
+  opened: boolean;
   disposers: Array<() => void>;
   /** Lines written so far (line feeds), to tell when the oldest have left the scrollback. */
   lines: number;
@@ -52,7 +58,6 @@ export class TerminalRegistry {
     const element = document.createElement('div');
     element.className = 'xterm-host';
     element.dataset.terminalId = info.terminalId;
-    this.parking.appendChild(element);
     const readOnly = info.kind === 'run-output';
     const terminal = new Terminal({
       scrollback: SCROLLBACK_LINES,
@@ -68,14 +73,18 @@ export class TerminalRegistry {
     const search = new SearchAddon();
     terminal.loadAddon(fit);
     terminal.loadAddon(search);
-    terminal.open(element);
     const disposers: Array<() => void> = [];
     if (!readOnly) {
       const input = terminal.onData((data) => void this.client.call('terminal:write', { terminalId: info.terminalId, data }));
       const resize = terminal.onResize(({ cols, rows }) => void this.client.call('terminal:resize', { terminalId: info.terminalId, cols, rows }));
       disposers.push(() => input.dispose(), () => resize.dispose());
     }
-    this.entries.set(info.terminalId, { info, terminal, fit, search, element, disposers, lines: 0 });
+    this.entries.set(info.terminalId, { info, terminal, fit, search, element, opened: false, disposers, lines: 0 });
+  }
+
+  /** Whether the terminal has been shown at least once (and so has a renderer). */
+  isOpened(terminalId: string): boolean {
+    return this.entries.get(terminalId)?.opened ?? false;
   }
 
   /** Writes a batch from main; acknowledged once xterm has parsed it. */
@@ -126,6 +135,11 @@ export class TerminalRegistry {
     const entry = this.entries.get(terminalId);
     if (!entry) return () => undefined;
     container.appendChild(entry.element);
+    if (!entry.opened) {
+      // In the container, so xterm measures its real size from the start.
+      entry.terminal.open(entry.element);
+      entry.opened = true;
+    }
     const fitNow = () => {
       try {
         if (container.clientWidth > 0 && container.clientHeight > 0) entry.fit.fit();
@@ -146,19 +160,21 @@ export class TerminalRegistry {
   /** Highlights the next (or previous) match in the scrollback; false when there is none. */
   find(terminalId: string, text: string, direction: 'next' | 'previous'): boolean {
     const entry = this.entries.get(terminalId);
-    if (!entry || !text) return false;
+    if (!entry?.opened || !text) return false;
     const options = { caseSensitive: false, decorations: { matchOverviewRuler: '#d7a94b', activeMatchColorOverviewRuler: '#f2c14e', matchBackground: '#5a4a1f', activeMatchBackground: '#a07f22' } };
     return direction === 'next' ? entry.search.findNext(text, options) : entry.search.findPrevious(text, options);
   }
 
   clearSearch(terminalId: string): void {
-    this.entries.get(terminalId)?.search.clearDecorations();
+    const entry = this.entries.get(terminalId);
+    if (entry?.opened) entry.search.clearDecorations();
   }
 
   /** The selected text, or the whole visible screen when nothing is selected. */
   selection(terminalId: string): string {
     const entry = this.entries.get(terminalId);
     if (!entry) return '';
+    if (!entry.opened) return this.text(terminalId);
     if (entry.terminal.hasSelection()) return entry.terminal.getSelection();
     entry.terminal.selectAll();
     const text = entry.terminal.getSelection();
