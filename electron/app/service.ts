@@ -53,7 +53,7 @@ import { RunbookLibrary } from '../core/runbook/library';
 import type { Runbook } from '../core/runbook/model';
 import { ParamError, resolveParams } from '../core/run/params';
 import type { Runner } from '../core/run/runner';
-import { acquireRunLeases, createRunSession, maskerFor } from '../core/run/session';
+import { connectorsFor, drillFor, environmentSecrets, launchRun, prepareLaunch, teamFor, type ConnectorFactory, type Connectors, type LaunchedRun } from '../core/usecases/launch';
 import {
   HostKeyChangedError,
   HostKeyRevokedError,
@@ -86,6 +86,8 @@ export interface ConsoleServiceOptions {
   operator?: string;
   lab?: LabProvider;
   flowLimits?: FlowLimits;
+  /** Builds an environment's connections (SSH with its jump hosts, SQL through it); tests give their own. */
+  connectors?: ConnectorFactory;
 }
 
 /** One event as the adapters forward it. */
@@ -130,7 +132,7 @@ export class ConsoleService {
   private readonly listeners = new Set<(event: ServiceEvent) => void>();
   private readonly environments = new Map<string, Environment>();
   private readonly extraEnvironmentFiles = new Set<string>();
-  private readonly pools = new Map<string, SshPool>();
+  private readonly connectors = new Map<string, Connectors>();
   private readonly presentedKeys = new Map<string, PresentedHostKey>();
   private readonly runs = new Map<string, LiveRun>();
   private readonly terminals = new Map<string, LiveTerminal>();
@@ -279,8 +281,8 @@ export class ConsoleService {
       terminal.output.dispose();
     }
     this.terminals.clear();
-    await Promise.all([...this.pools.values()].map((pool) => pool.close().catch(() => undefined)));
-    this.pools.clear();
+    await Promise.all([...this.connectors.values()].map((connectors) => connectors.close().catch(() => undefined)));
+    this.connectors.clear();
     if (this.runningLab) await this.runningLab.stop().catch(() => undefined);
     this.runningLab = undefined;
   }
@@ -297,10 +299,15 @@ export class ConsoleService {
 
   // ---- library -----------------------------------------------------------------------------
 
-  private async loadLibrary(): Promise<RunbookLibrary> {
+  /** Where runbooks are found: the bundled ones, then the operator's own. */
+  private runbookDirectories(): string[] {
     const dirs = [this.options.bundledRunbooksDir];
     if (existsSync(this.options.userRunbooksDir)) dirs.push(this.options.userRunbooksDir);
-    return RunbookLibrary.load(dirs);
+    return dirs;
+  }
+
+  private async loadLibrary(): Promise<RunbookLibrary> {
+    return RunbookLibrary.load(this.runbookDirectories());
   }
 
   private async listLibrary(): Promise<LibraryListing> {
@@ -343,8 +350,8 @@ export class ConsoleService {
     const environment = await loadEnvironment(file, { profileDirs: this.options.profileDirs ?? [BUNDLED_PROFILES_DIR] });
     const previous = this.environments.get(file);
     if (previous && previous.knownHostsFile !== environment.knownHostsFile) {
-      await this.pools.get(file)?.close();
-      this.pools.delete(file);
+      await this.connectors.get(file)?.close();
+      this.connectors.delete(file);
     }
     this.environments.set(file, environment);
     return environment;
@@ -373,13 +380,23 @@ export class ConsoleService {
     return this.loadEnvironmentFile(environmentId);
   }
 
-  private poolOf(environmentId: string, environment: Environment): SshPool {
-    let pool = this.pools.get(environmentId);
-    if (!pool) {
-      pool = new SshPool({ knownHostsFile: environment.knownHostsFile });
-      this.pools.set(environmentId, pool);
+  /**
+   * The environment's connections, kept while the console runs (host checks, terminals and runs share
+   * them): SSH that knows its jump hosts, SQL through it. Made by the injectable factory.
+   */
+  private connectorsOf(environmentId: string, environment: Environment): Connectors {
+    let connectors = this.connectors.get(environmentId);
+    if (!connectors) {
+      // The environment file may be read again while the connections stay open: jump hosts and
+      // tunnels are looked up in the latest reading.
+      connectors = (this.options.connectors ?? connectorsFor)(() => this.environments.get(environmentId) ?? environment);
+      this.connectors.set(environmentId, connectors);
     }
-    return pool;
+    return connectors;
+  }
+
+  private poolOf(environmentId: string, environment: Environment): SshPool {
+    return this.connectorsOf(environmentId, environment).ssh;
   }
 
   private hostOf(environment: Environment, name: string): HostSpec {
@@ -479,60 +496,42 @@ export class ConsoleService {
   // ---- runs ----------------------------------------------------------------------------------
 
   private async prepareRun(runbookId: string, environmentId: string, given: Record<string, unknown>) {
-    const library = await this.loadLibrary();
-    const runbook: Runbook = library.require(runbookId);
-    const ownErrors = library.problemsOf(runbook.file).filter((problem) => problem.severity === 'error');
-    if (ownErrors.length > 0) throw new ValidationError(ownErrors, `Runbook ${runbook.file}`);
     const environment = await this.environmentOf(environmentId);
-    const params = resolveParams(runbook, given, environment);
-    const masker = maskerFor(runbook, environment, params);
-    const plan = buildPlan({ runbook, library, environment, environmentId, params, operator: this.operator, masker });
-    return { library, runbook, environment, params, plan };
+    const prepared = await prepareLaunch(runbookId, this.runbookDirectories(), environment, given);
+    const plan = buildPlan({ ...prepared, environmentId, operator: this.operator });
+    return { ...prepared, plan };
   }
 
   private async startRun(request: ValidatedRequest<'run:start'>): Promise<ActiveRun> {
     const { library, runbook, environment, params, plan } = await this.prepareRun(request.runbookId, request.environmentId, request.params);
     const drill = request.drill ? drillFor(runbook, request.drill.objectives) : undefined;
-    const ssh = this.poolOf(request.environmentId, environment);
     const auditDir = this.options.auditDir;
     makePrivateDir(auditDir);
-    const runId = newRunId();
-    // As the CLI does, leases first, then the hosts; a run refused for either leaves no journal behind.
-    // The environment's team database (if it names one) holds the leases and gets the journal as it is
-    // written; without one, leases live in <auditDir>/locks, shared with the CLI.
-    const team = this.teamFor(request.environmentId, environment);
-    let leases: RunLeases;
-    let fallbackWarning: string | undefined;
+    let launched: LaunchedRun;
     try {
-      ({ leases, fallbackWarning } = await takeLeases({ runbook, library, environment, params, runId, operator: this.operator, auditDir, team }, request.localLocks));
+      launched = await launchRun({
+        runbook,
+        library,
+        environment,
+        params,
+        operator: this.operator,
+        auditDir,
+        onFailure: request.onFailure,
+        connectors: this.connectorsOf(request.environmentId, environment),
+        localLocks: request.localLocks,
+        localLocksHint: 'To run anyway, tick “lease on this machine only”',
+        preflight: async (hosts) =>
+          (await this.checkHosts(request.environmentId, hosts))
+            .filter((result) => result.state !== 'ok')
+            .map((result) => ({ host: result.host, message: result.message ?? result.state })),
+        drill,
+        environmentFile: request.environmentId,
+        teamConnectTimeoutMs: TEAM_CONNECT_TIMEOUT_MS,
+      });
     } catch (error) {
-      await team?.close().catch(() => undefined);
-      throw error;
+      throw error instanceof HostLockedError ? hostLocked(error) : error;
     }
-    const giveBack = async () => {
-      await leases.release(this.operator).catch(() => undefined);
-      await team?.close().catch(() => undefined);
-    };
-    try {
-      const results = await this.checkHosts(request.environmentId, plan.hosts);
-      const failing = results.filter((result) => result.state !== 'ok');
-      if (failing.length > 0) {
-        throw Object.assign(
-          new OpsError('hosts-not-ready', `Nothing was run: ${failing.map((result) => result.host).join(', ')} did not pass the host check. Fix that first (see Environment).`),
-          { problems: failing.map((result) => ({ field: result.host, message: result.message ?? result.state })) },
-        );
-      }
-    } catch (error) {
-      await giveBack();
-      throw error;
-    }
-    let session: ReturnType<typeof createRunSession>;
-    try {
-      session = createRunSession({ runbook, library, environment, params, ssh, operator: this.operator, auditDir, onFailure: request.onFailure, runId, leases, team, drill });
-    } catch (error) {
-      await giveBack();
-      throw error;
-    }
+    const { session } = launched;
     const live: LiveRun = {
       runId: session.runId,
       runner: session.runner,
@@ -542,31 +541,11 @@ export class ConsoleService {
     };
     this.runs.set(session.runId, live);
     session.runner.onEvent((event) => this.onRunEvent(live, event));
-    if (fallbackWarning) this.notice(live, 'warning', 'lease', fallbackWarning);
-    if (leases.hosts.length > 0) {
-      const tookOver = leases.tookOver.map((lease) => `${lease.host} from ${lease.operator} (run ${lease.runId}, expired ${lease.expiresAt})`);
-      this.notice(
-        live,
-        'info',
-        'lease',
-        `Leased ${leases.hosts.join(', ')} for this run in ${leases.backend.description}, until it ends.${tookOver.length ? ` Took over expired leases: ${tookOver.join('; ')}.` : ''}`,
-      );
-    }
-    const unsubscribeLeases = session.leases?.onEvent((event) => {
-      if (event.type === 'lost') this.notice(live, 'error', 'lease', event.message);
-      else if (event.type === 'renew-failed') this.notice(live, 'warning', 'lease', event.message);
-      else this.notice(live, 'info', 'lease', `The lease on ${event.host} is renewed again.`);
-    });
-    const unsubscribeReplicator = session.replicator?.onEvent((event) => {
-      if (event.type === 'unreachable') {
-        this.notice(live, 'warning', 'team', `The team audit database cannot be reached (${event.message}); events wait in the local journal and are sent when it is back.`);
-      } else if (event.afterOutage) {
-        this.notice(live, 'info', 'team', `The team audit database is reachable again; ${event.sent} queued events were sent in order.`);
-      }
-    });
+    for (const notice of launched.notices) this.notice(live, notice.level, notice.source, notice.message);
+    const unsubscribeNotices = launched.onNotice((notice) => this.notice(live, notice.level, notice.source, notice.message));
     // Started on the next turn, so the reply (with the run id) reaches the renderer before the events.
     setTimeout(() => {
-      session
+      launched
         .start()
         .then(
           (status) => this.finishRun(live, status),
@@ -575,15 +554,7 @@ export class ConsoleService {
             this.finishRun(live, 'failed');
           },
         )
-        .finally(async () => {
-          unsubscribeLeases?.();
-          unsubscribeReplicator?.();
-          const pending = session.replicationPending();
-          if (pending > 0) {
-            this.notice(live, 'warning', 'team', `The team audit database did not get the last ${pending} events of this run; they are in the local journal and are sent by \`opsdeck audit sync --env ${request.environmentId}\`.`);
-          }
-          await team?.close().catch(() => undefined);
-        });
+        .finally(unsubscribeNotices);
     }, 0);
     return live.active;
   }
@@ -707,10 +678,7 @@ export class ConsoleService {
     const shell = await this.poolOf(environmentId, environment).shell(host, { cols, rows });
     this.terminalCounter += 1;
     const terminalId = `shell:${this.terminalCounter}:${host.name}`;
-    const masker = new Masker([
-      ...Object.values(environment.secrets),
-      ...environment.hosts.flatMap((candidate) => [candidate.passphrase, candidate.password]),
-    ]);
+    const masker = new Masker(environmentSecrets(environment));
     let cast: CastWriter | undefined;
     try {
       cast = CastWriter.create(path.join(this.options.auditDir, 'terminals', `${newRunId()}-${castFileName(host.name)}`), masker, {
@@ -932,10 +900,7 @@ export class ConsoleService {
 
   /** The environment's team audit database (a new connection; close it), reached through its SSH hosts when declared so. */
   private teamFor(environmentId: string, environment: Environment): TeamAudit | undefined {
-    return teamAuditFor(environment, {
-      tunnel: (hostName, address, port) => this.poolOf(environmentId, environment).forward(this.hostOf(environment, hostName), address, port),
-      connectTimeoutMs: TEAM_CONNECT_TIMEOUT_MS,
-    });
+    return teamFor(environment, this.connectorsOf(environmentId, environment), { connectTimeoutMs: TEAM_CONNECT_TIMEOUT_MS });
   }
 
   private async requireTeam(environmentId: string): Promise<{ team: TeamAudit; environment: Environment }> {
@@ -1022,44 +987,6 @@ const EXPORT_MIME_TYPES = { md: 'text/markdown; charset=utf-8', html: 'text/html
 const TEAM_CONNECT_TIMEOUT_MS = 5_000;
 const TEAM_RUNS_LIMIT = 500;
 const MAX_BREAKS_LISTED = 20;
-
-/** Checks drill objectives against the runbook's step keys, as `opsdeck run --drill` does. */
-function drillFor(runbook: Runbook, objectives: Record<string, number>): { objectives: Record<string, number> } {
-  const problems = checkObjectives(objectives, planOfSteps(runbook.steps));
-  if (problems.length > 0) {
-    throw Object.assign(new OpsError('drill-objectives', `Nothing was run: the drill objectives do not fit ${runbook.id}. ${problems.join(' ')}`), {
-      problems: problems.map((message) => ({ field: 'drill', message })),
-    });
-  }
-  return { objectives };
-}
-
-/**
- * Leases the run's hosts as the CLI does: a host another run holds refuses the run, naming the holder;
- * a team database that cannot be reached refuses it too unless `localLocks` (then local leases, with
- * the warning returned).
- */
-async function takeLeases(options: Parameters<typeof acquireRunLeases>[0], localLocks: boolean): Promise<{ leases: RunLeases; fallbackWarning?: string }> {
-  try {
-    return { leases: await acquireRunLeases(options) };
-  } catch (error) {
-    if (error instanceof HostLockedError) throw hostLocked(error);
-    if (!options.team || !isOpsError(error)) throw error;
-    if (!localLocks) {
-      throw new OpsError(
-        error.code,
-        `Nothing was run: the host leases could not be taken. ${error.userMessage} To run anyway, tick “lease on this machine only” (other machines will not see these leases; the journal is sent to the team database when it is back).`,
-        { cause: error },
-      );
-    }
-    try {
-      const leases = await acquireRunLeases({ ...options, team: undefined });
-      return { leases, fallbackWarning: `${error.userMessage} The hosts are leased on this machine only (${leases.backend.description}); runs from other machines do not see these leases.` };
-    } catch (fallbackError) {
-      throw fallbackError instanceof HostLockedError ? hostLocked(fallbackError) : fallbackError;
-    }
-  }
-}
 
 /** A run refused for held hosts: who holds each, since when, for which run, and what to do. */
 function hostLocked(error: HostLockedError): OpsError {

@@ -172,7 +172,7 @@ steps:
     const remote = await team.records(runId);
     expect(remote.map((record) => record.line)).toEqual(local);
     expect(await team.arrivalOrder(runId)).toEqual(local.map((_, index) => index + 1));
-    expect(journal(runId).find((record) => record.type === 'run.note' && /Host leases taken/.test(record.message))).toMatchObject({
+    expect(journal(runId).find((record) => record.type === 'run.note' && /Leased /.test(record.message))).toMatchObject({
       message: expect.stringContaining('compute01, compute02, controller01'),
     });
 
@@ -238,7 +238,7 @@ steps:
     expect(remote.map((record) => record.line)).toEqual(local);
     expect(await team.arrivalOrder(runId!)).toEqual(local.map((_, index) => index + 1));
     const notes = journal(runId!).filter((record) => record.type === 'run.note').map((record) => (record as { message: string }).message);
-    expect(notes.some((message) => /cannot be reached .*events wait in this journal/.test(message))).toBe(true);
+    expect(notes.some((message) => /cannot be reached .*events wait in the local journal/.test(message))).toBe(true);
     expect(notes.some((message) => /reachable again; \d+ queued events were sent in order/.test(message))).toBe(true);
     expect((await opsdeck('audit', 'verify', runId!, '--env', teamEnv, '--audit-dir', auditDir)).code).toBe(0);
   });
