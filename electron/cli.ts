@@ -3,32 +3,32 @@
  * output and prompts, and reads, verifies and exports the audit trail. A thin adapter: it parses
  * arguments, prints, and calls the engine in electron/core.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { checkObjectives, compareRuns, planOfSteps, RUN_OBJECTIVE } from './core/audit/drill';
+import { compareRuns, planOfSteps, RUN_OBJECTIVE } from './core/audit/drill';
 import { defaultAuditDir, newRunId, TRANSCRIPTS_DIR } from './core/audit/files';
 import { AuditStore } from './core/audit/store';
 import { exportRun, renderComparison, type TranscriptLink } from './core/audit/export';
 import { verifyJournal } from './core/audit/verify';
 import { replayRun, reopenRun } from './core/audit/replay';
-import { HostLockedError, LocalLeaseBackend, type LeaseBackend, type RunLeases } from './core/audit/locks';
+import { HostLockedError, LocalLeaseBackend, type LeaseBackend } from './core/audit/locks';
 import { syncRun } from './core/audit/replicator';
 import { teamAuditFor, teamGrants, verifyTeamRecords, type TeamAudit } from './core/audit/team';
 import { parseDuration } from './core/runbook/parse';
 import { OpsError, ValidationError, codeOf, formatProblem, isOpsError, userMessageOf } from './core/errors';
 import { BUNDLED_RUNBOOKS_DIR, loadEnvironment } from './core/inventory/environment';
 import type { DatabaseSpec, Environment } from './core/inventory/model';
-import { includeSteps, RunbookLibrary } from './core/runbook/library';
+import { RunbookLibrary } from './core/runbook/library';
 import type { ParamValue, Runbook } from './core/runbook/model';
 import type { JournalRecord, StepStatus } from './core/audit/events';
 import { ParamError, resolveParams } from './core/run/params';
-import { plannedHosts } from './core/run/preflight';
 import { lostCaptures, paramsToGiveAgain, rerunStep, resumeParams } from './core/run/resume';
 import { describeCommandFate } from './core/run/runner';
 import type { FailurePolicy } from './core/run/runner';
-import { acquireRunLeases, connectorsFor, createRunSession } from './core/run/session';
+import { createRunSession } from './core/run/session';
+import { connectorsFor, drillFor, launchRun, resolveRunbook as resolveRunbookIn, type HostProblem, type LaunchedRun, type SessionNotice } from './core/usecases/launch';
 import { HostKeyUnknownError, hostKeyErrorOf } from './core/ssh/errors';
 import { SshPool } from './core/ssh/pool';
 import { EXIT, exitCodeForRun } from './cli/exit-codes';
@@ -233,37 +233,9 @@ function runbookDirs(extra: string[] = []): string[] {
   return [BUNDLED_RUNBOOKS_DIR, ...(existsSync(user) ? [user] : []), ...extra];
 }
 
-/** A runbook by file path or by id, with the library its includes resolve in. */
-async function resolveRunbook(reference: string, extraDirs: string[] = []): Promise<{ runbook: Runbook; library: RunbookLibrary }> {
-  const isFile = existsSync(reference) && statSync(reference).isFile();
-  const dirs = runbookDirs(extraDirs);
-  if (isFile) dirs.push(path.dirname(path.resolve(reference)));
-  const library = await RunbookLibrary.load(isFile ? [...dirs, path.resolve(reference)] : dirs);
-  const problems = library.problems;
-  const runbook = isFile ? library.getByFile(path.resolve(reference)) : library.get(reference);
-  // The runbook and everything it includes must be sound: a loop or a broken include refuses the run.
-  const files = new Set<string>();
-  const pending = runbook ? [runbook] : [];
-  while (pending.length > 0) {
-    const next = pending.pop()!;
-    if (files.has(next.file)) continue;
-    files.add(next.file);
-    for (const include of includeSteps(next)) {
-      const included = library.get(include.runbook);
-      if (included) pending.push(included);
-    }
-  }
-  const ownProblems = problems.filter((problem) => problem.severity === 'error' && (!runbook || files.has(problem.file)));
-  if (isFile && !runbook) {
-    const fileProblems = problems.filter((problem) => problem.file === path.resolve(reference));
-    throw new ValidationError(fileProblems.length ? fileProblems : problems, `Runbook ${reference}`);
-  }
-  if (!runbook) {
-    const ids = library.list().map((candidate) => candidate.id).join(', ');
-    throw new UsageError(`No runbook "${reference}": not a file, and not the id of a runbook in the library (${ids}).`);
-  }
-  if (ownProblems.length > 0) throw new ValidationError(ownProblems, `Runbook ${runbook.file}`);
-  return { runbook, library };
+/** A runbook by file path or by id, with the library its includes resolve in; refused unless runnable. */
+function resolveRunbook(reference: string, extraDirs: string[] = []) {
+  return resolveRunbookIn(reference, runbookDirs(extraDirs), { allowFile: true });
 }
 
 // ---- run and resume ----------------------------------------------------------------------------
@@ -400,35 +372,54 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
   let drill = resume ? recordedDrill : undefined;
   if (!resume) {
     const objectives = drillObjectives(values);
-    if (objectives) {
-      const problems = checkObjectives(objectives, planOfSteps(runbook.steps));
-      if (problems.length) throw new UsageError(`Drill objectives: ${problems.join(' ')}`);
-      drill = { objectives };
-    }
+    if (objectives) drill = drillFor(runbook, objectives);
   } else if (drillObjectives(values)) {
     throw new UsageError('A resumed run keeps the drill objectives it started with; --drill, --rto and --phase-rto apply to new runs.');
   }
 
   const connectors = connectorsFor(environment);
-  const { ssh, sql } = connectors;
-  const team = teamAuditFor(environment, { tunnel: tunnelThrough(connectors.ssh, environment) });
-  let leases: RunLeases | undefined;
   try {
     if (interrupted.length > 0) {
-      await reportInterrupted(interrupted, ssh, environment, io);
+      await reportInterrupted(interrupted, connectors.ssh, environment, io);
       if (!values['retry-interrupted']) {
         const keys = interrupted.map((step) => step.key).join(', ');
         throw new OpsError('interrupted-needs-decision', `Check on the host what happened to ${keys}; then resume with --retry-interrupted to run it again, or start a new run.`);
       }
     }
-    // Leases first, then the hosts: a run refused for either leaves no journal behind.
-    leases = await takeLeases({ runbook, library, environment, params, runId, operator, auditDir, team }, values['local-locks'] ?? false, io);
-    const preflight = await checkHosts(ssh, environment, plannedHosts(runbook, params, environment, library), values['accept-new-host-keys'] ?? false, io);
-    if (preflight !== EXIT.ok) {
-      io.err(`Nothing was run: fix the host problems above first.\n`);
-      return preflight;
+    let launched: LaunchedRun;
+    try {
+      launched = await launchRun({
+        runbook,
+        library,
+        environment,
+        params,
+        operator,
+        auditDir,
+        onFailure,
+        connectors,
+        localLocks: values['local-locks'] ?? false,
+        localLocksHint: 'Run with --local-locks',
+        preflight: (hosts) => checkHosts(connectors.ssh, environment, hosts, values['accept-new-host-keys'] ?? false, io),
+        runId,
+        resume,
+        drill,
+        environmentFile: values.env,
+      });
+    } catch (error) {
+      if (isOpsError(error) && error.code === 'hosts-not-ready') {
+        io.err(`Nothing was run: fix the host problems above first.\n`);
+        return EXIT.hostCheckFailed;
+      }
+      throw error;
     }
-    const session = createRunSession({ runbook, library, environment, params, ssh, sql, operator, auditDir, onFailure, resume, runId, drill, leases, team });
+    const { session } = launched;
+    const printNotice = (notice: SessionNotice) => {
+      const colour = notice.level === 'error' ? io.style.red : notice.level === 'warning' ? io.style.yellow : io.style.dim;
+      io.out(colour(`    ${notice.source === 'team' ? 'team audit' : 'lease'}: ${notice.message}\n`));
+    };
+    for (const notice of launched.notices) {
+      if (notice.level === 'warning') io.err(io.style.yellow(`warning: ${notice.message}\n`));
+    }
     const printer = new RunPrinter(io.out, io.style);
     const answerer = new PromptAnswerer(session.runner, presets, io.interactive, io.style, io.out);
     const drillPrinter = drill
@@ -439,19 +430,12 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
       drillPrinter?.handle(event);
       if (event.type === 'step.awaiting') answerer.handle(event);
     });
-    session.leases?.onEvent((event) => {
-      const colour = event.type === 'lost' ? io.style.red : event.type === 'renew-failed' ? io.style.yellow : io.style.dim;
-      io.out(colour(`    lease: ${event.type === 'renewed-again' ? `the lease on ${event.host} is renewed again` : event.message}\n`));
-    });
-    session.replicator?.onEvent((event) => {
-      if (event.type === 'unreachable') io.out(io.style.yellow(`    team audit: ${event.message}; events wait in the local journal and are sent when it is back.\n`));
-      else if (event.afterOutage) io.out(io.style.dim(`    team audit: reachable again; ${event.sent} queued events sent in order.\n`));
-    });
+    const stopNotices = launched.onNotice(printNotice);
     const onSignal = () => session.runner.abort('interrupted from the terminal (Ctrl-C)', { rollback: false });
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      const status = await session.start();
+      const status = await launched.start();
       io.out(io.style.dim(`Journal: ${session.runDirectory}\nRead it with: opsdeck audit show ${session.runId}\n`));
       if (status === 'interrupted' || status === 'failed') {
         const retry = status === 'interrupted' ? ' --retry-interrupted' : '';
@@ -462,21 +446,17 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
           ),
         );
       }
-      const pending = session.replicationPending();
-      if (pending > 0) {
-        io.err(io.style.yellow(`The team audit database did not get the last ${pending} events of this run; they are in the local journal. Send them with: opsdeck audit sync --env ${values.env}\n`));
-      }
+      const shortfall = launched.shortfall();
+      if (shortfall) io.err(io.style.yellow(`${shortfall.message}\n`));
       return exitCodeForRun(status);
     } finally {
+      stopNotices();
       drillPrinter?.dispose();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       answerer.close();
     }
   } finally {
-    // Released here only when the run never started; a started session releases its own at the end.
-    await leases?.release(operator).catch(() => undefined);
-    await team?.close();
     await connectors.close();
   }
 }
@@ -568,36 +548,6 @@ async function askSecret(question: string): Promise<string> {
   }
 }
 
-/** Reaches a database behind an environment host through the SSH pool. */
-function tunnelThrough(ssh: SshPool, environment: Environment) {
-  return async (hostName: string, address: string, port: number) => {
-    const host = environment.hosts.find((candidate) => candidate.name === hostName);
-    if (!host) throw new OpsError('team-config', `The team database is reached through ${hostName}, which is not a host of ${environment.name}.`);
-    return ssh.forward(host, address, port);
-  };
-}
-
-/**
- * Leases the run's hosts: in the team database when the environment has one, else in the local lock
- * directory. With --local-locks, a team database that cannot be reached is replaced by local leases.
- */
-async function takeLeases(options: Parameters<typeof acquireRunLeases>[0], localFallback: boolean, io: Io): Promise<RunLeases> {
-  try {
-    return await acquireRunLeases(options);
-  } catch (error) {
-    if (error instanceof HostLockedError || !options.team || !isOpsError(error)) throw error;
-    if (!localFallback) {
-      throw new OpsError(
-        error.code,
-        `${error.userMessage}\nNothing was run: the host leases could not be taken. Run with --local-locks to lease the hosts on this machine only (other machines will not see them; the journal is sent to the team database when it is back).`,
-        { cause: error },
-      );
-    }
-    io.err(io.style.yellow(`warning: ${error.userMessage}\n--local-locks: leasing the hosts on this machine only; runs from other machines will not see them.\n`));
-    return acquireRunLeases({ ...options, team: undefined });
-  }
-}
-
 /** What the runner needs to go on from a reopened run; interrupted steps run again only when asked. */
 /** Steps a run left interrupted, with the processes their commands had on the hosts (journalled). */
 type InterruptedCommands = Array<{ key: string; remote: Array<{ host: string; pid: number }> }>;
@@ -647,8 +597,8 @@ async function reportInterrupted(interrupted: InterruptedCommands, ssh: SshPool,
 }
 
 /** Connects to every host the run will touch, before anything runs; asks about unknown host keys. */
-async function checkHosts(ssh: SshPool, environment: Environment, hostNames: string[], acceptNew: boolean, io: Io): Promise<number> {
-  let result: number = EXIT.ok;
+async function checkHosts(ssh: SshPool, environment: Environment, hostNames: string[], acceptNew: boolean, io: Io): Promise<HostProblem[]> {
+  const problems: HostProblem[] = [];
   for (const name of hostNames) {
     const host = environment.hosts.find((candidate) => candidate.name === name);
     if (!host) continue;
@@ -682,15 +632,15 @@ async function checkHosts(ssh: SshPool, environment: Environment, hostNames: str
               ? `Not trusted: ${key.host} stays unknown.\n`
               : `Not trusted: ${key.host} is unknown and this is not a terminal to ask on. Check the fingerprint, then run again on a terminal, or with --accept-new-host-keys.\n`,
           );
-          result = EXIT.hostCheckFailed;
+          problems.push({ host: name, message: keyError.userMessage });
           continue;
         }
       }
       io.err(`${io.style.red('host check failed:')} ${userMessageOf(error)}\n`);
-      result = EXIT.hostCheckFailed;
+      problems.push({ host: name, message: userMessageOf(error) });
     }
   }
-  return result;
+  return problems;
 }
 
 // ---- hosts -------------------------------------------------------------------------------------
@@ -704,7 +654,8 @@ async function hostsCommand(args: string[], io: Io): Promise<number> {
   const connectors = connectorsFor(environment);
   const ssh = connectors.ssh;
   try {
-    const code = await checkHosts(ssh, environment, environment.hosts.map((host) => host.name), values['accept-new-host-keys'] ?? false, io);
+    const problems = await checkHosts(ssh, environment, environment.hosts.map((host) => host.name), values['accept-new-host-keys'] ?? false, io);
+    const code = problems.length === 0 ? EXIT.ok : EXIT.hostCheckFailed;
     if (code === EXIT.ok) io.out(io.style.green(`All ${environment.hosts.length} hosts of ${environment.name} answer, authenticate and have known host keys.\n`));
     return code;
   } finally {

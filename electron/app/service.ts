@@ -35,23 +35,22 @@ import {
 } from '../api/contract';
 import { parseRequest } from '../api/schemas';
 import { CastWriter, castFileName, castPath, readCast } from '../core/audit/asciicast';
-import { analyzeDrill, checkObjectives, compareRuns, DrillClock, planOfSteps } from '../core/audit/drill';
+import { analyzeDrill, compareRuns, DrillClock } from '../core/audit/drill';
 import type { JournalRecord, RunEvent, RunStatus } from '../core/audit/events';
 import { exportRun, formatDuration, type TranscriptLink } from '../core/audit/export';
 import { TRANSCRIPTS_DIR, makePrivateDir, newRunId } from '../core/audit/files';
 import { parseRecord } from '../core/audit/journal';
-import { describeHeldLease, HostLockedError, LocalLeaseBackend, type LeaseBackend, type RunLeases } from '../core/audit/locks';
+import { describeHeldLease, HostLockedError, LocalLeaseBackend, type LeaseBackend } from '../core/audit/locks';
 import { Masker } from '../core/audit/mask';
 import { replayRun } from '../core/audit/replay';
 import { AuditStore, type RunSummary } from '../core/audit/store';
-import { teamAuditFor, verifyTeamRecords, type TeamAudit, type TeamRecord } from '../core/audit/team';
+import { teamAuditFor, verifyTeamRecords, type TeamAudit } from '../core/audit/team';
 import type { VerifyResult } from '../core/audit/verify';
 import { OpsError, ValidationError, codeOf, formatProblem, isOpsError, userMessageOf } from '../core/errors';
 import { BUNDLED_PROFILES_DIR, loadEnvironment } from '../core/inventory/environment';
 import type { Environment, HostSpec } from '../core/inventory/model';
 import { RunbookLibrary } from '../core/runbook/library';
-import type { Runbook } from '../core/runbook/model';
-import { ParamError, resolveParams } from '../core/run/params';
+import { ParamError } from '../core/run/params';
 import type { Runner } from '../core/run/runner';
 import { connectorsFor, drillFor, environmentSecrets, launchRun, prepareLaunch, teamFor, type ConnectorFactory, type Connectors, type LaunchedRun } from '../core/usecases/launch';
 import {
@@ -554,7 +553,11 @@ export class ConsoleService {
             this.finishRun(live, 'failed');
           },
         )
-        .finally(unsubscribeNotices);
+        .finally(() => {
+          unsubscribeNotices();
+          const shortfall = launched.shortfall();
+          if (shortfall) this.notice(live, shortfall.level, shortfall.source, shortfall.message);
+        });
     }, 0);
     return live.active;
   }

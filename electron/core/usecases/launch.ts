@@ -174,10 +174,12 @@ export interface LaunchedRun {
   leases: RunLeases;
   /** What was said before the start (a lease fallback, the leases taken); later ones go to {@link LaunchedRun.onNotice}. */
   notices: SessionNotice[];
-  /** Lease and replication notices while the run lives, and the team copy's shortfall at its end. */
+  /** Lease and replication notices while the run lives. */
   onNotice(listener: (notice: SessionNotice) => void): () => void;
   /** Runs it to its end; leases are released and the team database closed whatever happens. */
   start(): Promise<RunStatus>;
+  /** After start() resolved: what the team database did not get, and how to send it; undefined when it has everything. */
+  shortfall(): SessionNotice | undefined;
 }
 
 /**
@@ -246,16 +248,17 @@ function started(session: RunSession, leases: RunLeases, team: TeamAudit | undef
         return await session.start();
       } finally {
         for (const unsubscribe of unsubscribers) unsubscribe?.();
-        const pending = session.replicationPending();
-        if (pending > 0) {
-          tell({
-            level: 'warning',
-            source: 'team',
-            message: `The team audit database did not get the last ${pending} events of this run; they are in the local journal. Send them with: opsdeck audit sync --env ${environmentFile}`,
-          });
-        }
         await team?.close().catch(() => undefined);
       }
+    },
+    shortfall() {
+      const pending = session.replicationPending();
+      if (pending === 0) return undefined;
+      return {
+        level: 'warning',
+        source: 'team',
+        message: `The team audit database did not get the last ${pending} events of this run; they are in the local journal. Send them with: opsdeck audit sync --env ${environmentFile}`,
+      };
     },
   };
 }
