@@ -28,19 +28,24 @@ import { lostCaptures, paramsToGiveAgain, rerunStep, resumeParams } from './core
 import { describeCommandFate } from './core/run/runner';
 import type { FailurePolicy } from './core/run/runner';
 import { createRunSession } from './core/run/session';
-import { connectorsFor, drillFor, launchRun, resolveRunbook as resolveRunbookIn, type HostProblem, type LaunchedRun, type SessionNotice } from './core/usecases/launch';
+import { connectorsFor, drillFor, launchRun, prepareLaunch, resolveRunbook as resolveRunbookIn, type HostProblem, type LaunchedRun, type SessionNotice } from './core/usecases/launch';
 import { HostKeyUnknownError, hostKeyErrorOf } from './core/ssh/errors';
 import { SshPool } from './core/ssh/pool';
 import { EXIT, exitCodeForRun } from './cli/exit-codes';
 import { forTerminal, RunPrinter, makeStyle, type Style } from './cli/printer';
 import { PromptAnswerer, type PresetAnswers } from './cli/prompts';
 import { DrillPrinter } from './cli/drill-printer';
+import { renderPlan } from './cli/plan-printer';
+import { buildPlan } from './app/plan';
 
 const USAGE = `opsdeck — run OpenStack maintenance and disaster-recovery runbooks over SSH, with an audit trail
 
 Usage:
   opsdeck validate <file|dir>...                 check runbooks; problems as file:line:column
   opsdeck run <runbook> --env <file> [options]   run a runbook (a file, or a bundled runbook's id)
+  opsdeck plan <runbook> --env <file> [-p NAME=VALUE...] [--format text|json]
+                                                 the plan the console previews: every step, its hosts
+                                                 and each command as it will be sent; connects to nothing
   opsdeck resume <run-id> --env <file> [options] reopen a run that was interrupted, and go on
   opsdeck hosts check --env <file> [--accept-new-host-keys]
   opsdeck audit list [--runbook ID] [--status S] [--env NAME]
@@ -106,6 +111,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     switch (command) {
       case 'validate':
         return await validateCommand(rest, io);
+      case 'plan':
+        return await planCommand(rest, io);
       case 'run':
         return await runCommand(rest, io, false);
       case 'resume':
@@ -236,6 +243,34 @@ function runbookDirs(extra: string[] = []): string[] {
 /** A runbook by file path or by id, with the library its includes resolve in; refused unless runnable. */
 function resolveRunbook(reference: string, extraDirs: string[] = []) {
   return resolveRunbookIn(reference, runbookDirs(extraDirs), { allowFile: true });
+}
+
+// ---- plan -------------------------------------------------------------------------------------
+
+/**
+ * The plan of a run, without connecting to anything: the same module the console's preview uses
+ * (electron/app/plan.ts), from the same launch preparation a run goes through.
+ */
+async function planCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    env: { type: 'string' },
+    param: { type: 'string', short: 'p', multiple: true },
+    'param-env': { type: 'string', multiple: true },
+    'param-file': { type: 'string', multiple: true },
+    operator: { type: 'string' },
+    runbooks: { type: 'string', multiple: true },
+    format: { type: 'string' },
+  });
+  if (positionals.length !== 1) throw new UsageError('plan needs one runbook (a file or an id).');
+  if (!values.env) throw new UsageError('--env <environment file> is required.');
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError('--format takes text or json.');
+  const environment = await loadEnvironment(values.env);
+  const prepared = await prepareLaunch(positionals[0], runbookDirs(values.runbooks as string[] | undefined), environment, givenParams(values).values, { allowFile: true });
+  const plan = buildPlan({ ...prepared, environmentId: path.resolve(values.env), operator: values.operator ?? os.userInfo().username });
+  // Commands quote the runbook and the environment: shown on a terminal, never obeyed by it.
+  io.out(format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : forTerminal(renderPlan(plan, io.style)));
+  return EXIT.ok;
 }
 
 // ---- run and resume ----------------------------------------------------------------------------
