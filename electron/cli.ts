@@ -3,19 +3,19 @@
  * output and prompts, and reads, verifies and exports the audit trail. A thin adapter: it parses
  * arguments, prints, and calls the engine in electron/core.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { compareRuns, planOfSteps, RUN_OBJECTIVE } from './core/audit/drill';
-import { defaultAuditDir, newRunId, TRANSCRIPTS_DIR } from './core/audit/files';
+import { defaultAuditDir, newRunId } from './core/audit/files';
 import { AuditStore } from './core/audit/store';
-import { exportRun, renderComparison, type TranscriptLink } from './core/audit/export';
+import { exportRun, renderComparison } from './core/audit/export';
 import { verifyJournal } from './core/audit/verify';
 import { replayRun, reopenRun } from './core/audit/replay';
 import { HostLockedError, LocalLeaseBackend, type LeaseBackend } from './core/audit/locks';
 import { syncRun } from './core/audit/replicator';
-import { teamAuditFor, teamGrants, verifyTeamRecords, type TeamAudit } from './core/audit/team';
+import { teamAuditFor, teamGrants, type TeamAudit } from './core/audit/team';
 import { parseDuration } from './core/runbook/parse';
 import { OpsError, ValidationError, codeOf, formatProblem, isOpsError, userMessageOf } from './core/errors';
 import { BUNDLED_RUNBOOKS_DIR, loadEnvironment } from './core/inventory/environment';
@@ -28,6 +28,7 @@ import { lostCaptures, paramsToGiveAgain, rerunStep, resumeParams } from './core
 import { describeCommandFate } from './core/run/runner';
 import type { FailurePolicy } from './core/run/runner';
 import { createRunSession } from './core/run/session';
+import { checkTeamCopy, transcriptLinks } from './core/usecases/inspect';
 import { connectorsFor, drillFor, launchRun, prepareLaunch, resolveRunbook as resolveRunbookIn, type HostProblem, type LaunchedRun, type SessionNotice } from './core/usecases/launch';
 import { HostKeyUnknownError, hostKeyErrorOf } from './core/ssh/errors';
 import { SshPool } from './core/ssh/pool';
@@ -742,7 +743,7 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
       if (format !== 'md' && format !== 'json' && format !== 'html') throw new UsageError('--format takes md, html or json.');
       const verification = verifyJournal(store.journalFile(runId));
       const reportDir = values.output ? path.dirname(path.resolve(values.output)) : process.cwd();
-      const transcripts = transcriptLinks(store.runDir(runId), reportDir);
+      const transcripts = transcriptLinks(store, runId, reportDir);
       const text = exportRun(store.records(runId), format, { verification, transcripts });
       if (values.output) {
         const { writeFile } = await import('node:fs/promises');
@@ -769,21 +770,6 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
     default:
       throw new UsageError('audit takes: list, show <run>, verify [<run>], export <run> --format md|html|json, compare <a> <b>, sync --env <file>.');
   }
-}
-
-/** Links to a run's transcripts, relative to where the report is written. */
-function transcriptLinks(runDirectory: string, reportDir: string): TranscriptLink[] {
-  const directory = path.join(runDirectory, TRANSCRIPTS_DIR);
-  let names: string[] = [];
-  try {
-    names = readdirSync(directory).filter((name) => name.endsWith('.cast')).sort();
-  } catch {
-    return [];
-  }
-  return names.map((name) => ({
-    name: name.slice(0, -'.cast'.length),
-    href: path.relative(reportDir, path.join(directory, name)).split(path.sep).join('/'),
-  }));
 }
 
 /** The team database of an environment file (required). */
@@ -846,19 +832,12 @@ async function verifyCommand(store: AuditStore, positionals: string[], envFile: 
       }
     }
     for (const runId of teamIds) {
-      const records = await team!.records(runId);
-      let localLines: string[] | undefined;
-      try {
-        localLines = readFileSync(store.journalFile(runId), 'utf8').split('\n').filter(Boolean);
-      } catch {
-        localLines = undefined;
-      }
-      if (records.length === 0) {
-        io.out(`${io.style.yellow('not in the team database')} ${runId}${localLines ? `: ${localLines.length} local events not yet sent (opsdeck audit sync)` : ''}\n`);
+      const copy = await checkTeamCopy(team!, store, runId, environment?.audit?.operators);
+      if (copy.state === 'missing') {
+        io.out(`${io.style.yellow('not in the team database')} ${runId}${copy.localLines ? `: ${copy.localLines.length} local events not yet sent (opsdeck audit sync)` : ''}\n`);
         continue;
       }
-      const runRow = await team!.runRow(runId);
-      const result = verifyTeamRecords(runId, records, localLines, { runRow, operators: environment?.audit?.operators });
+      const result = copy.result;
       const insertedBy = result.insertedBy.length ? `inserted by ${result.insertedBy.join(', ')}` : 'who inserted it was not recorded (rows older than schema version 3)';
       if (result.ok) {
         const local = result.local

@@ -3,7 +3,7 @@
  * and the browser-mode server are thin adapters around one ConsoleService: they hand every request to
  * {@link ConsoleService.dispatch} (which validates it) and forward every event to their renderer.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -37,8 +37,8 @@ import { parseRequest } from '../api/schemas';
 import { CastWriter, castFileName, castPath, readCast } from '../core/audit/asciicast';
 import { analyzeDrill, compareRuns, DrillClock } from '../core/audit/drill';
 import type { JournalRecord, RunEvent, RunStatus } from '../core/audit/events';
-import { exportRun, formatDuration, type TranscriptLink } from '../core/audit/export';
-import { TRANSCRIPTS_DIR, makePrivateDir, newRunId } from '../core/audit/files';
+import { exportRun, formatDuration } from '../core/audit/export';
+import { makePrivateDir, newRunId } from '../core/audit/files';
 import { parseRecord } from '../core/audit/journal';
 import { describeHeldLease, HostLockedError, LocalLeaseBackend, type LeaseBackend } from '../core/audit/locks';
 import { Masker } from '../core/audit/mask';
@@ -52,6 +52,7 @@ import type { Environment, HostSpec } from '../core/inventory/model';
 import { RunbookLibrary } from '../core/runbook/library';
 import { ParamError } from '../core/run/params';
 import type { Runner } from '../core/run/runner';
+import { checkTeamCopy, localJournalLines, transcriptLinks, transcriptNames } from '../core/usecases/inspect';
 import { connectorsFor, drillFor, environmentSecrets, launchRun, prepareLaunch, teamFor, type ConnectorFactory, type Connectors, type LaunchedRun } from '../core/usecases/launch';
 import {
   HostKeyChangedError,
@@ -774,7 +775,7 @@ export class ConsoleService {
       const records = rows.map((row) => parseRecord(row.line)).filter((record): record is JournalRecord => record !== null);
       const first = records[0];
       if (!first || first.type !== 'run.started') throw new OpsError('audit-run-not-found', `The team database holds no start of run ${runId} (${team.description}).`);
-      const check = verifyTeamRecords(runId, rows, this.localJournalLines(runId), { runRow: await team.runRow(runId), operators: environment.audit?.operators });
+      const check = verifyTeamRecords(runId, rows, localJournalLines(this.auditStore(), runId), { runRow: await team.runRow(runId), operators: environment.audit?.operators });
       const finished = records.some((record) => record.type === 'run.finished');
       // Not finished: still running while a live lease names it (on any machine), else interrupted.
       const live = !finished && (await team.list(first.environment.name)).some((lease) => lease.runId === runId && !lease.expired);
@@ -806,21 +807,10 @@ export class ConsoleService {
     }
   }
 
-  /** The lines of this machine's journal of a run, when it has one (to compare with the team copy). */
-  private localJournalLines(runId: string): string[] | undefined {
-    const file = this.auditStore().journalFile(runId);
-    if (!existsSync(file)) return undefined;
-    return readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 0);
-  }
-
   private async auditDetail(reference: { runId: string; teamEnvironmentId?: string }): Promise<AuditRunDetail> {
     const run = await this.recordedRun(reference);
     const { runId, records, verification } = run;
-    const transcriptsDir = path.join(this.auditStore().runDir(runId), TRANSCRIPTS_DIR);
-    const transcripts =
-      run.source === 'local' && existsSync(transcriptsDir)
-        ? readdirSync(transcriptsDir).filter((name) => name.endsWith('.cast')).map((name) => name.slice(0, -'.cast'.length)).sort()
-        : [];
+    const transcripts = run.source === 'local' ? transcriptNames(this.auditStore(), runId) : [];
     const state = replayRun(records, { live: run.live });
     const teamVerification = run.source === 'local' ? await this.teamCopyOf(runId, run.summary.environment) : undefined;
     return {
@@ -853,9 +843,9 @@ export class ConsoleService {
     if (!team) return undefined;
     const database = team.description;
     try {
-      const rows = await team.records(runId);
-      if (rows.length === 0) return { state: 'missing', database, records: 0, lastSeq: 0, problems: [] };
-      const check = verifyTeamRecords(runId, rows, this.localJournalLines(runId));
+      const copy = await checkTeamCopy(team, this.auditStore(), runId, environment.audit?.operators);
+      if (copy.state === 'missing') return { state: 'missing', database, records: 0, lastSeq: 0, problems: [] };
+      const check = copy.result;
       return {
         state: check.ok ? 'verified' : 'tampered',
         database,
@@ -874,23 +864,9 @@ export class ConsoleService {
   /** A run's report as a file to save: Markdown, self-contained HTML, or JSON (`opsdeck audit export`). */
   private async exportReport(request: ValidatedRequest<'audit:export'>): Promise<AuditExport> {
     const run = await this.recordedRun(request);
-    const text = exportRun(run.records, request.format, { verification: run.verification, live: run.live, transcripts: this.transcriptLinks(run) });
+    const text = exportRun(run.records, request.format, { verification: run.verification, live: run.live, transcripts: run.source === 'local' ? transcriptLinks(this.auditStore(), run.runId) : [] });
     const base = `opsdeck-${run.summary.runbookId}-${run.runId}`.replace(/[^A-Za-z0-9._-]/g, '_');
     return { fileName: `${base}.${request.format}`, mimeType: EXPORT_MIME_TYPES[request.format], text };
-  }
-
-  /**
-   * The run's transcripts, linked by absolute path: a downloaded report is saved wherever the operator
-   * chooses, on the machine that holds the audit directory.
-   */
-  private transcriptLinks(run: RecordedRun): TranscriptLink[] {
-    if (run.source !== 'local') return [];
-    const directory = path.join(this.auditStore().runDir(run.runId), TRANSCRIPTS_DIR);
-    if (!existsSync(directory)) return [];
-    return readdirSync(directory)
-      .filter((name) => name.endsWith('.cast'))
-      .sort()
-      .map((name) => ({ name: name.slice(0, -'.cast'.length), href: path.join(directory, name).split(path.sep).join('/') }));
   }
 
   /** Two recorded runs side by side (`opsdeck audit compare`). */
