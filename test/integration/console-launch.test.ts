@@ -14,6 +14,7 @@ import type { ActiveRun, AuditRunDetail } from '../../electron/api/contract';
 import type { JournalRecord } from '../../electron/core/audit/events';
 import { BUNDLED_RUNBOOKS_DIR } from '../../electron/core/inventory/environment';
 import { ConsoleService, type ServiceEvent } from '../../electron/app/service';
+import { connectorsFor } from '../../electron/core/usecases/launch';
 import { startMariaDbLab, type MariaDbLab } from '../lab/mariadb-lab';
 import { STANDARD_LAB_HOSTS, startSshLab, type SshLab } from '../lab/sshd-lab';
 import { journal, waitFor } from '../support/cli';
@@ -25,6 +26,8 @@ let auditDir: string;
 let envFile: string;
 let service: ConsoleService;
 const events: ServiceEvent[] = [];
+/** Environments the console asked its connector factory for (the test gives the factory). */
+const connected: string[] = [];
 const PASSWORD_VARIABLE = `OPSDECK_CONSOLE_LAUNCH_DB_${process.pid}`;
 
 beforeAll(async () => {
@@ -80,6 +83,10 @@ beforeAll(async () => {
     environmentsDir: path.join(work, 'environments'),
     operator: 'tester',
     lab: { availability: () => ({ available: false, reason: 'the test starts its own servers' }), start: () => Promise.reject(new Error('no lab here')) },
+    connectors: (environment) => {
+      connected.push((typeof environment === 'function' ? environment() : environment).name);
+      return connectorsFor(environment);
+    },
   });
   service.onEvent((event) => events.push(event));
 }, 120_000);
@@ -108,6 +115,9 @@ describe("a run started from the console's service", () => {
     expect(records.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
     // The database password is masked wherever the run could have written it.
     expect(readFileSync(path.join(auditDir, 'runs', runId, 'journal.jsonl'), 'utf8')).not.toContain(mariadb.password);
+
+    // Host checks, the run and its tunnel share the one set of connections the factory made.
+    expect(connected).toEqual(['console-launch']);
 
     const detail = await service.dispatch('audit:show', { runId });
     if (!detail.ok) throw new Error(detail.error.userMessage);
