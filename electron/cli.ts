@@ -13,7 +13,7 @@ import { AuditStore } from './core/audit/store';
 import { exportRun, renderComparison } from './core/audit/export';
 import { verifyJournal } from './core/audit/verify';
 import { replayRun, reopenRun } from './core/audit/replay';
-import { HostLockedError, LocalLeaseBackend, type LeaseBackend } from './core/audit/locks';
+import { HostLockedError } from './core/audit/locks';
 import { syncRun } from './core/audit/replicator';
 import { teamAuditFor, teamGrants, type TeamAudit } from './core/audit/team';
 import { parseDuration } from './core/runbook/parse';
@@ -29,7 +29,7 @@ import { describeCommandFate } from './core/run/runner';
 import type { FailurePolicy } from './core/run/runner';
 import { createRunSession } from './core/run/session';
 import { checkTeamCopy, transcriptLinks } from './core/usecases/inspect';
-import { connectorsFor, drillFor, launchRun, prepareLaunch, resolveRunbook as resolveRunbookIn, type HostProblem, type LaunchedRun, type SessionNotice } from './core/usecases/launch';
+import { connectorsFor, leaseBackendFor, drillFor, launchRun, prepareLaunch, resolveRunbook as resolveRunbookIn, type HostProblem, type LaunchedRun, type SessionNotice } from './core/usecases/launch';
 import { HostKeyUnknownError, hostKeyErrorOf } from './core/ssh/errors';
 import { SshPool } from './core/ssh/pool';
 import { EXIT, exitCodeForRun } from './cli/exit-codes';
@@ -888,7 +888,7 @@ async function locksCommand(args: string[], io: Io): Promise<number> {
   const auditDir = values['audit-dir'] ? path.resolve(values['audit-dir']) : defaultAuditDir();
   const environment = values.env ? await loadEnvironment(values.env) : undefined;
   const team = environment ? teamAuditFor(environment) : undefined;
-  const backend: LeaseBackend = team ?? new LocalLeaseBackend(auditDir);
+  const backend = leaseBackendFor(team, auditDir);
   try {
     switch (sub) {
       case 'list': {

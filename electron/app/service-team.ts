@@ -1,7 +1,8 @@
 /** One domain of the console's api/ contract: a typed part of ConsoleService's handler map (service.ts). */
 import os from 'node:os';
 import type { LocksListing, TeamRunListing } from '../api/contract';
-import { LocalLeaseBackend, type LeaseBackend } from '../core/audit/locks';
+import type { LeaseBackend } from '../core/audit/locks';
+import { leaseBackendFor } from '../core/usecases/launch';
 import type { Environment } from '../core/inventory/model';
 import { ServiceContext, type HandlerMap } from './service-context';
 
@@ -31,7 +32,7 @@ export class TeamHandlers {
     const environment = await this.context.environmentOf(environmentId);
     const team = this.context.teamFor(environmentId, environment);
     try {
-      return await work(team ?? new LocalLeaseBackend(this.context.options.auditDir), environment);
+      return await work(leaseBackendFor(team, this.context.options.auditDir), environment);
     } finally {
       await team?.close().catch(() => undefined);
     }

@@ -97,7 +97,7 @@ export interface RunLeaseOptions {
  */
 export async function acquireRunLeases(options: RunLeaseOptions): Promise<RunLeases> {
   const { environment, runbook } = options;
-  const backend: LeaseBackend = options.team ?? new LocalLeaseBackend(options.auditDir);
+  const backend = leaseBackendFor(options.team, options.auditDir);
   const hosts = options.hosts ?? plannedHosts(runbook, options.params, environment, options.library);
   return RunLeases.acquire(backend, {
     environment: environment.name,
@@ -106,6 +106,14 @@ export async function acquireRunLeases(options: RunLeaseOptions): Promise<RunLea
     ttlMs: environment.audit?.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
     ...(options.renewEveryMs ? { renewEveryMs: options.renewEveryMs } : {}),
   });
+}
+
+/**
+ * Where an environment's host leases live: its team database when it names one (every machine sees
+ * them), else this machine's lock directory, `<auditDir>/locks`, shared by the CLI and the console.
+ */
+export function leaseBackendFor(team: TeamAudit | undefined, auditDir: string): LeaseBackend {
+  return team ?? new LocalLeaseBackend(auditDir);
 }
 
 /** The connections of one environment: an SSH pool that knows its jump hosts, and SQL through it. */

@@ -44,7 +44,7 @@ import {
 } from '../run/session';
 
 export type { Connectors, SessionNotice } from '../run/session';
-export { connectorsFor, environmentSecrets } from '../run/session';
+export { connectorsFor, environmentSecrets, leaseBackendFor } from '../run/session';
 
 /** Builds the connections of an environment; the console's tests give their own. */
 export type ConnectorFactory = (environment: Environment | (() => Environment)) => Connectors;
