@@ -315,6 +315,10 @@ export class TeamAudit implements LeaseBackend {
 
   /** A mysql2 error as a sentence naming the database. */
   describe(error: unknown): OpsError {
+    // A team database that cannot be reached is the team's problem (`team-*`: exit 10 in the CLI).
+    if (error instanceof OpsError && error.code === 'sql-no-tunnel') {
+      return new OpsError('team-no-tunnel', `${this.description} is reached through an SSH host, and there is no SSH connection to tunnel through.`, { cause: error });
+    }
     if (error instanceof OpsError) return error;
     const { code, sqlMessage, message } = error as { code?: string; sqlMessage?: string; message?: string };
     if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'PROTOCOL_CONNECTION_LOST' || code === 'ECONNRESET') {

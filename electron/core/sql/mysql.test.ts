@@ -70,7 +70,7 @@ describe('openMysqlConnection, the one way to a database (sql steps and the team
     await expect(openMysqlConnection(database, undefined, {})).rejects.toMatchObject({ code: 'sql-no-tunnel', userMessage: expect.stringContaining('controller01') });
     await expect(new MysqlConnector().query(database, 'SELECT 1', [], { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'sql-no-tunnel' });
     const team = new TeamAudit({ database, schema: 'opsdeck_audit', environment: 'test' });
-    await expect(team.listRuns()).rejects.toMatchObject({ code: 'sql-no-tunnel' });
+    await expect(team.listRuns()).rejects.toMatchObject({ code: 'team-no-tunnel', userMessage: expect.stringContaining('via controller01') });
     await team.close();
   });
 
