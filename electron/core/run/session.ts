@@ -147,7 +147,7 @@ export function tunnelThrough(ssh: SshPool, environment: Environment | (() => En
   const current = typeof environment === 'function' ? environment : () => environment;
   return async (hostName, address, port) => {
     const host = current().hosts.find((candidate) => candidate.name === hostName);
-    if (!host) throw new OpsError('tunnel-host', `The database is reached through ${hostName}, which is not a host of ${current().name}.`);
+    if (!host) throw new OpsError('host-not-found', `The database is reached through ${hostName}, which is not a host of ${current().name}.`);
     return ssh.forward(host, address, port);
   };
 }
