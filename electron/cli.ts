@@ -3,32 +3,33 @@
  * output and prompts, and reads, verifies and exports the audit trail. A thin adapter: it parses
  * arguments, prints, and calls the engine in electron/core.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { checkObjectives, compareRuns, planOfSteps, RUN_OBJECTIVE } from './core/audit/drill';
-import { defaultAuditDir, newRunId, TRANSCRIPTS_DIR } from './core/audit/files';
+import { compareRuns, planOfSteps, RUN_OBJECTIVE } from './core/audit/drill';
+import { defaultAuditDir, newRunId } from './core/audit/files';
 import { AuditStore } from './core/audit/store';
-import { exportRun, renderComparison, type TranscriptLink } from './core/audit/export';
+import { exportRun, renderComparison } from './core/audit/export';
 import { verifyJournal } from './core/audit/verify';
 import { replayRun, reopenRun } from './core/audit/replay';
-import { HostLockedError, LocalLeaseBackend, type LeaseBackend, type RunLeases } from './core/audit/locks';
+import { HostLockedError } from './core/audit/locks';
 import { syncRun } from './core/audit/replicator';
-import { teamAuditFor, teamGrants, verifyTeamRecords, type TeamAudit } from './core/audit/team';
+import { teamAuditFor, teamGrants, type TeamAudit } from './core/audit/team';
 import { parseDuration } from './core/runbook/parse';
 import { OpsError, ValidationError, codeOf, formatProblem, isOpsError, userMessageOf } from './core/errors';
 import { BUNDLED_RUNBOOKS_DIR, loadEnvironment } from './core/inventory/environment';
 import type { DatabaseSpec, Environment } from './core/inventory/model';
-import { includeSteps, RunbookLibrary } from './core/runbook/library';
+import { RunbookLibrary } from './core/runbook/library';
 import type { ParamValue, Runbook } from './core/runbook/model';
 import type { JournalRecord, StepStatus } from './core/audit/events';
 import { ParamError, resolveParams } from './core/run/params';
-import { plannedHosts } from './core/run/preflight';
 import { lostCaptures, paramsToGiveAgain, rerunStep, resumeParams } from './core/run/resume';
 import { describeCommandFate } from './core/run/runner';
 import type { FailurePolicy } from './core/run/runner';
-import { acquireRunLeases, connectorsFor, createRunSession } from './core/run/session';
+import { createRunSession } from './core/run/session';
+import { checkTeamCopy, transcriptLinks } from './core/usecases/inspect';
+import { connectorsFor, leaseBackendFor, drillFor, launchRun, prepareLaunch, resolveRunbook as resolveRunbookIn, type HostProblem, type LaunchedRun, type SessionNotice } from './core/usecases/launch';
 import { HostKeyUnknownError, hostKeyErrorOf } from './core/ssh/errors';
 import { SshPool } from './core/ssh/pool';
 import { EXIT, exitCodeForRun } from './cli/exit-codes';
@@ -36,12 +37,17 @@ import { forTerminal, RunPrinter, makeStyle, type Style } from './cli/printer';
 import { PromptAnswerer, type PresetAnswers } from './cli/prompts';
 import { DrillPrinter } from './cli/drill-printer';
 import { ENV_IMPORT_USAGE, envCommand } from './cli/env-import';
+import { renderPlan } from './cli/plan-printer';
+import { buildPlan } from './app/plan';
 
 const USAGE = `opsdeck — run OpenStack maintenance and disaster-recovery runbooks over SSH, with an audit trail
 
 Usage:
   opsdeck validate <file|dir>...                 check runbooks; problems as file:line:column
   opsdeck run <runbook> --env <file> [options]   run a runbook (a file, or a bundled runbook's id)
+  opsdeck plan <runbook> --env <file> [-p NAME=VALUE...] [--format text|json]
+                                                 the plan the console previews: every step, its hosts
+                                                 and each command as it will be sent; connects to nothing
   opsdeck resume <run-id> --env <file> [options] reopen a run that was interrupted, and go on
   opsdeck hosts check --env <file> [--accept-new-host-keys]
 \${ENV_IMPORT_USAGE}
@@ -108,6 +114,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     switch (command) {
       case 'validate':
         return await validateCommand(rest, io);
+      case 'plan':
+        return await planCommand(rest, io);
       case 'run':
         return await runCommand(rest, io, false);
       case 'resume':
@@ -237,37 +245,37 @@ function runbookDirs(extra: string[] = []): string[] {
   return [BUNDLED_RUNBOOKS_DIR, ...(existsSync(user) ? [user] : []), ...extra];
 }
 
-/** A runbook by file path or by id, with the library its includes resolve in. */
-async function resolveRunbook(reference: string, extraDirs: string[] = []): Promise<{ runbook: Runbook; library: RunbookLibrary }> {
-  const isFile = existsSync(reference) && statSync(reference).isFile();
-  const dirs = runbookDirs(extraDirs);
-  if (isFile) dirs.push(path.dirname(path.resolve(reference)));
-  const library = await RunbookLibrary.load(isFile ? [...dirs, path.resolve(reference)] : dirs);
-  const problems = library.problems;
-  const runbook = isFile ? library.getByFile(path.resolve(reference)) : library.get(reference);
-  // The runbook and everything it includes must be sound: a loop or a broken include refuses the run.
-  const files = new Set<string>();
-  const pending = runbook ? [runbook] : [];
-  while (pending.length > 0) {
-    const next = pending.pop()!;
-    if (files.has(next.file)) continue;
-    files.add(next.file);
-    for (const include of includeSteps(next)) {
-      const included = library.get(include.runbook);
-      if (included) pending.push(included);
-    }
-  }
-  const ownProblems = problems.filter((problem) => problem.severity === 'error' && (!runbook || files.has(problem.file)));
-  if (isFile && !runbook) {
-    const fileProblems = problems.filter((problem) => problem.file === path.resolve(reference));
-    throw new ValidationError(fileProblems.length ? fileProblems : problems, `Runbook ${reference}`);
-  }
-  if (!runbook) {
-    const ids = library.list().map((candidate) => candidate.id).join(', ');
-    throw new UsageError(`No runbook "${reference}": not a file, and not the id of a runbook in the library (${ids}).`);
-  }
-  if (ownProblems.length > 0) throw new ValidationError(ownProblems, `Runbook ${runbook.file}`);
-  return { runbook, library };
+/** A runbook by file path or by id, with the library its includes resolve in; refused unless runnable. */
+function resolveRunbook(reference: string, extraDirs: string[] = []) {
+  return resolveRunbookIn(reference, runbookDirs(extraDirs), { allowFile: true });
+}
+
+// ---- plan -------------------------------------------------------------------------------------
+
+/**
+ * The plan of a run, without connecting to anything: the same module the console's preview uses
+ * (electron/app/plan.ts), from the same launch preparation a run goes through.
+ */
+async function planCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    env: { type: 'string' },
+    param: { type: 'string', short: 'p', multiple: true },
+    'param-env': { type: 'string', multiple: true },
+    'param-file': { type: 'string', multiple: true },
+    operator: { type: 'string' },
+    runbooks: { type: 'string', multiple: true },
+    format: { type: 'string' },
+  });
+  if (positionals.length !== 1) throw new UsageError('plan needs one runbook (a file or an id).');
+  if (!values.env) throw new UsageError('--env <environment file> is required.');
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError('--format takes text or json.');
+  const environment = await loadEnvironment(values.env);
+  const prepared = await prepareLaunch(positionals[0], runbookDirs(values.runbooks as string[] | undefined), environment, givenParams(values).values, { allowFile: true });
+  const plan = buildPlan({ ...prepared, environmentId: path.resolve(values.env), operator: values.operator ?? os.userInfo().username });
+  // Commands quote the runbook and the environment: shown on a terminal, never obeyed by it.
+  io.out(format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : forTerminal(renderPlan(plan, io.style)));
+  return EXIT.ok;
 }
 
 // ---- run and resume ----------------------------------------------------------------------------
@@ -404,35 +412,54 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
   let drill = resume ? recordedDrill : undefined;
   if (!resume) {
     const objectives = drillObjectives(values);
-    if (objectives) {
-      const problems = checkObjectives(objectives, planOfSteps(runbook.steps));
-      if (problems.length) throw new UsageError(`Drill objectives: ${problems.join(' ')}`);
-      drill = { objectives };
-    }
+    if (objectives) drill = drillFor(runbook, objectives);
   } else if (drillObjectives(values)) {
     throw new UsageError('A resumed run keeps the drill objectives it started with; --drill, --rto and --phase-rto apply to new runs.');
   }
 
   const connectors = connectorsFor(environment);
-  const { ssh, sql } = connectors;
-  const team = teamAuditFor(environment, { tunnel: tunnelThrough(connectors.ssh, environment) });
-  let leases: RunLeases | undefined;
   try {
     if (interrupted.length > 0) {
-      await reportInterrupted(interrupted, ssh, environment, io);
+      await reportInterrupted(interrupted, connectors.ssh, environment, io);
       if (!values['retry-interrupted']) {
         const keys = interrupted.map((step) => step.key).join(', ');
         throw new OpsError('interrupted-needs-decision', `Check on the host what happened to ${keys}; then resume with --retry-interrupted to run it again, or start a new run.`);
       }
     }
-    // Leases first, then the hosts: a run refused for either leaves no journal behind.
-    leases = await takeLeases({ runbook, library, environment, params, runId, operator, auditDir, team }, values['local-locks'] ?? false, io);
-    const preflight = await checkHosts(ssh, environment, plannedHosts(runbook, params, environment, library), values['accept-new-host-keys'] ?? false, io);
-    if (preflight !== EXIT.ok) {
-      io.err(`Nothing was run: fix the host problems above first.\n`);
-      return preflight;
+    let launched: LaunchedRun;
+    try {
+      launched = await launchRun({
+        runbook,
+        library,
+        environment,
+        params,
+        operator,
+        auditDir,
+        onFailure,
+        connectors,
+        localLocks: values['local-locks'] ?? false,
+        localLocksHint: 'Run with --local-locks',
+        preflight: (hosts) => checkHosts(connectors.ssh, environment, hosts, values['accept-new-host-keys'] ?? false, io),
+        runId,
+        resume,
+        drill,
+        environmentFile: values.env,
+      });
+    } catch (error) {
+      if (isOpsError(error) && error.code === 'hosts-not-ready') {
+        io.err(`Nothing was run: fix the host problems above first.\n`);
+        return EXIT.hostCheckFailed;
+      }
+      throw error;
     }
-    const session = createRunSession({ runbook, library, environment, params, ssh, sql, operator, auditDir, onFailure, resume, runId, drill, leases, team });
+    const { session } = launched;
+    const printNotice = (notice: SessionNotice) => {
+      const colour = notice.level === 'error' ? io.style.red : notice.level === 'warning' ? io.style.yellow : io.style.dim;
+      io.out(colour(`    ${notice.source === 'team' ? 'team audit' : 'lease'}: ${notice.message}\n`));
+    };
+    for (const notice of launched.notices) {
+      if (notice.level === 'warning') io.err(io.style.yellow(`warning: ${notice.message}\n`));
+    }
     const printer = new RunPrinter(io.out, io.style);
     const answerer = new PromptAnswerer(session.runner, presets, io.interactive, io.style, io.out);
     const drillPrinter = drill
@@ -443,19 +470,12 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
       drillPrinter?.handle(event);
       if (event.type === 'step.awaiting') answerer.handle(event);
     });
-    session.leases?.onEvent((event) => {
-      const colour = event.type === 'lost' ? io.style.red : event.type === 'renew-failed' ? io.style.yellow : io.style.dim;
-      io.out(colour(`    lease: ${event.type === 'renewed-again' ? `the lease on ${event.host} is renewed again` : event.message}\n`));
-    });
-    session.replicator?.onEvent((event) => {
-      if (event.type === 'unreachable') io.out(io.style.yellow(`    team audit: ${event.message}; events wait in the local journal and are sent when it is back.\n`));
-      else if (event.afterOutage) io.out(io.style.dim(`    team audit: reachable again; ${event.sent} queued events sent in order.\n`));
-    });
+    const stopNotices = launched.onNotice(printNotice);
     const onSignal = () => session.runner.abort('interrupted from the terminal (Ctrl-C)', { rollback: false });
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      const status = await session.start();
+      const status = await launched.start();
       io.out(io.style.dim(`Journal: ${session.runDirectory}\nRead it with: opsdeck audit show ${session.runId}\n`));
       if (status === 'interrupted' || status === 'failed') {
         const retry = status === 'interrupted' ? ' --retry-interrupted' : '';
@@ -466,21 +486,17 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
           ),
         );
       }
-      const pending = session.replicationPending();
-      if (pending > 0) {
-        io.err(io.style.yellow(`The team audit database did not get the last ${pending} events of this run; they are in the local journal. Send them with: opsdeck audit sync --env ${values.env}\n`));
-      }
+      const shortfall = launched.shortfall();
+      if (shortfall) io.err(io.style.yellow(`${shortfall.message}\n`));
       return exitCodeForRun(status);
     } finally {
+      stopNotices();
       drillPrinter?.dispose();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       answerer.close();
     }
   } finally {
-    // Released here only when the run never started; a started session releases its own at the end.
-    await leases?.release(operator).catch(() => undefined);
-    await team?.close();
     await connectors.close();
   }
 }
@@ -572,36 +588,6 @@ async function askSecret(question: string): Promise<string> {
   }
 }
 
-/** Reaches a database behind an environment host through the SSH pool. */
-function tunnelThrough(ssh: SshPool, environment: Environment) {
-  return async (hostName: string, address: string, port: number) => {
-    const host = environment.hosts.find((candidate) => candidate.name === hostName);
-    if (!host) throw new OpsError('team-config', `The team database is reached through ${hostName}, which is not a host of ${environment.name}.`);
-    return ssh.forward(host, address, port);
-  };
-}
-
-/**
- * Leases the run's hosts: in the team database when the environment has one, else in the local lock
- * directory. With --local-locks, a team database that cannot be reached is replaced by local leases.
- */
-async function takeLeases(options: Parameters<typeof acquireRunLeases>[0], localFallback: boolean, io: Io): Promise<RunLeases> {
-  try {
-    return await acquireRunLeases(options);
-  } catch (error) {
-    if (error instanceof HostLockedError || !options.team || !isOpsError(error)) throw error;
-    if (!localFallback) {
-      throw new OpsError(
-        error.code,
-        `${error.userMessage}\nNothing was run: the host leases could not be taken. Run with --local-locks to lease the hosts on this machine only (other machines will not see them; the journal is sent to the team database when it is back).`,
-        { cause: error },
-      );
-    }
-    io.err(io.style.yellow(`warning: ${error.userMessage}\n--local-locks: leasing the hosts on this machine only; runs from other machines will not see them.\n`));
-    return acquireRunLeases({ ...options, team: undefined });
-  }
-}
-
 /** What the runner needs to go on from a reopened run; interrupted steps run again only when asked. */
 /** Steps a run left interrupted, with the processes their commands had on the hosts (journalled). */
 type InterruptedCommands = Array<{ key: string; remote: Array<{ host: string; pid: number }> }>;
@@ -651,8 +637,8 @@ async function reportInterrupted(interrupted: InterruptedCommands, ssh: SshPool,
 }
 
 /** Connects to every host the run will touch, before anything runs; asks about unknown host keys. */
-async function checkHosts(ssh: SshPool, environment: Environment, hostNames: string[], acceptNew: boolean, io: Io): Promise<number> {
-  let result: number = EXIT.ok;
+async function checkHosts(ssh: SshPool, environment: Environment, hostNames: string[], acceptNew: boolean, io: Io): Promise<HostProblem[]> {
+  const problems: HostProblem[] = [];
   for (const name of hostNames) {
     const host = environment.hosts.find((candidate) => candidate.name === name);
     if (!host) continue;
@@ -686,15 +672,15 @@ async function checkHosts(ssh: SshPool, environment: Environment, hostNames: str
               ? `Not trusted: ${key.host} stays unknown.\n`
               : `Not trusted: ${key.host} is unknown and this is not a terminal to ask on. Check the fingerprint, then run again on a terminal, or with --accept-new-host-keys.\n`,
           );
-          result = EXIT.hostCheckFailed;
+          problems.push({ host: name, message: keyError.userMessage });
           continue;
         }
       }
       io.err(`${io.style.red('host check failed:')} ${userMessageOf(error)}\n`);
-      result = EXIT.hostCheckFailed;
+      problems.push({ host: name, message: userMessageOf(error) });
     }
   }
-  return result;
+  return problems;
 }
 
 // ---- hosts -------------------------------------------------------------------------------------
@@ -708,7 +694,8 @@ async function hostsCommand(args: string[], io: Io): Promise<number> {
   const connectors = connectorsFor(environment);
   const ssh = connectors.ssh;
   try {
-    const code = await checkHosts(ssh, environment, environment.hosts.map((host) => host.name), values['accept-new-host-keys'] ?? false, io);
+    const problems = await checkHosts(ssh, environment, environment.hosts.map((host) => host.name), values['accept-new-host-keys'] ?? false, io);
+    const code = problems.length === 0 ? EXIT.ok : EXIT.hostCheckFailed;
     if (code === EXIT.ok) io.out(io.style.green(`All ${environment.hosts.length} hosts of ${environment.name} answer, authenticate and have known host keys.\n`));
     return code;
   } finally {
@@ -760,7 +747,7 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
       if (format !== 'md' && format !== 'json' && format !== 'html') throw new UsageError('--format takes md, html or json.');
       const verification = verifyJournal(store.journalFile(runId));
       const reportDir = values.output ? path.dirname(path.resolve(values.output)) : process.cwd();
-      const transcripts = transcriptLinks(store.runDir(runId), reportDir);
+      const transcripts = transcriptLinks(store, runId, reportDir);
       const text = exportRun(store.records(runId), format, { verification, transcripts });
       if (values.output) {
         const { writeFile } = await import('node:fs/promises');
@@ -787,21 +774,6 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
     default:
       throw new UsageError('audit takes: list, show <run>, verify [<run>], export <run> --format md|html|json, compare <a> <b>, sync --env <file>.');
   }
-}
-
-/** Links to a run's transcripts, relative to where the report is written. */
-function transcriptLinks(runDirectory: string, reportDir: string): TranscriptLink[] {
-  const directory = path.join(runDirectory, TRANSCRIPTS_DIR);
-  let names: string[] = [];
-  try {
-    names = readdirSync(directory).filter((name) => name.endsWith('.cast')).sort();
-  } catch {
-    return [];
-  }
-  return names.map((name) => ({
-    name: name.slice(0, -'.cast'.length),
-    href: path.relative(reportDir, path.join(directory, name)).split(path.sep).join('/'),
-  }));
 }
 
 /** The team database of an environment file (required). */
@@ -864,19 +836,12 @@ async function verifyCommand(store: AuditStore, positionals: string[], envFile: 
       }
     }
     for (const runId of teamIds) {
-      const records = await team!.records(runId);
-      let localLines: string[] | undefined;
-      try {
-        localLines = readFileSync(store.journalFile(runId), 'utf8').split('\n').filter(Boolean);
-      } catch {
-        localLines = undefined;
-      }
-      if (records.length === 0) {
-        io.out(`${io.style.yellow('not in the team database')} ${runId}${localLines ? `: ${localLines.length} local events not yet sent (opsdeck audit sync)` : ''}\n`);
+      const copy = await checkTeamCopy(team!, store, runId, environment?.audit?.operators);
+      if (copy.state === 'missing') {
+        io.out(`${io.style.yellow('not in the team database')} ${runId}${copy.localLines ? `: ${copy.localLines.length} local events not yet sent (opsdeck audit sync)` : ''}\n`);
         continue;
       }
-      const runRow = await team!.runRow(runId);
-      const result = verifyTeamRecords(runId, records, localLines, { runRow, operators: environment?.audit?.operators });
+      const result = copy.result;
       const insertedBy = result.insertedBy.length ? `inserted by ${result.insertedBy.join(', ')}` : 'who inserted it was not recorded (rows older than schema version 3)';
       if (result.ok) {
         const local = result.local
@@ -927,7 +892,7 @@ async function locksCommand(args: string[], io: Io): Promise<number> {
   const auditDir = values['audit-dir'] ? path.resolve(values['audit-dir']) : defaultAuditDir();
   const environment = values.env ? await loadEnvironment(values.env) : undefined;
   const team = environment ? teamAuditFor(environment) : undefined;
-  const backend: LeaseBackend = team ?? new LocalLeaseBackend(auditDir);
+  const backend = leaseBackendFor(team, auditDir);
   try {
     switch (sub) {
       case 'list': {

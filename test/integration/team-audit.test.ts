@@ -172,7 +172,7 @@ steps:
     const remote = await team.records(runId);
     expect(remote.map((record) => record.line)).toEqual(local);
     expect(await team.arrivalOrder(runId)).toEqual(local.map((_, index) => index + 1));
-    expect(journal(runId).find((record) => record.type === 'run.note' && /Host leases taken/.test(record.message))).toMatchObject({
+    expect(journal(runId).find((record) => record.type === 'run.note' && /Leased /.test(record.message))).toMatchObject({
       message: expect.stringContaining('compute01, compute02, controller01'),
     });
 
@@ -232,13 +232,13 @@ steps:
     const run = await running;
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/team audit: .*cannot be reached/);
-    expect(run.out).toMatch(/team audit: reachable again; \d+ queued events sent in order/);
+    expect(run.out).toMatch(/team audit: .*reachable again; \d+ queued events were sent in order/);
     const local = journalLines(runId!);
     const remote = await team.records(runId!);
     expect(remote.map((record) => record.line)).toEqual(local);
     expect(await team.arrivalOrder(runId!)).toEqual(local.map((_, index) => index + 1));
     const notes = journal(runId!).filter((record) => record.type === 'run.note').map((record) => (record as { message: string }).message);
-    expect(notes.some((message) => /cannot be reached .*events wait in this journal/.test(message))).toBe(true);
+    expect(notes.some((message) => /cannot be reached .*events wait in the local journal/.test(message))).toBe(true);
     expect(notes.some((message) => /reachable again; \d+ queued events were sent in order/.test(message))).toBe(true);
     expect((await opsdeck('audit', 'verify', runId!, '--env', teamEnv, '--audit-dir', auditDir)).code).toBe(0);
   });
@@ -350,7 +350,7 @@ describe('a team database down when a run starts', () => {
       expect(runCount()).toBe(before);
       const run = await opsdeck('run', file, '--env', teamEnv, '--audit-dir', auditDir, '--local-locks');
       expect(run.code).toBe(0);
-      expect(run.err).toContain('--local-locks: leasing the hosts on this machine only');
+      expect(run.err).toContain('The hosts are leased on this machine only');
       expect(run.out).toMatch(/team audit: .*cannot be reached/);
       expect(run.err).toMatch(/did not get the last \d+ events of this run; .* opsdeck audit sync --env /);
       const runId = runIdOf(run.out);

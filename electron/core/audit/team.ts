@@ -10,10 +10,10 @@
  * create tables; the console checks the version it finds (table `opsdeck_migrations`).
  */
 import { createHash } from 'node:crypto';
-import type { Duplex } from 'node:stream';
 import mysql from 'mysql2/promise';
 import { OpsError } from '../errors';
 import type { DatabaseSpec, Environment } from '../inventory/model';
+import { openMysqlConnection, type Tunnel } from '../sql/mysql';
 import type { RunStartedEvent, RunStatus } from './events';
 import { GENESIS_HASH, HASH_SUFFIX_LENGTH, parseRecord } from './journal';
 import type { AcquireResult, LeaseBackend, LeaseBreak, LeaseEnd, LeaseHolder, LeaseInfo, RenewResult } from './locks';
@@ -33,7 +33,7 @@ export interface TeamAuditConfig {
 export const DEFAULT_TEAM_SCHEMA = 'opsdeck_audit';
 
 /** Opens a byte stream to address:port as seen from an environment host (for a database behind SSH). */
-export type TeamTunnel = (hostName: string, address: string, port: number) => Promise<Duplex>;
+export type TeamTunnel = Tunnel;
 
 interface Migration {
   version: number;
@@ -285,17 +285,8 @@ export class TeamAudit implements LeaseBackend {
   }
 
   private async open(withSchema: boolean, database: DatabaseSpec = this.config.database): Promise<mysql.Connection> {
-    let stream: Duplex | undefined;
     try {
-      if (database.host) {
-        if (!this.options.tunnel) throw new OpsError('team-no-tunnel', `The team database ${database.name} is reached through ${database.host}, and there is no SSH connection to tunnel through.`);
-        stream = await this.options.tunnel(database.host, database.address, database.port);
-      }
-      const connection = await mysql.createConnection({
-        host: database.address,
-        port: database.port,
-        user: database.user,
-        password: database.password,
+      const connection = await openMysqlConnection(database, this.options.tunnel, {
         ...(withSchema ? { database: this.config.schema } : {}),
         connectTimeout: this.options.connectTimeoutMs ?? 5000,
         dateStrings: true,
@@ -303,13 +294,14 @@ export class TeamAudit implements LeaseBackend {
         bigNumberStrings: false,
         charset: 'utf8mb4_bin',
         timezone: 'Z',
-        ...(stream ? { stream } : {}),
       });
       connection.on('error', () => this.drop(connection));
-      await connection.query("SET time_zone = '+00:00'");
+      await connection.query("SET time_zone = '+00:00'").catch((error: unknown) => {
+        connection.destroy();
+        throw error;
+      });
       return connection;
     } catch (error) {
-      stream?.destroy();
       throw this.describe(error);
     }
   }
@@ -323,6 +315,10 @@ export class TeamAudit implements LeaseBackend {
 
   /** A mysql2 error as a sentence naming the database. */
   describe(error: unknown): OpsError {
+    // A team database that cannot be reached is the team's problem (`team-*`: exit 10 in the CLI).
+    if (error instanceof OpsError && error.code === 'sql-no-tunnel') {
+      return new OpsError('team-no-tunnel', `${this.description} is reached through an SSH host, and there is no SSH connection to tunnel through.`, { cause: error });
+    }
     if (error instanceof OpsError) return error;
     const { code, sqlMessage, message } = error as { code?: string; sqlMessage?: string; message?: string };
     if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'PROTOCOL_CONNECTION_LOST' || code === 'ECONNRESET') {

@@ -8,13 +8,13 @@ import { CastWriter, castPath } from '../audit/asciicast';
 import type { RunEvent, RunNoteEvent, RunStatus } from '../audit/events';
 import { newRunId, runDir } from '../audit/files';
 import { Journal } from '../audit/journal';
-import { DEFAULT_LEASE_TTL_MS, LocalLeaseBackend, RunLeases, type LeaseBackend } from '../audit/locks';
+import { DEFAULT_LEASE_TTL_MS, LocalLeaseBackend, RunLeases, type LeaseBackend, type LeaseEvent } from '../audit/locks';
 import { Masker } from '../audit/mask';
-import { TeamReplicator, type ReplicatorOptions } from '../audit/replicator';
+import { TeamReplicator, type ReplicationEvent, type ReplicatorOptions } from '../audit/replicator';
 import type { TeamAudit } from '../audit/team';
 import type { Environment } from '../inventory/model';
 import type { ParamValue, Runbook } from '../runbook/model';
-import { MysqlConnector, type SqlConnector } from '../sql/mysql';
+import { MysqlConnector, type SqlConnector, type Tunnel } from '../sql/mysql';
 import { SshPool } from '../ssh/pool';
 import type { SshConnector } from '../ssh/types';
 import { OpsError, userMessageOf } from '../errors';
@@ -97,7 +97,7 @@ export interface RunLeaseOptions {
  */
 export async function acquireRunLeases(options: RunLeaseOptions): Promise<RunLeases> {
   const { environment, runbook } = options;
-  const backend: LeaseBackend = options.team ?? new LocalLeaseBackend(options.auditDir);
+  const backend = leaseBackendFor(options.team, options.auditDir);
   const hosts = options.hosts ?? plannedHosts(runbook, options.params, environment, options.library);
   return RunLeases.acquire(backend, {
     environment: environment.name,
@@ -108,21 +108,30 @@ export async function acquireRunLeases(options: RunLeaseOptions): Promise<RunLea
   });
 }
 
+/**
+ * Where an environment's host leases live: its team database when it names one (every machine sees
+ * them), else this machine's lock directory, `<auditDir>/locks`, shared by the CLI and the console.
+ */
+export function leaseBackendFor(team: TeamAudit | undefined, auditDir: string): LeaseBackend {
+  return team ?? new LocalLeaseBackend(auditDir);
+}
+
 /** The connections of one environment: an SSH pool that knows its jump hosts, and SQL through it. */
 export interface Connectors {
   ssh: SshPool;
-  sql: MysqlConnector;
+  sql: SqlConnector;
   close(): Promise<void>;
 }
 
-export function connectorsFor(environment: Environment): Connectors {
-  const hostNamed = (name: string) => environment.hosts.find((host) => host.name === name);
-  const ssh = new SshPool({ knownHostsFile: environment.knownHostsFile, resolveHost: hostNamed });
-  const sql = new MysqlConnector(async (hostName, address, port) => {
-    const host = hostNamed(hostName);
-    if (!host) throw new Error(`no host ${hostName}`);
-    return ssh.forward(host, address, port);
-  });
+/**
+ * The one way a run reaches an environment: SSH that resolves the environment's jump hosts
+ * (ProxyJump), and SQL tunnelled through it. `environment` may be a getter, for a console whose
+ * environment file is read again while its connections stay open.
+ */
+export function connectorsFor(environment: Environment | (() => Environment)): Connectors {
+  const current = typeof environment === 'function' ? environment : () => environment;
+  const ssh = new SshPool({ knownHostsFile: current().knownHostsFile, resolveHost: (name) => current().hosts.find((host) => host.name === name) });
+  const sql = new MysqlConnector(tunnelThrough(ssh, current));
   return {
     ssh,
     sql,
@@ -133,20 +142,69 @@ export function connectorsFor(environment: Environment): Connectors {
   };
 }
 
-/** Every secret a run could write: secret params, the environment's secrets, SSH passphrases and passwords. */
+/** Reaches address:port as seen from a host of the environment (a database behind it), through the SSH pool. */
+export function tunnelThrough(ssh: SshPool, environment: Environment | (() => Environment)): Tunnel {
+  const current = typeof environment === 'function' ? environment : () => environment;
+  return async (hostName, address, port) => {
+    const host = current().hosts.find((candidate) => candidate.name === hostName);
+    if (!host) throw new OpsError('host-not-found', `The database is reached through ${hostName}, which is not a host of ${current().name}.`);
+    return ssh.forward(host, address, port);
+  };
+}
+
+/** Every secret an environment holds: its secrets, database passwords, SSH passphrases and passwords. */
+export function environmentSecrets(environment: Environment): string[] {
+  const secrets: string[] = [...Object.values(environment.secrets)];
+  for (const database of Object.values(environment.databases)) if (database.password) secrets.push(database.password);
+  for (const host of environment.hosts) {
+    if (host.passphrase) secrets.push(host.passphrase);
+    if (host.password) secrets.push(host.password);
+  }
+  return secrets;
+}
+
+/** Every secret a run could write: secret params and everything {@link environmentSecrets} holds. */
 export function maskerFor(runbook: Runbook, environment: Environment, params: Record<string, ParamValue>): Masker {
   const secrets: string[] = [];
   for (const spec of runbook.params) {
     const value = params[spec.name];
     if (spec.secret && value !== undefined) secrets.push(...(Array.isArray(value) ? value : [String(value)]));
   }
-  secrets.push(...Object.values(environment.secrets));
-  for (const database of Object.values(environment.databases)) if (database.password) secrets.push(database.password);
-  for (const host of environment.hosts) {
-    if (host.passphrase) secrets.push(host.passphrase);
-    if (host.password) secrets.push(host.password);
-  }
+  secrets.push(...environmentSecrets(environment));
   return new Masker(secrets);
+}
+
+/** A sentence about the run's leases or its team copy, for the journal, the CLI and the console alike. */
+export interface SessionNotice {
+  level: RunNoteEvent['level'];
+  source: 'lease' | 'team';
+  message: string;
+}
+
+/** What a lease event means, in words. */
+export function leaseNotice(event: LeaseEvent): SessionNotice {
+  if (event.type === 'lost') return { level: 'error', source: 'lease', message: event.message };
+  if (event.type === 'renew-failed') return { level: 'warning', source: 'lease', message: event.message };
+  return { level: 'info', source: 'lease', message: `The lease on ${event.host} is renewed again.` };
+}
+
+/** What a replication event means, in words; undefined for the ones nobody needs to hear of. */
+export function replicationNotice(event: ReplicationEvent): SessionNotice | undefined {
+  if (event.type === 'unreachable') {
+    return { level: 'warning', source: 'team', message: `The team audit database cannot be reached (${event.message}); events wait in the local journal and are sent when it is back.` };
+  }
+  if (event.afterOutage) return { level: 'info', source: 'team', message: `The team audit database is reachable again; ${event.sent} queued events were sent in order.` };
+  return undefined;
+}
+
+/** The leases a run took, in words; undefined when it took none. */
+export function leaseSummary(leases: RunLeases): string | undefined {
+  if (leases.leases.length === 0) return undefined;
+  const tookOver = leases.tookOver.map((lease) => `${lease.host} from ${lease.operator} (run ${lease.runId}, expired ${lease.expiresAt})`);
+  return (
+    `Leased ${leases.hosts.join(', ')} for this run in ${leases.backend.description} until it ends (TTL ${Math.round((leases.leases[0]?.ttlMs ?? 0) / 1000)} s, renewed while the run lives).` +
+    (tookOver.length ? ` Took over expired leases: ${tookOver.join('; ')}.` : '')
+  );
 }
 
 /**
@@ -180,26 +238,21 @@ export function createRunSession(options: RunSessionOptions): RunSession {
     journalRecorder.append({ type: 'run.note', level, message });
     replicator?.notify();
   };
-  const leaseWords = () =>
-    leases && leases.leases.length
-      ? `Host leases taken for this run in ${leases.backend.description}: ${leases.hosts.join(', ')} (TTL ${Math.round((leases.leases[0]?.ttlMs ?? 0) / 1000)} s, renewed while the run lives).` +
-        (leases.tookOver.length ? ` Took over expired leases: ${leases.tookOver.map((lease) => `${lease.host} from ${lease.operator} (run ${lease.runId}, expired ${lease.expiresAt})`).join('; ')}.` : '')
-      : undefined;
+  const leaseWords = () => (leases ? leaseSummary(leases) : undefined);
   const unsubscribers: Array<() => void> = [];
   if (leases) {
     unsubscribers.push(
       leases.onEvent((event) => {
-        if (event.type === 'lost') journalNote('error', event.message);
-        else if (event.type === 'renew-failed') journalNote('warning', event.message);
-        else journalNote('info', `The lease on ${event.host} is renewed again.`);
+        const notice = leaseNotice(event);
+        journalNote(notice.level, notice.message);
       }),
     );
   }
   if (replicator) {
     unsubscribers.push(
       replicator.onEvent((event) => {
-        if (event.type === 'unreachable') journalNote('warning', `The team audit database cannot be reached (${event.message}); events wait in this journal and are sent when it is back.`);
-        else if (event.afterOutage) journalNote('info', `The team audit database is reachable again; ${event.sent} queued events were sent in order.`);
+        const notice = replicationNotice(event);
+        if (notice) journalNote(notice.level, notice.message);
       }),
     );
   }

@@ -1,6 +1,8 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { TeamAudit } from '../audit/team';
 import { parseRunbook } from '../runbook/parse';
-import { compareRowCounts, describeSqlError } from './mysql';
+import { compareRowCounts, describeSqlError, MysqlConnector, openMysqlConnection } from './mysql';
 
 const database = { name: 'openstack', host: 'controller01', address: '127.0.0.1', port: 3306, user: 'root', password: 's3cret' };
 
@@ -60,5 +62,36 @@ describe('describeSqlError', () => {
     expect(error.code).toBe('sql-auth');
     expect(error.userMessage).toContain('root@127.0.0.1:3306 via controller01');
     expect(error.userMessage).not.toContain('s3cret');
+  });
+});
+
+describe('openMysqlConnection, the one way to a database (sql steps and the team database)', () => {
+  it('refuses a database behind a host when there is no tunnel, for sql steps and the team database alike', async () => {
+    await expect(openMysqlConnection(database, undefined, {})).rejects.toMatchObject({ code: 'sql-no-tunnel', userMessage: expect.stringContaining('controller01') });
+    await expect(new MysqlConnector().query(database, 'SELECT 1', [], { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'sql-no-tunnel' });
+    const team = new TeamAudit({ database, schema: 'opsdeck_audit', environment: 'test' });
+    await expect(team.listRuns()).rejects.toMatchObject({ code: 'team-no-tunnel', userMessage: expect.stringContaining('via controller01') });
+    await team.close();
+  });
+
+  it('asks the tunnel for the database address as the host sees it, and destroys the stream when the server hangs up', async () => {
+    // A "database" that accepts and hangs up at once: mysql2 fails its handshake.
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const asked: unknown[] = [];
+    let stream: net.Socket | undefined;
+    const tunnel = async (hostName: string, address: string, targetPort: number) => {
+      asked.push([hostName, address, targetPort]);
+      stream = net.connect(port, '127.0.0.1');
+      return stream;
+    };
+    try {
+      await expect(openMysqlConnection({ ...database, port: 3307 }, tunnel, { connectTimeout: 5000 })).rejects.toBeDefined();
+      expect(asked).toEqual([['controller01', '127.0.0.1', 3307]]);
+      expect(stream?.destroyed).toBe(true);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -32,6 +32,38 @@ export interface SqlConnector {
 /** Opens a byte stream to address:port as seen from an environment host (ssh2 forwardOut). */
 export type Tunnel = (hostName: string, address: string, port: number) => Promise<Duplex>;
 
+/**
+ * The one way OpsDeck opens a MySQL/MariaDB connection (the `sql` steps and the team audit database):
+ * straight to the database's address, or, when the environment declares it behind a host, over a
+ * byte stream the SSH connection to that host forwards (`tunnel`). The stream is destroyed when the
+ * connection cannot be made. Errors are mysql2's or the tunnel's, for the caller to word; a database
+ * behind a host with no tunnel to reach it is refused with `sql-no-tunnel`.
+ */
+export async function openMysqlConnection(
+  database: DatabaseSpec,
+  tunnel: Tunnel | undefined,
+  options: Omit<mysql.ConnectionOptions, 'host' | 'port' | 'user' | 'password' | 'stream'>,
+): Promise<mysql.Connection> {
+  let stream: Duplex | undefined;
+  try {
+    if (database.host) {
+      if (!tunnel) throw new OpsError('sql-no-tunnel', `Database ${database.name} is reached through ${database.host}, but there is no SSH connection to tunnel through.`);
+      stream = await tunnel(database.host, database.address, database.port);
+    }
+    return await mysql.createConnection({
+      host: database.address,
+      port: database.port,
+      user: database.user,
+      password: database.password,
+      ...options,
+      ...(stream ? { stream } : {}),
+    });
+  } catch (error) {
+    stream?.destroy();
+    throw error;
+  }
+}
+
 /** One mysql2 connection per database, opened on first use and reused for every step. */
 export class MysqlConnector implements SqlConnector {
   private readonly connections = new Map<string, Promise<mysql.Connection>>();
@@ -88,28 +120,17 @@ export class MysqlConnector implements SqlConnector {
   }
 
   private async open(database: DatabaseSpec, options: QueryOptions): Promise<mysql.Connection> {
-    let stream: Duplex | undefined;
-    if (database.host) {
-      if (!this.tunnel) throw new OpsError('sql-no-tunnel', `Database ${database.name} is reached through ${database.host}, but this run has no SSH connection to tunnel through.`);
-      stream = await this.tunnel(database.host, database.address, database.port);
-    }
     try {
-      const connection = await mysql.createConnection({
-        host: database.address,
-        port: database.port,
-        user: database.user,
-        password: database.password,
+      const connection = await openMysqlConnection(database, this.tunnel, {
         connectTimeout: Math.min(options.timeoutMs, 20_000),
         multipleStatements: false,
         supportBigNumbers: true,
         bigNumberStrings: false,
         dateStrings: true,
-        ...(stream ? { stream } : {}),
       });
       connection.on('error', () => this.connections.delete(database.name));
       return connection;
     } catch (error) {
-      stream?.destroy();
       throw describeSqlError(database, error);
     }
   }
