@@ -30,7 +30,6 @@ export function PromptPanel({ prompts, handlers }: { prompts: PendingPrompt[]; h
           {prompt.need === 'failure' && (
             <FailurePrompt prompt={prompt.prompt} onRetry={() => handlers.retry(prompt.step)} onSkip={(reason) => handlers.skip(prompt.step, reason)} />
           )}
-          {prompt.need === 'host-key' && <pre className="prompt-text">{prompt.prompt}</pre>}
         </div>
       ))}
     </section>

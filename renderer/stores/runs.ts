@@ -4,7 +4,7 @@
  * from `run:start` / `run:list` replies. Output never comes here: it goes to the host terminals.
  */
 import { create } from 'zustand';
-import type { ActiveRun, CheckResult, DrillClockReading, PlanStep, RunEventEnvelope, RunNotice, RunPlan, RunStatus, StepStatus } from '../../electron/api/contract';
+import type { ActiveRun, CheckResult, DrillClockReading, PlanStep, PromptNeed, RunEventEnvelope, RunNotice, RunPlan, RunStatus, StepStatus } from '../../electron/api/contract';
 
 export interface StepView {
   key: string;
@@ -37,7 +37,7 @@ export interface HostOutcome {
 
 export interface PendingPrompt {
   step: string;
-  need: 'confirm' | 'manual' | 'decision' | 'host-key' | 'failure';
+  need: PromptNeed;
   prompt: string;
   expected?: string;
   choices?: Array<{ id: string; label: string }>;

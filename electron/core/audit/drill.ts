@@ -9,7 +9,6 @@
  * duration, so a slow phase is visible even when its predecessors ate the budget.
  */
 import type { RunEvent, RunStartedEvent, RunStatus, StepStatus } from './events';
-import type { Step } from '../runbook/model';
 import type { RunState, StepState } from './replay';
 import type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillStepTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
 export type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillStepTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
@@ -274,11 +273,4 @@ export function compareRuns(a: RunState, b: RunState): RunComparison {
   };
 }
 
-/** The plan of a runbook as run.started records it (step keys, titles, kinds; phases expanded). */
-export function planOfSteps(steps: readonly Step[], prefix = ''): RunStartedEvent['plan'] {
-  return steps.flatMap((step) => {
-    const entry = { key: prefix + step.id, title: step.title, kind: step.kind };
-    if (step.kind === 'phase') return [entry, ...planOfSteps(step.steps, `${entry.key}/`), ...planOfSteps(step.check, `${entry.key}/check/`)];
-    return [entry];
-  });
-}
+export { planOfSteps } from '../runbook/step-lists';
