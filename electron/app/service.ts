@@ -71,6 +71,7 @@ import type { PresentedHostKey, ShellSession } from '../core/ssh/types';
 import { TerminalOutput, type FlowLimits, FLOW_CONTROL } from './flow';
 import { sshdLabProvider, type LabProvider, type RunningLab } from './lab';
 import { buildPlan } from './plan';
+import { crlf, HostTerminalText } from '../core/run/terminal-text';
 
 export interface ConsoleServiceOptions {
   /** Where journals and terminal transcripts go. */
@@ -99,6 +100,8 @@ interface LiveRun {
   active: ActiveRun;
   environmentId: string;
   outputs: Map<string, TerminalOutput>;
+  /** What each host's run-output terminal shows: the same text as the host's transcript. */
+  terminalText: HostTerminalText;
   /** A drill's stopwatch, from its run.started on. */
   clock?: DrillClock;
   clockTimer?: ReturnType<typeof setInterval>;
@@ -538,6 +541,7 @@ export class ConsoleService {
       runner: session.runner,
       environmentId: request.environmentId,
       outputs: new Map(),
+      terminalText: new HostTerminalText(),
       active: { runId: session.runId, plan, startedAt: Date.now(), status: 'running', events: [], notices: [], ...(drill ? { drill: { objectives: drill.objectives } } : {}) },
     };
     this.runs.set(session.runId, live);
@@ -654,21 +658,12 @@ export class ConsoleService {
   }
 
   private onRunEvent(live: LiveRun, event: RunEvent): void {
+    // Output, headings, commands and results go to the hosts' terminals, batched and flow-controlled.
+    for (const { host, text } of live.terminalText.render(event)) this.runOutput(live, host).pushText(crlf(text));
     switch (event.type) {
       case 'step.output':
-        // Output goes to the host's terminal, batched and flow-controlled; never into run state.
-        this.runOutput(live, event.host).pushText(
-          event.stream === 'stderr' ? `\x1b[31m${event.data.replace(/\r?\n/g, '\r\n')}\x1b[0m` : event.data.replace(/\r?\n/g, '\r\n'),
-        );
+        // Never into run state.
         return;
-      case 'step.started':
-        for (const host of event.hosts) {
-          this.runOutput(live, host).pushText(`\r\n\x1b[1;36m── ${event.step}: ${event.title}\x1b[0m\r\n`);
-        }
-        break;
-      case 'step.command':
-        this.runOutput(live, event.host).pushText(`\x1b[2m$ ${event.command.replace(/\r?\n/g, '\r\n  ')}\x1b[0m\r\n`);
-        break;
       case 'run.finished':
         live.active.status = event.status;
         break;
