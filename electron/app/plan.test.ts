@@ -2,10 +2,14 @@
  * The plan preview lists every step the run will walk, whatever its kind: an `sql` step once fell
  * through the preview's switch, so `before, count, after` previewed as `before, after`.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { Masker } from '../core/audit/mask';
 import type { Environment } from '../core/inventory/model';
 import type { Runbook } from '../core/runbook/model';
+import { RunbookLibrary } from '../core/runbook/library';
 import { parseRunbook } from '../core/runbook/parse';
 import { buildPlan } from './plan';
 
@@ -92,4 +96,57 @@ steps:
     ]);
     expect(steps[2].commands).toEqual([{ host: 'ctl', command: "echo 'operator'" }]);
   });
+});
+
+/** The step keys a runbook's YAML holds, in order, as the run keys them (read from the YAML itself). */
+function keysInYaml(items: unknown, prefix: string, raw: Map<string, Record<string, unknown>>, includes: string[]): string[] {
+  if (!Array.isArray(items)) return [];
+  return items.flatMap((item: Record<string, unknown>) => {
+    const key = prefix + String(item.id);
+    const inner: string[] = [];
+    if (item.foreach !== undefined) inner.push(...keysInYaml(item.steps, `${key}[*]/`, raw, includes));
+    if (item.phase !== undefined) inner.push(...keysInYaml(item.steps, `${key}/`, raw, includes), ...keysInYaml(item.check, `${key}/check/`, raw, includes));
+    if (typeof item.include === 'string' && !includes.includes(item.include) && raw.has(item.include)) {
+      inner.push(...keysInYaml(raw.get(item.include)!.steps, `${key}/`, raw, [...includes, item.include]));
+    }
+    return [key, ...inner];
+  });
+}
+
+describe('the plan preview of every bundled runbook', async () => {
+  const directory = path.resolve(__dirname, '../../runbooks');
+  const library = await RunbookLibrary.load([directory]);
+  const files = readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.yaml') && !file.startsWith('profiles'));
+  const raw = new Map<string, Record<string, unknown>>();
+  for (const file of files) {
+    const document = parseYaml(readFileSync(path.join(directory, file), 'utf8')) as Record<string, unknown>;
+    raw.set(String(document.id), document);
+  }
+  // One host per role any bundled runbook names, so every `on:` written as a role resolves.
+  const roles = ['controller', 'compute', 'db', 'mq', 'network', 'storage'];
+  const cloud: Environment = {
+    ...environment,
+    hosts: [{ name: 'controller01', address: '127.0.0.1', port: 22, user: 'u', roles: ['controller'] }, ...roles.slice(1).map((role) => ({ name: `${role}01`, address: '127.0.0.1', port: 22, user: 'u', roles: [role] }))],
+    databases: { openstack: { name: 'openstack', host: 'controller01', address: '127.0.0.1', port: 3306, user: 'opsdeck' } },
+  };
+
+  it('finds the bundled runbooks, with sql, include and foreach steps among them', () => {
+    expect(library.problems).toEqual([]);
+    expect(raw.size).toBeGreaterThanOrEqual(10);
+    const kinds = new Set(library.list().flatMap((runbook) => buildPlan({ runbook, library, environment: cloud, environmentId: 'cloud', params: {}, operator: 'alice', masker: new Masker() }).steps.map((step) => step.kind)));
+    for (const kind of ['run', 'wait', 'manual', 'decision', 'foreach', 'phase', 'include', 'sql']) expect(kinds).toContain(kind);
+  });
+
+  for (const [id, document] of raw) {
+    it(`${id}: lists every step, those inside include, foreach and phase too, in order`, () => {
+      const runbook = library.get(id)!;
+      const plan = buildPlan({ runbook, library, environment: cloud, environmentId: 'cloud', params: {}, operator: 'alice', masker: new Masker() });
+      expect(plan.steps.map((step) => step.key)).toEqual([
+        ...keysInYaml(document.steps, '', raw, [id]),
+        ...keysInYaml(document.finally, 'finally/', raw, [id]),
+      ]);
+      const rollback = Array.isArray(document.rollback) ? document.rollback : [];
+      expect(plan.rollback.map((step) => step.key)).toEqual(rollback.flatMap((entry) => keysInYaml([entry], 'rollback/', raw, [id])));
+    });
+  }
 });
