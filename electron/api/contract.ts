@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import type { RunEvent, RunStatus, StepStatus, CheckResult } from '../core/audit/events';
 import type { PromptNeed, RunStartedEvent } from '../core/audit/events';
 import type { PlanStep } from '../core/run/steps/plan-types';
+import type { ErrorCode } from '../core/error-types';
 import type {
   DrillClockReading,
   DrillReport,
@@ -26,13 +27,13 @@ import type {
 import type { ParamSpec, ParamType, ParamValue } from '../core/runbook/model';
 import type { commandRequestSchemas } from './schemas';
 
-export type { RunEvent, RunStatus, StepStatus, CheckResult, ParamType, ParamValue, PlanStep, PromptNeed };
+export type { RunEvent, RunStatus, StepStatus, CheckResult, ParamType, ParamValue, PlanStep, PromptNeed, ErrorCode };
 
 // ---- results -----------------------------------------------------------------------------------
 
 /** An error as the console shows it: a stable code for programs, a sentence for a person. */
 export interface ApiError {
-  code: string;
+  code: ErrorCode;
   userMessage: string;
   /** Per-field problems (parameters that cannot start a run), to show next to each field. */
   problems?: Array<{ field: string; message: string }>;

@@ -79,7 +79,7 @@ export async function execOnHost(run: StepRunContext, key: string, hostRun: Host
 export function judge(run: StepRunContext, hostRun: HostRun, expect: Expect): void {
   if (hostRun.error) {
     if (run.aborting()) throw new CancelledError('The run');
-    hostRun.status = codeOf(hostRun.error) === 'ssh_connection_lost' ? 'interrupted' : 'failed';
+    hostRun.status = codeOf(hostRun.error) === 'ssh-connection-lost' ? 'interrupted' : 'failed';
     hostRun.checks = [{ name: 'connection', ok: false, detail: userMessageOf(hostRun.error) }];
     return;
   }
@@ -168,7 +168,7 @@ export function isRetriable(error: unknown): boolean {
   const code = codeOf(error);
   // Retrying cannot fix credentials or host keys, and a lost connection leaves the command's fate
   // unknown: the operator decides those, not the retry policy.
-  return !['ssh_auth', 'ssh_host_key_unknown', 'ssh_host_key_changed', 'ssh_host_key_revoked', 'ssh_connection_lost', 'ssh_key', 'cancelled'].includes(code);
+  return !['ssh-auth', 'ssh-host-key-unknown', 'ssh-host-key-changed', 'ssh-host-key-revoked', 'ssh-connection-lost', 'ssh-key', 'cancelled'].includes(code);
 }
 
 function describeFailure(runs: HostRun[], status: StepStatus): string {
