@@ -3,7 +3,7 @@
  * includes, its hosts) descends into. The switch is exhaustive: a new kind does not compile until it
  * says what it holds.
  */
-import type { Step } from './model';
+import type { Step, StepKind } from './model';
 
 export interface NestedList {
   steps: Step[];
@@ -11,6 +11,26 @@ export interface NestedList {
   infix: string;
   /** The list runs once per item of something known only at run time (a foreach). */
   repeated: boolean;
+}
+
+/**
+ * Kinds whose step is made of other steps (its time is theirs): a report of the slowest steps leaves
+ * them out. A Record, so a new kind must say.
+ */
+export const HOLDS_STEPS: Readonly<Record<StepKind, boolean>> = {
+  run: false,
+  wait: false,
+  manual: false,
+  decision: false,
+  sql: false,
+  foreach: true,
+  phase: true,
+  include: true,
+};
+
+/** Whether a step kind as recorded in a journal (any text) holds other steps. */
+export function holdsSteps(kind: string): boolean {
+  return Object.hasOwn(HOLDS_STEPS, kind) && HOLDS_STEPS[kind as StepKind];
 }
 
 /** The lists of steps written inside a step (an include's runbook is not: it lives in the library). */
