@@ -12,7 +12,9 @@
  */
 import type { z } from 'zod';
 import type { RunEvent, RunStatus, StepStatus, CheckResult } from '../core/audit/events';
-import type { RunStartedEvent } from '../core/audit/events';
+import type { PromptNeed, RunStartedEvent } from '../core/audit/events';
+import type { PlanStep } from '../core/run/steps/plan-types';
+import type { ErrorCode } from '../core/error-types';
 import type {
   DrillClockReading,
   DrillReport,
@@ -26,13 +28,13 @@ import type { ParamSpec, ParamType, ParamValue } from '../core/runbook/model';
 import type { ImportResult } from '../core/inventory/import/types';
 import type { commandRequestSchemas } from './schemas';
 
-export type { RunEvent, RunStatus, StepStatus, CheckResult, ParamType, ParamValue };
+export type { RunEvent, RunStatus, StepStatus, CheckResult, ParamType, ParamValue, PlanStep, PromptNeed, ErrorCode };
 
 // ---- results -----------------------------------------------------------------------------------
 
 /** An error as the console shows it: a stable code for programs, a sentence for a person. */
 export interface ApiError {
-  code: string;
+  code: ErrorCode;
   userMessage: string;
   /** Per-field problems (parameters that cannot start a run), to show next to each field. */
   problems?: Array<{ field: string; message: string }>;
@@ -191,33 +193,6 @@ export interface LabStatus {
   state: 'stopped' | 'starting' | 'running' | 'failed';
   environmentId?: string;
   message?: string;
-}
-
-/** One step of a plan, resolved as far as it can be before the run starts. */
-export interface PlanStep {
-  key: string;
-  title: string;
-  kind: string;
-  /** Nesting depth (steps inside foreach / phase). */
-  depth: number;
-  description?: string;
-  hosts: string[];
-  /** Every command, on which host, as it will run (values not known before the run shown as `⟨captures.x⟩`). */
-  commands: Array<{ host: string; command: string }>;
-  /** The target when it depends on something known only at run time. */
-  targetNote?: string;
-  destructive?: { confirm?: string; warning?: string };
-  /** The checks in words (`exit code 0`, `stdout contains "ACTIVE"`). */
-  checks: string[];
-  /** Names of the values this step captures. */
-  captures: string[];
-  /** Manual instructions, a decision's question and choices. */
-  prompt?: string;
-  choices?: Array<{ id: string; label: string }>;
-  /** Run with sudo: `commands` show the engine's sudo wrapper; a live command is wrapped alike. */
-  sudo?: boolean;
-  /** A rollback step: the step whose work it undoes (absent: it runs on any rollback). */
-  undoes?: string;
 }
 
 export interface RunPlan {

@@ -15,6 +15,7 @@ import { BUNDLED_PROFILES_DIR, loadEnvironment } from '../core/inventory/environ
 import type { Environment, HostSpec } from '../core/inventory/model';
 import { RunbookLibrary } from '../core/runbook/library';
 import type { Runner } from '../core/run/runner';
+import type { HostTerminalText } from '../core/run/terminal-text';
 import { connectorsFor, teamFor, type ConnectorFactory, type Connectors } from '../core/usecases/launch';
 import { HostKeyChangedError, HostKeyRevokedError, HostKeyUnknownError, hostKeyErrorOf, SshAuthError, SshDnsError, SshKeyError, SshRefusedError, SshTimeoutError, SshUnreachableError } from '../core/ssh/errors';
 import { SshPool } from '../core/ssh/pool';
@@ -60,6 +61,8 @@ export interface LiveRun {
   active: ActiveRun;
   environmentId: string;
   outputs: Map<string, TerminalOutput>;
+  /** What each host's run-output terminal shows: the same text as the host's transcript. */
+  terminalText: HostTerminalText;
   /** A drill's stopwatch, from its run.started on. */
   clock?: DrillClock;
   clockTimer?: ReturnType<typeof setInterval>;

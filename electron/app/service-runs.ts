@@ -8,6 +8,7 @@ import { describeHeldLease, HostLockedError } from '../core/audit/locks';
 import { OpsError, userMessageOf } from '../core/errors';
 import { drillFor, launchRun, prepareLaunch, type LaunchedRun } from '../core/usecases/launch';
 import { runTerminalId } from '../api/wire';
+import { crlf, HostTerminalText } from '../core/run/terminal-text';
 import { TerminalOutput, FLOW_CONTROL } from './flow';
 import { buildPlan } from './plan';
 import { ServiceContext, type HandlerMap, type LiveRun, TEAM_CONNECT_TIMEOUT_MS } from './service-context';
@@ -91,6 +92,7 @@ export class RunHandlers {
       runner: session.runner,
       environmentId: request.environmentId,
       outputs: new Map(),
+      terminalText: new HostTerminalText(),
       active: { runId: session.runId, plan, startedAt: Date.now(), status: 'running', events: [], notices: [], ...(drill ? { drill: { objectives: drill.objectives } } : {}) },
     };
     this.context.runs.set(session.runId, live);
@@ -183,21 +185,12 @@ export class RunHandlers {
   }
 
   private onRunEvent(live: LiveRun, event: RunEvent): void {
+    // Output, headings, commands and results go to the hosts' terminals, batched and flow-controlled.
+    for (const { host, text } of live.terminalText.render(event)) this.runOutput(live, host).pushText(crlf(text));
     switch (event.type) {
       case 'step.output':
-        // Output goes to the host's terminal, batched and flow-controlled; never into run state.
-        this.runOutput(live, event.host).pushText(
-          event.stream === 'stderr' ? `\x1b[31m${event.data.replace(/\r?\n/g, '\r\n')}\x1b[0m` : event.data.replace(/\r?\n/g, '\r\n'),
-        );
+        // Never into run state.
         return;
-      case 'step.started':
-        for (const host of event.hosts) {
-          this.runOutput(live, host).pushText(`\r\n\x1b[1;36m── ${event.step}: ${event.title}\x1b[0m\r\n`);
-        }
-        break;
-      case 'step.command':
-        this.runOutput(live, event.host).pushText(`\x1b[2m$ ${event.command.replace(/\r?\n/g, '\r\n  ')}\x1b[0m\r\n`);
-        break;
       case 'run.finished':
         live.active.status = event.status;
         break;

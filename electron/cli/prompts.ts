@@ -115,8 +115,6 @@ export class PromptAnswerer {
           return this.runner.resolveFailure(event.step, action, action === 'retry' || action === 'retry-failed' ? undefined : `stopped by the operator at ${event.step}`);
         }
       }
-      case 'host-key':
-        return this.refuse(event, 'a host key needs accepting');
     }
   }
 

@@ -4,11 +4,14 @@
  * `userMessage`, one or two sentences a person at 2 a.m. understands without reading a stack trace.
  * Anything that is not an OpsError is a bug in OpsDeck and is reported as such.
  */
+import type { ErrorCode } from './error-types';
+
+export type { ErrorCode };
 export class OpsError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly userMessage: string;
 
-  constructor(code: string, userMessage: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, userMessage: string, options?: { cause?: unknown }) {
     super(userMessage, options);
     this.name = new.target.name;
     this.code = code;
@@ -29,7 +32,7 @@ export function userMessageOf(error: unknown): string {
 }
 
 /** The stable code of any thrown value (`internal` for bugs). */
-export function codeOf(error: unknown): string {
+export function codeOf(error: unknown): ErrorCode {
   return error instanceof OpsError ? error.code : 'internal';
 }
 

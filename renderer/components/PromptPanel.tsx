@@ -40,7 +40,6 @@ export function PromptPanel({ prompts, handlers, runId, steps }: { prompts: Pend
               onSkip={(reason) => handlers.skip(prompt.step, reason)}
             />
           )}
-          {prompt.need === 'host-key' && <pre className="prompt-text">{prompt.prompt}</pre>}
         </div>
       ))}
       <p className="muted small shortcut-legend">

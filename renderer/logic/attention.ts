@@ -24,8 +24,6 @@ export function needLabel(need: PendingPrompt['need']): string {
       return 'a manual step';
     case 'failure':
       return 'a step failed';
-    case 'host-key':
-      return 'a host key to check';
   }
 }
 

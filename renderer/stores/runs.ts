@@ -12,6 +12,7 @@ import type {
   CommandRequest,
   DrillClockReading,
   PlanStep,
+  PromptNeed,
   RunEventEnvelope,
   RunNotice,
   Result,
@@ -56,7 +57,7 @@ export interface HostOutcome {
 
 export interface PendingPrompt {
   step: string;
-  need: 'confirm' | 'manual' | 'decision' | 'host-key' | 'failure';
+  need: PromptNeed;
   prompt: string;
   expected?: string;
   choices?: Array<{ id: string; label: string }>;

@@ -43,7 +43,7 @@ describe('ssh-agent authentication', () => {
   it('fails with a clear message while the agent holds no key, and connects once the key is added', async () => {
     const host = { ...lab.host('agent01'), keyFile: undefined, agent: socket };
     const empty = new SshPool({ knownHostsFile: lab.knownHostsFile });
-    await expect(empty.exec(host, 'hostname')).rejects.toMatchObject({ code: 'ssh_auth', userMessage: expect.stringContaining(`agent at ${socket}`) });
+    await expect(empty.exec(host, 'hostname')).rejects.toMatchObject({ code: 'ssh-auth', userMessage: expect.stringContaining(`agent at ${socket}`) });
     await empty.close();
 
     execFileSync('ssh-add', [lab.keyFile], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });

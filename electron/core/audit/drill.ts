@@ -8,17 +8,14 @@
  * "priority-10 services back within 5 minutes of the start". The report also gives each phase's own
  * duration, so a slow phase is visible even when its predecessors ate the budget.
  */
+import { holdsSteps } from '../runbook/step-lists';
 import type { RunEvent, RunStartedEvent, RunStatus, StepStatus } from './events';
-import type { Step } from '../runbook/model';
 import type { RunState, StepState } from './replay';
 import type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillStepTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
 export type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillStepTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
 
 /** The objective key of the whole run. */
 export const RUN_OBJECTIVE = 'run';
-
-/** Steps that contain other steps: their duration is the sum of others', not work of their own. */
-const CONTAINER_KINDS: ReadonlySet<string> = new Set(['phase', 'foreach', 'include']);
 
 function since(start: string, end: string | undefined): number | undefined {
   if (!end) return undefined;
@@ -95,7 +92,7 @@ export function analyzeDrill(state: RunState, options: AnalyzeDrillOptions = {})
     });
 
   const slowestSteps = state.steps
-    .filter((step) => !CONTAINER_KINDS.has(step.kind) && step.durationMs !== undefined)
+    .filter((step) => !holdsSteps(step.kind) && step.durationMs !== undefined)
     .sort((a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0))
     .slice(0, options.slowest ?? 5)
     .map((step) => ({
@@ -274,11 +271,4 @@ export function compareRuns(a: RunState, b: RunState): RunComparison {
   };
 }
 
-/** The plan of a runbook as run.started records it (step keys, titles, kinds; phases expanded). */
-export function planOfSteps(steps: readonly Step[], prefix = ''): RunStartedEvent['plan'] {
-  return steps.flatMap((step) => {
-    const entry = { key: prefix + step.id, title: step.title, kind: step.kind };
-    if (step.kind === 'phase') return [entry, ...planOfSteps(step.steps, `${entry.key}/`), ...planOfSteps(step.check, `${entry.key}/check/`)];
-    return [entry];
-  });
-}
+export { planOfSteps } from '../runbook/step-lists';

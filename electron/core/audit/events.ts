@@ -77,14 +77,20 @@ export interface StepOutputEvent {
   data: string;
 }
 
+/**
+ * What a run can wait for from the operator: a destructive step's typed confirmation, a manual step
+ * marked done or failed, a decision's choice, the fate of a failed step.
+ */
+export type PromptNeed = 'confirm' | 'manual' | 'decision' | 'failure';
+
 export interface StepAwaitingEvent {
   type: 'step.awaiting';
   step: string;
   /** What the run waits for from the operator. */
-  need: 'confirm' | 'manual' | 'decision' | 'host-key' | 'failure';
+  need: PromptNeed;
   prompt: string;
   /**
-   * For confirm: the text to type. For decision: the choices. For host-key: the fingerprint.
+   * For confirm: the text to type. For decision: the choices.
    * For failure: the choices are retry / skip / abort / rollback.
    */
   expected?: string;
@@ -119,7 +125,6 @@ export interface OperatorActionEvent {
     | 'resume'
     | 'abort'
     | 'rollback'
-    | 'accept-host-key'
     | 'reopen';
   step?: string;
   operator: string;

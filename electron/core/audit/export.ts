@@ -237,9 +237,6 @@ function describeAction(action: ActionRecord): string {
     case 'manual-failed':
       parts.push(`${who} marked the manual step failed`);
       break;
-    case 'accept-host-key':
-      parts.push(`${who} accepted the host key`);
-      break;
     default:
       parts.push(`${who}: ${text(action.action)}`);
   }

@@ -290,9 +290,6 @@ function describeAction(action: ActionRecord): string {
     case 'manual-failed':
       text = `${who} marked the manual step failed`;
       break;
-    case 'accept-host-key':
-      text = `${who} accepted the host key`;
-      break;
     default:
       text = `${who}: ${e(action.action)}`;
   }

@@ -33,11 +33,6 @@ export function evaluateExpect(expect: Expect, output: CommandOutput): CheckResu
   return results;
 }
 
-/** True when every check passed. */
-export function allPassed(results: CheckResult[]): boolean {
-  return results.every((result) => result.ok);
-}
-
 /**
  * The named values the specs take from the output. Throws an OpsError (code `capture`) when a
  * single value finds nothing (no match, no such JSON path, empty output). A list capture (`[*]`,

@@ -5,6 +5,8 @@ import { renderTemplate } from '../runbook/template';
 import { checkRequires } from './params';
 import { environmentScope } from './scope';
 import { resolveFittedTargets } from './targets';
+import { nestedLists } from '../runbook/step-lists';
+import { stepKindOf } from './steps';
 
 /**
  * The hosts a run will touch, as far as they can be known before it starts: every `on:` that depends
@@ -24,10 +26,11 @@ export function plannedHosts(
   const scope = { params, captures: {}, env: environmentScope(environment), run: {}, locals: {} };
   const visit = (steps: Step[], seen: Set<string>, optionalRoles: Record<string, string>) => {
     for (const step of steps) {
-      if (step.kind === 'run' || step.kind === 'wait') {
+      const target = stepKindOf(step).target(step);
+      if (target !== undefined) {
         let on: string;
         try {
-          on = renderTemplate(step.on, scope, 'text');
+          on = renderTemplate(target, scope, 'text');
         } catch {
           continue; // Depends on a capture or a loop variable: known only when the step runs.
         }
@@ -36,10 +39,9 @@ export function plannedHosts(
         } catch (error) {
           unknown.push(`step ${step.id} (${step.source.file}:${step.source.line}): ${userMessageOf(error)}`);
         }
-      } else if (step.kind === 'foreach' || step.kind === 'phase') {
-        visit(step.steps, seen, optionalRoles);
-        if (step.kind === 'phase') visit(step.check, seen, optionalRoles);
-      } else if (step.kind === 'include' && !seen.has(step.runbook)) {
+      }
+      for (const list of nestedLists(step)) visit(list.steps, seen, optionalRoles);
+      if (step.kind === 'include' && !seen.has(step.runbook)) {
         const included = library?.get(step.runbook);
         if (included) {
           // An included runbook's requires: refuses the run now, not when the include is reached.

@@ -9,68 +9,28 @@
  */
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
-import { CancelledError, OpsError, codeOf, isOpsError, userMessageOf } from '../errors';
-import type {
-  CheckResult,
-  RunEvent,
-  RunStatus,
-  StepFinishedEvent,
-  StepStatus,
-} from '../audit/events';
+import { CancelledError, OpsError, codeOf, userMessageOf } from '../errors';
+import type { PromptNeed, RunEvent, RunStatus, StepStatus } from '../audit/events';
 import type { Environment, HostSpec } from '../inventory/model';
-import type {
-  DecisionStep,
-  ForeachStep,
-  IncludeStep,
-  ManualStep,
-  ParamValue,
-  PhaseStep,
-  RunStep,
-  Runbook,
-  SqlStep,
-  Step,
-  WaitStep,
-} from '../runbook/model';
-import { compareRowCounts, type RowCount, type SqlConnector } from '../sql/mysql';
-import type { ExecResult, SshConnector } from '../ssh/types';
+import type { ParamValue, Runbook, Step } from '../runbook/model';
+import type { SqlConnector } from '../sql/mysql';
+import type { SshConnector } from '../ssh/types';
 import { parseDuration } from '../runbook/parse';
-import { evaluateCondition, evaluateExpect, extractCaptures } from './checks';
-import { mapWithLimit, sleep } from './concurrency';
-import { RetainedOutput, StreamText } from './output';
-import { resolveParams } from './params';
-import { environmentScope, renderIn, valueIn, type RunScope } from './scope';
+import { evaluateCondition } from './checks';
+import { sleep } from './concurrency';
+import { DurableEmitter, JOURNAL_RETRY_MS, type EventRecorder } from './durable';
+import { OperatorPrompts, type FailureAction, type OperatorReply, type PendingPrompt, type PromptRequest } from './prompts';
+import { environmentScope, renderIn, type RunScope } from './scope';
+import { planOfSteps, stepKindOf } from './steps';
+import type { FinishFields, OutputMasker, StepFrame, StepOutcome, StepRunContext, WalkResult } from './steps/types';
 import { resolveFittedTargets } from './targets';
 
-/**
- * What the operator can answer at a failed step. `retry-failed`: run a fan-out `run` step again on
- * the hosts where it failed only (offered as a choice when it applies).
- */
-export type FailureAction = 'retry' | 'retry-failed' | 'skip' | 'abort' | 'rollback';
+export type { EventRecorder, FailureAction, OutputMasker };
+export { JOURNAL_RETRY_MS };
+export { formatMs } from './format';
 
 /** What the run does at a failed step when nobody is asked. */
 export type FailurePolicy = 'ask' | 'stop' | 'rollback';
-
-/** Masks secrets in text on its way out; the journal masks again, so this is belt and braces. */
-export interface OutputMasker {
-  mask(text: string): string;
-  maskValue<T>(value: T): T;
-  createStreamMasker(): { push(text: string): string; flush(): string };
-}
-
-/** Where every event goes first. A throw here (disk full) pauses the run. */
-export interface EventRecorder {
-  /** Records the event; may throw (the event is then lost) or hold it (see `healthy`). */
-  append(event: RunEvent): unknown;
-  /** A recorder that holds events while its journal fails: false while some wait to be written. */
-  healthy?(): boolean;
-  /** Tries to write what waits; true when nothing waits any more. */
-  recover?(): boolean;
-  /** Why it cannot write, while it cannot. */
-  problem?(): OpsError | undefined;
-}
-
-/** How often a run held by a journal that cannot be written tries again by itself. */
-export const JOURNAL_RETRY_MS = 2_000;
 
 /** What a resumed run already knows from its journal. */
 export interface ResumeState {
@@ -99,54 +59,6 @@ export interface RunnerOptions {
   resume?: ResumeState;
 }
 
-/** The outcome of a step, as the step list walking it needs to know. */
-interface Outcome {
-  status: StepStatus;
-  /** Jump target of a decision: a step id, `end` or `abort`. */
-  jump?: string;
-  /** The run is over because of this step (abort from a decision or at a failure prompt). */
-  stop?: 'abort' | 'rollback';
-}
-
-interface Frame {
-  /** Key prefix of the steps of this list. */
-  prefix: string;
-  scope: RunScope;
-  /** Failures inside nested lists are handled by the top-level list only. */
-  topLevel: boolean;
-  /** The runbooks this list runs inside, outermost first: an include of one of them would never end. */
-  includes: readonly string[];
-  /** The optional roles of the runbook this list belongs to; default: the run's runbook's. */
-  optionalRoles?: Record<string, string>;
-}
-
-interface Waiter {
-  need: 'confirm' | 'manual' | 'decision' | 'failure';
-  expected?: string;
-  choices?: string[];
-  resolve: (reply: OperatorReply) => void;
-  reject: (error: unknown) => void;
-}
-
-type OperatorReply =
-  | { kind: 'confirm' }
-  | { kind: 'manual'; outcome: 'done' | 'failed'; note?: string }
-  | { kind: 'decision'; choice: string }
-  | { kind: 'failure'; action: FailureAction; reason?: string };
-
-interface HostRun {
-  host: HostSpec;
-  command: string;
-  result?: ExecResult;
-  error?: unknown;
-  stdout: RetainedOutput;
-  stderr: RetainedOutput;
-  status: StepStatus;
-  checks: CheckResult[];
-  /** The command's process on the host, once it started. */
-  pid?: number;
-}
-
 /** Raised inside the walk when the operator or a decision ends the run early. */
 class StopRun extends Error {
   constructor(readonly how: 'abort' | 'rollback' | 'end', readonly reason: string) {
@@ -162,9 +74,11 @@ const STOPPED_STATUSES: ReadonlySet<StepStatus> = new Set(['succeeded', 'skipped
 export class Runner {
   readonly runId: string;
   private readonly options: RunnerOptions;
-  private readonly listeners = new Set<(event: RunEvent) => void>();
   private readonly statuses = new Map<string, StepStatus>();
-  private readonly waiters = new Map<string, Waiter>();
+  private readonly journal: DurableEmitter;
+  private readonly prompts: OperatorPrompts;
+  /** What the step kinds' executors may use of this run. */
+  private readonly context: StepRunContext;
   private readonly completedOrder: string[] = [];
   /**
    * Top-level steps that did their work or part of it (succeeded, or failed half way), in the order
@@ -184,7 +98,6 @@ export class Runner {
   private status: RunStatus = 'running';
   private pausedUntil: { promise: Promise<void>; release: () => void } | undefined;
   private abortRequest: { reason: string; rollback: boolean } | undefined;
-  private journalBroken: OpsError | undefined;
   private startedAt = 0;
 
   constructor(options: RunnerOptions) {
@@ -201,12 +114,48 @@ export class Runner {
     for (const [key, status] of Object.entries(options.resume?.statuses ?? {})) this.statuses.set(key, status);
     this.completedOrder.push(...(options.resume?.completedOrder ?? []));
     this.undoOrder.push(...this.completedOrder);
+    this.journal = new DurableEmitter(options.recorder, (event) => this.masked(event), {
+      hold: () => this.hold(),
+      held: () => this.pausedUntil?.promise,
+      release: () => this.releaseHold(),
+      aborting: () => this.abortRequest !== undefined,
+    });
+    this.prompts = new OperatorPrompts((event) => this.emit(event), () => this.abortRequest !== undefined);
+    this.context = {
+      runbook: options.runbook,
+      library: options.library,
+      environment,
+      ssh: options.ssh,
+      sql: options.sql,
+      operator: options.operator,
+      masker: options.masker,
+      signal: () => this.abortController.signal,
+      aborting: () => this.abortRequest !== undefined,
+      startStep: (key, step, hosts) => this.startStep(key, step, hosts),
+      finishStep: (key, started, fields) => this.finishStep(key, started, fields),
+      emit: (event) => this.emit(event),
+      emitDurable: (event) => this.journal.emitDurable(event),
+      note: (level, message, step) => this.note(level, message, step),
+      ask: (key, request) => this.ask(key, request),
+      confirmDestructive: (step, key, typed, scope) => this.confirmDestructive(step, key, typed, scope),
+      walk: (steps, frame) => this.walk(steps, frame),
+      fittedTargets: (on, frame) => this.fittedTargets(on, frame),
+      rememberLostCommands: (key, lost) => this.lostCommands.set(key, lost),
+      takeRetryOnly: (key) => {
+        const only = this.retryOnly.get(key);
+        this.retryOnly.delete(key);
+        return only;
+      },
+      setFailedHosts: (key, hosts) => {
+        if (hosts.length > 0) this.failedHosts.set(key, hosts);
+        else this.failedHosts.delete(key);
+      },
+    };
   }
 
   /** Subscribes to every event after it is recorded; returns the unsubscribe function. */
   onEvent(listener: (event: RunEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.journal.onEvent(listener);
   }
 
   get runStatus(): RunStatus {
@@ -219,13 +168,8 @@ export class Runner {
   }
 
   /** What the run is waiting for from the operator right now. */
-  pendingPrompts(): Array<{ step: string; need: Waiter['need']; expected?: string; choices?: string[] }> {
-    return [...this.waiters].map(([step, waiter]) => ({
-      step,
-      need: waiter.need,
-      expected: waiter.expected,
-      choices: waiter.choices,
-    }));
+  pendingPrompts(): PendingPrompt[] {
+    return this.prompts.pending();
   }
 
   /** Runs the runbook to its end and resolves with the run's final status. */
@@ -241,7 +185,7 @@ export class Runner {
         params: this.maskedParams(),
         operator: this.options.operator,
         machine: this.options.machine ?? os.hostname(),
-        plan: planOf(runbook.steps, ''),
+        plan: planOfSteps(runbook.steps),
       });
     }
     let final: RunStatus;
@@ -272,7 +216,7 @@ export class Runner {
     await this.runFinally();
     this.status = final;
     // The end of the run waits for the journal like a step does: a run is not over until it is recorded.
-    await this.emitDurable({ type: 'run.finished', status: final, durationMs: Date.now() - this.startedAt, reason }).catch(() => undefined);
+    await this.journal.emitDurable({ type: 'run.finished', status: final, durationMs: Date.now() - this.startedAt, reason }).catch(() => undefined);
     return final;
   }
 
@@ -280,7 +224,7 @@ export class Runner {
 
   /** Confirms a destructive step; returns false (and keeps waiting) when the text does not match. */
   confirm(stepKey: string, text: string): boolean {
-    const waiter = this.waiterFor(stepKey, 'confirm');
+    const waiter = this.prompts.waiting(stepKey, 'confirm');
     const matches = text.trim() === waiter.expected;
     this.emit({
       type: 'operator.action',
@@ -290,13 +234,13 @@ export class Runner {
       text,
       note: matches ? undefined : `did not match "${waiter.expected}"; the step still waits`,
     });
-    if (matches) this.settle(stepKey, { kind: 'confirm' });
+    if (matches) this.prompts.settle(stepKey, { kind: 'confirm' });
     return matches;
   }
 
   /** Marks a manual step done or failed, with an optional note. */
   completeManual(stepKey: string, outcome: 'done' | 'failed', note?: string): void {
-    this.waiterFor(stepKey, 'manual');
+    this.prompts.waiting(stepKey, 'manual');
     this.emit({
       type: 'operator.action',
       action: outcome === 'done' ? 'manual-done' : 'manual-failed',
@@ -304,29 +248,29 @@ export class Runner {
       operator: this.options.operator,
       note,
     });
-    this.settle(stepKey, { kind: 'manual', outcome, note });
+    this.prompts.settle(stepKey, { kind: 'manual', outcome, note });
   }
 
   /** Answers a decision with one of its choice ids. */
   decide(stepKey: string, choice: string): void {
-    const waiter = this.waiterFor(stepKey, 'decision');
+    const waiter = this.prompts.waiting(stepKey, 'decision');
     if (!waiter.choices?.includes(choice)) {
       throw new OpsError('bad-choice', `"${choice}" is not a choice of step ${stepKey} (choices: ${waiter.choices?.join(', ')}).`);
     }
     this.emit({ type: 'operator.action', action: 'decide', step: stepKey, operator: this.options.operator, choice });
-    this.settle(stepKey, { kind: 'decision', choice });
+    this.prompts.settle(stepKey, { kind: 'decision', choice });
   }
 
   /** Answers a failed step: retry it, skip it (a reason is required), abort, or abort and roll back. */
   resolveFailure(stepKey: string, action: FailureAction, reason?: string): void {
-    this.waiterFor(stepKey, 'failure');
+    this.prompts.waiting(stepKey, 'failure');
     if (action === 'retry-failed' && !this.failedHosts.has(stepKey)) {
       throw new OpsError('retry-failed-unavailable', `Step ${stepKey} cannot be retried on its failed hosts only (it is not a run step on several hosts with some succeeded, or it captures values): retry the whole step.`);
     }
     if (action === 'skip' && !reason?.trim()) {
       throw new OpsError('reason-required', 'Skipping a failed step needs a reason; it is recorded in the audit trail.');
     }
-    this.settle(stepKey, { kind: 'failure', action, reason });
+    this.prompts.settle(stepKey, { kind: 'failure', action, reason });
   }
 
   /** Holds the run before its next step; running commands finish. */
@@ -346,11 +290,20 @@ export class Runner {
 
   resume(): void {
     if (!this.pausedUntil) return;
-    this.journalBroken = undefined;
+    this.journal.forgetProblem();
     const { release } = this.pausedUntil;
     this.pausedUntil = undefined;
     this.status = 'running';
     this.emit({ type: 'operator.action', action: 'resume', operator: this.options.operator });
+    release();
+  }
+
+  /** Releases a hold the journal put on the run: it goes on. */
+  private releaseHold(): void {
+    if (!this.pausedUntil) return;
+    const { release } = this.pausedUntil;
+    this.pausedUntil = undefined;
+    this.status = 'running';
     release();
   }
 
@@ -365,15 +318,14 @@ export class Runner {
       reason,
     });
     this.abortController.abort();
-    for (const [, waiter] of this.waiters) waiter.reject(new CancelledError('The run'));
-    this.waiters.clear();
+    this.prompts.cancelAll();
     this.pausedUntil?.release();
   }
 
   // ---- walking the steps -------------------------------------------------------------------
 
   /** Runs a list of steps; resolves 'failed' when a failure was not resolved by the operator. */
-  private async walk(steps: Step[], frame: Frame): Promise<'ok' | 'failed' | 'interrupted'> {
+  private async walk(steps: Step[], frame: StepFrame): Promise<WalkResult> {
     const askOnFailure = frame.topLevel && this.options.onFailure === 'ask';
     for (let index = 0; index < steps.length; index++) {
       const step = steps[index];
@@ -430,31 +382,18 @@ export class Runner {
   private async checkpoint(): Promise<void> {
     if (this.abortRequest) throw new CancelledError('The run');
     while (this.pausedUntil) {
-      if (!this.journalBroken) {
+      if (!this.journal.problem) {
         await this.pausedUntil.promise;
         continue;
       }
       await Promise.race([this.pausedUntil.promise, sleep(JOURNAL_RETRY_MS)]);
       if (this.abortRequest) break;
-      this.retryJournal();
+      this.journal.retry();
     }
     if (this.abortRequest) throw new CancelledError('The run');
   }
 
-  /** Tries to write what the journal holds; true (and the hold released) when it took everything. */
-  private retryJournal(): boolean {
-    const recorder = this.options.recorder;
-    // A recorder that loses events instead of holding them can only be tried with the next event.
-    if (!recorder.recover) return false;
-    if (!recorder.recover()) {
-      this.journalFailed(recorder.problem?.() ?? new OpsError('journal-write', 'The audit journal could not be written.'));
-      return false;
-    }
-    if (this.journalBroken || this.pausedUntil) this.journalWritableAgain();
-    return true;
-  }
-
-  private async runStep(written: Step, key: string, frame: Frame): Promise<Outcome> {
+  private async runStep(written: Step, key: string, frame: StepFrame): Promise<StepOutcome> {
     const started = Date.now();
     let step = written;
     try {
@@ -464,8 +403,10 @@ export class Runner {
         this.finishSkipped(key, 'its condition (when) is false');
         return { status: 'skipped' };
       }
-      if (step.kind === 'run' || step.kind === 'wait') {
-        const fitted = this.fittedTargets(step, frame);
+      const kind = stepKindOf(step);
+      const on = kind.target(step);
+      if (on !== undefined) {
+        const fitted = this.fittedTargets(on, frame);
         if (fitted.hosts.length === 0) {
           this.finishSkipped(key, `no ${fitted.absent.join(' or ')} role in this environment`);
           return { status: 'skipped' };
@@ -475,25 +416,8 @@ export class Runner {
         }
       }
       // Run and wait steps confirm once their hosts are known: the host names are what is typed.
-      if (step.destructive && step.kind !== 'run' && step.kind !== 'wait') await this.confirmDestructive(step, key, step.id, frame.scope);
-      switch (step.kind) {
-        case 'run':
-          return await this.runCommandStep(step, key, frame);
-        case 'wait':
-          return await this.runWaitStep(step, key, frame);
-        case 'manual':
-          return await this.runManualStep(step, key, frame);
-        case 'decision':
-          return await this.runDecisionStep(step, key, frame);
-        case 'foreach':
-          return await this.runForeachStep(step, key, frame);
-        case 'phase':
-          return await this.runPhaseStep(step, key, frame);
-        case 'include':
-          return await this.runIncludeStep(step, key, frame);
-        case 'sql':
-          return await this.runSqlStep(step, key, frame);
-      }
+      if (step.destructive && !kind.confirmsOnHosts) await this.confirmDestructive(step, key, step.id, frame.scope);
+      return await kind.execute(step, key, frame, this.context);
     } catch (error) {
       if (error instanceof StopRun) throw error;
       if (this.abortRequest) {
@@ -507,14 +431,10 @@ export class Runner {
 
   private async startStep(key: string, step: Step, hosts: string[]): Promise<void> {
     this.statuses.set(key, 'running');
-    await this.emitDurable({ type: 'step.started', step: key, title: step.title, kind: step.kind, hosts, attempt: 1 });
+    await this.journal.emitDurable({ type: 'step.started', step: key, title: step.title, kind: step.kind, hosts, attempt: 1 });
   }
 
-  private finishStep(
-    key: string,
-    started: number,
-    fields: Partial<Omit<StepFinishedEvent, 'type' | 'step'>> & { status: StepStatus },
-  ): void {
+  private finishStep(key: string, started: number, fields: FinishFields): void {
     this.statuses.set(key, fields.status);
     this.emit({
       type: 'step.finished',
@@ -530,322 +450,24 @@ export class Runner {
     this.finishStep(key, Date.now(), { status: 'skipped', reason });
   }
 
-  // ---- run and wait ------------------------------------------------------------------------
-
-  private targets(step: RunStep | WaitStep, scope: RunScope, frame?: Frame): HostSpec[] {
-    return this.fittedTargets(step, frame ?? { prefix: '', scope, topLevel: false, includes: [] }).hosts;
-  }
-
-  /** The step's hosts with the runbook's optional roles applied (absent ones dropped or replaced). */
-  private fittedTargets(step: RunStep | WaitStep, frame: Frame) {
+  /** The hosts of an `on:` with the runbook's optional roles applied (absent ones dropped or replaced). */
+  private fittedTargets(on: string, frame: StepFrame) {
     const optionalRoles = frame.optionalRoles ?? this.options.runbook.optionalRoles ?? {};
-    return resolveFittedTargets(renderIn(step.on, frame.scope, 'text'), this.options.environment, optionalRoles);
-  }
-
-  private async runCommandStep(step: RunStep, key: string, frame: Frame): Promise<Outcome> {
-    const only = this.retryOnly.get(key);
-    this.retryOnly.delete(key);
-    this.failedHosts.delete(key);
-    const hosts = this.targets(step, frame.scope, frame).filter((host) => !only || only.has(host.name));
-    const runs: HostRun[] = hosts.map((host) => ({
-      host,
-      command: renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'),
-      stdout: new RetainedOutput(),
-      stderr: new RetainedOutput(),
-      status: 'pending',
-      checks: [],
-    }));
-    await this.startStep(key, step, hosts.map((host) => host.name));
-    const started = Date.now();
-    if (step.destructive) await this.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope);
-
-    let pending = runs;
-    for (let attempt = 1; ; attempt++) {
-      await mapWithLimit(pending, step.concurrency, (run) => this.execOnHost(key, run, step.timeoutMs, step.sudo, attempt));
-      for (const run of pending) this.judge(run, step.expect);
-      pending = runs.filter((run) => run.status === 'failed' && isRetriable(run.error));
-      if (pending.length === 0 || attempt > step.retry.times) break;
-      this.note('warning', `Attempt ${attempt} of ${step.retry.times + 1} failed on ${pending.map((run) => run.host.name).join(', ')}; retrying in ${formatMs(step.retry.delayMs)}.`, key);
-      await sleep(step.retry.delayMs, this.abortController.signal);
-      for (const run of pending) resetRun(run);
-    }
-    const outcome = this.finishHostStep(step, key, started, runs, frame);
-    // A fan-out step that failed on some hosts only (and captures nothing, which a partial retry
-    // would lose) can be retried on those hosts alone.
-    const failed = runs.filter((run) => run.status === 'failed').map((run) => run.host.name);
-    if (outcome.status === 'failed' && failed.length > 0 && failed.length < runs.length && step.capture.length === 0) this.failedHosts.set(key, failed);
-    return outcome;
-  }
-
-  private async runWaitStep(step: WaitStep, key: string, frame: Frame): Promise<Outcome> {
-    const hosts = this.targets(step, frame.scope, frame);
-    await this.startStep(key, step, hosts.map((host) => host.name));
-    const started = Date.now();
-    if (step.destructive) await this.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope);
-    const deadline = started + step.deadlineMs;
-    for (let poll = 1; ; poll++) {
-      const runs: HostRun[] = hosts.map((host) => ({
-        host,
-        command: renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'),
-        stdout: new RetainedOutput(),
-        stderr: new RetainedOutput(),
-        status: 'pending',
-        checks: [],
-      }));
-      await mapWithLimit(runs, step.concurrency, (run) => this.execOnHost(key, run, step.timeoutMs, step.sudo, poll));
-      for (const run of runs) this.judge(run, step.until);
-      const lost = runs.some((run) => run.status === 'interrupted');
-      const done = runs.every((run) => run.status === 'succeeded');
-      const timeLeft = deadline - Date.now();
-      if (done || lost || timeLeft <= 0) {
-        if (!done && !lost) {
-          for (const run of runs) run.status = run.status === 'succeeded' ? 'succeeded' : 'failed';
-          const unmet = runs.flatMap((run) => run.checks.filter((check) => !check.ok).map((check) => `${check.name}${check.detail ? ` (found: ${check.detail})` : ''}`));
-          return this.finishHostStep(step, key, started, runs, frame, `The deadline of ${formatMs(step.deadlineMs)} passed after ${poll} polls and the condition still does not hold: ${unmet.join('; ')}`);
-        }
-        return this.finishHostStep(step, key, started, runs, frame);
-      }
-      await sleep(Math.min(step.intervalMs, timeLeft), this.abortController.signal);
-    }
+    return resolveFittedTargets(renderIn(on, frame.scope, 'text'), this.options.environment, optionalRoles);
   }
 
   /** Waits for the operator to type the confirmation of a destructive step (`destructive.confirm`, or `typed`). */
   private async confirmDestructive(step: Step, key: string, typed: string, scope: RunScope): Promise<void> {
     const expected = step.destructive?.confirm ? renderIn(step.destructive.confirm, scope, 'text').trim() : typed;
     const warning = step.destructive?.warning ? `${renderIn(step.destructive.warning, scope, 'text')}\n` : '';
-    await this.askOperator(key, {
+    await this.ask(key, {
       need: 'confirm',
       expected,
       prompt: `${warning}Step "${step.title}" is destructive. Type "${expected}" to run it.`,
     });
   }
 
-  /** Runs one host's command, streaming its output into events; never throws. */
-  private async execOnHost(key: string, run: HostRun, timeoutMs: number, sudo: boolean, attempt: number): Promise<void> {
-    run.status = 'running';
-    await this.emitDurable({ type: 'step.command', step: key, host: run.host.name, command: this.options.masker.mask(run.command), attempt });
-    const streams = {
-      stdout: { text: new StreamText(), masker: this.options.masker.createStreamMasker() },
-      stderr: { text: new StreamText(), masker: this.options.masker.createStreamMasker() },
-    };
-    const forward = (stream: 'stdout' | 'stderr', chunk: Buffer) => {
-      (stream === 'stdout' ? run.stdout : run.stderr).push(chunk);
-      const data = streams[stream].masker.push(streams[stream].text.push(chunk));
-      if (data) this.emit({ type: 'step.output', step: key, host: run.host.name, stream, data });
-    };
-    try {
-      run.result = await this.options.ssh.exec(run.host, run.command, {
-        timeoutMs,
-        sudo,
-        signal: this.abortController.signal,
-        onStarted: (pid) => {
-          run.pid = pid;
-          this.emit({ type: 'step.remote', step: key, host: run.host.name, pid });
-        },
-        onStdout: (chunk) => forward('stdout', chunk),
-        onStderr: (chunk) => forward('stderr', chunk),
-      });
-    } catch (error) {
-      run.error = error;
-    }
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const rest = streams[stream].masker.push(streams[stream].text.end()) + streams[stream].masker.flush();
-      if (rest) this.emit({ type: 'step.output', step: key, host: run.host.name, stream, data: rest });
-    }
-  }
-
-  /** Sets a host run's status and checks from its result. */
-  private judge(run: HostRun, expect: RunStep['expect']): void {
-    if (run.error) {
-      if (this.abortRequest) throw new CancelledError('The run');
-      run.status = codeOf(run.error) === 'ssh_connection_lost' ? 'interrupted' : 'failed';
-      run.checks = [{ name: 'connection', ok: false, detail: userMessageOf(run.error) }];
-      return;
-    }
-    const result = run.result!;
-    if (result.timedOut) {
-      run.status = 'failed';
-      run.checks = [{ name: 'finished in time', ok: false, detail: `timed out after ${formatMs(result.durationMs)}; the command was killed on ${run.host.name}` }];
-      return;
-    }
-    const truncated = run.stdout.truncated || run.stderr.truncated;
-    run.checks = evaluateExpect(expect, { exitCode: result.exitCode, stdout: run.stdout.text(), stderr: run.stderr.text() });
-    if (truncated) run.checks.push({ name: 'output fits in memory for checks', ok: true, detail: 'only the first 8 MiB of output were checked' });
-    run.status = run.checks.every((check) => check.ok) ? 'succeeded' : 'failed';
-  }
-
-  private finishHostStep(
-    step: RunStep | WaitStep,
-    key: string,
-    started: number,
-    runs: HostRun[],
-    frame: Frame,
-    reasonOverride?: string,
-  ): Outcome {
-    const several = runs.length > 1;
-    const checks = runs.flatMap((run) =>
-      run.checks.map((check) => (several && !check.name.startsWith(`${run.host.name}:`) ? { ...check, name: `${run.host.name}: ${check.name}` } : check)),
-    );
-    let status: StepStatus = runs.some((run) => run.status === 'interrupted')
-      ? 'interrupted'
-      : runs.every((run) => run.status === 'succeeded')
-        ? 'succeeded'
-        : 'failed';
-    let captures: Record<string, unknown> = {};
-    let reason = reasonOverride;
-    if (status === 'succeeded' && step.capture.length > 0) {
-      try {
-        captures = this.capture(step, runs);
-        Object.assign(frame.scope.captures, captures);
-      } catch (error) {
-        status = 'failed';
-        reason = userMessageOf(error);
-      }
-    }
-    if (!reason && status !== 'succeeded') reason = describeFailure(runs, status);
-    if (status === 'interrupted') {
-      this.lostCommands.set(key, runs.filter((run) => run.status === 'interrupted' && run.pid !== undefined).map((run) => ({ host: run.host, pid: run.pid! })));
-    }
-    this.finishStep(key, started, {
-      status,
-      hosts: runs.map((run) => ({
-        host: run.host.name,
-        exitCode: run.result?.exitCode ?? null,
-        signal: run.result?.signal ?? null,
-        timedOut: run.result?.timedOut ?? false,
-        status: run.status,
-        ...(run.status === 'interrupted' && run.pid !== undefined ? { pid: run.pid } : {}),
-      })),
-      exitCode: runs.length === 1 ? (runs[0].result?.exitCode ?? null) : undefined,
-      checks,
-      captures: this.options.masker.maskValue(captures),
-      reason,
-      errorCode: runs.map((run) => run.error).filter(isOpsError)[0]?.code,
-    });
-    return { status };
-  }
-
-  private capture(step: RunStep | WaitStep, runs: HostRun[]): Record<string, unknown> {
-    const perHost = runs.map((run) =>
-      extractCaptures(step.capture, { exitCode: run.result?.exitCode ?? null, stdout: run.stdout.text(), stderr: run.stderr.text() }),
-    );
-    if (perHost.length === 1) return perHost[0];
-    const merged: Record<string, unknown> = {};
-    for (const spec of step.capture) {
-      merged[spec.name] = perHost.flatMap((values) => {
-        const value = values[spec.name];
-        return Array.isArray(value) ? value : [value];
-      });
-    }
-    return merged;
-  }
-
-  // ---- sql ---------------------------------------------------------------------------------
-
-  private async runSqlStep(step: SqlStep, key: string, frame: Frame): Promise<Outcome> {
-    const database = this.options.environment.databases[step.database];
-    if (!database) {
-      const known = Object.keys(this.options.environment.databases).join(', ') || 'none';
-      throw new OpsError('sql-database', `Step ${key} queries database "${step.database}", which environment "${this.options.environment.name}" does not declare (its databases: ${known}).`);
-    }
-    if (!this.options.sql) throw new OpsError('sql-unavailable', `Step ${key} needs a database connection, and this run has none.`);
-    const sql = this.options.sql;
-    const label = `db:${database.name}`;
-    const schemas = step.rowCounts === undefined ? undefined : schemaList(step.rowCounts, frame.scope, key);
-    const args = step.args.map((arg) => renderIn(arg, frame.scope, 'text'));
-    const expected = step.compareWith === undefined ? undefined : valueIn(step.compareWith, frame.scope);
-    await this.startStep(key, step, [label]);
-    const started = Date.now();
-    const described = step.query
-      ? `${step.query}${args.length ? `  -- with ${JSON.stringify(args)}` : ''}`
-      : `exact row counts of every table in ${schemas!.join(', ')}`;
-    let stdout = '';
-    let stderr = '';
-    let exitCode = 0;
-    let checks: CheckResult[] = [];
-    for (let attempt = 1; ; attempt++) {
-      await this.emitDurable({ type: 'step.command', step: key, host: label, command: this.options.masker.mask(described), attempt });
-      const options = { timeoutMs: step.timeoutMs, signal: this.abortController.signal };
-      let counts: RowCount[] | undefined;
-      try {
-        const rows = step.query ? await sql.query(database, step.query, args, options) : (counts = await sql.rowCounts(database, schemas!, options));
-        stdout = `${JSON.stringify(rows, null, 2)}
-`;
-        stderr = '';
-        exitCode = 0;
-      } catch (error) {
-        if (this.abortRequest) throw error;
-        stdout = '';
-        stderr = `${userMessageOf(error)}
-`;
-        exitCode = 1;
-      }
-      const masker = this.options.masker;
-      if (stdout) this.emit({ type: 'step.output', step: key, host: label, stream: 'stdout', data: masker.mask(stdout) });
-      if (stderr) this.emit({ type: 'step.output', step: key, host: label, stream: 'stderr', data: masker.mask(stderr) });
-      checks = evaluateExpect(step.expect, { exitCode, stdout, stderr });
-      if (counts && expected !== undefined) {
-        const differences = compareRowCounts(counts, expected);
-        checks.push({
-          name: 'row counts match the manifest',
-          ok: differences.length === 0,
-          detail: differences.length ? differences.slice(0, 20).join('; ') + (differences.length > 20 ? `; and ${differences.length - 20} more` : '') : undefined,
-        });
-      }
-      const failed = checks.some((check) => !check.ok);
-      if (!failed || attempt > step.retry.times) break;
-      this.note('warning', `Attempt ${attempt} of ${step.retry.times + 1} failed; retrying in ${formatMs(step.retry.delayMs)}.`, key);
-      await sleep(step.retry.delayMs, this.abortController.signal);
-    }
-    let status: StepStatus = checks.every((check) => check.ok) ? 'succeeded' : 'failed';
-    let captures: Record<string, unknown> = {};
-    let reason: string | undefined;
-    if (status === 'succeeded' && step.capture.length > 0) {
-      try {
-        captures = extractCaptures(step.capture, { exitCode, stdout, stderr });
-        Object.assign(frame.scope.captures, captures);
-      } catch (error) {
-        status = 'failed';
-        reason = userMessageOf(error);
-      }
-    }
-    if (status === 'failed' && !reason) {
-      const failedCheck = checks.find((check) => !check.ok);
-      reason = failedCheck ? `${failedCheck.name}${failedCheck.detail ? ` — ${failedCheck.detail}` : ''}` : undefined;
-    }
-    this.finishStep(key, started, { status, exitCode, checks, captures: this.options.masker.maskValue(captures), reason });
-    return { status };
-  }
-
-  // ---- operator steps ----------------------------------------------------------------------
-
-  private async runManualStep(step: ManualStep, key: string, frame: Frame): Promise<Outcome> {
-    await this.startStep(key, step, []);
-    const started = Date.now();
-    const reply = await this.askOperator(key, { need: 'manual', prompt: renderIn(step.instructions, frame.scope, 'text') });
-    if (reply.kind !== 'manual') throw new OpsError('internal', 'unexpected reply');
-    const status: StepStatus = reply.outcome === 'done' ? 'succeeded' : 'failed';
-    this.finishStep(key, started, {
-      status,
-      reason: reply.outcome === 'failed' ? `marked failed by ${this.options.operator}${reply.note ? `: ${reply.note}` : ''}` : reply.note,
-    });
-    return { status };
-  }
-
-  private async runDecisionStep(step: DecisionStep, key: string, frame: Frame): Promise<Outcome> {
-    await this.startStep(key, step, []);
-    const started = Date.now();
-    const reply = await this.askOperator(key, {
-      need: 'decision',
-      prompt: renderIn(step.question, frame.scope, 'text'),
-      choices: step.choices.map((choice) => ({ id: choice.id, label: renderIn(choice.label, frame.scope, 'text') })),
-    });
-    if (reply.kind !== 'decision') throw new OpsError('internal', 'unexpected reply');
-    const choice = step.choices.find((candidate) => candidate.id === reply.choice)!;
-    frame.scope.captures[step.captureAs] = choice.id;
-    this.finishStep(key, started, { status: 'succeeded', captures: { [step.captureAs]: choice.id }, reason: `chose ${choice.id}` });
-    return { status: 'succeeded', jump: choice.next };
-  }
+  // ---- operator prompts --------------------------------------------------------------------
 
   private async askFailure(key: string): Promise<{ action: FailureAction; reason?: string }> {
     let fate = '';
@@ -857,7 +479,7 @@ export class Runner {
       }
     }
     const failedHosts = this.failedHosts.get(key);
-    const reply = await this.askOperator(key, {
+    const reply = await this.ask(key, {
       need: 'failure',
       prompt: `Step ${key} ${this.statuses.get(key) === 'interrupted' ? 'was interrupted (its connection was lost)' : 'failed'}.${fate}\nRetry it, skip it (with a reason), abort the run, or abort and roll back?`,
       choices: [
@@ -885,113 +507,8 @@ export class Runner {
     return Promise.all(lost.map(({ host, pid }) => describeCommandFate(this.options.ssh, host, pid)));
   }
 
-  private askOperator(
-    key: string,
-    prompt: { need: Waiter['need']; prompt: string; expected?: string; choices?: Array<{ id: string; label: string }> },
-  ): Promise<OperatorReply> {
-    if (this.abortRequest) return Promise.reject(new CancelledError('The run'));
-    return new Promise<OperatorReply>((resolve, reject) => {
-      this.waiters.set(key, {
-        need: prompt.need,
-        expected: prompt.expected,
-        choices: prompt.choices?.map((choice) => choice.id),
-        resolve,
-        reject,
-      });
-      this.emit({
-        type: 'step.awaiting',
-        step: key,
-        need: prompt.need,
-        prompt: prompt.prompt,
-        expected: prompt.expected,
-        choices: prompt.choices,
-      });
-    });
-  }
-
-  private waiterFor(stepKey: string, need: Waiter['need']): Waiter {
-    const waiter = this.waiters.get(stepKey);
-    if (!waiter || waiter.need !== need) {
-      const waiting = this.pendingPrompts().map((prompt) => `${prompt.step} (${prompt.need})`).join(', ') || 'nothing';
-      throw new OpsError('no-such-prompt', `Step ${stepKey} is not waiting for a ${need} answer; the run waits for: ${waiting}.`);
-    }
-    return waiter;
-  }
-
-  private settle(stepKey: string, reply: OperatorReply): void {
-    const waiter = this.waiters.get(stepKey);
-    this.waiters.delete(stepKey);
-    waiter?.resolve(reply);
-  }
-
-  // ---- groups ------------------------------------------------------------------------------
-
-  private async runForeachStep(step: ForeachStep, key: string, frame: Frame): Promise<Outcome> {
-    const items = valueIn(step.items, frame.scope);
-    if (!Array.isArray(items)) {
-      throw new OpsError('foreach-items', `Step ${key} needs a list to repeat over, but ${step.items} is ${describeValue(items)}.`);
-    }
-    await this.startStep(key, step, []);
-    const started = Date.now();
-    const results = await mapWithLimit(items, step.concurrency, async (item, index) => {
-      const scope: RunScope = {
-        ...frame.scope,
-        captures: { ...frame.scope.captures },
-        locals: { ...frame.scope.locals, [step.as]: item },
-      };
-      const outcome = await this.walk(step.steps, { prefix: `${key}[${index}]/`, scope, topLevel: false, includes: frame.includes, optionalRoles: frame.optionalRoles });
-      return { outcome, captures: scope.captures };
-    });
-    const failures = results.map((result, index) => (result.outcome !== 'ok' ? index : -1)).filter((index) => index >= 0);
-    const status: StepStatus = failures.length > 0 ? 'failed' : 'succeeded';
-    this.finishStep(key, started, {
-      status,
-      reason: failures.length > 0 ? `${failures.length} of ${items.length} iterations failed: ${failures.map((index) => describeItem(items[index])).join(', ')}` : `${items.length} iterations succeeded`,
-    });
-    return { status };
-  }
-
-  private async runPhaseStep(step: PhaseStep, key: string, frame: Frame): Promise<Outcome> {
-    await this.startStep(key, step, []);
-    const started = Date.now();
-    const inner: Frame = { prefix: `${key}/`, scope: frame.scope, topLevel: false, includes: frame.includes, optionalRoles: frame.optionalRoles };
-    const outcomes = await mapWithLimit(step.steps, step.concurrency, (child) => this.walk([child], inner));
-    if (outcomes.some((outcome) => outcome !== 'ok')) {
-      this.finishStep(key, started, { status: 'failed', reason: `Priority ${step.priority}: a step of this phase failed; later phases do not start.` });
-      return { status: 'failed' };
-    }
-    const checks = await this.walk(step.check, { ...inner, prefix: `${key}/check/` });
-    if (checks !== 'ok') {
-      this.finishStep(key, started, { status: 'failed', reason: `Priority ${step.priority}: the phase's checks failed; later phases do not start.` });
-      return { status: 'failed' };
-    }
-    this.finishStep(key, started, { status: 'succeeded', reason: `Priority ${step.priority} done and checked.` });
-    return { status: 'succeeded' };
-  }
-
-  private async runIncludeStep(step: IncludeStep, key: string, frame: Frame): Promise<Outcome> {
-    const included = this.options.library?.get(step.runbook);
-    if (!included) throw new OpsError('include', `Step ${key} includes runbook "${step.runbook}", which is not in the library.`);
-    if (frame.includes.includes(included.id)) {
-      throw new OpsError('include-loop', `Step ${key} includes runbook "${included.id}", which is already running around it (${[...frame.includes, included.id].join(' -> ')}); that would never end.`);
-    }
-    const given = Object.fromEntries(
-      Object.entries(step.with).map(([name, template]) => [name, valueIn(template, frame.scope)]),
-    );
-    const params = resolveParams(included, given, this.options.environment);
-    await this.startStep(key, step, []);
-    const started = Date.now();
-    const scope: RunScope = { ...frame.scope, params, captures: {}, locals: {} };
-    const optionalRoles = { ...(frame.optionalRoles ?? this.options.runbook.optionalRoles ?? {}), ...(included.optionalRoles ?? {}) };
-    const outcome = await this.walk(included.steps, { prefix: `${key}/`, scope, topLevel: false, includes: [...frame.includes, included.id], optionalRoles });
-    frame.scope.captures[step.id] = scope.captures;
-    const status: StepStatus = outcome === 'ok' ? 'succeeded' : outcome;
-    this.finishStep(key, started, {
-      status,
-      captures: this.options.masker.maskValue({ [step.id]: scope.captures }),
-      reason: status === 'failed' ? `a step of included runbook ${included.id} failed` : undefined,
-    });
-    return { status };
+  private ask(key: string, request: PromptRequest): Promise<OperatorReply> {
+    return this.prompts.ask(key, request);
   }
 
   // ---- rollback and finally ----------------------------------------------------------------
@@ -1084,9 +601,7 @@ export class Runner {
   }
 
   private emit(event: RunEvent): void {
-    const shown = this.masked(event);
-    this.record(shown);
-    this.notify(shown);
+    this.journal.emit(event);
   }
 
   /**
@@ -1097,74 +612,6 @@ export class Runner {
    */
   private masked<Event extends RunEvent>(event: Event): Event {
     return event.type === 'step.output' ? event : this.options.masker.maskValue(event);
-  }
-
-  /**
-   * Emits an event that must be on disk before what it announces happens (a step starting, a command
-   * being sent). While the journal cannot be written, the run waits paused and tries again on resume.
-   */
-  private async emitDurable(written: RunEvent): Promise<void> {
-    const event = this.masked(written);
-    const recorder = this.options.recorder;
-    let recorded = this.record(event);
-    while (!recorded) {
-      // Held: retry on the operator's resume, or by itself every few seconds (space may come back).
-      await (this.pausedUntil ? Promise.race([this.pausedUntil.promise, sleep(JOURNAL_RETRY_MS)]) : sleep(JOURNAL_RETRY_MS));
-      if (this.abortRequest) throw new CancelledError('The run');
-      if (recorder.recover) {
-        recorded = this.retryJournal();
-      } else {
-        recorded = this.record(event);
-        if (recorded && (this.journalBroken || this.pausedUntil)) this.journalWritableAgain();
-      }
-    }
-    this.notify(event);
-  }
-
-  /**
-   * Writes an event to the journal. When it cannot (a recorder that throws loses the event; one that
-   * holds keeps it to write later), the run is held before its next action and the listeners are told.
-   */
-  private record(event: RunEvent): boolean {
-    const recorder = this.options.recorder;
-    let problem: OpsError | undefined;
-    try {
-      recorder.append(event);
-      if (!recorder.healthy || recorder.healthy()) return true;
-      problem = recorder.problem?.() ?? new OpsError('journal-write', 'The audit journal could not be written.');
-    } catch (error) {
-      problem = isOpsError(error) ? error : new OpsError('journal-write', `The audit journal could not be written: ${userMessageOf(error)}`, { cause: error });
-    }
-    this.journalFailed(problem);
-    return false;
-  }
-
-  /** Holds the run because of the journal, telling the listeners once (not on every retry). */
-  private journalFailed(problem: OpsError): void {
-    if (this.journalBroken) return;
-    this.journalBroken = problem;
-    this.hold();
-    this.notify({
-      type: 'run.note',
-      level: 'error',
-      message: `${problem.userMessage} The run is held before its next action; what happens meanwhile is kept and written first. Free space (or fix the cause): OpsDeck tries again every ${JOURNAL_RETRY_MS / 1000} s, or resume to try now.`,
-    });
-  }
-
-  /** The journal took everything that waited: release the hold the failure put on the run. */
-  private journalWritableAgain(): void {
-    this.journalBroken = undefined;
-    if (this.pausedUntil) {
-      const { release } = this.pausedUntil;
-      this.pausedUntil = undefined;
-      this.status = 'running';
-      release();
-    }
-    this.emit({ type: 'run.note', level: 'info', message: 'The audit journal can be written again; the run goes on.' });
-  }
-
-  private notify(event: RunEvent): void {
-    for (const listener of this.listeners) listener(event);
   }
 
   private maskedParams(): Record<string, unknown> {
@@ -1185,26 +632,6 @@ function newAbortController(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   return controller;
-}
-
-/** Plan order of the steps, for the run.started event. */
-function planOf(steps: Step[], prefix: string): Array<{ key: string; title: string; kind: string }> {
-  return steps.flatMap((step) => {
-    const entry = { key: prefix + step.id, title: step.title, kind: step.kind };
-    if (step.kind === 'phase') return [entry, ...planOf(step.steps, `${entry.key}/`), ...planOf(step.check, `${entry.key}/check/`)];
-    return [entry];
-  });
-}
-
-/** The schemas a row count covers; names only, since they become SQL identifiers. */
-function schemaList(rowCounts: string[] | string, scope: RunScope, key: string): string[] {
-  const value = Array.isArray(rowCounts) ? rowCounts : valueIn(rowCounts, scope);
-  const names = Array.isArray(value) ? value.map(String) : String(value).split(/[\s,]+/).filter(Boolean);
-  const bad = names.filter((name) => !/^[A-Za-z0-9_]+$/.test(name));
-  if (names.length === 0 || bad.length > 0) {
-    throw new OpsError('sql-schemas', `Step ${key}: row_counts needs schema names (letters, digits, _), got ${JSON.stringify(value)}.`);
-  }
-  return names;
 }
 
 /** A title as the operator should read it; one that cannot render yet is shown as written. */
@@ -1260,56 +687,4 @@ export async function describeCommandFate(ssh: SshConnector, host: HostSpec, pid
 
 function isBad(status: StepStatus): boolean {
   return status === 'failed' || status === 'interrupted';
-}
-
-function isRetriable(error: unknown): boolean {
-  const code = codeOf(error);
-  // Retrying cannot fix credentials or host keys, and a lost connection leaves the command's fate
-  // unknown: the operator decides those, not the retry policy.
-  return !['ssh_auth', 'ssh_host_key_unknown', 'ssh_host_key_changed', 'ssh_host_key_revoked', 'ssh_connection_lost', 'ssh_key', 'cancelled'].includes(code);
-}
-
-function resetRun(run: HostRun): void {
-  run.result = undefined;
-  run.error = undefined;
-  run.stdout = new RetainedOutput();
-  run.stderr = new RetainedOutput();
-  run.status = 'pending';
-  run.checks = [];
-}
-
-function describeFailure(runs: HostRun[], status: StepStatus): string {
-  const bad = runs.filter((run) => run.status !== 'succeeded');
-  const parts = bad.map((run) => {
-    const failedCheck = run.checks.find((check) => !check.ok);
-    return `${run.host.name}: ${failedCheck ? `${failedCheck.name}${failedCheck.detail ? ` — ${failedCheck.detail}` : ''}` : run.status}`;
-  });
-  if (status === 'interrupted') {
-    return `The connection was lost while the command ran; whether it finished on the host is unknown. ${parts.join('; ')}`;
-  }
-  return parts.join('; ');
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `the text "${value.length > 40 ? `${value.slice(0, 37)}...` : value}"`;
-  return `a ${typeof value}`;
-}
-
-function describeItem(item: unknown): string {
-  if (typeof item === 'string') return item;
-  if (item && typeof item === 'object') {
-    const record = item as Record<string, unknown>;
-    const label = record.Name ?? record.name ?? record.ID ?? record.id;
-    if (label !== undefined) return String(label);
-  }
-  return JSON.stringify(item);
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000) ? `${Math.round((ms % 60_000) / 1000)}s` : ''}`;
-  return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
 }

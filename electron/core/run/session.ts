@@ -22,6 +22,7 @@ import { resolveParams } from './params';
 import { JournalRecorder, reopenJournal } from './recorder';
 import { plannedHosts } from './preflight';
 import { Runner, type FailurePolicy, type ResumeState } from './runner';
+import { HostTerminalText } from './terminal-text';
 
 export interface RunSessionOptions {
   runbook: Runbook;
@@ -267,12 +268,13 @@ export function createRunSession(options: RunSessionOptions): RunSession {
   };
 
   let transcriptsFailing = false;
+  // What the console's run-output terminal of each host shows, so a replay shows what was seen.
+  const terminalText = new HostTerminalText();
   /** Transcripts are a second copy of the output: a write that fails (disk full) must not stop the run. */
   const writeTranscript = (event: RunEvent) => {
     try {
       // Masked by the runner already; the transcript plays each \n back as a new line (\r\n).
-      if (event.type === 'step.output') transcriptFor(event.host).outputLines(event.data);
-      if (event.type === 'step.command') transcriptFor(event.host).output(`\r\n$ ${event.command}\r\n`);
+      for (const { host, text } of terminalText.render(event)) transcriptFor(host).outputLines(text);
       if (event.type === 'step.finished') for (const writer of transcripts.values()) writer.flush();
       transcriptsFailing = false;
     } catch (error) {

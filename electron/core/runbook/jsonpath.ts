@@ -71,12 +71,6 @@ export function parseJsonPath(path: string): JsonPathSegment[] {
   return segments;
 }
 
-/** True when the path has a `[*]` (it selects a list of values). */
-export function isMultiplePath(path: string | JsonPathSegment[]): boolean {
-  const segments = typeof path === 'string' ? parseJsonPath(path) : path;
-  return segments.some((segment) => segment.kind === 'wildcard');
-}
-
 /** The values `path` selects in `value`. Throws only for a malformed path, never for the data. */
 export function selectJson(value: unknown, path: string | JsonPathSegment[]): JsonSelection {
   const segments = typeof path === 'string' ? parseJsonPath(path) : path;

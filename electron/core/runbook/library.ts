@@ -12,6 +12,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { OpsError, type Problem, type SourcePosition } from '../errors';
 import type { IncludeStep, Runbook, Step } from './model';
 import { loadRunbookFile, sortProblems } from './parse';
+import { nestedLists } from './step-lists';
 import { didYouMean } from './yaml-source';
 
 /** Directory names whose files are never runbooks. */
@@ -213,11 +214,7 @@ export function includeSteps(runbook: Runbook): IncludeStep[] {
   const walk = (steps: Step[]): void => {
     for (const step of steps) {
       if (step.kind === 'include') found.push(step);
-      if (step.kind === 'foreach') walk(step.steps);
-      if (step.kind === 'phase') {
-        walk(step.steps);
-        walk(step.check);
-      }
+      for (const list of nestedLists(step)) walk(list.steps);
     }
   };
   walk(runbook.steps);

@@ -351,6 +351,8 @@ class RunbookParser {
         };
         return step;
       }
+      default:
+        return unhandledKind(kind);
     }
   }
 
@@ -704,4 +706,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The `default:` of the switch over step kinds: does not compile while a kind has no case. */
+function unhandledKind(kind: never): never {
+  throw new Error(`no normalisation for step kind ${String(kind)}`);
 }

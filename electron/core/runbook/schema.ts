@@ -8,6 +8,7 @@
  * of the right type) is checked in ./validate.ts.
  */
 import * as z from 'zod';
+import type { StepKind } from './model';
 
 /** Prefix of the message zod gives for unknown keys, followed by the allowed keys (for did-you-mean). */
 export const ALLOWED_KEYS_MARK = '\u0000allowed:';
@@ -22,6 +23,10 @@ export const NAME_PATTERN = '^[a-z_][a-z0-9_]*$';
 /** The keys that give a step its kind; a step has exactly one. */
 export const STEP_KIND_KEYS = ['run', 'wait', 'manual', 'decision', 'foreach', 'phase', 'include', 'sql'] as const;
 export type StepKindKey = (typeof STEP_KIND_KEYS)[number];
+
+// The YAML keys and the model's kinds are the same set: a kind added to one only compiles with the other.
+const sameKinds: [StepKindKey, StepKind] extends [StepKind, StepKindKey] ? true : never = true;
+void sameKinds;
 
 const show = (input: unknown): string => (typeof input === 'string' ? JSON.stringify(input) : String(JSON.stringify(input) ?? input));
 

@@ -139,11 +139,6 @@ export function templateReferences(template: string): TemplateReference[] {
   return references;
 }
 
-/** True when `text` holds at least one `{{`. */
-export function hasTemplate(text: string): boolean {
-  return text.includes('{{');
-}
-
 /**
  * Renders `template` against `scope`. Throws an OpsError (code `template`) naming an undefined
  * reference, or a malformed template.

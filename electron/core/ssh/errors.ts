@@ -3,7 +3,7 @@
  * (name and address:port) and says what to do. ./pool.ts maps every ssh2 / socket error to one of these;
  * anything else escaping the pool is a bug.
  */
-import { OpsError } from '../errors';
+import { OpsError, type ErrorCode } from '../errors';
 import type { PresentedHostKey } from './types';
 
 /** What an error needs to name a host: `compute01 (10.0.0.11:22)`. */
@@ -28,7 +28,7 @@ function knownHostsName(host: HostLabel): string {
 export class SshError extends OpsError {
   readonly host: HostLabel;
 
-  constructor(code: string, host: HostLabel, userMessage: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, host: HostLabel, userMessage: string, options?: { cause?: unknown }) {
     super(code, userMessage, options);
     this.host = { name: host.name, address: host.address, port: host.port };
   }
@@ -38,7 +38,7 @@ export class SshError extends OpsError {
 export class SshDnsError extends SshError {
   constructor(host: HostLabel, options?: { cause?: unknown }) {
     super(
-      'ssh_dns',
+      'ssh-dns',
       host,
       `Cannot connect to ${describeHost(host)}: the name "${host.address}" cannot be resolved (DNS). ` +
         `Check the address in the environment file and this machine's DNS settings.`,
@@ -51,7 +51,7 @@ export class SshDnsError extends SshError {
 export class SshRefusedError extends SshError {
   constructor(host: HostLabel, options?: { cause?: unknown }) {
     super(
-      'ssh_refused',
+      'ssh-refused',
       host,
       `${describeHost(host)} refused the connection: nothing is listening on port ${host.port}. ` +
         `Check that sshd is running on the host and that the port in the environment file is right.`,
@@ -64,7 +64,7 @@ export class SshRefusedError extends SshError {
 export class SshUnreachableError extends SshError {
   constructor(host: HostLabel, options?: { cause?: unknown }) {
     super(
-      'ssh_unreachable',
+      'ssh-unreachable',
       host,
       `${describeHost(host)} cannot be reached from this machine (no route to host). ` +
         `Check the address, the network and any firewall between here and the host.`,
@@ -82,7 +82,7 @@ export class SshAuthError extends SshError {
   constructor(host: HostLabel, user: string, methods: string[], options?: { cause?: unknown }) {
     const tried = methods.length > 0 ? methods.join(', ') : 'no method: no key, agent or password is configured';
     super(
-      'ssh_auth',
+      'ssh-auth',
       host,
       `${describeHost(host)} rejected user "${user}" with every method tried (${tried}). ` +
         `Check the user name, that the public key is in that user's authorized_keys on the host, ` +
@@ -109,7 +109,7 @@ export class HostKeyUnknownError extends SshError {
           `this ${presented.keyType} key is new, not changed.`
         : '';
     super(
-      'ssh_host_key_unknown',
+      'ssh-host-key-unknown',
       host,
       `${describeHost(host)} presented a host key OpsDeck does not know: ${presented.keyType} ${presented.fingerprint}.${other} ` +
         `Compare this fingerprint with the host's own (run \`ssh-keygen -lf\` on its /etc/ssh/ssh_host_*_key.pub, ` +
@@ -132,7 +132,7 @@ export class HostKeyChangedError extends SshError {
   constructor(presented: PresentedHostKey, expectedFingerprint: string, knownHostsFile: string, line: number) {
     const host = { name: presented.host, address: presented.address, port: presented.port };
     super(
-      'ssh_host_key_changed',
+      'ssh-host-key-changed',
       host,
       `WARNING: the host key of ${describeHost(host)} has CHANGED. Line ${line} of ${knownHostsFile} expects ` +
         `${presented.keyType} ${expectedFingerprint}; the host presented ${presented.fingerprint}. ` +
@@ -155,7 +155,7 @@ export class HostKeyRevokedError extends SshError {
   constructor(presented: PresentedHostKey, knownHostsFile: string, line: number) {
     const host = { name: presented.host, address: presented.address, port: presented.port };
     super(
-      'ssh_host_key_revoked',
+      'ssh-host-key-revoked',
       host,
       `${describeHost(host)} presented a host key that line ${line} of ${knownHostsFile} marks as revoked ` +
         `(${presented.keyType} ${presented.fingerprint}); OpsDeck refuses to connect. ` +
@@ -174,7 +174,7 @@ export class SshTimeoutError extends SshError {
   constructor(host: HostLabel, phase: 'connect' | 'handshake', timeoutMs: number, options?: { cause?: unknown }) {
     const what = phase === 'connect' ? 'did not accept the connection' : 'did not complete the SSH handshake';
     super(
-      'ssh_timeout',
+      'ssh-timeout',
       host,
       `${describeHost(host)} ${what} within ${Math.round(timeoutMs / 1000)} s. ` +
         `Check that the host is up and that nothing between here and the host drops the traffic.`,
@@ -204,7 +204,7 @@ export class SshConnectionLostError extends SshError {
       ? ' while a command was running. What the command did on the host is unknown: ' +
         'check its effect on the host before retrying or going on.'
       : '.';
-    super('ssh_connection_lost', host, `Lost the connection to ${describeHost(host)}: ${why}${fate}`, options);
+    super('ssh-connection-lost', host, `Lost the connection to ${describeHost(host)}: ${why}${fate}`, options);
     this.reason = reason;
     this.command = details.command;
   }
@@ -227,7 +227,7 @@ export class SshKeyError extends SshError {
       'passphrase-wrong': 'cannot be decrypted: the passphrase is wrong',
       invalid: `is not a private key OpsDeck can use (${causeText(options?.cause)})`,
     }[problem];
-    super('ssh_key', host, `The private key ${keyFile} for ${describeHost(host)} ${what}.`, options);
+    super('ssh-key', host, `The private key ${keyFile} for ${describeHost(host)} ${what}.`, options);
     this.keyFile = keyFile;
     this.problem = problem;
   }
@@ -239,7 +239,7 @@ export class SshJumpError extends SshError {
 
   constructor(host: HostLabel, jumpHost: HostLabel, detail: string, options?: { cause?: unknown }) {
     super(
-      'ssh_jump',
+      'ssh-jump',
       host,
       `Cannot reach ${describeHost(host)} through the jump host ${describeHost(jumpHost)}: ${detail}`,
       options,
@@ -264,7 +264,7 @@ export function hostKeyErrorOf(error: unknown): HostKeyUnknownError | HostKeyCha
 export class SshChannelError extends SshError {
   constructor(host: HostLabel, what: string, options?: { cause?: unknown }) {
     super(
-      'ssh_channel',
+      'ssh-channel',
       host,
       `${describeHost(host)} refused to open ${what} (${causeText(options?.cause)}). ` +
         `The server may limit sessions per connection (MaxSessions) or forbid this kind of channel.`,

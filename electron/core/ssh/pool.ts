@@ -612,7 +612,7 @@ export class SshPool implements SshConnector {
       try {
         keyType = keyTypeOfBlob(keyBlob);
       } catch (error) {
-        verifyError = new SshError('ssh_host_key_invalid', host, `${describeHost(host)} presented a malformed host key.`, { cause: error });
+        verifyError = new SshError('ssh-host-key-invalid', host, `${describeHost(host)} presented a malformed host key.`, { cause: error });
         return verify(false);
       }
       const offered: PresentedHostKey = {
@@ -635,7 +635,7 @@ export class SshPool implements SshConnector {
         },
         (error: unknown) => {
           verifyError = new SshError(
-            'ssh_known_hosts',
+            'ssh-known-hosts',
             host,
             `Cannot read the known_hosts file ${this.knownHosts.file} to check ${describeHost(host)}: ${(error as Error).message}.`,
             { cause: error },
@@ -942,7 +942,7 @@ function mapConnectError(host: HostSpec, error: unknown, methods: string[], read
   if (/privateKey|private key/i.test(message) && host.keyFile) {
     return new SshKeyError(host, host.keyFile, 'invalid', { cause: error });
   }
-  return new SshError('ssh_connect', host, `Cannot connect to ${describeHost(host)}: ${message}.`, { cause: error });
+  return new SshError('ssh-connect', host, `Cannot connect to ${describeHost(host)}: ${message}.`, { cause: error });
 }
 
 function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
