@@ -709,7 +709,7 @@ export class ConsoleService {
     const terminalId = `shell:${this.terminalCounter}:${host.name}`;
     const masker = new Masker([
       ...Object.values(environment.secrets),
-      ...environment.hosts.flatMap((candidate) => [candidate.passphrase, candidate.password]),
+      ...environment.hosts.flatMap((candidate) => [candidate.passphrase, candidate.password, candidate.bmc?.password]),
     ]);
     let cast: CastWriter | undefined;
     try {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ValidationError, type Problem } from '../errors';
 import { loadYamlFile, positionAt, type YamlPath, type YamlSource } from '../runbook/yaml-source';
 import { parseDuration } from '../runbook/parse';
-import type { AuditSettings, DatabaseSpec, DeploymentProfile, Environment, HostSpec } from './model';
+import type { AuditSettings, BmcSpec, DatabaseSpec, DeploymentProfile, Environment, HostSpec } from './model';
 
 /** Where the bundled runbooks and profiles live (runbooks/ at the project root). */
 export const BUNDLED_RUNBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../runbooks');
@@ -22,7 +22,8 @@ const AUDIT_KEYS = ['database', 'schema', 'lease_ttl', 'operators'];
 const DEFAULT_AUDIT_SCHEMA = 'opsdeck_audit';
 const DEFAULT_LEASE_TTL_MS = 120_000;
 const DATABASE_KEYS = ['host', 'address', 'port', 'user', 'password'];
-const HOST_KEYS = ['address', 'port', 'user', 'key', 'passphrase', 'password', 'agent', 'jump', 'roles'];
+const HOST_KEYS = ['address', 'port', 'user', 'key', 'passphrase', 'password', 'agent', 'jump', 'roles', 'bmc'];
+const BMC_KEYS = ['address', 'port', 'user', 'password', 'interface', 'cipher_suite'];
 const DEFAULT_KEYS = ['user', 'port', 'key', 'passphrase', 'agent', 'jump'];
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -279,8 +280,10 @@ class Reader {
     const password = passwordRef && (await this.resolveSecret(passwordRef, [...at, 'password'], processEnv));
     const agent = merged.agent === true ? processEnv.SSH_AUTH_SOCK : typeof merged.agent === 'string' ? merged.agent : undefined;
     if (merged.agent === true && !agent) this.problem([...at, 'agent'], 'agent: true, but SSH_AUTH_SOCK is not set (is an ssh-agent running?).');
+    const bmc = spec.bmc === undefined ? undefined : await this.bmc(name, spec.bmc, processEnv);
     if (!address || !port || !user) return undefined;
     return {
+      ...(bmc ? { bmc } : {}),
       name,
       address,
       port,
@@ -292,6 +295,39 @@ class Reader {
       jump: typeof merged.jump === 'string' && merged.jump !== name ? merged.jump : undefined,
       roles: Array.isArray(roles) ? roles.map(String) : [],
       source: positionAt(this.source, at, 'key'),
+    };
+  }
+
+  /** `bmc: { address, port, user, password, interface }`: the host's BMC, for fencing through IPMI. */
+  private async bmc(name: string, value: unknown, processEnv: NodeJS.ProcessEnv): Promise<BmcSpec | undefined> {
+    const at = ['hosts', name, 'bmc'];
+    const spec = this.map(value, at, `the BMC of host ${name}`);
+    if (!spec) return undefined;
+    this.unknownKeys(spec, at, BMC_KEYS, `the BMC of host ${name}`);
+    const address = this.string(spec.address, [...at, 'address'], `hosts.${name}.bmc.address`);
+    const port = spec.port === undefined ? 623 : this.port(spec.port, [...at, 'port']);
+    const user = this.string(spec.user, [...at, 'user'], `hosts.${name}.bmc.user`);
+    const bmcInterface = spec.interface === undefined ? 'lanplus' : spec.interface;
+    if (bmcInterface !== 'lanplus' && bmcInterface !== 'lan') {
+      this.problem([...at, 'interface'], `hosts.${name}.bmc.interface must be lanplus (IPMI 2.0, the default) or lan (IPMI 1.5).`);
+    }
+    const cipherSuite = spec.cipher_suite;
+    if (cipherSuite !== undefined && !(Number.isInteger(cipherSuite) && (cipherSuite as number) >= 0 && (cipherSuite as number) <= 17)) {
+      this.problem([...at, 'cipher_suite'], `hosts.${name}.bmc.cipher_suite must be an IPMI cipher suite number from 0 to 17 (3 and 17 are common), not ${JSON.stringify(cipherSuite)}.`);
+    }
+    if (spec.password === undefined) {
+      this.problem(at, `the BMC of host ${name} has no password; give it as password: { env: VARIABLE } or { file: PATH }.`);
+    }
+    const passwordRef = spec.password === undefined ? undefined : this.secretRef(spec.password, [...at, 'password'], 'password');
+    const password = passwordRef && (await this.resolveSecret(passwordRef, [...at, 'password'], processEnv));
+    if (!address || !port || !user || password === undefined) return undefined;
+    return {
+      address,
+      port,
+      user,
+      password,
+      interface: bmcInterface === 'lan' ? 'lan' : 'lanplus',
+      ...(Number.isInteger(cipherSuite) ? { cipherSuite: cipherSuite as number } : {}),
     };
   }
 

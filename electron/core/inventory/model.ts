@@ -22,7 +22,23 @@ export interface HostSpec {
   /** The name of another host of the environment to jump through (ProxyJump). */
   jump?: string;
   roles: HostRole[];
+  /** The host's baseboard management controller, for fencing (power off through IPMI) before an evacuation. */
+  bmc?: BmcSpec;
   source?: SourcePosition;
+}
+
+/** A BMC reached with `ipmitool -I <interface> -H <address> -p <port> -U <user>`; the password is a secret. */
+export interface BmcSpec {
+  address: string;
+  /** UDP port of the BMC's RMCP service; default 623. */
+  port: number;
+  user: string;
+  /** Resolved from the environment's secret source; never written anywhere, never on a command line. */
+  password: string;
+  /** `lanplus` (IPMI 2.0, default) or `lan` (IPMI 1.5). */
+  interface: 'lanplus' | 'lan';
+  /** `ipmitool -C`: the cipher suite; absent, ipmitool asks the BMC for the best one it offers. */
+  cipherSuite?: number;
 }
 
 /** A database `sql` steps can query, by name. */

@@ -134,6 +134,8 @@ type OperatorReply =
 interface HostRun {
   host: HostSpec;
   command: string;
+  /** Written to the command's stdin; never emitted (it carries secrets off the command line). */
+  stdin?: string;
   result?: ExecResult;
   error?: unknown;
   stdout: RetainedOutput;
@@ -535,6 +537,7 @@ export class Runner {
     const runs: HostRun[] = hosts.map((host) => ({
       host,
       command: renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'),
+      ...(step.stdin !== undefined ? { stdin: renderIn(step.stdin, { ...frame.scope, host: host.name }, 'text') } : {}),
       stdout: new RetainedOutput(),
       stderr: new RetainedOutput(),
       status: 'pending',
@@ -617,6 +620,7 @@ export class Runner {
       run.result = await this.options.ssh.exec(run.host, run.command, {
         timeoutMs,
         sudo,
+        ...(run.stdin !== undefined ? { stdin: run.stdin } : {}),
         signal: this.abortController.signal,
         onStarted: (pid) => {
           run.pid = pid;

@@ -145,6 +145,7 @@ export function maskerFor(runbook: Runbook, environment: Environment, params: Re
   for (const host of environment.hosts) {
     if (host.passphrase) secrets.push(host.passphrase);
     if (host.password) secrets.push(host.password);
+    if (host.bmc) secrets.push(host.bmc.password);
   }
   return new Masker(secrets);
 }

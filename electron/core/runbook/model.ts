@@ -144,6 +144,8 @@ export interface Target {
 export interface RunStep extends StepBase, Target {
   kind: 'run';
   command: Template;
+  /** Written to the command's stdin (rendered as text): a secret off the command line. Never journaled. */
+  stdin?: Template;
   timeoutMs: number;
   expect: Expect;
   capture: CaptureSpec[];

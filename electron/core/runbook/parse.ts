@@ -252,6 +252,7 @@ class RunbookParser {
           kind: 'run',
           ...this.target(data, path),
           command: data.run,
+          ...(data.stdin !== undefined ? { stdin: data.stdin } : {}),
           timeoutMs: this.duration(data.timeout) ?? this.defaults.timeoutMs ?? STEP_DEFAULTS.runTimeoutMs,
           expect: this.expect(data.expect, [...path, 'expect']),
           capture: this.captures(data.capture, [...path, 'capture']),

@@ -207,6 +207,7 @@ function makeStepSchemas(nested: () => z.ZodType) {
     {
       ...commonStep,
       run: template('The shell command (POSIX sh). Values from templates are shell-quoted.').min(1, { error: 'the command is empty' }),
+      stdin: template('Text written to the command\'s standard input (templates rendered as text). How a secret reaches a command without being on its command line, where any user of the host could read it in ps; never journaled.').optional(),
       ...target,
       timeout: duration('Per host; default 5m (or defaults.timeout).').optional(),
       expect: expectSchema.optional(),
