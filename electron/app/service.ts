@@ -1139,6 +1139,8 @@ function describeRecord(record: JournalRecord): string {
       return `${record.level}: ${record.message}`;
     case 'run.finished':
       return `Run ${record.status}${record.reason ? `: ${record.reason}` : ''}`;
+    case 'run.snapshot':
+      return `State snapshot (${record.label}): ${record.probes.length} probes`;
   }
 }
 

@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { ValidationError, type Problem } from '../errors';
 import { loadYamlFile, positionAt, type YamlPath, type YamlSource } from '../runbook/yaml-source';
 import { parseDuration } from '../runbook/parse';
-import type { AuditSettings, BmcSpec, DatabaseSpec, DeploymentProfile, Environment, HostSpec } from './model';
+import { STANDARD_PROBE_IDS, type AuditSettings, type BmcSpec, type DatabaseSpec, type DeploymentProfile, type Environment, type HostSpec } from './model';
 
 /** Where the bundled runbooks and profiles live (runbooks/ at the project root). */
 export const BUNDLED_RUNBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../runbooks');
 export const BUNDLED_PROFILES_DIR = path.join(BUNDLED_RUNBOOKS_DIR, 'profiles');
 
-const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'databases', 'description', 'audit'];
+const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'databases', 'description', 'audit', 'snapshots'];
 const AUDIT_KEYS = ['database', 'schema', 'lease_ttl', 'operators'];
 const DEFAULT_AUDIT_SCHEMA = 'opsdeck_audit';
 const DEFAULT_LEASE_TTL_MS = 120_000;
@@ -153,7 +153,18 @@ class Reader {
   profile(): DeploymentProfile | undefined {
     const root = this.map(this.source.value, [], 'A deployment profile');
     if (!root) return undefined;
-    this.unknownKeys(root, [], ['id', 'title', 'description', 'words'], 'A deployment profile');
+    this.unknownKeys(root, [], ['id', 'title', 'description', 'words', 'probes'], 'A deployment profile');
+    let probes: string[] | undefined;
+    if (root.probes !== undefined) {
+      if (!Array.isArray(root.probes) || root.probes.some((probe) => typeof probe !== 'string')) {
+        this.problem(['probes'], `probes must be a list of the standard probes this deployment answers: ${STANDARD_PROBE_IDS.join(', ')}.`);
+      } else {
+        probes = root.probes as string[];
+        probes.forEach((probe, index) => {
+          if (!(STANDARD_PROBE_IDS as readonly string[]).includes(probe)) this.problem(['probes', index], `"${probe}" is not a standard probe (they are ${STANDARD_PROBE_IDS.join(', ')}).`);
+        });
+      }
+    }
     const id = this.string(root.id, ['id'], 'id');
     const words = this.map(root.words, ['words'], 'words');
     const checkedWords: Record<string, string> = {};
@@ -167,6 +178,7 @@ class Reader {
       title: typeof root.title === 'string' ? root.title : id,
       description: typeof root.description === 'string' ? root.description : '',
       words: checkedWords,
+      ...(probes ? { probes } : {}),
     };
   }
 
@@ -237,12 +249,14 @@ class Reader {
 
     const audit = root.audit === undefined ? undefined : this.audit(root.audit, databases);
 
+    if (root.snapshots !== undefined && typeof root.snapshots !== 'boolean') this.problem(['snapshots'], 'snapshots must be true (take state snapshots at the start and end of every run) or false.');
     const knownHosts = typeof root.known_hosts === 'string' ? this.relative(root.known_hosts) : path.join(os.homedir(), '.ssh', 'known_hosts');
     if (!name || !profile) return undefined;
     return {
       ...(audit ? { audit } : {}),
       name,
       lab: root.lab === true,
+      ...(root.snapshots === true ? { snapshots: true } : {}),
       profile,
       hosts,
       vars,

@@ -61,7 +61,15 @@ export interface DeploymentProfile {
   description: string;
   /** Word name → command fragment, e.g. `rabbitmqctl` → `podman exec rabbitmq-bundle-podman-0 rabbitmqctl`. */
   words: Record<string, string>;
+  /**
+   * The standard read-only probes a run's state snapshots take in this deployment
+   * (electron/core/run/snapshot.ts); absent: all of them.
+   */
+  probes?: string[];
 }
+
+/** The standard snapshot probes, by the names profiles list them under `probes:`. */
+export const STANDARD_PROBE_IDS = ['nova_services', 'hypervisors', 'instances', 'rabbitmq_queues', 'db_cluster', 'units'] as const;
 
 /** Where the team's audit trail and host leases live (`audit:` in the environment file). */
 export interface AuditSettings {
@@ -82,6 +90,12 @@ export interface Environment {
   name: string;
   /** A lab environment (loopback test hosts), labelled as such everywhere it is shown. */
   lab: boolean;
+  /**
+   * `snapshots: true`: every run takes state snapshots (the profile's probes and the runbook's) at its
+   * start and end, and the report shows what changed. Off unless asked: the probes cost a few seconds
+   * and a few read-only commands per run.
+   */
+  snapshots?: boolean;
   profile: DeploymentProfile;
   hosts: HostSpec[];
   /** Extra values runbooks can reference as `{{ env.<name> }}` (quoted like any value). */

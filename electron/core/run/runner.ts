@@ -94,6 +94,11 @@ export interface RunnerOptions {
   recorder: EventRecorder;
   onFailure?: FailurePolicy;
   resume?: ResumeState;
+  /**
+   * Called after run.started is recorded (not on a resumed run) and before run.finished is: where the
+   * session takes its state snapshots. A hook that throws is the hook's business; the run goes on.
+   */
+  hooks?: { started?(): Promise<void>; finishing?(): Promise<void> };
 }
 
 /** The outcome of a step, as the step list walking it needs to know. */
@@ -238,6 +243,7 @@ export class Runner {
         machine: this.options.machine ?? os.hostname(),
         plan: planOf(runbook.steps, ''),
       });
+      await this.options.hooks?.started?.().catch(() => undefined);
     }
     let final: RunStatus;
     let reason: string | undefined;
@@ -265,6 +271,7 @@ export class Runner {
     }
     if (this.rollbackSummary) reason = reason ? `${reason} ${this.rollbackSummary}` : this.rollbackSummary;
     await this.runFinally();
+    await this.options.hooks?.finishing?.().catch(() => undefined);
     this.status = final;
     // The end of the run waits for the journal like a step does: a run is not over until it is recorded.
     await this.emitDurable({ type: 'run.finished', status: final, durationMs: Date.now() - this.startedAt, reason }).catch(() => undefined);
