@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSnapshotEvent, SnapshotProbeResult } from './events';
-import { diffSnapshots, parseInstances, parseNovaServices, parseQueues } from './snapshot-diff';
+import { diffSnapshots, parseDbCluster, parseInstances, parseNovaServices, parseQueues } from './snapshot-diff';
 
 /**
  * Outputs captured from a real OpenStack Zed deployment (python-openstackclient 6.0, RabbitMQ 3.10),
@@ -90,6 +90,16 @@ describe('the snapshot diff, on real outputs', () => {
     const galera = (size: number, state: string) => `Variable_name\tValue\nwsrep_cluster_size\t${size}\nwsrep_cluster_status\tPrimary\nwsrep_local_state_comment\t${state}\nwsrep_ready\tON\n`;
     expect(diffOf('db-cluster', galera(3, 'Synced'), galera(2, 'Donor/Desynced'))).toEqual(['wsrep_cluster_size: 3 → 2', 'wsrep_local_state_comment: Synced → Donor/Desynced']);
     expect(diffOf('db-cluster', '', '')).toEqual([]);
+    // MariaDB 10.11 without Galera (measured): the variables are there, the provider is not.
+    const standalone = captured('mysql-wsrep-status.txt', `mysql -e "SHOW GLOBAL STATUS LIKE 'wsrep_%'"`);
+    expect(parseDbCluster(standalone)).toEqual(new Map([['galera', 'no wsrep provider loaded (not a Galera cluster member)']]));
+    expect(diffOf('db-cluster', galera(3, 'Synced'), standalone)).toEqual([
+      'wsrep_cluster_size: 3 → gone',
+      'wsrep_cluster_status: Primary → gone',
+      'wsrep_local_state_comment: Synced → gone',
+      'wsrep_ready: ON → gone',
+      'galera: new, no wsrep provider loaded (not a Galera cluster member)',
+    ]);
   });
 
   it('a probe that failed at either end is not compared, and says why', () => {

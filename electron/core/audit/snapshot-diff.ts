@@ -268,15 +268,20 @@ const WSREP_KEYS = ['wsrep_cluster_size', 'wsrep_cluster_status', 'wsrep_local_s
 
 /**
  * `mysql -e "SHOW GLOBAL STATUS LIKE 'wsrep_%'"` in batch mode (not a TTY): a `Variable_name	Value`
- * header, then tab-separated rows; nothing at all on a server without Galera.
+ * header, then tab-separated rows. MariaDB 10.11 without a wsrep provider still lists the variables
+ * (cluster size 0, status Disconnected, ready OFF, an empty wsrep_provider_name; measured): that is a
+ * server outside any Galera cluster, said in one line rather than as a failing cluster.
  */
 export function parseDbCluster(text: string): Parsed {
   const values = new Map<string, string>();
+  let provider: string | undefined;
   for (const line of text.split('\n')) {
     const [name, value] = line.split('\t');
-    if (WSREP_KEYS.includes(name) && value !== undefined) values.set(name, value.trim());
+    if (value === undefined) continue;
+    if (name === 'wsrep_provider_name') provider = value.trim();
+    if (WSREP_KEYS.includes(name)) values.set(name, value.trim());
   }
-  if (values.size === 0) values.set('galera', 'not a Galera cluster member');
+  if (values.size === 0 || provider === '') return new Map([['galera', 'no wsrep provider loaded (not a Galera cluster member)']]);
   return values;
 }
 
