@@ -61,6 +61,7 @@ export const COMMAND_NAMES = [
   'run:pause',
   'run:resume',
   'run:abort',
+  'run:snapshot',
   'terminal:open',
   'terminal:write',
   'terminal:resize',
@@ -389,6 +390,8 @@ export interface CommandReplies {
   'run:pause': null;
   'run:resume': null;
   'run:abort': null;
+  /** A state snapshot taken now and journaled; false when the environment takes none or the run is over. */
+  'run:snapshot': { taken: boolean };
   'terminal:open': TerminalInfo;
   'terminal:write': null;
   'terminal:resize': null;

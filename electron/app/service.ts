@@ -71,6 +71,7 @@ import type { PresentedHostKey, ShellSession } from '../core/ssh/types';
 import { TerminalOutput, type FlowLimits, FLOW_CONTROL } from './flow';
 import { sshdLabProvider, type LabProvider, type RunningLab } from './lab';
 import { buildPlan } from './plan';
+import { snapshotHandlers } from './snapshot-handlers';
 
 export interface ConsoleServiceOptions {
   /** Where journals and terminal transcripts go. */
@@ -99,6 +100,8 @@ interface LiveRun {
   active: ActiveRun;
   environmentId: string;
   outputs: Map<string, TerminalOutput>;
+  /** Takes a state snapshot now (electron/core/run/snapshot.ts). */
+  snapshot?: (label: string, step?: string) => Promise<boolean>;
   /** A drill's stopwatch, from its run.started on. */
   clock?: DrillClock;
   clockTimer?: ReturnType<typeof setInterval>;
@@ -195,6 +198,7 @@ export class ConsoleService {
         this.runOf(request.runId).runner.abort(request.reason, { rollback: request.rollback });
         return null;
       },
+      ...snapshotHandlers((runId) => this.runOf(runId)),
       'terminal:open': (request) => this.openTerminal(request.environmentId, request.host, request.cols, request.rows),
       'terminal:write': (request) => {
         const terminal = this.terminalOf(request.terminalId);
@@ -536,6 +540,7 @@ export class ConsoleService {
     const live: LiveRun = {
       runId: session.runId,
       runner: session.runner,
+      snapshot: session.snapshot,
       environmentId: request.environmentId,
       outputs: new Map(),
       active: { runId: session.runId, plan, startedAt: Date.now(), status: 'running', events: [], notices: [], ...(drill ? { drill: { objectives: drill.objectives } } : {}) },

@@ -11,7 +11,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsoleService } from '../../electron/app/service';
 import type { JournalRecord } from '../../electron/core/audit/events';
+import { BUNDLED_RUNBOOKS_DIR } from '../../electron/core/inventory/environment';
 import { seedState, startOpenStackLab, type OpenStackLab } from '../lab/openstack-lab';
 import { journal, opsdeck, runIdOf } from '../support/cli';
 
@@ -120,5 +122,43 @@ describe('state snapshots of a drain (compute-maintenance on compute01)', () => 
     const section = report.out.slice(report.out.indexOf('## What changed (state snapshots)'));
     expect(section).toContain('- nova-compute on compute02: enabled/down → disabled/down (forced), reason "host failed; instances evacuated"');
     expect(section).toMatch(/^- \d+ instances? moved compute02 → compute0[13]: /m);
+  }, 120_000);
+
+  it('the operator takes one during the run, at the step it waits at (run:snapshot)', async () => {
+    const service = new ConsoleService({
+      auditDir,
+      bundledRunbooksDir: BUNDLED_RUNBOOKS_DIR,
+      userRunbooksDir: path.join(work, 'runbooks'),
+      environmentsDir: path.join(work, 'environments'),
+      environmentFiles: [envFile],
+      lab: { availability: () => ({ available: false, reason: 'not needed' }), start: () => Promise.reject(new Error('no lab')) },
+    });
+    try {
+      const started = await service.dispatch('run:start', { runbookId: 'compute-maintenance', environmentId: envFile, params: { host: 'compute03' }, onFailure: 'stop' });
+      expect(started.ok, JSON.stringify(started)).toBe(true);
+      const runId = (started as { ok: true; value: { runId: string } }).value.runId;
+      const waiting = async () => {
+        const list = await service.dispatch('run:list', {});
+        const run = list.ok ? list.value.find((candidate) => candidate.runId === runId) : undefined;
+        return run?.events.some((envelope) => envelope.event.type === 'step.awaiting' && envelope.event.step === 'disable-service');
+      };
+      const deadline = Date.now() + 60_000;
+      while (!(await waiting())) {
+        if (Date.now() > deadline) throw new Error('the run never came to wait at disable-service');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(await service.dispatch('run:snapshot', { runId, label: 'before the drain' })).toEqual({ ok: true, value: { taken: true } });
+      expect(await service.dispatch('run:snapshot', { runId, label: '' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+      await service.dispatch('run:abort', { runId, reason: 'test over', rollback: false });
+      const end = Date.now() + 60_000;
+      while (!journal(auditDir, runId).some((record) => record.type === 'run.finished')) {
+        if (Date.now() > end) throw new Error('the run did not finish');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const snapshots = journal(auditDir, runId).filter((record): record is Snapshot => record.type === 'run.snapshot');
+      expect(snapshots.map((snapshot) => [snapshot.label, snapshot.step])).toEqual([['start', undefined], ['before the drain', 'disable-service'], ['end', undefined]]);
+    } finally {
+      await service.close();
+    }
   }, 120_000);
 });
