@@ -315,6 +315,8 @@ export interface AuditRunDetail {
   timeline: TimelineEntry[];
   /** Transcript names (`compute01`), one per terminal recorded for the run. */
   transcripts: string[];
+  /** What changed between the run's first and last state snapshots, when it took two or more. */
+  stateChanges?: SnapshotDiff;
 }
 
 export interface Transcript {
@@ -326,6 +328,10 @@ export interface Transcript {
   /** The replay was cut to a size the console shows; the file holds everything. */
   truncated: boolean;
 }
+
+// The state-snapshot diff is the engine's own too (a Node-free module).
+export type { SnapshotChange, SnapshotDiff } from '../core/audit/snapshot-diff';
+import type { SnapshotDiff } from '../core/audit/snapshot-diff';
 
 // The drill, lease and team shapes are the engine's own, from its Node-free types module.
 export type {

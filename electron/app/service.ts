@@ -71,7 +71,7 @@ import type { PresentedHostKey, ShellSession } from '../core/ssh/types';
 import { TerminalOutput, type FlowLimits, FLOW_CONTROL } from './flow';
 import { sshdLabProvider, type LabProvider, type RunningLab } from './lab';
 import { buildPlan } from './plan';
-import { snapshotHandlers } from './snapshot-handlers';
+import { snapshotHandlers, stateChangesOf } from './snapshot-handlers';
 
 export interface ConsoleServiceOptions {
   /** Where journals and terminal transcripts go. */
@@ -872,6 +872,7 @@ export class ConsoleService {
       report: exportRun(records, 'md', { verification, live: run.live }),
       timeline: records.filter((record) => record.type !== 'step.output').map(timelineEntry),
       transcripts,
+      ...stateChangesOf(records),
     };
   }
 

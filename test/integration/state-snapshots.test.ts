@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActiveRun } from '../../electron/api/contract';
 import { ConsoleService } from '../../electron/app/service';
 import type { JournalRecord } from '../../electron/core/audit/events';
 import { BUNDLED_RUNBOOKS_DIR } from '../../electron/core/inventory/environment';
@@ -139,7 +140,7 @@ describe('state snapshots of a drain (compute-maintenance on compute01)', () => 
       const runId = (started as { ok: true; value: { runId: string } }).value.runId;
       const waiting = async () => {
         const list = await service.dispatch('run:list', {});
-        const run = list.ok ? list.value.find((candidate) => candidate.runId === runId) : undefined;
+        const run = list.ok ? (list.value as ActiveRun[]).find((candidate) => candidate.runId === runId) : undefined;
         return run?.events.some((envelope) => envelope.event.type === 'step.awaiting' && envelope.event.step === 'disable-service');
       };
       const deadline = Date.now() + 60_000;
@@ -157,6 +158,9 @@ describe('state snapshots of a drain (compute-maintenance on compute01)', () => 
       }
       const snapshots = journal(auditDir, runId).filter((record): record is Snapshot => record.type === 'run.snapshot');
       expect(snapshots.map((snapshot) => [snapshot.label, snapshot.step])).toEqual([['start', undefined], ['before the drain', 'disable-service'], ['end', undefined]]);
+      // The console's audit view gets the diff of the first and last ones (nothing moved: aborted before the drain).
+      const detail = await service.dispatch('audit:show', { runId });
+      expect(detail).toMatchObject({ ok: true, value: { stateChanges: { from: 'start', to: 'end', changes: [] } } });
     } finally {
       await service.close();
     }
