@@ -33,10 +33,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
   const apiPort = (api.address() as AddressInfo).port;
   lab = await startOpenStackLab({ apiPort });
-  const state = seedState(lab.ssh, apiPort);
-  // A running cloud: every unit each host has is active.
-  state.units = Object.fromEntries(Object.entries(state.unitFiles ?? {}).map(([host, units]) => [host, Object.fromEntries(units.map((unit) => [unit, 'active']))]));
-  lab.writeState(state);
+  apiPortNumber = apiPort;
+  seed();
   work = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-snapshots-'));
   auditDir = path.join(work, 'audit');
   envFile = path.join(path.dirname(lab.envFile), 'environment-snapshots.yaml');
@@ -50,6 +48,15 @@ afterAll(async () => {
 });
 
 type Snapshot = Extract<JournalRecord, { type: 'run.snapshot' }>;
+
+let apiPortNumber = 9;
+
+/** A running cloud: the lab's seed, with every unit each host has active. */
+function seed(): void {
+  const state = seedState(lab.ssh, apiPortNumber);
+  state.units = Object.fromEntries(Object.entries(state.unitFiles ?? {}).map(([host, units]) => [host, Object.fromEntries(units.map((unit) => [unit, 'active']))]));
+  lab.writeState(state);
+}
 
 describe('state snapshots of a drain (compute-maintenance on compute01)', () => {
   let runId: string;
@@ -134,6 +141,7 @@ describe('state snapshots of a drain (compute-maintenance on compute01)', () => 
       environmentFiles: [envFile],
       lab: { availability: () => ({ available: false, reason: 'not needed' }), start: () => Promise.reject(new Error('no lab')) },
     });
+    seed();
     try {
       const started = await service.dispatch('run:start', { runbookId: 'compute-maintenance', environmentId: envFile, params: { host: 'compute03' }, onFailure: 'stop' });
       expect(started.ok, JSON.stringify(started)).toBe(true);
