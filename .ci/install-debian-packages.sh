@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, only those missing. Idempotent and quiet when all are there.
 set -euo pipefail
-packages=(openssh-server openssh-client mariadb-server mariadb-client rabbitmq-server chromium sudo cmark-gfm ansible-core)
+packages=(openssh-server openssh-client mariadb-server mariadb-client rabbitmq-server chromium sudo cmark-gfm ansible-core openipmi ipmitool)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

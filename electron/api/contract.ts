@@ -67,6 +67,7 @@ export const COMMAND_NAMES = [
   'run:resume',
   'run:abort',
   'run:output',
+  'run:snapshot',
   'terminal:open',
   'terminal:write',
   'terminal:resize',
@@ -320,6 +321,8 @@ export interface AuditRunDetail {
   timeline: TimelineEntry[];
   /** Transcript names (`compute01`), one per terminal recorded for the run. */
   transcripts: string[];
+  /** What changed between the run's first and last state snapshots, when it took two or more. */
+  stateChanges?: SnapshotDiff;
 }
 
 export interface Transcript {
@@ -331,6 +334,10 @@ export interface Transcript {
   /** The replay was cut to a size the console shows; the file holds everything. */
   truncated: boolean;
 }
+
+// The state-snapshot diff is the engine's own too (a Node-free module).
+export type { SnapshotChange, SnapshotDiff } from '../core/audit/snapshot-diff';
+import type { SnapshotDiff } from '../core/audit/snapshot-diff';
 
 // The drill, lease and team shapes are the engine's own, from its Node-free types module.
 export type {
@@ -452,6 +459,8 @@ export interface CommandReplies {
   'run:resume': null;
   'run:abort': null;
   'run:output': RunOutput;
+  /** A state snapshot taken now and journaled; false when the environment takes none or the run is over. */
+  'run:snapshot': { taken: boolean };
   'terminal:open': TerminalInfo;
   'terminal:write': null;
   'terminal:resize': null;

@@ -1,4 +1,5 @@
 /** One domain of the console's api/ contract: a typed part of ConsoleService's handler map (service.ts). */
+import { stateChangesOf } from './snapshot-handlers';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditExport, AuditRunDetail, AuditRunSummary, RunComparison, TeamCopyVerification, TimelineEntry, Transcript, ValidatedRequest } from '../api/contract';
@@ -100,6 +101,7 @@ export class AuditHandlers {
       report: exportRun(records, 'md', { verification, live: run.live }),
       timeline: records.filter((record) => record.type !== 'step.output').map(timelineEntry),
       transcripts,
+      ...stateChangesOf(records),
     };
   }
 
@@ -230,5 +232,7 @@ function describeRecord(record: JournalRecord): string {
       return `${record.level}: ${record.message}`;
     case 'run.finished':
       return `Run ${record.status}${record.reason ? `: ${record.reason}` : ''}`;
+    case 'run.snapshot':
+      return `State snapshot (${record.label}): ${record.probes.length} probes`;
   }
 }

@@ -63,6 +63,8 @@ export interface LiveRun {
   outputs: Map<string, TerminalOutput>;
   /** What each host's run-output terminal shows: the same text as the host's transcript. */
   terminalText: HostTerminalText;
+  /** Takes a state snapshot now (electron/core/run/snapshot.ts). */
+  snapshot?: (label: string, step?: string) => Promise<boolean>;
   /** A drill's stopwatch, from its run.started on. */
   clock?: DrillClock;
   clockTimer?: ReturnType<typeof setInterval>;

@@ -8,6 +8,7 @@ import { describeHeldLease, HostLockedError } from '../core/audit/locks';
 import { OpsError, userMessageOf } from '../core/errors';
 import { drillFor, launchRun, prepareLaunch, type LaunchedRun } from '../core/usecases/launch';
 import { runTerminalId } from '../api/wire';
+import { snapshotHandlers } from './snapshot-handlers';
 import { crlf, HostTerminalText } from '../core/run/terminal-text';
 import { TerminalOutput, FLOW_CONTROL } from './flow';
 import { buildPlan } from './plan';
@@ -17,7 +18,7 @@ import { ServiceContext, type HandlerMap, type LiveRun, TEAM_CONNECT_TIMEOUT_MS 
 export class RunHandlers {
   constructor(private readonly context: ServiceContext) {}
 
-  handlers(): HandlerMap<'run:plan' | 'run:start' | 'run:list' | 'run:confirm' | 'run:completeManual' | 'run:decide' | 'run:resolveFailure' | 'run:pause' | 'run:resume' | 'run:abort'> {
+  handlers(): HandlerMap<'run:plan' | 'run:start' | 'run:list' | 'run:confirm' | 'run:completeManual' | 'run:decide' | 'run:resolveFailure' | 'run:pause' | 'run:resume' | 'run:abort' | 'run:snapshot'> {
     return {
       'run:plan': async (request) => (await this.prepareRun(request.runbookId, request.environmentId, request.params)).plan,
       'run:start': (request) => this.startRun(request),
@@ -47,6 +48,7 @@ export class RunHandlers {
         this.runOf(request.runId).runner.abort(request.reason, { rollback: request.rollback });
         return null;
       },
+      ...snapshotHandlers((runId) => this.runOf(runId)),
     };
   }
 
@@ -90,6 +92,7 @@ export class RunHandlers {
     const live: LiveRun = {
       runId: session.runId,
       runner: session.runner,
+      snapshot: session.snapshot,
       environmentId: request.environmentId,
       outputs: new Map(),
       terminalText: new HostTerminalText(),

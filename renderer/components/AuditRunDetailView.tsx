@@ -9,11 +9,12 @@ import { DrillReportView } from './DrillReportView';
 import { ErrorMessage } from './ErrorMessage';
 import { ReportExportButtons, type ReportFormat } from './ReportExportButtons';
 import { RunStatusBadge } from './RunStatusBadge';
+import { StateChangesView } from './StateChangesView';
 import { TeamCopyBadge } from './TeamCopyBadge';
 import { TranscriptPlayer } from './TranscriptPlayer';
 import { VerificationBadge } from './VerificationBadge';
 
-const TABS = ['timeline', 'report', 'drill', 'transcripts'] as const;
+const TABS = ['timeline', 'report', 'changes', 'drill', 'transcripts'] as const;
 
 /** One recorded run (this machine's or the team's): verification, report, drill report, timeline, transcripts, exports. */
 export function AuditRunDetailView({ reference }: { reference: RunReference }) {
@@ -90,6 +91,7 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
       </div>
       {tab === 'timeline' && <AuditTimeline entries={detail.timeline} problemLines={detail.verification.problems.map((problem) => problem.line)} />}
       {tab === 'report' && <pre className="report">{detail.report}</pre>}
+      {tab === 'changes' && <StateChangesView diff={detail.stateChanges} />}
       {tab === 'drill' && <DrillReportView report={detail.drill} />}
       {tab === 'transcripts' && (
         <div>

@@ -307,6 +307,7 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
     case 'run.finished':
       return { ...withoutPrompt(next), status: event.status, finishedAt: at, reason: event.reason };
     case 'step.output':
+    case 'run.snapshot':
       return next;
   }
 }

@@ -149,7 +149,41 @@ export interface RunFinishedEvent {
   reason?: string;
 }
 
+/** What one read-only probe of a state snapshot answered (see electron/core/run/snapshot.ts). */
+export interface SnapshotProbeResult {
+  /** `nova_services`, `instances`, ... or a runbook's own probe id. */
+  id: string;
+  title: string;
+  /** How its output is read for the diff (electron/core/audit/snapshot-diff.ts). */
+  kind: 'nova-services' | 'hypervisors' | 'instances' | 'rabbitmq-queues' | 'db-cluster' | 'units' | 'text';
+  host: string;
+  /** As run, secrets masked. */
+  command: string;
+  exitCode: number | null;
+  /** Masked; at most 256 KiB each (`truncated` says when cut). */
+  stdout: string;
+  stderr: string;
+  truncated?: boolean;
+  /** Why it gave no answer (connection, timeout). */
+  error?: string;
+  durationMs: number;
+}
+
+/**
+ * The state of the cloud as read-only probes saw it: at the start and the end of a run (`label`
+ * `start` / `end`), or when asked during it. The report diffs the first against the last.
+ */
+export interface RunSnapshotEvent {
+  type: 'run.snapshot';
+  label: string;
+  /** The step the run was at, for a snapshot taken during the run. */
+  step?: string;
+  durationMs: number;
+  probes: SnapshotProbeResult[];
+}
+
 export type RunEvent =
+  | RunSnapshotEvent
   | RunStartedEvent
   | StepStartedEvent
   | StepCommandEvent

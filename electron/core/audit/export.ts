@@ -8,6 +8,7 @@ import type { JournalRecord, StepAwaitingEvent } from './events';
 import { formatDelta, formatDuration } from './format';
 import { renderHtml } from './html-export';
 import { Masker } from './mask';
+import { runSnapshotDiff, type SnapshotDiff } from './snapshot-diff';
 import { replayRun, type ActionRecord, type NoteRecord, type RunState, type StepState } from './replay';
 import type { VerifyResult } from './verify';
 
@@ -65,6 +66,8 @@ export interface RunExport {
   };
   /** Objectives against achieved (drills), phase timings and the slowest steps (every run). */
   drill: DrillReport;
+  /** The run's state snapshots (when its environment takes them) and what changed from the first to the last. */
+  snapshots?: { taken: Array<{ label: string; ts: string; step?: string; probes: number; failed: number }>; diff?: SnapshotDiff };
   transcripts: TranscriptLink[];
   /** ISO time the report was made. */
   generatedAt: string;
@@ -124,6 +127,7 @@ export function buildRunReport(records: readonly JournalRecord[], options: Expor
       prompts.set(step, list);
     }
   }
+  const snapshotRecords = records.filter((record): record is Extract<JournalRecord, { type: 'run.snapshot' }> => record.type === 'run.snapshot');
   const outputLines = options.outputLines ?? 40;
   const { steps, actions, notes, decisions, inFlight: _inFlight, completedOrder: _completed, captures, lastSeq, lastHash, ...run } = state;
   const verified = options.verification ?? options.verified ?? null;
@@ -144,6 +148,20 @@ export function buildRunReport(records: readonly JournalRecord[], options: Expor
       lastHash,
     },
     drill,
+    ...(snapshotRecords.length
+      ? {
+          snapshots: {
+            taken: snapshotRecords.map((record) => ({
+              label: record.label,
+              ts: record.ts,
+              ...(record.step ? { step: record.step } : {}),
+              probes: record.probes.length,
+              failed: record.probes.filter((probe) => probe.error || probe.exitCode !== 0).length,
+            })),
+            ...(snapshotRecords.length > 1 ? { diff: runSnapshotDiff(snapshotRecords) } : {}),
+          },
+        }
+      : {}),
     transcripts: options.transcripts ?? [],
     generatedAt: (options.generatedAt ?? new Date()).toISOString(),
   };
@@ -277,6 +295,7 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
   }
 
   out.push(...drillMarkdown(document.drill));
+  out.push(...snapshotMarkdown(document.snapshots));
 
   out.push('## Timeline', '');
   out.push('| # | Step | Status | Started | Duration | Host(s) | Exit code |', '|---|---|---|---|---|---|---|');
@@ -361,6 +380,37 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
     out.push('');
   }
   return out.join('\n');
+}
+
+/** "What changed": the diff of the run's first and last state snapshots, grouped by probe. */
+export function snapshotMarkdown(snapshots: RunExport['snapshots']): string[] {
+  if (!snapshots) return [];
+  const out: string[] = ['## What changed (state snapshots)', ''];
+  const taken = snapshots.taken.map((snapshot) => `${snapshot.label}${snapshot.step ? ` (at ${snapshot.step})` : ''} at ${snapshot.ts}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`);
+  out.push(`Snapshots: ${text(taken.join('; '))}.`, '');
+  const diff = snapshots.diff;
+  if (!diff) {
+    out.push('Only one snapshot was taken: nothing to compare.', '');
+    return out;
+  }
+  if (diff.changes.length === 0) out.push(`No change seen by the ${diff.compared} probes compared (${text(diff.from)} → ${text(diff.to)}).`, '');
+  let group = '';
+  for (const change of diff.changes) {
+    const heading = `${change.probe} (${change.host})`;
+    if (heading !== group) {
+      if (group) out.push('');
+      out.push(`**${text(heading)}**`, '');
+      group = heading;
+    }
+    out.push(`- ${text(change.text)}`);
+  }
+  if (group) out.push('');
+  if (diff.notCompared.length) {
+    out.push('Not compared:', '');
+    for (const skipped of diff.notCompared) out.push(`- ${text(skipped.probe)} (${text(skipped.host)}): ${text(skipped.text)}`);
+    out.push('');
+  }
+  return out;
 }
 
 function verificationLine(verification: RunExport['verification']): string {

@@ -137,6 +137,7 @@ export function renderHtml(document: RunExport, verified: VerifyResult | null): 
   }
 
   body.push(...drillHtml(document.drill));
+  body.push(...snapshotHtml(document.snapshots));
 
   body.push('<h2>Timeline</h2>');
   body.push('<table><thead><tr><th>#</th><th>Step</th><th>Kind</th><th>Status</th><th>Started</th><th>Duration</th><th>Host(s)</th><th>Exit code</th></tr></thead><tbody>');
@@ -296,6 +297,24 @@ function describeAction(action: ActionRecord): string {
   if (action.action !== 'skip' && action.reason) text += `; reason: ${e(action.reason)}`;
   if (action.note) text += `; note: ${e(action.note)}`;
   return `${e(action.ts)} — ${text}`;
+}
+
+/** "What changed": the diff of the run's first and last state snapshots, grouped by probe. */
+function snapshotHtml(snapshots: RunExport['snapshots']): string[] {
+  if (!snapshots) return [];
+  const out = ['<h2>What changed (state snapshots)</h2>'];
+  out.push(`<p>${snapshots.taken.map((snapshot) => `${e(snapshot.label)}${snapshot.step ? ` (at ${e(snapshot.step)})` : ''} at ${e(snapshot.ts)}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`).join('; ')}</p>`);
+  const diff = snapshots.diff;
+  if (!diff) return [...out, '<p>Only one snapshot was taken: nothing to compare.</p>'];
+  if (diff.changes.length === 0) out.push(`<p>No change seen by the ${diff.compared} probes compared.</p>`);
+  const groups = new Map<string, string[]>();
+  for (const change of diff.changes) {
+    const heading = `${change.probe} (${change.host})`;
+    groups.set(heading, [...(groups.get(heading) ?? []), change.text]);
+  }
+  for (const [heading, lines] of groups) out.push(`<h3>${e(heading)}</h3><ul>${lines.map((line) => `<li>${e(line)}</li>`).join('')}</ul>`);
+  if (diff.notCompared.length) out.push(`<p>Not compared:</p><ul>${diff.notCompared.map((skipped) => `<li>${e(skipped.probe)} (${e(skipped.host)}): ${e(skipped.text)}</li>`).join('')}</ul>`);
+  return out;
 }
 
 function drillHtml(drill: DrillReport): string[] {

@@ -11,18 +11,19 @@ import { fileURLToPath } from 'node:url';
 import { ValidationError, type Problem } from '../errors';
 import { loadYamlFile, positionAt, type YamlPath, type YamlSource } from '../runbook/yaml-source';
 import { parseDuration } from '../runbook/parse';
-import type { AuditSettings, DatabaseSpec, DeploymentProfile, Environment, HostSpec } from './model';
+import { STANDARD_PROBE_IDS, type AuditSettings, type BmcSpec, type DatabaseSpec, type DeploymentProfile, type Environment, type HostSpec } from './model';
 
 /** Where the bundled runbooks and profiles live (runbooks/ at the project root). */
 export const BUNDLED_RUNBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../runbooks');
 export const BUNDLED_PROFILES_DIR = path.join(BUNDLED_RUNBOOKS_DIR, 'profiles');
 
-const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'databases', 'description', 'audit'];
+const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'databases', 'description', 'audit', 'snapshots'];
 const AUDIT_KEYS = ['database', 'schema', 'lease_ttl', 'operators'];
 const DEFAULT_AUDIT_SCHEMA = 'opsdeck_audit';
 const DEFAULT_LEASE_TTL_MS = 120_000;
 const DATABASE_KEYS = ['host', 'address', 'port', 'user', 'password'];
-const HOST_KEYS = ['address', 'port', 'user', 'key', 'passphrase', 'password', 'agent', 'jump', 'roles'];
+const HOST_KEYS = ['address', 'port', 'user', 'key', 'passphrase', 'password', 'agent', 'jump', 'roles', 'bmc'];
+const BMC_KEYS = ['address', 'port', 'user', 'password', 'interface', 'cipher_suite'];
 const DEFAULT_KEYS = ['user', 'port', 'key', 'passphrase', 'agent', 'jump'];
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -152,7 +153,18 @@ class Reader {
   profile(): DeploymentProfile | undefined {
     const root = this.map(this.source.value, [], 'A deployment profile');
     if (!root) return undefined;
-    this.unknownKeys(root, [], ['id', 'title', 'description', 'words'], 'A deployment profile');
+    this.unknownKeys(root, [], ['id', 'title', 'description', 'words', 'probes'], 'A deployment profile');
+    let probes: string[] | undefined;
+    if (root.probes !== undefined) {
+      if (!Array.isArray(root.probes) || root.probes.some((probe) => typeof probe !== 'string')) {
+        this.problem(['probes'], `probes must be a list of the standard probes this deployment answers: ${STANDARD_PROBE_IDS.join(', ')}.`);
+      } else {
+        probes = root.probes as string[];
+        probes.forEach((probe, index) => {
+          if (!(STANDARD_PROBE_IDS as readonly string[]).includes(probe)) this.problem(['probes', index], `"${probe}" is not a standard probe (they are ${STANDARD_PROBE_IDS.join(', ')}).`);
+        });
+      }
+    }
     const id = this.string(root.id, ['id'], 'id');
     const words = this.map(root.words, ['words'], 'words');
     const checkedWords: Record<string, string> = {};
@@ -166,6 +178,7 @@ class Reader {
       title: typeof root.title === 'string' ? root.title : id,
       description: typeof root.description === 'string' ? root.description : '',
       words: checkedWords,
+      ...(probes ? { probes } : {}),
     };
   }
 
@@ -236,12 +249,14 @@ class Reader {
 
     const audit = root.audit === undefined ? undefined : this.audit(root.audit, databases);
 
+    if (root.snapshots !== undefined && typeof root.snapshots !== 'boolean') this.problem(['snapshots'], 'snapshots must be true (take state snapshots at the start and end of every run) or false.');
     const knownHosts = typeof root.known_hosts === 'string' ? this.relative(root.known_hosts) : path.join(os.homedir(), '.ssh', 'known_hosts');
     if (!name || !profile) return undefined;
     return {
       ...(audit ? { audit } : {}),
       name,
       lab: root.lab === true,
+      ...(root.snapshots === true ? { snapshots: true } : {}),
       profile,
       hosts,
       vars,
@@ -279,8 +294,10 @@ class Reader {
     const password = passwordRef && (await this.resolveSecret(passwordRef, [...at, 'password'], processEnv));
     const agent = merged.agent === true ? processEnv.SSH_AUTH_SOCK : typeof merged.agent === 'string' ? merged.agent : undefined;
     if (merged.agent === true && !agent) this.problem([...at, 'agent'], 'agent: true, but SSH_AUTH_SOCK is not set (is an ssh-agent running?).');
+    const bmc = spec.bmc === undefined ? undefined : await this.bmc(name, spec.bmc, processEnv);
     if (!address || !port || !user) return undefined;
     return {
+      ...(bmc ? { bmc } : {}),
       name,
       address,
       port,
@@ -292,6 +309,39 @@ class Reader {
       jump: typeof merged.jump === 'string' && merged.jump !== name ? merged.jump : undefined,
       roles: Array.isArray(roles) ? roles.map(String) : [],
       source: positionAt(this.source, at, 'key'),
+    };
+  }
+
+  /** `bmc: { address, port, user, password, interface }`: the host's BMC, for fencing through IPMI. */
+  private async bmc(name: string, value: unknown, processEnv: NodeJS.ProcessEnv): Promise<BmcSpec | undefined> {
+    const at = ['hosts', name, 'bmc'];
+    const spec = this.map(value, at, `the BMC of host ${name}`);
+    if (!spec) return undefined;
+    this.unknownKeys(spec, at, BMC_KEYS, `the BMC of host ${name}`);
+    const address = this.string(spec.address, [...at, 'address'], `hosts.${name}.bmc.address`);
+    const port = spec.port === undefined ? 623 : this.port(spec.port, [...at, 'port']);
+    const user = this.string(spec.user, [...at, 'user'], `hosts.${name}.bmc.user`);
+    const bmcInterface = spec.interface === undefined ? 'lanplus' : spec.interface;
+    if (bmcInterface !== 'lanplus' && bmcInterface !== 'lan') {
+      this.problem([...at, 'interface'], `hosts.${name}.bmc.interface must be lanplus (IPMI 2.0, the default) or lan (IPMI 1.5).`);
+    }
+    const cipherSuite = spec.cipher_suite;
+    if (cipherSuite !== undefined && !(Number.isInteger(cipherSuite) && (cipherSuite as number) >= 0 && (cipherSuite as number) <= 17)) {
+      this.problem([...at, 'cipher_suite'], `hosts.${name}.bmc.cipher_suite must be an IPMI cipher suite number from 0 to 17 (3 and 17 are common), not ${JSON.stringify(cipherSuite)}.`);
+    }
+    if (spec.password === undefined) {
+      this.problem(at, `the BMC of host ${name} has no password; give it as password: { env: VARIABLE } or { file: PATH }.`);
+    }
+    const passwordRef = spec.password === undefined ? undefined : this.secretRef(spec.password, [...at, 'password'], 'password');
+    const password = passwordRef && (await this.resolveSecret(passwordRef, [...at, 'password'], processEnv));
+    if (!address || !port || !user || password === undefined) return undefined;
+    return {
+      address,
+      port,
+      user,
+      password,
+      interface: bmcInterface === 'lan' ? 'lan' : 'lanplus',
+      ...(Number.isInteger(cipherSuite) ? { cipherSuite: cipherSuite as number } : {}),
     };
   }
 

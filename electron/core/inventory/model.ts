@@ -22,7 +22,23 @@ export interface HostSpec {
   /** The name of another host of the environment to jump through (ProxyJump). */
   jump?: string;
   roles: HostRole[];
+  /** The host's baseboard management controller, for fencing (power off through IPMI) before an evacuation. */
+  bmc?: BmcSpec;
   source?: SourcePosition;
+}
+
+/** A BMC reached with `ipmitool -I <interface> -H <address> -p <port> -U <user>`; the password is a secret. */
+export interface BmcSpec {
+  address: string;
+  /** UDP port of the BMC's RMCP service; default 623. */
+  port: number;
+  user: string;
+  /** Resolved from the environment's secret source; never written anywhere, never on a command line. */
+  password: string;
+  /** `lanplus` (IPMI 2.0, default) or `lan` (IPMI 1.5). */
+  interface: 'lanplus' | 'lan';
+  /** `ipmitool -C`: the cipher suite; absent, ipmitool asks the BMC for the best one it offers. */
+  cipherSuite?: number;
 }
 
 /** A database `sql` steps can query, by name. */
@@ -45,7 +61,15 @@ export interface DeploymentProfile {
   description: string;
   /** Word name → command fragment, e.g. `rabbitmqctl` → `podman exec rabbitmq-bundle-podman-0 rabbitmqctl`. */
   words: Record<string, string>;
+  /**
+   * The standard read-only probes a run's state snapshots take in this deployment
+   * (electron/core/run/snapshot.ts); absent: all of them.
+   */
+  probes?: string[];
 }
+
+/** The standard snapshot probes, by the names profiles list them under `probes:`. */
+export const STANDARD_PROBE_IDS = ['nova_services', 'hypervisors', 'instances', 'rabbitmq_queues', 'db_cluster', 'units'] as const;
 
 /** Where the team's audit trail and host leases live (`audit:` in the environment file). */
 export interface AuditSettings {
@@ -66,6 +90,12 @@ export interface Environment {
   name: string;
   /** A lab environment (loopback test hosts), labelled as such everywhere it is shown. */
   lab: boolean;
+  /**
+   * `snapshots: true`: every run takes state snapshots (the profile's probes and the runbook's) at its
+   * start and end, and the report shows what changed. Off unless asked: the probes cost a few seconds
+   * and a few read-only commands per run.
+   */
+  snapshots?: boolean;
   profile: DeploymentProfile;
   hosts: HostSpec[];
   /** Extra values runbooks can reference as `{{ env.<name> }}` (quoted like any value). */

@@ -57,6 +57,11 @@ export interface RunnerOptions {
   recorder: EventRecorder;
   onFailure?: FailurePolicy;
   resume?: ResumeState;
+  /**
+   * Called after run.started is recorded (not on a resumed run) and before run.finished is: where the
+   * session takes its state snapshots. A hook that throws is the hook's business; the run goes on.
+   */
+  hooks?: { started?(): Promise<void>; finishing?(): Promise<void> };
 }
 
 /** Raised inside the walk when the operator or a decision ends the run early. */
@@ -187,6 +192,7 @@ export class Runner {
         machine: this.options.machine ?? os.hostname(),
         plan: planOfSteps(runbook.steps),
       });
+      await this.options.hooks?.started?.().catch(() => undefined);
     }
     let final: RunStatus;
     let reason: string | undefined;
@@ -214,6 +220,7 @@ export class Runner {
     }
     if (this.rollbackSummary) reason = reason ? `${reason} ${this.rollbackSummary}` : this.rollbackSummary;
     await this.runFinally();
+    await this.options.hooks?.finishing?.().catch(() => undefined);
     this.status = final;
     // The end of the run waits for the journal like a step does: a run is not over until it is recorded.
     await this.journal.emitDurable({ type: 'run.finished', status: final, durationMs: Date.now() - this.startedAt, reason }).catch(() => undefined);

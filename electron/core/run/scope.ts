@@ -6,12 +6,22 @@ export type RunScope = Required<Pick<TemplateScope, 'params' | 'captures' | 'env
 
 /**
  * What `{{ env.* }}` shows a runbook: the environment's vars and secrets (data, quoted like any value;
- * secrets are masked wherever they are written or shown) and the deployment profile's command words
+ * secrets are masked wherever they are written or shown), the hosts' BMCs (`env.bmc`), and the deployment profile's command words
  * (reviewed code, inserted as they are). A profile word wins over a var of the same name, so an
  * environment file cannot turn a command word into a quoted string.
  */
 export function environmentScope(environment: Environment): Record<string, unknown> {
   const scope: Record<string, unknown> = { ...environment.vars, ...environment.secrets, name: environment.name, profile: environment.profile.id };
+  // The hosts' BMCs by host name (`{{ env.bmc[params.host].address }}`); the password is a secret,
+  // masked like the others, and a runbook hands it to a command on stdin, never on its command line.
+  // Keys as the environment file writes them.
+  scope.bmc = Object.fromEntries(
+    environment.hosts.flatMap((host) =>
+      host.bmc
+        ? [[host.name, { address: host.bmc.address, port: host.bmc.port, user: host.bmc.user, password: host.bmc.password, interface: host.bmc.interface, cipher_suite: host.bmc.cipherSuite ?? null }]]
+        : [],
+    ),
+  );
   for (const [word, text] of Object.entries(environment.profile.words)) scope[word] = raw(text);
   return scope;
 }

@@ -22,6 +22,7 @@ import { resolveParams } from './params';
 import { JournalRecorder, reopenJournal } from './recorder';
 import { plannedHosts } from './preflight';
 import { Runner, type FailurePolicy, type ResumeState } from './runner';
+import { planProbes, takeSnapshot, type PlannedProbe } from './snapshot';
 import { HostTerminalText } from './terminal-text';
 
 export interface RunSessionOptions {
@@ -64,6 +65,11 @@ export interface RunSession {
   params: Record<string, ParamValue>;
   /** Starts the run; resolves with its final status once the journal is closed. */
   start(): Promise<RunStatus>;
+  /**
+   * Takes a state snapshot now (the environment's `snapshots: true`) and journals it under `label`;
+   * false when snapshots are off or the run is over. The start and end ones are taken by themselves.
+   */
+  snapshot(label: string, step?: string): Promise<boolean>;
   /** Replicates the journal to the team database (when there is one). */
   replicator?: TeamReplicator;
   leases?: RunLeases;
@@ -160,6 +166,7 @@ export function environmentSecrets(environment: Environment): string[] {
   for (const host of environment.hosts) {
     if (host.passphrase) secrets.push(host.passphrase);
     if (host.password) secrets.push(host.password);
+    if (host.bmc) secrets.push(host.bmc.password);
   }
   return secrets;
 }
@@ -283,6 +290,27 @@ export function createRunSession(options: RunSessionOptions): RunSession {
     }
   };
 
+  // State snapshots (electron/core/run/snapshot.ts): beside the step walk, at its start and end.
+  let probes: PlannedProbe[] | undefined;
+  const snapshotsOn = environment.snapshots === true;
+  const snapshot = async (label: string, step?: string): Promise<boolean> => {
+    if (!snapshotsOn || finished || journalRecorder.current.closed) return false;
+    if (!probes) {
+      let touched: string[] = [];
+      try {
+        touched = plannedHosts(runbook, params, environment, options.library);
+      } catch {
+        // A host known only once a step runs: the unit probes cover the hosts known now.
+      }
+      probes = planProbes(environment, runbook, touched);
+    }
+    const record = await takeSnapshot({ label, ...(step ? { step } : {}), environment, probes, ssh: options.ssh, masker });
+    if (finished || journalRecorder.current.closed) return false;
+    journalRecorder.append(record);
+    replicator?.notify();
+    return true;
+  };
+
   const runner = new Runner({
     runId,
     runbook,
@@ -314,6 +342,14 @@ export function createRunSession(options: RunSessionOptions): RunSession {
     },
     onFailure: options.onFailure,
     resume: options.resume,
+    hooks: {
+      started: async () => {
+        await snapshot('start');
+      },
+      finishing: async () => {
+        await snapshot('end');
+      },
+    },
   });
 
   return {
@@ -325,6 +361,7 @@ export function createRunSession(options: RunSessionOptions): RunSession {
     replicator,
     leases,
     replicationPending: () => pending,
+    snapshot,
     async start() {
       if (options.resume) {
         for (const note of options.resume.notes ?? []) journalNote('info', note);

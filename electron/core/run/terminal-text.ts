@@ -172,6 +172,8 @@ export class RunLog {
       }
       case 'step.remote':
         return '';
+      case 'run.snapshot':
+        return s.dim(`    state snapshot (${forTerminal(event.label)}): ${event.probes.length} probes\n`);
     }
   }
 

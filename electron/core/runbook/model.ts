@@ -144,6 +144,8 @@ export interface Target {
 export interface RunStep extends StepBase, Target {
   kind: 'run';
   command: Template;
+  /** Written to the command's stdin (rendered as text): a secret off the command line. Never journaled. */
+  stdin?: Template;
   timeoutMs: number;
   expect: Expect;
   capture: CaptureSpec[];
@@ -256,6 +258,16 @@ export interface RollbackEntry {
   step: Step;
 }
 
+/** A runbook's own snapshot probe: a read-only command whose output lines are compared start to end. */
+export interface RunbookProbe {
+  id: string;
+  title: string;
+  /** A host name, a role or `all`; templates are not rendered (probes run outside the step walk). */
+  on: string;
+  /** The command; `{{ env.* }}` (profile words, vars) are rendered. */
+  run: string;
+}
+
 export interface Runbook {
   id: string;
   title: string;
@@ -270,6 +282,8 @@ export interface Runbook {
    * skipped, the reason recorded) or another role whose hosts take over (`db: controller`).
    */
   optionalRoles: Record<string, string>;
+  /** Read-only probes this runbook adds to its runs' state snapshots (`probes:`). */
+  probes?: RunbookProbe[];
   steps: Step[];
   rollback: RollbackEntry[];
   /** Steps that run at the end of every run, whatever happened (success, failure, abort). */

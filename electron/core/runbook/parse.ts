@@ -176,6 +176,16 @@ class RunbookParser {
       optionalRoles: isPlainRecord(header.optional_roles)
         ? Object.fromEntries(Object.entries(header.optional_roles).map(([role, fallback]) => [role, String(fallback)]))
         : {},
+      ...(Array.isArray(header.probes) && header.probes.length
+        ? {
+            probes: (header.probes as Array<Record<string, unknown>>).map((probe) => ({
+              id: String(probe.id),
+              title: typeof probe.title === 'string' ? probe.title : String(probe.id),
+              on: String(probe.on),
+              run: String(probe.run),
+            })),
+          }
+        : {}),
       steps,
       rollback,
       finally: finallySteps,
@@ -252,6 +262,7 @@ class RunbookParser {
           kind: 'run',
           ...this.target(data, path),
           command: data.run,
+          ...(data.stdin !== undefined ? { stdin: data.stdin } : {}),
           timeoutMs: this.duration(data.timeout) ?? this.defaults.timeoutMs ?? STEP_DEFAULTS.runTimeoutMs,
           expect: this.expect(data.expect, [...path, 'expect']),
           capture: this.captures(data.capture, [...path, 'capture']),

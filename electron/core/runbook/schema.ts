@@ -212,6 +212,7 @@ function makeStepSchemas(nested: () => z.ZodType) {
     {
       ...commonStep,
       run: template('The shell command (POSIX sh). Values from templates are shell-quoted.').min(1, { error: 'the command is empty' }),
+      stdin: template('Text written to the command\'s standard input (templates rendered as text). How a secret reaches a command without being on its command line, where any user of the host could read it in ps; never journaled.').optional(),
       ...target,
       timeout: duration('Per host; default 5m (or defaults.timeout).').optional(),
       expect: expectSchema.optional(),
@@ -387,6 +388,20 @@ function makeRunbookSchema(stepList: z.ZodType, rollbackList: z.ZodType) {
           description:
             'Roles the runbook can do without: role -> skip (its steps are skipped, the reason recorded) or another role whose hosts take over (db: controller).',
         }),
+      probes: z
+        .array(
+          strict(
+            {
+              id: z.string().regex(/^[a-z0-9_-]+$/, { error: (issue) => `${show(issue.input)} is not a probe id (lowercase letters, digits, - and _)` }),
+              title: z.string().optional(),
+              on: z.string().min(1).meta({ description: 'A host name, a role or all: where the probe runs.' }),
+              run: z.string().min(1).meta({ description: 'A read-only command (POSIX sh, {{ env.* }} words allowed); its output lines are compared.' }),
+            },
+            'A read-only probe of this runbook, taken with the standard ones at the start and the end of a run.',
+          ),
+        )
+        .optional()
+        .meta({ description: 'Read-only probes added to the state snapshots of this runbook\'s runs; the report diffs their output lines.' }),
       defaults: defaultsSchema.optional(),
       steps: stepList,
       rollback: rollbackList.optional(),

@@ -145,7 +145,7 @@ describe('templateReferences', () => {
     ['{{ }}', 'needs a name'],
     ['{{ params.x | upper }}', 'unknown filter'],
     ['{{ params.x | join }}', 'join(",")'],
-    ['{{ params[x] }}', 'number or a quoted key'],
+    ['{{ params[%] }}', 'a number, a quoted key or a reference'],
     ['{{ params.x y }}', 'unexpected text'],
   ])('%j is malformed (%s)', (text, phrase) => {
     expect(() => templateReferences(text)).toThrow(phrase);
@@ -157,5 +157,37 @@ describe('resolveTemplateValue', () => {
     expect(resolveTemplateValue(' {{ captures.ids }} ', { captures: { ids: ['a', 'b'] } })).toEqual(['a', 'b']);
     expect(resolveTemplateValue('compute', {})).toBe('compute');
     expect(resolveTemplateValue('{{ params.h }}-x', { params: { h: 'c1' } })).toBe('c1-x');
+  });
+});
+
+describe('an index that is a reference: env.bmc[params.host]', () => {
+  const scope: TemplateScope = {
+    params: { host: 'compute02', hosts: ['compute01'], index: 1 },
+    env: { bmc: { compute01: { address: '10.0.0.21', port: 623 }, compute02: { address: '10.0.0.22', port: 6230 } } },
+    captures: { names: ['a', 'b'] },
+  };
+
+  it('looks the inner reference up first and uses its value as the key', () => {
+    expect(renderTemplate('{{ env.bmc[params.host].address }}:{{ env.bmc[params.host].port }}', scope, 'text')).toBe('10.0.0.22:6230');
+    expect(renderTemplate('{{ captures.names[params.index] }}', scope, 'text')).toBe('b');
+    expect(resolveTemplateValue('{{ env.bmc[params.host] }}', scope)).toEqual({ address: '10.0.0.22', port: 6230 });
+  });
+
+  it('a key that names nothing is undefined, so default() applies; without a default it is an error naming the path', () => {
+    const other = { ...scope, params: { host: 'compute09' } };
+    expect(renderTemplate('{{ env.bmc[params.host].address | default("") }}', other, 'text')).toBe('');
+    expect(() => renderTemplate('{{ env.bmc[params.host].address }}', other, 'text')).toThrow(/env\.bmc\[params\.host\]\.address, which is not defined/);
+    // A list is not a key.
+    expect(renderTemplate('{{ env.bmc[params.hosts].address | default("none") }}', scope, 'text')).toBe('none');
+  });
+
+  it('is quoted in a command like any value', () => {
+    const hostile = { ...scope, env: { bmc: { compute02: { address: '$(id)' } } } };
+    expect(renderTemplate('ping {{ env.bmc[params.host].address }}', hostile, 'shell')).toBe(`ping '$(id)'`);
+  });
+
+  it('reports the inner reference to the validator too', () => {
+    const references = templateReferences('{{ env.bmc[params.host].address }}');
+    expect(references.map((reference) => `${reference.root} ${reference.source}`)).toEqual(['env env.bmc[params.host].address', 'params params.host']);
   });
 });

@@ -2,7 +2,8 @@
  * Templates: `{{ path | filter | ... }}` inside runbook strings, rendered at run time.
  *
  * Paths start with a namespace — `params.x`, `captures.x`, `env.x`, `run.id`, `host` — or a loop
- * variable (`instance.ID`, `instance["Disabled Reason"]`, `hosts[0]`).
+ * variable (`instance.ID`, `instance["Disabled Reason"]`, `hosts[0]`). An index may itself be a
+ * reference, looked up first: `env.bmc[params.host].address` (the BMC of the host a parameter names).
  * Filters: `raw` (insert unquoted), `json` (JSON text of the value), `join(",")` (a list as one
  * string), `default("x")` (used when the value is missing, null or empty).
  * `{{ "{{" }}` writes a literal `{{`.
@@ -62,7 +63,13 @@ export interface TemplateScope {
 /** The namespaces a path can start with, besides loop variables. */
 export const TEMPLATE_NAMESPACES = ['params', 'captures', 'env', 'run', 'host'] as const;
 
-export type PathSegment = string | number;
+export type PathSegment = string | number | IndexReference;
+
+/** An index that is a reference (`[params.host]`): its value, text or a number, is the key. */
+export interface IndexReference {
+  ref: PathSegment[];
+  source: string;
+}
 
 export type TemplateFilter =
   | { name: 'raw' }
@@ -135,6 +142,15 @@ export function templateReferences(template: string): TemplateReference[] {
       offset,
       hasDefault: filters.some((filter) => filter.name === 'default'),
     });
+    // An index that is a reference must be defined itself: it is checked like any reference.
+    const nested = (segments: PathSegment[]): void => {
+      for (const segment of segments) {
+        if (typeof segment !== 'object') continue;
+        references.push({ root: String(segment.ref[0]), path: segment.ref.slice(1), source: segment.source, offset, hasDefault: false });
+        nested(segment.ref);
+      }
+    };
+    nested(path);
   }
   return references;
 }
@@ -284,8 +300,17 @@ export function lookupPath(scope: TemplateScope, path: PathSegment[]): unknown {
   if (root === 'host') current = scope.host;
   else if (root === 'params' || root === 'captures' || root === 'env' || root === 'run') current = scope[root];
   else current = scope.locals && Object.hasOwn(scope.locals, String(root)) ? scope.locals[String(root)] : undefined;
-  for (const segment of rest) {
+  for (const written of rest) {
     if (current === null || current === undefined) return undefined;
+    let segment: string | number;
+    if (typeof written === 'object') {
+      const key = lookupPath(scope, written.ref);
+      if (typeof key === 'number' && Array.isArray(current)) segment = key;
+      else if (typeof key === 'string' || typeof key === 'number') segment = String(key);
+      else return undefined;
+    } else {
+      segment = written;
+    }
     if (typeof segment === 'number') {
       if (!Array.isArray(current)) return undefined;
       current = current[segment < 0 ? current.length + segment : segment];
@@ -303,7 +328,8 @@ export function lookupPath(scope: TemplateScope, path: PathSegment[]): unknown {
 export function formatTemplatePath(path: PathSegment[]): string {
   let out = '';
   for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
+    if (typeof segment === 'object') out += `[${segment.source}]`;
+    else if (typeof segment === 'number') out += `[${segment}]`;
     else if (/^[A-Za-z_][\w-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
     else out += `[${JSON.stringify(segment)}]`;
   }
@@ -372,6 +398,21 @@ function parseExpression(template: string, open: number): { expression: Template
     return value;
   };
 
+  /** `[params.host]`: a name, then `.name` parts (no deeper nesting: one level is all a runbook needs). */
+  const readIndexReference = (): IndexReference => {
+    const begin = position;
+    const first = IDENTIFIER.exec(template.slice(position))!;
+    const ref: PathSegment[] = [first[0]];
+    position += first[0].length;
+    while (template[position] === '.') {
+      const word = IDENTIFIER.exec(template.slice(position + 1));
+      if (!word) fail('has a "." not followed by a name');
+      ref.push(word![0]);
+      position += 1 + word![0].length;
+    }
+    return { ref, source: template.slice(begin, position) };
+  };
+
   skipSpaces();
   let path: PathSegment[] | undefined;
   let literal: string | undefined;
@@ -394,9 +435,11 @@ function parseExpression(template: string, open: number): { expression: Template
         skipSpaces();
         if (template[position] === '"' || template[position] === "'") {
           path.push(readString());
+        } else if (IDENTIFIER.test(template.slice(position))) {
+          path.push(readIndexReference());
         } else {
           const index = /^-?\d+/.exec(template.slice(position));
-          if (!index) fail('has a "[" not followed by a number or a quoted key');
+          if (!index) fail('has a "[" not followed by a number, a quoted key or a reference (like [params.host])');
           path.push(Number(index![0]));
           position += index![0].length;
         }

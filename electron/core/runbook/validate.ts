@@ -159,6 +159,7 @@ class Validator {
       [['on'], false],
       [['run'], true],
       [['wait', 'run'], true],
+      [['stdin'], false],
       [['manual'], false],
       [['decision', 'question'], false],
       [['foreach', 'items'], false],

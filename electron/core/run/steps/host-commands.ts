@@ -17,6 +17,8 @@ import type { StepFrame, StepOutcome, StepRunContext } from './types';
 export interface HostRun {
   host: HostSpec;
   command: string;
+  /** Written to the command's stdin; never emitted (it carries secrets off the command line). */
+  stdin?: string;
   result?: ExecResult;
   error?: unknown;
   stdout: RetainedOutput;
@@ -27,8 +29,8 @@ export interface HostRun {
   pid?: number;
 }
 
-export function newHostRun(host: HostSpec, command: string): HostRun {
-  return { host, command, stdout: new RetainedOutput(), stderr: new RetainedOutput(), status: 'pending', checks: [] };
+export function newHostRun(host: HostSpec, command: string, stdin?: string): HostRun {
+  return { host, command, ...(stdin !== undefined ? { stdin } : {}), stdout: new RetainedOutput(), stderr: new RetainedOutput(), status: 'pending', checks: [] };
 }
 
 /** Clears a host run for another attempt. */
@@ -58,6 +60,7 @@ export async function execOnHost(run: StepRunContext, key: string, hostRun: Host
     hostRun.result = await run.ssh.exec(hostRun.host, hostRun.command, {
       timeoutMs,
       sudo,
+      ...(hostRun.stdin !== undefined ? { stdin: hostRun.stdin } : {}),
       signal: run.signal(),
       onStarted: (pid) => {
         hostRun.pid = pid;

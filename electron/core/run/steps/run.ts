@@ -12,7 +12,13 @@ export const runStepKind: StepKindModule<RunStep> = {
     const only = run.takeRetryOnly(key);
     run.setFailedHosts(key, []);
     const hosts = run.fittedTargets(step.on, frame).hosts.filter((host) => !only || only.has(host.name));
-    const runs = hosts.map((host) => newHostRun(host, renderIn(step.command, { ...frame.scope, host: host.name }, 'shell')));
+    const runs = hosts.map((host) =>
+      newHostRun(
+        host,
+        renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'),
+        step.stdin !== undefined ? renderIn(step.stdin, { ...frame.scope, host: host.name }, 'text') : undefined,
+      ),
+    );
     await run.startStep(key, step, hosts.map((host) => host.name));
     const started = Date.now();
     if (step.destructive) await run.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope);
