@@ -83,10 +83,15 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
 
   // What the step list shows of the 300-host step once it is over.
   const fanRow = page.locator('.run-screen li[data-step="fan"]').first();
-  await fanRow.locator('[data-status="succeeded"]').first().waitFor({ timeout: 30_000 });
+  // What the row says is the figure: a row that never shows success is reported as it is, not thrown.
+  await fanRow
+    .locator('[data-status="succeeded"]')
+    .first()
+    .waitFor({ timeout: 30_000 })
+    .catch(() => undefined);
   const stepRows = await page.locator('.run-screen .step-list > li').count();
   const hostRows = await page.locator('.run-screen .step-list [data-host]').count();
-  const counts = (await fanRow.locator('.step-host-counts').innerText()).replace(/\s+/g, ' ').trim();
+  const counts = ((await fanRow.locator('.step-host-counts').count()) > 0 ? await fanRow.locator('.step-host-counts').innerText() : await fanRow.innerText()).replace(/\s+/g, ' ').trim();
   const countsShown = counts.startsWith(`${HOSTS} hosts: ${HOSTS} succeeded`) && stepRows === 2 && hostRows === 0;
 
   const delays = (phase: Phase) => phase.inputs.map((input) => input.delayMs);

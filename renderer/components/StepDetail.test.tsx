@@ -33,4 +33,17 @@ describe('StepDetail', () => {
     );
     expect(container.querySelector('.decision-chosen')?.textContent).toBe('Chosen: Stop here');
   });
+
+  it('shows a step on 300 hosts as one command and one passed check with the hosts counted, failures per host', () => {
+    const hosts = Array.from({ length: 300 }, (_, index) => `h${String(index).padStart(3, '0')}`);
+    const commands = Object.fromEntries(hosts.map((host) => [host, 'systemctl is-active nova-compute']));
+    const checks = hosts.map((host) => (host === 'h007' ? { name: `${host}: exit code 0`, ok: false, detail: 'exit code was 3' } : { name: `${host}: exit code 0`, ok: true }));
+    const { container } = render(<StepDetail step={step({ status: 'failed', hosts, commands, checks })} />);
+    expect(container.querySelectorAll('.plan-command')).toHaveLength(1);
+    expect(container.querySelector('.plan-command .host')?.textContent).toBe('300 hosts');
+    const rows = [...container.querySelectorAll('ul.checks li')].map((li) => li.textContent);
+    expect(rows).toHaveLength(2);
+    expect(rows).toContain('✓ exit code 0 — 299 hosts');
+    expect(rows.find((row) => row?.startsWith('✗'))).toContain('h007: exit code 3, expected 0');
+  });
 });

@@ -14,6 +14,10 @@ export function StepDetail({ step }: { step: StepView }) {
     ? Object.entries(step.commands).map(([host, command]) => [host, commandAsSent(command, planned?.sudo === true)] as const)
     : (planned?.commands ?? []).map((entry) => [entry.host, entry.command] as const);
   const checks = step.checks.length > 0 ? step.checks : (planned?.checks ?? []).map((name) => ({ name, ok: undefined as boolean | undefined, detail: undefined as string | undefined }));
+  // A step on hundreds of hosts sends most of them the same command and passes the same checks: one
+  // row per distinct command and per passed check, with its hosts counted (failures stay per host).
+  const commandGroups = groupCommands(commands);
+  const checkRows = groupChecks(checks);
   const chosen = step.kind === 'decision' && step.status === 'succeeded' ? chosenLabel(step) : undefined;
   const live = step.status === 'running';
   const now = useNow(live);
@@ -42,9 +46,11 @@ export function StepDetail({ step }: { step: StepView }) {
       {commands.length > 0 && (
         <>
           <h3>{ran ? 'Command as sent' : 'Command (planned)'}</h3>
-          {commands.map(([host, command]) => (
-            <div key={host} className="plan-command">
-              <span className="host">{host}</span>
+          {commandGroups.map(({ hosts, command }) => (
+            <div key={hosts[0]} className="plan-command">
+              <span className="host" title={hosts.length > MAX_NAMED ? hosts.join(', ') : undefined}>
+                {hostsLabel(hosts)}
+              </span>
               <pre className="command">{command}</pre>
             </div>
           ))}
@@ -54,12 +60,13 @@ export function StepDetail({ step }: { step: StepView }) {
         <>
           <h3>Checks</h3>
           <ul className="checks">
-            {checks.map((check, index) => (
+            {checkRows.shown.map(({ check, hosts }, index) => (
               <li key={index} className={check.ok === undefined ? '' : check.ok ? 'ok' : 'error-text'}>
-                {check.ok === undefined ? '·' : check.ok ? '✓' : '✗'} {check.ok === false ? plainCheck(check) : check.name}
-                {check.ok !== false && check.detail && <span className="muted"> — {check.detail}</span>}
+                {check.ok === undefined ? '·' : check.ok ? '✓' : '✗'} {check.ok === false ? plainCheck(check) : hosts ? `${describeName(check.name)} — ${hostsLabel(hosts)}` : check.name}
+                {check.ok !== false && !hosts && check.detail && <span className="muted"> — {check.detail}</span>}
               </li>
             ))}
+            {checkRows.more > 0 && <li className="muted">… and {checkRows.more} more failed checks (the journal has each)</li>}
           </ul>
         </>
       )}
@@ -75,6 +82,59 @@ export function StepDetail({ step }: { step: StepView }) {
       )}
     </section>
   );
+}
+
+/** Hosts named when few, counted when many. */
+const MAX_NAMED = 3;
+/** Failed checks listed one by one, at most. */
+const MAX_FAILED_SHOWN = 50;
+
+function hostsLabel(hosts: string[]): string {
+  return hosts.length > MAX_NAMED ? `${hosts.length} hosts` : hosts.join(', ');
+}
+
+function groupCommands(commands: ReadonlyArray<readonly [string, string]>): Array<{ hosts: string[]; command: string }> {
+  const groups = new Map<string, string[]>();
+  for (const [host, command] of commands) groups.set(command, [...(groups.get(command) ?? []), host]);
+  return [...groups].map(([command, hosts]) => ({ command, hosts }));
+}
+
+type CheckRow = { name: string; ok?: boolean; detail?: string };
+
+/** Passed checks of several hosts merged by what they check; failed ones kept per host (at most 50). */
+function groupChecks(checks: readonly CheckRow[]): { shown: Array<{ check: CheckRow; hosts?: string[] }>; more: number } {
+  const shown: Array<{ check: CheckRow; hosts?: string[] }> = [];
+  const passed = new Map<string, { check: CheckRow; hosts: string[] }>();
+  let failed = 0;
+  let more = 0;
+  for (const check of checks) {
+    const { host } = describeCheck(check);
+    if (check.ok === false) {
+      if (failed++ < MAX_FAILED_SHOWN) shown.push({ check });
+      else more++;
+      continue;
+    }
+    if (!host) {
+      shown.push({ check });
+      continue;
+    }
+    const key = `${check.ok}:${describeName(check.name)}`;
+    const group = passed.get(key);
+    if (group) group.hosts.push(host);
+    else {
+      const entry = { check, hosts: [host] };
+      passed.set(key, entry);
+      shown.push(entry);
+    }
+  }
+  // A check one host passed reads as before (with its detail).
+  return { shown: shown.map((row) => (row.hosts && row.hosts.length === 1 ? { check: row.check } : row)), more };
+}
+
+/** A check's name without its host prefix (`compute01: exit code 0` → `exit code 0`). */
+function describeName(name: string): string {
+  const { host } = describeCheck({ name });
+  return host ? name.slice(host.length + 2) : name;
 }
 
 function plainCheck(check: { name: string; detail?: string }): string {
