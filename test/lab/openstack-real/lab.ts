@@ -23,7 +23,7 @@ import {
   beamPid, inLab, labBinds, mainPid, neutronWarmUp, portInUse, processTable, readPid, runInLab, signal, startMember, stopMember, waitPort,
 } from './daemons';
 import { COMPUTE_HOSTS, LAB_HOST_NAMES, logDir, MEMBER_ORDER, type LabConfig, type LabHostName, type MemberName } from './units';
-import { freePort } from '../ports';
+import { freePort, waitForSshBanner } from '../ports';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -498,7 +498,7 @@ async function startHosts(lab: RealOpenStackLab, config: LabConfig, log: (line: 
     writeFileSync(hostPidFile(config, host.name), `${child.pid}\n`, { mode: 0o644 });
   }
   writeFileSync(lab.knownHostsFile, knownHosts.join('\n') + '\n', { mode: 0o600 });
-  for (const host of lab.hosts) await waitBanner(host, 20_000, config);
+  for (const host of lab.hosts) await waitBanner(host, 60_000, config);
   writeFileSync(lab.envFile, environmentYaml(lab), { mode: 0o600 });
   log(`hosts up: ${lab.hosts.map((host) => `${host.name} ${host.address}:${host.port}`).join(', ')}`);
 }
@@ -534,29 +534,12 @@ function sshdConfigText(host: RealLabHost, hostKey: string): string {
 }
 
 async function waitBanner(host: RealLabHost, timeoutMs: number, config: LabConfig): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: host.address, port: host.port });
-      let data = '';
-      const done = (result: boolean) => {
-        socket.destroy();
-        resolve(result);
-      };
-      socket.setTimeout(1000, () => done(false));
-      socket.on('data', (chunk) => {
-        data += chunk.toString('latin1');
-        if (data.includes('\n')) done(data.startsWith('SSH-'));
-      });
-      socket.on('error', () => done(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) {
-      const logFile = path.join(logDir(config), `sshd-${host.name}.log`);
-      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n') : '';
-      throw new Error(`The lab host ${host.name} (sshd on ${host.address}:${host.port}) did not answer within ${timeoutMs / 1000} s:\n${tail}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await waitForSshBanner(host.address, host.port, timeoutMs);
+  } catch (error) {
+    const logFile = path.join(logDir(config), `sshd-${host.name}.log`);
+    const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n') : '';
+    throw new Error(`The lab host ${host.name}: ${(error as Error).message}:\n${tail}`);
   }
 }
 
