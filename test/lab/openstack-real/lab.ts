@@ -75,8 +75,13 @@ export interface RealOpenStackLab {
    * job fails; `false` repairs it. The one fault the lab injects.
    */
   breakStop(name: MemberName, broken: boolean): void;
-  /** Starts whatever is stopped and waits until the cloud answers with every service up. */
+  /**
+   * Starts whatever is stopped, puts a compute left forced down or disabled back in service, and
+   * waits until the cloud answers with every service up (each thing it changes is logged).
+   */
   heal(): Promise<void>;
+  /** Forces up and enables every nova-compute left forced down or disabled; says which it changed. */
+  putBackInService(): Promise<string[]>;
   /** Waits until nova reports every service up and both hypervisors. */
   waitAllUp(timeoutMs?: number): Promise<void>;
   /** Stops the hosts and every daemon; the state stays for the next start. */
@@ -135,7 +140,7 @@ export async function startRealOpenStackLab(options: StartRealLabOptions = {}): 
     await cheapPasswordHashes(config);
     for (const name of MEMBER_ORDER.slice(MEMBER_ORDER.indexOf('placement'))) await startMember(config, name, { log });
     await waitHttp(`http://127.0.0.1:${API_PORTS.nova}/`, 120_000, 'nova-api');
-    if (bootstrapped) await clearComputeState(lab);
+    if (bootstrapped) await clearComputeState(lab, log);
     await lab.waitAllUp(300_000);
     if (!bootstrapped) await bootstrapCloud(lab, config, log);
     await startHosts(lab, config, log);
@@ -423,13 +428,36 @@ async function bootstrapCloud(lab: RealOpenStackLab, config: LabConfig, log: (li
   log('bootstrap done: catalog, cells, flavors, image');
 }
 
-/** A run that ended early may have left a compute forced down or disabled (an evacuation does): the lab starts with both in service. */
-async function clearComputeState(lab: RealOpenStackLab): Promise<void> {
+/**
+ * A run that ended early may have left a compute forced down or disabled (an evacuation does): put
+ * back in service, each one logged. Nova refuses to force up a host whose `done` evacuation records
+ * its nova-compute has not yet cleaned up at start-up ("Unable to force up host ... as `done`
+ * evacuation migration records remain"): asked again until it accepts, within a generous deadline.
+ */
+async function clearComputeState(lab: RealOpenStackLab, log: (line: string) => void = () => undefined): Promise<string[]> {
   const services = await lab.openstackJson<Array<{ Host: string; Status: string; 'Forced Down': boolean }>>('compute', 'service', 'list', '--long', '--service', 'nova-compute');
+  const changed: string[] = [];
   for (const service of services) {
-    if (service['Forced Down']) await lab.openstack('compute', 'service', 'set', '--up', service.Host, 'nova-compute');
-    if (service.Status === 'disabled') await lab.openstack('compute', 'service', 'set', '--enable', service.Host, 'nova-compute');
+    if (service['Forced Down']) {
+      const deadline = Date.now() + 300_000;
+      for (;;) {
+        try {
+          await lab.openstack('compute', 'service', 'set', '--up', service.Host, 'nova-compute');
+          break;
+        } catch (error) {
+          if (!/evacuation migration records remain/.test((error as Error).message) || Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 5000));
+        }
+      }
+      changed.push(`${service.Host} forced up`);
+    }
+    if (service.Status === 'disabled') {
+      await lab.openstack('compute', 'service', 'set', '--enable', service.Host, 'nova-compute');
+      changed.push(`${service.Host} enabled`);
+    }
   }
+  if (changed.length > 0) log(`nova-compute put back in service: ${changed.join(', ')}`);
+  return changed;
 }
 
 async function waitHttp(url: string, timeoutMs: number, what: string): Promise<void> {
@@ -626,8 +654,11 @@ function makeLab(config: LabConfig, startup: { seconds: number; bootstrapped: bo
       for (const name of MEMBER_ORDER) await startMember(config, name, { log });
       await ensureRabbitUser(config);
       await neutronWarmUp(config);
+      // Before waiting: a compute left forced down never reports up.
+      await clearComputeState(lab, log);
       await lab.waitAllUp();
     },
+    putBackInService: () => clearComputeState(lab, log),
     waitAllUp: async (timeoutMs = 240_000) => {
       const deadline = Date.now() + timeoutMs;
       let last = '';
