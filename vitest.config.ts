@@ -64,7 +64,8 @@ export default defineConfig({
                 environment: 'node',
                 // One lab for the whole run: the scenarios share it, one after another.
                 fileParallelism: false,
-                testTimeout: 15 * 60_000,
+                // Generous: a scenario takes 2–10 min on the loaded shared machine, several times an idle one.
+                testTimeout: 30 * 60_000,
                 // The first start installs packages and bootstraps the cloud.
                 hookTimeout: 45 * 60_000,
               },

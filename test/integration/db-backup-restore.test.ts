@@ -12,7 +12,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
 import { startMariaDbLab, type MariaDbLab } from '../lab/mariadb-lab';
-import { startServiceLab, type ServiceLab } from '../lab/service-standins';
+import { startServiceLab, STANDIN_OS_ENV, type ServiceLab } from '../lab/service-standins';
 import { STANDARD_LAB_HOSTS, startSshLab, type SshLab } from '../lab/sshd-lab';
 import { opsdeck, runIdOf, journal as readJournal, lastFinished as finished } from '../support/cli';
 
@@ -41,14 +41,14 @@ let fullDump: { dump: string; archive: string; counts: Map<string, number> };
 
 beforeAll(async () => {
   [ssh, services] = await Promise.all([
-    startSshLab({
-      hosts: STANDARD_LAB_HOSTS,
-    }),
+    // The operator's session has the openstack credentials (as a sourced keystonerc gives them).
+    startSshLab({ hosts: STANDARD_LAB_HOSTS, sessionEnv: { ...STANDIN_OS_ENV } }),
     startServiceLab(),
   ]);
   db = await startMariaDbLab({ dir: services.dir });
   process.env[PASSWORD_ENV] = db.password;
   services.setEnv({ LAB_MYSQL: `mysql --defaults-file=${db.clientCnf}` });
+  await services.connectApi(db, ssh);
   for (const name of CONTROLLER_SERVICES) await services.service('start', name, 'controller01');
   for (const host of ['compute01', 'compute02']) {
     for (const name of ['nova-compute', 'neutron-openvswitch-agent']) await services.service('start', name, host);

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
-import { HOSTILE_NAME, seedState, startOpenStackLab, type OpenStackLab, type StandinState } from '../lab/openstack-lab';
+import { HOSTILE_NAME, seedState, VICTIM_DIR, startOpenStackLab, type OpenStackLab, type StandinState } from '../lab/openstack-lab';
 import { startMariaDbLab, type MariaDbLab } from '../lab/mariadb-lab';
 import { opsdeck, runIdOf, journal as readJournal, lastFinished as finished } from '../support/cli';
 
@@ -52,7 +52,7 @@ afterAll(async () => {
   await lab?.stop();
   await new Promise((resolve) => api?.close(resolve));
   rmSync(work, { recursive: true, force: true });
-  rmSync('/tmp/x', { recursive: true, force: true });
+  rmSync(VICTIM_DIR, { recursive: true, force: true });
 });
 
 beforeEach(() => {
@@ -78,7 +78,7 @@ function service(state: StandinState, host: string) {
 
 /** A directory the hostile instance name would delete if it were ever run as shell. */
 function plantVictim(): string {
-  const victim = '/tmp/x';
+  const victim = VICTIM_DIR;
   mkdirSync(victim, { recursive: true });
   chmodSync(victim, 0o777);
   writeFileSync(path.join(victim, 'still-here'), 'if this file goes, an instance name ran as shell\n', { mode: 0o666 });

@@ -302,8 +302,13 @@ export function makeServer(index: number, name: string, host: string, extra: Par
   };
 }
 
+/**
+ * The directory the hostile name would delete if it ever ran as shell: this process's own (a fixed
+ * /tmp/x was removed by another checkout's run of the same tests on the shared machine).
+ */
+export const VICTIM_DIR = path.join(os.tmpdir(), `opsdeck-victim-${process.pid}`);
 /** The name of the server whose name is shell syntax: it must arrive everywhere as plain text. */
-export const HOSTILE_NAME = `web;rm -rf /tmp/x $(id)'q`;
+export const HOSTILE_NAME = `web;rm -rf ${VICTIM_DIR} $(id)'q`;
 
 /** A healthy cloud: every service up, four servers on compute01 (one with a hostile name), one on compute02. */
 export function seedState(ssh: SshLab, apiPort = 9): StandinState {

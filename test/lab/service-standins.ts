@@ -10,11 +10,12 @@
  * (the file names only that user; the SSH lab's stop() removes both), and every wrapper runs as root.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync, chmodSync, copyFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync, chmodSync, chownSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ensureSudoInstalled, grantLabSudo, type SshLab } from './sshd-lab';
+import { ensureSudoInstalled, grantLabSudo, labUserIds, type SshLab } from './sshd-lab';
 
 const run = promisify(execFile);
 
@@ -36,11 +37,30 @@ export interface ServiceLab {
   actions(): Array<{ at: number; host: string; service: string; action: string }>;
   /** The stand-in's log of one service on one host. */
   serviceLog(name: string, host: string): string;
+  /**
+   * Lets the openstack stand-in's "API" read `db` as the real APIs read theirs: a SELECT-only account
+   * whose options file only root and the operator (`sshLab`'s user) can read, so the client runs
+   * unprivileged with the session's OS_* credentials ({@link STANDIN_OS_ENV}), as on a real cloud.
+   */
+  connectApi(db: { sql(statement: string): Promise<string>; port: number }, sshLab: SshLab): Promise<void>;
   /** Writes an environment file: the SSH lab's, with this profile and `extra` YAML appended; gives the SSH lab's user sudo. */
   writeEnvironment(sshLab: SshLab, extra?: string): string;
   /** Kills every stand-in service process (by the PIDs in their pid files). */
   stopServices(): void;
 }
+
+/**
+ * The operator's openstack credentials (what a sourced keystonerc sets), for the SSH lab's sessions
+ * (`startSshLab({ sessionEnv })`): the stand-in client fails without them, as the real one does.
+ */
+export const STANDIN_OS_ENV: Readonly<Record<string, string>> = {
+  OS_AUTH_URL: 'http://controller01:5000/v3',
+  OS_USERNAME: 'admin',
+  OS_PROJECT_NAME: 'admin',
+  OS_USER_DOMAIN_NAME: 'Default',
+  OS_PROJECT_DOMAIN_NAME: 'Default',
+  OS_IDENTITY_API_VERSION: '3',
+};
 
 export async function startServiceLab(options: { dir?: string } = {}): Promise<ServiceLab> {
   const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'opsdeck-svclab-'));
@@ -109,6 +129,16 @@ export async function startServiceLab(options: { dir?: string } = {}): Promise<S
     serviceLog(name, host) {
       const file = path.join(dir, 'services', host, `${name}.log`);
       return existsSync(file) ? readFileSync(file, 'utf8') : '';
+    },
+    async connectApi(db, sshLab) {
+      const password = randomBytes(18).toString('hex');
+      await db.sql(`CREATE USER IF NOT EXISTS 'lab_api'@'127.0.0.1' IDENTIFIED BY '${password}'; GRANT SELECT ON *.* TO 'lab_api'@'127.0.0.1';`);
+      const cnf = path.join(binDir, 'api.cnf');
+      writeFileSync(cnf, `[client]\nhost=127.0.0.1\nport=${db.port}\nuser=lab_api\npassword=${password}\n`, { mode: 0o640 });
+      chownSync(cnf, 0, labUserIds(sshLab.user).gid);
+      chmodSync(cnf, 0o640);
+      envValues.LAB_API_MYSQL = `mysql --defaults-file=${cnf}`;
+      writeEnv();
     },
     writeEnvironment(sshLab, extra = '') {
       grantLabSudo(sshLab.user);

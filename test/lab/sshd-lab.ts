@@ -17,12 +17,11 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, promises as fs, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { HostSpec } from '../../electron/core/inventory/model';
-import { freePort } from './ports';
+import { freePort, waitForSshBanner } from './ports';
 
 const run = promisify(execFile);
 
@@ -53,6 +52,12 @@ export interface StartSshLabOptions {
   keep?: boolean;
   /** sshd LogLevel; VERBOSE logs each connection, auth and channel without flooding. */
   logLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1' | 'DEBUG2' | 'DEBUG3';
+  /**
+   * Variables every session on every host gets (sshd's SetEnv), as an operator's sourced rc file
+   * would give them, e.g. the OS_* credentials of the openstack client. sudo drops them, as it does
+   * on a real node.
+   */
+  sessionEnv?: Record<string, string>;
 }
 
 export interface SshLab {
@@ -235,7 +240,7 @@ export async function startSshLab(options: StartSshLabOptions): Promise<SshLab> 
         process: null,
         pid: 0,
       };
-      await fs.writeFile(state.configFile, sshdConfig(state, user, authorizedKeysFile, options.logLevel ?? 'VERBOSE'), { mode: 0o600 });
+      await fs.writeFile(state.configFile, sshdConfig(state, user, authorizedKeysFile, options.logLevel ?? 'VERBOSE', options.sessionEnv ?? {}), { mode: 0o600 });
       states.set(name, state);
       lab.hosts.push(state.spec);
     }
@@ -291,7 +296,7 @@ async function launch(state: LabHostState): Promise<void> {
   });
   exited.catch(() => undefined);
   // Generous: on a loaded machine with hundreds of sshd starting (bench/), 15 s was not always enough.
-  await Promise.race([waitForBanner(state.spec.address, state.spec.port, 60_000), exited]);
+  await Promise.race([waitForSshBanner(state.spec.address, state.spec.port, 60_000), exited]);
   // The banner probe's own sshd child lingers a moment; let it go so connection counts start at 0.
   const deadline = Date.now() + 3000;
   while (connectionProcesses(state.pid).length > 0 && Date.now() < deadline) {
@@ -303,7 +308,13 @@ async function launch(state: LabHostState): Promise<void> {
   (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
 }
 
-function sshdConfig(state: LabHostState, user: string, authorizedKeysFile: string, logLevel: string): string {
+function sshdConfig(state: LabHostState, user: string, authorizedKeysFile: string, logLevel: string, sessionEnv: Record<string, string>): string {
+  for (const [key, value] of Object.entries(sessionEnv)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || /[\s"\\]/.test(value)) {
+      throw new Error(`The session variable ${key} cannot be given through sshd's SetEnv (a plain name and a value without blanks, quotes or backslashes).`);
+    }
+  }
+  const env = Object.entries(sessionEnv).map(([key, value]) => `${key}=${value}`);
   return [
     `# OpsDeck SSH lab: ${state.spec.name}`,
     `ListenAddress ${state.spec.address}:${state.spec.port}`,
@@ -330,6 +341,7 @@ function sshdConfig(state: LabHostState, user: string, authorizedKeysFile: strin
     'ClientAliveInterval 0',
     `LogLevel ${logLevel}`,
     'Subsystem sftp internal-sftp',
+    ...(env.length > 0 ? [`SetEnv ${env.join(' ')}`] : []),
     '',
   ].join('\n');
 }
@@ -503,31 +515,6 @@ export function removeLabUser(user: string): void {
   }
 }
 
-
-async function waitForBanner(address: string, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: address, port });
-      let data = '';
-      const done = (result: boolean) => {
-        socket.destroy();
-        resolve(result);
-      };
-      // Each probe that gives up leaves sshd a half-open connection to serve: do not give up too soon.
-      socket.setTimeout(5000, () => done(false));
-      socket.on('data', (chunk) => {
-        data += chunk.toString('latin1');
-        if (data.includes('\n')) done(data.startsWith('SSH-'));
-      });
-      socket.on('error', () => done(false));
-      socket.on('close', () => done(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`sshd on ${address}:${port} did not answer within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 interface ProcessInfo {
   pid: number;

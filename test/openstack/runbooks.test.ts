@@ -7,7 +7,7 @@
  * One lab for the file; the scenarios run in order, each leaving a healthy cloud for the next (and
  * the lab heals whatever a failed one left stopped). `npm run test:openstack`; docs/openstack-lab.md.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,8 @@ interface Outcome {
   code: number;
   seconds: number;
   note: string;
+  /** Where the time went: the slowest steps, seconds. */
+  slowest: string[];
 }
 const outcomes: Outcome[] = [];
 
@@ -65,7 +67,13 @@ async function runbook(name: string, scenario: string, ...args: string[]): Promi
   const failed = records
     .filter((record): record is Extract<JournalRecord, { type: 'step.finished' }> => record.type === 'step.finished' && record.status === 'failed')
     .map((record) => record.step);
-  outcomes.push({ runbook: name, scenario, code: result.code, seconds, note: failed.length > 0 ? `failed steps: ${failed.join(', ')}` : '' });
+  const slowest = records
+    .filter((record): record is Extract<JournalRecord, { type: 'step.finished' }> => record.type === 'step.finished')
+    .map((record) => ({ step: record.step, ms: (record as { durationMs?: number }).durationMs ?? 0 }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 12)
+    .map((entry) => `${entry.step} ${Math.round(entry.ms / 1000)} s`);
+  outcomes.push({ runbook: name, scenario, code: result.code, seconds, note: failed.length > 0 ? `failed steps: ${failed.join(', ')}` : '', slowest });
   return { code: result.code, out: result.out + result.err, records };
 }
 
@@ -105,18 +113,16 @@ async function bootProof(name: string): Promise<string> {
   return (server as unknown as { 'OS-EXT-SRV-ATTR:host': string })['OS-EXT-SRV-ATTR:host'];
 }
 
-/** Whatever a failed scenario left stopped or hung is started again before the next one. */
+/**
+ * Each scenario starts from a healthy cloud whatever the one before left: a hung broker resumed, the
+ * fault switch off, every stopped daemon started again and a compute left forced down or disabled put
+ * back in service (the lab logs each one), every service up.
+ */
 async function heal(): Promise<void> {
   const beam = lab.beamPid();
   if (beam) process.kill(beam, 'SIGCONT');
   for (const name of MEMBER_ORDER) lab.breakStop(name, false);
   await lab.heal();
-  for (const host of ['compute01', 'compute02']) {
-    const service = await computeService(host);
-    if (service['Forced Down']) await lab.openstack('compute', 'service', 'set', '--up', host, 'nova-compute');
-    if (service.Status === 'disabled') await lab.openstack('compute', 'service', 'set', '--enable', host, 'nova-compute');
-  }
-  await lab.waitAllUp();
 }
 
 describe('control-plane-health', () => {
@@ -183,10 +189,10 @@ describe('compute-evacuation', () => {
     for (const server of before) expect(rebuilt.find((candidate) => candidate.ID === server.ID)?.Status).toBe('ACTIVE');
     expect(await computeService('compute02')).toMatchObject({ Status: 'disabled', State: 'down', 'Forced Down': true });
 
-    // Repaired: its nova-compute deletes the evacuated leftovers at start-up; then up and enabled again.
+    // Repaired: its nova-compute deletes the evacuated leftovers at start-up (nova refuses to force it
+    // up before that); then up and enabled again.
     await lab.startMember('nova-compute-compute02');
-    await lab.openstack('compute', 'service', 'set', '--up', 'compute02', 'nova-compute');
-    await lab.openstack('compute', 'service', 'set', '--enable', 'compute02', 'nova-compute');
+    expect(await lab.putBackInService()).toEqual(['compute02 forced up', 'compute02 enabled']);
     await waitState('compute02', 'up');
   });
 });
@@ -235,6 +241,32 @@ describe('db-backup and db-restore', () => {
     await lab.waitAllUp();
     expect((await servers()).map((server) => server.ID).sort()).toEqual(listed);
     await bootProof('after-restore');
+  });
+
+  it('refuses bad input with a clear error and stops nothing: an unknown project, a dump that is not the one its manifest describes', async () => {
+    await heal();
+    expect(dump).not.toBe('');
+    const pids = (['nova-api', 'nova-scheduler', 'nova-conductor', 'nova-compute-compute01', 'nova-compute-compute02'] as const).map((name) => lab.pid(name));
+
+    const unknown = await runbook('db-restore', 'bad input: project=nova2', '-p', `dump=${dump}`, '-p', 'project=nova2', '-p', 'db_host=controller');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.out).toContain('project: "nova2" is not one of: nova, keystone');
+    expect(unknown.records).toEqual([]);
+
+    // A copy whose content differs from what the manifest says: refused at the sha256 check.
+    const forged = dump.replace(/(\.sql(\.gz)?)$/, '-forged$1');
+    copyFileSync(dump, forged);
+    copyFileSync(`${dump}.manifest.json`, `${forged}.manifest.json`);
+    appendFileSync(forged, '-- edited after the backup\n');
+    const mismatch = await runbook(
+      'db-restore', 'bad input: a dump edited after its manifest', '-p', `dump=${forged}`, '-p', 'project=nova', '-p', 'db_host=controller',
+      '--decide', 'go=go', '--confirm', 'import=restore nova',
+    );
+    expect(mismatch.code).not.toBe(0);
+    expect(lastFinished(mismatch.records, 'verify-sha256')?.status).toBe('failed');
+    expect(mismatch.out).toContain('MISMATCH: this is not the dump the manifest describes');
+    expect(mismatch.records.some((record) => record.type === 'step.started' && (record as { step: string }).step.startsWith('stop-'))).toBe(false);
+    expect((['nova-api', 'nova-scheduler', 'nova-conductor', 'nova-compute-compute01', 'nova-compute-compute02'] as const).map((name) => lab.pid(name))).toEqual(pids);
   });
 
   it('rolls back a restore that fails half way (a unit that cannot stop): every service it stopped runs again', async () => {
@@ -310,5 +342,6 @@ describe('upgrade and upgrade-rollback', () => {
     const health = await runbook('control-plane-health', 'after the upgrade rollback');
     expect(health.code, health.out.slice(-4000)).toBe(0);
     await bootProof('after-rollback');
-  });
+    // Two long runbooks and a health check: 15 min on the loaded machine (the project's 30 min is for one runbook).
+  }, 60 * 60_000);
 });

@@ -162,6 +162,9 @@ export function configFiles(config: LabConfig): Record<string, string> {
     '[DEFAULT]',
     '[database]',
     `connection = ${dbUrl(config, 'keystone', 'keystone')}`,
+    // Cheap hashes for the lab's public passwords (cost 12 costs seconds per token on this machine).
+    '[identity]',
+    'password_hash_rounds = 4',
     '[token]',
     'provider = fernet',
     'expiration = 86400',

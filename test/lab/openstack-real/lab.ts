@@ -23,7 +23,7 @@ import {
   beamPid, inLab, labBinds, mainPid, neutronWarmUp, portInUse, processTable, readPid, runInLab, signal, startMember, stopMember, waitPort,
 } from './daemons';
 import { COMPUTE_HOSTS, LAB_HOST_NAMES, logDir, MEMBER_ORDER, type LabConfig, type LabHostName, type MemberName } from './units';
-import { freePort } from '../ports';
+import { freePort, waitForSshBanner } from '../ports';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -75,8 +75,13 @@ export interface RealOpenStackLab {
    * job fails; `false` repairs it. The one fault the lab injects.
    */
   breakStop(name: MemberName, broken: boolean): void;
-  /** Starts whatever is stopped and waits until the cloud answers with every service up. */
+  /**
+   * Starts whatever is stopped, puts a compute left forced down or disabled back in service, and
+   * waits until the cloud answers with every service up (each thing it changes is logged).
+   */
   heal(): Promise<void>;
+  /** Forces up and enables every nova-compute left forced down or disabled; says which it changed. */
+  putBackInService(): Promise<string[]>;
   /** Waits until nova reports every service up and both hypervisors. */
   waitAllUp(timeoutMs?: number): Promise<void>;
   /** Stops the hosts and every daemon; the state stays for the next start. */
@@ -132,9 +137,10 @@ export async function startRealOpenStackLab(options: StartRealLabOptions = {}): 
     await startMember(config, 'keystone', { log });
     await waitHttp(KEYSTONE_URL, 120_000, 'keystone');
     if (!bootstrapped) await bootstrapServices(config, log);
+    await cheapPasswordHashes(config);
     for (const name of MEMBER_ORDER.slice(MEMBER_ORDER.indexOf('placement'))) await startMember(config, name, { log });
     await waitHttp(`http://127.0.0.1:${API_PORTS.nova}/`, 120_000, 'nova-api');
-    if (bootstrapped) await clearComputeState(lab);
+    if (bootstrapped) await clearComputeState(lab, log);
     await lab.waitAllUp(300_000);
     if (!bootstrapped) await bootstrapCloud(lab, config, log);
     await startHosts(lab, config, log);
@@ -340,6 +346,28 @@ async function ensureOpsdeckDbUser(config: LabConfig): Promise<void> {
   ].join('\n'));
 }
 
+/**
+ * Keystone hashes passwords with bcrypt at cost 12 and checks one at every token request, i.e. every
+ * `openstack` call: ~0.25 s of CPU each, several seconds on the loaded 2-core machine, which added up
+ * to minutes per scenario. The lab's passwords are public constants, so their hashes are rewritten at
+ * cost 4 (~1 ms); keystone.conf says the same for new ones. Nothing a runbook or test checks changes.
+ */
+async function cheapPasswordHashes(config: LabConfig): Promise<void> {
+  const hash = async (password: string) => {
+    const { stdout } = await run('/usr/bin/python3', ['-c', 'import sys, passlib.hash; print(passlib.hash.bcrypt.using(rounds=4).hash(sys.argv[1]))', password]);
+    return stdout.trim();
+  };
+  const statements = [];
+  for (const [users, password] of [[['admin'], PASSWORDS.admin], [['nova', 'placement', 'glance', 'neutron'], PASSWORDS.service]] as const) {
+    const names = users.map((name) => `'${name}'`).join(', ');
+    statements.push(
+      `UPDATE keystone.password p JOIN keystone.local_user u ON p.local_user_id = u.id SET p.password_hash = '${await hash(password)}' ` +
+        `WHERE u.name IN (${names}) AND p.password_hash NOT LIKE '$2b$04$%';`,
+    );
+  }
+  await mysqlAsRoot(config, statements.join('\n'));
+}
+
 /** The user every service's transport_url names (a fresh mnesia has only guest). */
 async function ensureRabbitUser(config: LabConfig): Promise<void> {
   const ctl = (...args: string[]) => runInLab(config, ['rabbitmqctl', '-q', ...args], { timeoutMs: 60_000 });
@@ -400,13 +428,36 @@ async function bootstrapCloud(lab: RealOpenStackLab, config: LabConfig, log: (li
   log('bootstrap done: catalog, cells, flavors, image');
 }
 
-/** A run that ended early may have left a compute forced down or disabled (an evacuation does): the lab starts with both in service. */
-async function clearComputeState(lab: RealOpenStackLab): Promise<void> {
+/**
+ * A run that ended early may have left a compute forced down or disabled (an evacuation does): put
+ * back in service, each one logged. Nova refuses to force up a host whose `done` evacuation records
+ * its nova-compute has not yet cleaned up at start-up ("Unable to force up host ... as `done`
+ * evacuation migration records remain"): asked again until it accepts, within a generous deadline.
+ */
+async function clearComputeState(lab: RealOpenStackLab, log: (line: string) => void = () => undefined): Promise<string[]> {
   const services = await lab.openstackJson<Array<{ Host: string; Status: string; 'Forced Down': boolean }>>('compute', 'service', 'list', '--long', '--service', 'nova-compute');
+  const changed: string[] = [];
   for (const service of services) {
-    if (service['Forced Down']) await lab.openstack('compute', 'service', 'set', '--up', service.Host, 'nova-compute');
-    if (service.Status === 'disabled') await lab.openstack('compute', 'service', 'set', '--enable', service.Host, 'nova-compute');
+    if (service['Forced Down']) {
+      const deadline = Date.now() + 300_000;
+      for (;;) {
+        try {
+          await lab.openstack('compute', 'service', 'set', '--up', service.Host, 'nova-compute');
+          break;
+        } catch (error) {
+          if (!/evacuation migration records remain/.test((error as Error).message) || Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 5000));
+        }
+      }
+      changed.push(`${service.Host} forced up`);
+    }
+    if (service.Status === 'disabled') {
+      await lab.openstack('compute', 'service', 'set', '--enable', service.Host, 'nova-compute');
+      changed.push(`${service.Host} enabled`);
+    }
   }
+  if (changed.length > 0) log(`nova-compute put back in service: ${changed.join(', ')}`);
+  return changed;
 }
 
 async function waitHttp(url: string, timeoutMs: number, what: string): Promise<void> {
@@ -498,7 +549,7 @@ async function startHosts(lab: RealOpenStackLab, config: LabConfig, log: (line: 
     writeFileSync(hostPidFile(config, host.name), `${child.pid}\n`, { mode: 0o644 });
   }
   writeFileSync(lab.knownHostsFile, knownHosts.join('\n') + '\n', { mode: 0o600 });
-  for (const host of lab.hosts) await waitBanner(host, 20_000, config);
+  for (const host of lab.hosts) await waitBanner(host, 60_000, config);
   writeFileSync(lab.envFile, environmentYaml(lab), { mode: 0o600 });
   log(`hosts up: ${lab.hosts.map((host) => `${host.name} ${host.address}:${host.port}`).join(', ')}`);
 }
@@ -534,29 +585,12 @@ function sshdConfigText(host: RealLabHost, hostKey: string): string {
 }
 
 async function waitBanner(host: RealLabHost, timeoutMs: number, config: LabConfig): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: host.address, port: host.port });
-      let data = '';
-      const done = (result: boolean) => {
-        socket.destroy();
-        resolve(result);
-      };
-      socket.setTimeout(1000, () => done(false));
-      socket.on('data', (chunk) => {
-        data += chunk.toString('latin1');
-        if (data.includes('\n')) done(data.startsWith('SSH-'));
-      });
-      socket.on('error', () => done(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) {
-      const logFile = path.join(logDir(config), `sshd-${host.name}.log`);
-      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n') : '';
-      throw new Error(`The lab host ${host.name} (sshd on ${host.address}:${host.port}) did not answer within ${timeoutMs / 1000} s:\n${tail}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await waitForSshBanner(host.address, host.port, timeoutMs);
+  } catch (error) {
+    const logFile = path.join(logDir(config), `sshd-${host.name}.log`);
+    const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n') : '';
+    throw new Error(`The lab host ${host.name}: ${(error as Error).message}:\n${tail}`);
   }
 }
 
@@ -620,8 +654,11 @@ function makeLab(config: LabConfig, startup: { seconds: number; bootstrapped: bo
       for (const name of MEMBER_ORDER) await startMember(config, name, { log });
       await ensureRabbitUser(config);
       await neutronWarmUp(config);
+      // Before waiting: a compute left forced down never reports up.
+      await clearComputeState(lab, log);
       await lab.waitAllUp();
     },
+    putBackInService: () => clearComputeState(lab, log),
     waitAllUp: async (timeoutMs = 240_000) => {
       const deadline = Date.now() + timeoutMs;
       let last = '';
