@@ -21,6 +21,8 @@ const LINE = '2026-11-21 12:00:00.123 4242 INFO nova.compute.manager [req-3f2a9c
 const IDLE_MS = 10_000;
 const AFTER_FINISH_MS = 3000;
 const RUN_TIMEOUT_MS = 600_000;
+/** How long after the run finished the page may take to show its 300-host step as succeeded. */
+const SHOWN_DONE_MS = 180_000;
 
 const runbook = (firstHost: string) => `id: ui-scale
 title: Bench UI at scale
@@ -78,17 +80,23 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
 
   progress(`${HOSTS} hosts × ${perHost / MIB} MiB`);
   const run = await startRun(perHost, 'running');
+  let finishedAt = 0;
+  void run.finished.then(() => (finishedAt = Date.now()));
   const flood: Phase = await measurePhase(page, cdp, server.pid, run.targets, { done: run.finished, afterMs: AFTER_FINISH_MS, maxMs: RUN_TIMEOUT_MS, terminalChars: () => terminalChars });
   progress(`flood: ${describeInputs(flood)}; DOM nodes peak ${flood.domNodesPeak}`);
 
   // What the step list shows of the 300-host step once it is over.
   const fanRow = page.locator('.run-screen li[data-step="fan"]').first();
   // What the row says is the figure: a row that never shows success is reported as it is, not thrown.
-  await fanRow
+  const shownDone = await fanRow
     .locator('[data-status="succeeded"]')
     .first()
-    .waitFor({ timeout: 30_000 })
-    .catch(() => undefined);
+    .waitFor({ timeout: SHOWN_DONE_MS })
+    .then(
+      () => Date.now(),
+      () => undefined,
+    );
+  const doneLagMs = shownDone !== undefined && finishedAt ? shownDone - finishedAt : undefined;
   const stepRows = await page.locator('.run-screen .step-list > li').count();
   const hostRows = await page.locator('.run-screen .step-list [data-host]').count();
   const counts = ((await fanRow.locator('.step-host-counts').count()) > 0 ? await fanRow.locator('.step-host-counts').innerText() : await fanRow.innerText()).replace(/\s+/g, ' ').trim();
@@ -125,6 +133,14 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
         ratio: '',
         target: 'counts, not a row per host',
         met: countsShown,
+      },
+      {
+        figure: `the page shows the ${HOSTS}-host step succeeded, after the engine finished the run`,
+        value: doneLagMs !== undefined ? formatMs(doneLagMs) : `not within ${formatMs(SHOWN_DONE_MS)}`,
+        baseline: 'the run.finished event at the API',
+        ratio: '',
+        target: '(context: the page works through the output the flow control let through first)',
+        met: null,
       },
     ],
     notes: [
