@@ -12,12 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleService } from '../../electron/app/service';
-import { BUNDLED_RUNBOOKS_DIR } from '../../electron/core/inventory/environment';
+import type { ConsoleService } from '../../electron/app/service';
 import { RENDERER_DIR, startServer, type RunningServer } from '../../electron/server';
-import { launchChromium } from './browser';
+import { SCREENSHOTS, consoleServiceIn, launchChromium, openPage, screenshotsAtBothSizes } from './browser';
 
-const SCREENSHOTS = path.resolve('test-output/screenshots');
 const marker = `opsdeck-conn-${process.pid}`;
 
 /** Output first, then a confirmation, a slow step (the server is stopped during it), a manual step. */
@@ -52,15 +50,8 @@ let browser: Browser;
 let page: Page;
 
 /** The same screen at both sizes the issue names. */
-async function shots(name: string): Promise<void> {
-  for (const [width, height] of [
-    [1280, 720],
-    [1920, 1080],
-  ]) {
-    await page.setViewportSize({ width, height });
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}x${height}.png`) });
-  }
-  await page.setViewportSize({ width: 1600, height: 1000 });
+function shots(name: string): Promise<void> {
+  return screenshotsAtBothSizes(page, name);
 }
 
 async function terminalText(scope = page.locator('body')): Promise<string> {
@@ -83,13 +74,7 @@ beforeAll(async () => {
   home = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-e2e-conn-'));
   mkdirSync(path.join(home, 'runbooks'), { recursive: true });
   writeFileSync(path.join(home, 'runbooks', 'connection-drill.yaml'), RUNBOOK);
-  service = new ConsoleService({
-    auditDir: path.join(home, 'audit'),
-    bundledRunbooksDir: BUNDLED_RUNBOOKS_DIR,
-    userRunbooksDir: path.join(home, 'runbooks'),
-    environmentsDir: path.join(home, 'environments'),
-    operator: 'e2e-operator',
-  });
+  service = consoleServiceIn(home);
   const lab = await service.dispatch('lab:start', {});
   if (!lab.ok) throw new Error(lab.error.userMessage);
   // A second environment, so the choice is the operator's (one environment would be chosen for them).
@@ -100,7 +85,7 @@ beforeAll(async () => {
   );
   server = await startServer({ service, rendererDir: RENDERER_DIR });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page = await openPage(browser);
   // A desktop notification cannot be seen from a test: the page's Notification records what it is
   // asked to show (permission granted), and the window counts as not in front (as when the operator
   // is in another application).
@@ -116,7 +101,6 @@ beforeAll(async () => {
       document.hasFocus = () => false;
     `,
   });
-  page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
 });
 
 afterAll(async () => {
@@ -263,13 +247,7 @@ describe('the console keeps the operator informed: attention, reload, lost backe
     await server.close();
     await service.close();
     await page.locator('[data-connection="lost"][role="alert"]').waitFor({ timeout: 20_000 });
-    service = new ConsoleService({
-      auditDir: path.join(home, 'audit'),
-      bundledRunbooksDir: BUNDLED_RUNBOOKS_DIR,
-      userRunbooksDir: path.join(home, 'runbooks'),
-      environmentsDir: path.join(home, 'environments'),
-      operator: 'e2e-operator',
-    });
+    service = consoleServiceIn(home);
     server = await startServer({ service, rendererDir: RENDERER_DIR, port, token });
     await page.locator('[data-connection="lost"][role="alert"]').waitFor({ state: 'detached', timeout: 30_000 });
     const header = page.locator('.run-header');

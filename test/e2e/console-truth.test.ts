@@ -12,12 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleService } from '../../electron/app/service';
-import { BUNDLED_RUNBOOKS_DIR } from '../../electron/core/inventory/environment';
+import type { ConsoleService } from '../../electron/app/service';
 import { RENDERER_DIR, startServer, type RunningServer } from '../../electron/server';
-import { launchChromium } from './browser';
+import { SCREENSHOTS, consoleServiceIn, launchChromium, openPage, screenshotsAtBothSizes } from './browser';
 
-const SCREENSHOTS = path.resolve('test-output/screenshots');
 const fixed = `/tmp/opsdeck-truth-${process.pid}-fixed`;
 
 const RUNBOOK = `id: truth-fanout
@@ -64,16 +62,8 @@ let browser: Browser;
 let page: Page;
 
 /** A screenshot at both sizes the issue names; the page goes back to its working size after. */
-async function shots(name: string): Promise<void> {
-  for (const [width, height] of [
-    [1280, 720],
-    [1920, 1080],
-  ]) {
-    await page.setViewportSize({ width, height });
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(SCREENSHOTS, `truth-${name}-${width}x${height}.png`) });
-  }
-  await page.setViewportSize({ width: 1600, height: 1000 });
+function shots(name: string): Promise<void> {
+  return screenshotsAtBothSizes(page, `truth-${name}`, 300);
 }
 
 function player(scope: Page): Locator {
@@ -93,17 +83,10 @@ beforeAll(async () => {
   home = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-truth-'));
   mkdirSync(path.join(home, 'runbooks'), { recursive: true });
   writeFileSync(path.join(home, 'runbooks', 'truth-fanout.yaml'), RUNBOOK);
-  service = new ConsoleService({
-    auditDir: path.join(home, 'audit'),
-    bundledRunbooksDir: BUNDLED_RUNBOOKS_DIR,
-    userRunbooksDir: path.join(home, 'runbooks'),
-    environmentsDir: path.join(home, 'environments'),
-    operator: 'e2e-operator',
-  });
+  service = consoleServiceIn(home);
   server = await startServer({ service, rendererDir: RENDERER_DIR });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
+  page = await openPage(browser);
 });
 
 afterAll(async () => {

@@ -15,13 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleService } from '../../electron/app/service';
-import { BUNDLED_RUNBOOKS_DIR } from '../../electron/core/inventory/environment';
+import type { ConsoleService } from '../../electron/app/service';
 import { LocalLeaseBackend, RunLeases } from '../../electron/core/audit/locks';
 import { RENDERER_DIR, startServer, type RunningServer } from '../../electron/server';
-import { launchChromium } from './browser';
+import { SCREENSHOTS, consoleServiceIn, launchChromium, openPage } from './browser';
 
-const SCREENSHOTS = path.resolve('test-output/screenshots');
 
 const DRILL_RUNBOOK = `id: console-drill
 title: Console drill
@@ -150,17 +148,10 @@ beforeAll(async () => {
   writeFileSync(path.join(home, 'runbooks', 'console-drill.yaml'), DRILL_RUNBOOK);
   writeFileSync(path.join(home, 'runbooks', 'broken-one.yaml'), BROKEN_RUNBOOK);
   writeFileSync(path.join(home, 'runbooks', 'console-phases.yaml'), PHASED_RUNBOOK);
-  service = new ConsoleService({
-    auditDir: path.join(home, 'audit'),
-    bundledRunbooksDir: BUNDLED_RUNBOOKS_DIR,
-    userRunbooksDir: path.join(home, 'runbooks'),
-    environmentsDir: path.join(home, 'environments'),
-    operator: 'e2e-operator',
-  });
+  service = consoleServiceIn(home);
   server = await startServer({ service, rendererDir: RENDERER_DIR });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
+  page = await openPage(browser);
 });
 
 afterAll(async () => {

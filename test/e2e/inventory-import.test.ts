@@ -10,13 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleService } from '../../electron/app/service';
-import { BUNDLED_RUNBOOKS_DIR, loadEnvironment } from '../../electron/core/inventory/environment';
+import type { ConsoleService } from '../../electron/app/service';
+import { loadEnvironment } from '../../electron/core/inventory/environment';
 import { RENDERER_DIR, startServer, type RunningServer } from '../../electron/server';
 import { startOpenStackLab, type OpenStackLab } from '../lab/openstack-lab';
-import { launchChromium } from './browser';
+import { SCREENSHOTS, consoleServiceIn, launchChromium, openPage } from './browser';
 
-const SCREENSHOTS = path.resolve('test-output/screenshots');
 const KOLLA = path.resolve(import.meta.dirname, '../fixtures/inventory/ansible/kolla-multinode');
 
 let home: string;
@@ -29,17 +28,10 @@ let lab: OpenStackLab | undefined;
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   home = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-e2e-import-'));
-  service = new ConsoleService({
-    auditDir: path.join(home, 'audit'),
-    bundledRunbooksDir: BUNDLED_RUNBOOKS_DIR,
-    userRunbooksDir: path.join(home, 'runbooks'),
-    environmentsDir: path.join(home, 'environments'),
-    operator: 'e2e-operator',
-  });
+  service = consoleServiceIn(home);
   server = await startServer({ service, rendererDir: RENDERER_DIR });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
+  page = await openPage(browser);
 });
 
 afterAll(async () => {
