@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditExport, AuditRunDetail, LeaseBreak, LocksListing, RunComparison, RunPlan } from '../api/contract';
 import type { RunEvent } from '../core/audit/events';
 import { Journal } from '../core/audit/journal';
-import { LocalLeaseBackend, RunLeases } from '../core/audit/locks';
+import { LocalLeaseBackend, RunLeases } from '../core/leases/run-leases';
 import { Masker } from '../core/audit/mask';
 import { runStarted } from '../core/audit/testing';
 import { BUNDLED_RUNBOOKS_DIR } from '../core/inventory/environment';

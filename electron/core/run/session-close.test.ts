@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CastWriter } from '../audit/asciicast';
 import { journalFile } from '../audit/files';
-import { LocalLeaseBackend, RunLeases } from '../audit/locks';
+import { LocalLeaseBackend, RunLeases } from '../leases/run-leases';
 import { verifyJournal } from '../audit/verify';
 import { parseRunbook } from '../runbook/parse';
 import { createRunSession } from './session';

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, SCHEMA_VERSION, teamGrants, verifyTeamRecords, type TeamRecord } from './team';
-import { Journal, parseRecord } from './journal';
-import { Masker } from './mask';
-import { runStarted, temporaryAuditDir } from './testing';
+import { MIGRATIONS, SCHEMA_VERSION, teamGrants, verifyTeamRecords, type TeamRecord } from './database';
+import { Journal, parseRecord } from '../audit/journal';
+import { Masker } from '../audit/mask';
+import { runStarted, temporaryAuditDir } from '../audit/testing';
 
 let auditDir: string;
 let lines: string[];

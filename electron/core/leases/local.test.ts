@@ -4,8 +4,8 @@ import os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HostLockedError, LocalLeaseBackend, RunLeases, type LeaseEvent, type LeaseHolder } from './locks';
-import { temporaryAuditDir } from './testing';
+import { HostLockedError, LocalLeaseBackend, RunLeases, type LeaseEvent, type LeaseHolder } from './run-leases';
+import { temporaryAuditDir } from '../audit/testing';
 
 const run = promisify(execFile);
 let auditDir: string;

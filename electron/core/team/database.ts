@@ -14,11 +14,11 @@ import mysql from 'mysql2/promise';
 import { OpsError } from '../errors';
 import type { DatabaseSpec, Environment } from '../inventory/model';
 import { openMysqlConnection, type Tunnel } from '../sql/mysql';
-import type { RunStartedEvent, RunStatus } from './events';
-import { GENESIS_HASH, HASH_SUFFIX_LENGTH, parseRecord } from './journal';
-import type { AcquireResult, LeaseBackend, LeaseBreak, LeaseEnd, LeaseHolder, LeaseInfo, RenewResult } from './locks';
-import type { TeamRunSummary } from './report-types';
-export type { TeamRunSummary } from './report-types';
+import type { RunStartedEvent, RunStatus } from '../audit/events';
+import { GENESIS_HASH, HASH_SUFFIX_LENGTH, parseRecord } from '../audit/journal';
+import type { AcquireResult, LeaseBackend, LeaseBreak, LeaseEnd, LeaseHolder, LeaseInfo, RenewResult } from '../leases/run-leases';
+import type { TeamRunSummary } from '../audit/report-types';
+export type { TeamRunSummary } from '../audit/report-types';
 
 /** Where the team audit lives: a database of the environment and a schema in it. */
 export interface TeamAuditConfig {

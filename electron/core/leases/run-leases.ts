@@ -19,9 +19,9 @@ import * as fs from 'node:fs';
 import os from 'node:os';
 import * as path from 'node:path';
 import { OpsError } from '../errors';
-import { PRIVATE_FILE_MODE, fsyncDirectory, makePrivateDir } from './files';
-import type { LeaseHolder, LeaseInfo, LeaseEnd, LeaseBreak } from './report-types';
-export type { LeaseHolder, LeaseInfo, LeaseEnd, LeaseBreak } from './report-types';
+import { PRIVATE_FILE_MODE, fsyncDirectory, makePrivateDir } from '../audit/files';
+import type { LeaseHolder, LeaseInfo, LeaseEnd, LeaseBreak } from '../audit/report-types';
+export type { LeaseHolder, LeaseInfo, LeaseEnd, LeaseBreak } from '../audit/report-types';
 
 /** Default time to live of a lease: a holder that stops renewing loses it after this. */
 export const DEFAULT_LEASE_TTL_MS = 120_000;
