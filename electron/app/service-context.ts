@@ -9,7 +9,7 @@ import type { ActiveRun, CommandName, CommandReply, EnvironmentSummary, EventNam
 import { CastWriter } from '../core/audit/asciicast';
 import { DrillClock } from '../core/audit/drill';
 import { AuditStore } from '../core/audit/store';
-import { teamAuditFor, type TeamAudit } from '../core/team/database';
+import { teamAuditFor, type TeamAudit } from '../core/team/audit';
 import { OpsError, isOpsError, userMessageOf } from '../core/errors';
 import { BUNDLED_PROFILES_DIR, loadEnvironment } from '../core/inventory/environment';
 import type { Environment, HostSpec } from '../core/inventory/model';

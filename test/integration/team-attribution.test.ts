@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal } from '../../electron/core/audit/journal';
 import { Masker } from '../../electron/core/audit/mask';
 import { syncRun } from '../../electron/core/team/replicator';
-import { TeamAudit } from '../../electron/core/team/database';
+import { TeamAudit } from '../../electron/core/team/audit';
 import { runStarted } from '../../electron/core/audit/testing';
 import { loadEnvironment } from '../../electron/core/inventory/environment';
 import { startMariaDb, type MariaDb } from '../lab/mariadb-server';

@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
 import { RunLeases } from '../../electron/core/leases/run-leases';
-import { TeamAudit } from '../../electron/core/team/database';
+import { TeamAudit } from '../../electron/core/team/audit';
 import { loadEnvironment } from '../../electron/core/inventory/environment';
 import { startMariaDb, type MariaDb } from '../lab/mariadb-server';
 import { startSshLab, type SshLab } from '../lab/sshd-lab';

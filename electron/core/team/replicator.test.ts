@@ -4,7 +4,8 @@ import { OpsError } from '../errors';
 import { Journal } from '../audit/journal';
 import { Masker } from '../audit/mask';
 import { TeamReplicator, type ReplicationEvent } from './replicator';
-import type { TeamAudit, TeamRecord } from './database';
+import type { TeamAudit } from './audit';
+import type { TeamRecord } from './journal';
 import { runStarted, temporaryAuditDir } from '../audit/testing';
 
 /** The team database as the replicator sees it, in memory, with switchable failures. */

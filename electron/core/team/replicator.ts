@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import { OpsError, userMessageOf } from '../errors';
 import { readLastLines } from '../audit/files';
 import { parseRecord } from '../audit/journal';
-import type { TeamAudit, TeamRecord } from './database';
+import type { TeamAudit } from './audit';
+import type { TeamRecord } from './journal';
 
 export interface ReplicatorOptions {
   /** First retry delay after a failure; doubles up to retryMaxMs. Default 500 ms. */

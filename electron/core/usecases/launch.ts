@@ -21,7 +21,7 @@ import type { RunStatus } from '../audit/events';
 import { newRunId } from '../audit/files';
 import { HostLockedError, type RunLeases } from '../leases/run-leases';
 import type { Masker } from '../audit/mask';
-import { teamAuditFor, type TeamAudit } from '../team/database';
+import { teamAuditFor, type TeamAudit } from '../team/audit';
 import { OpsError, ValidationError, isOpsError } from '../errors';
 import type { Environment } from '../inventory/model';
 import { includeSteps, RunbookLibrary } from '../runbook/library';
