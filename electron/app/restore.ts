@@ -10,7 +10,7 @@
  * writes everything after: nothing is shown twice, nothing is missed.
  */
 import type { TerminalInfo, TerminalReplay } from '../api/contract';
-import type { ServiceEvent } from './service';
+import type { ServiceEvent } from './service-event';
 
 /** The most characters kept per terminal for a replay (~3,000 lines of 80 columns). */
 export const REPLAY_CHARS_PER_TERMINAL = 256 * 1024;

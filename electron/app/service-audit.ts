@@ -10,7 +10,7 @@ import { exportRun } from '../core/audit/export';
 import { parseRecord } from '../core/audit/journal';
 import { replayRun } from '../core/audit/replay';
 import type { RunSummary } from '../core/audit/store';
-import { verifyTeamRecords } from '../core/audit/team';
+import { verifyTeamRecords } from '../core/team/journal';
 import type { VerifyResult } from '../core/audit/verify';
 import { OpsError, userMessageOf } from '../core/errors';
 import { checkTeamCopy, localJournalLines, transcriptLinks, transcriptNames } from '../core/usecases/inspect';

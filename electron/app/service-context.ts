@@ -9,7 +9,7 @@ import type { ActiveRun, CommandName, CommandReply, EnvironmentSummary, EventNam
 import { CastWriter } from '../core/audit/asciicast';
 import { DrillClock } from '../core/audit/drill';
 import { AuditStore } from '../core/audit/store';
-import { teamAuditFor, type TeamAudit } from '../core/audit/team';
+import { teamAuditFor, type TeamAudit } from '../core/team/audit';
 import { OpsError, isOpsError, userMessageOf } from '../core/errors';
 import { BUNDLED_PROFILES_DIR, loadEnvironment } from '../core/inventory/environment';
 import type { Environment, HostSpec } from '../core/inventory/model';
@@ -22,6 +22,7 @@ import { SshPool } from '../core/ssh/pool';
 import type { PresentedHostKey, ShellSession } from '../core/ssh/types';
 import { DEFAULT_WINDOW, TerminalOutput, type FlowLimits } from './flow';
 import { TerminalReplayBook } from './restore';
+import type { ServiceEvent } from './service-event';
 import type { LabProvider } from './lab';
 
 export interface ConsoleServiceOptions {
@@ -42,8 +43,7 @@ export interface ConsoleServiceOptions {
   connectors?: ConnectorFactory;
 }
 
-/** One event as the adapters forward it. */
-export type ServiceEvent = { [Name in EventName]: { name: Name; payload: EventPayload<Name> } }[EventName];
+export type { ServiceEvent } from './service-event';
 
 /** Who called: the window (browser tab) a command came from, named by the adapter. */
 export interface CallContext {

@@ -4,7 +4,7 @@ import { DrillClock } from '../core/audit/drill';
 import type { RunEvent, RunStatus } from '../core/audit/events';
 import { formatDuration } from '../core/audit/export';
 import { makePrivateDir } from '../core/audit/files';
-import { describeHeldLease, HostLockedError } from '../core/audit/locks';
+import { describeHeldLease, HostLockedError } from '../core/leases/run-leases';
 import { OpsError, userMessageOf } from '../core/errors';
 import { drillFor, launchRun, prepareLaunch, type LaunchedRun } from '../core/usecases/launch';
 import { runTerminalId } from '../api/wire';

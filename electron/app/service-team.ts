@@ -1,7 +1,7 @@
 /** One domain of the console's api/ contract: a typed part of ConsoleService's handler map (service.ts). */
 import os from 'node:os';
 import type { LocksListing, TeamRunListing } from '../api/contract';
-import type { LeaseBackend } from '../core/audit/locks';
+import type { LeaseBackend } from '../core/leases/run-leases';
 import { leaseBackendFor } from '../core/usecases/launch';
 import type { Environment } from '../core/inventory/model';
 import { ServiceContext, type HandlerMap } from './service-context';

@@ -49,16 +49,3 @@ export function api(): ApiClient {
 export function setApiClient(client: ApiClient): void {
   current = client;
 }
-
-/** Unwraps a reply, turning an error reply into a thrown {@link ApiCallError} for callers that prefer it. */
-export class ApiCallError extends Error {
-  constructor(readonly error: Extract<Result<unknown>, { ok: false }>['error']) {
-    super(error.userMessage);
-  }
-}
-
-export async function callOrThrow<Name extends CommandName>(name: Name, request: CommandRequest<Name>): Promise<CommandReply<Name>> {
-  const result = await api().call(name, request);
-  if (!result.ok) throw new ApiCallError(result.error);
-  return result.value;
-}

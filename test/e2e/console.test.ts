@@ -16,7 +16,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleService } from '../../electron/app/service';
-import { LocalLeaseBackend, RunLeases } from '../../electron/core/audit/locks';
+import { LocalLeaseBackend } from '../../electron/core/leases/local';
+import { RunLeases } from '../../electron/core/leases/run-leases';
 import { RENDERER_DIR, startServer, type RunningServer } from '../../electron/server';
 import { SCREENSHOTS, consoleServiceIn, launchChromium, openPage } from './browser';
 

@@ -16,9 +16,10 @@ import type { ActiveRun, AuditExport, AuditRunDetail, EnvironmentSummary, LocksL
 import { ConsoleService } from '../../electron/app/service';
 import type { RunEvent } from '../../electron/core/audit/events';
 import { Journal } from '../../electron/core/audit/journal';
-import { RunLeases } from '../../electron/core/audit/locks';
+import { RunLeases } from '../../electron/core/leases/run-leases';
 import { Masker } from '../../electron/core/audit/mask';
-import { TeamAudit, type TeamRecord } from '../../electron/core/audit/team';
+import { TeamAudit } from '../../electron/core/team/audit';
+import type { TeamRecord } from '../../electron/core/team/journal';
 import { runStarted } from '../../electron/core/audit/testing';
 import { BUNDLED_RUNBOOKS_DIR, loadEnvironment } from '../../electron/core/inventory/environment';
 import { RENDERER_DIR, startServer, type RunningServer } from '../../electron/server';

@@ -4,25 +4,19 @@
  * again here in case the journal predates a secret pattern).
  */
 import { analyzeDrill, type DrillReport, type RunComparison } from './drill';
-import type { JournalRecord, StepAwaitingEvent } from './events';
+import type { JournalRecord } from './events';
+import type { RunExport, TranscriptLink } from './export-types';
 import { formatDelta, formatDuration } from './format';
 import { renderHtml } from './html-export';
 import { Masker } from './mask';
-import { runSnapshotDiff, type SnapshotDiff } from './snapshot-diff';
-import { replayRun, type ActionRecord, type NoteRecord, type RunState, type StepState } from './replay';
+import { runSnapshotDiff } from './snapshot-diff';
+import { replayRun, type ActionRecord } from './replay';
 import type { VerifyResult } from './verify';
 
 export { formatDuration } from './format';
+export type { RunExport, TranscriptLink } from './export-types';
 
 export type ExportFormat = 'md' | 'json' | 'html';
-
-/** A transcript of the run, linked from the report. */
-export interface TranscriptLink {
-  /** The terminal's name (`controller01`, `controller01.2`). */
-  name: string;
-  /** Where the .cast file is, relative to the report (`transcripts/controller01.cast`). */
-  href: string;
-}
 
 export interface ExportOptions {
   /** The result of verifying the journal; null or absent: the report says it was not verified. */
@@ -39,38 +33,6 @@ export interface ExportOptions {
   transcripts?: TranscriptLink[];
   /** The time the report says it was made (tests). Default now. */
   generatedAt?: Date;
-}
-
-/** The JSON export. */
-export interface RunExport {
-  format: 'opsdeck-run/1';
-  run: Omit<RunState, 'steps' | 'actions' | 'notes' | 'decisions' | 'inFlight' | 'completedOrder' | 'captures' | 'lastSeq' | 'lastHash'>;
-  steps: Array<
-    StepState & {
-      prompts: Array<Omit<StepAwaitingEvent, 'type' | 'step'> & { ts: string }>;
-      /** The last lines of output per host. */
-      output: Record<string, string[]>;
-    }
-  >;
-  actions: ActionRecord[];
-  notes: NoteRecord[];
-  decisions: RunState['decisions'];
-  captures: Record<string, unknown>;
-  verification: {
-    verified: boolean;
-    ok: boolean | null;
-    records: number;
-    problems: VerifyResult['problems'];
-    lastSeq: number;
-    lastHash: string;
-  };
-  /** Objectives against achieved (drills), phase timings and the slowest steps (every run). */
-  drill: DrillReport;
-  /** The run's state snapshots (when its environment takes them) and what changed from the first to the last. */
-  snapshots?: { taken: Array<{ label: string; ts: string; step?: string; probes: number; failed: number }>; diff?: SnapshotDiff };
-  transcripts: TranscriptLink[];
-  /** ISO time the report was made. */
-  generatedAt: string;
 }
 
 /** Output kept per step and host while reading, before cutting to the last lines. */

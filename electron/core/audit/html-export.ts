@@ -7,7 +7,7 @@
  * page declares a Content-Security-Policy that allows no script at all and no remote resource.
  */
 import type { DrillReport, ObjectiveVerdict } from './drill';
-import type { RunExport } from './export';
+import type { RunExport } from './export-types';
 import { formatDelta, formatDuration } from './format';
 import type { ActionRecord } from './replay';
 import type { VerifyResult } from './verify';

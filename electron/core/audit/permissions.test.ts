@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CastWriter, castPath } from './asciicast';
 import { Journal } from './journal';
-import { LocalLeaseBackend, RunLeases } from './locks';
+import { LocalLeaseBackend } from '../leases/local';
+import { RunLeases } from '../leases/run-leases';
 import { Masker } from './mask';
 import { temporaryAuditDir, writeSampleRun } from './testing';
 

@@ -58,14 +58,6 @@ export interface ParseResult {
   problems: Problem[];
 }
 
-/** What the validator needs besides the normalised runbook: the raw value and where each step came from. */
-export interface ParsedParts {
-  raw: Record<string, unknown>;
-  /** Normalised steps by the formatted YAML path of their raw mapping (`steps[2].steps[0]`). */
-  stepsByPath: Map<string, Step>;
-  runbook: Runbook;
-}
-
 /** Parses, validates and normalises a runbook. */
 export function parseRunbook(text: string, file: string): ParseResult {
   const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');

@@ -22,7 +22,7 @@
  * counts as declared and does not cause a second, misleading problem elsewhere.
  */
 import type { Step } from './model';
-import type { ParsedParts } from './parse';
+import type { ParsedParts } from './parse-types';
 import { commandTemplateProblems, formatTemplatePath, TEMPLATE_NAMESPACES, TemplateError, templateReferences } from './template';
 import { didYouMean, formatPath, positionAt, positionInString, type ProblemCollector, type YamlPath } from './yaml-source';
 

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { TeamAudit } from '../audit/team';
+import { TeamAudit } from '../team/audit';
 import { parseRunbook } from '../runbook/parse';
 import { compareRowCounts, describeSqlError, MysqlConnector, openMysqlConnection } from './mysql';
 

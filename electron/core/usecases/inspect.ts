@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { TranscriptLink } from '../audit/export';
 import { TRANSCRIPTS_DIR } from '../audit/files';
 import type { AuditStore } from '../audit/store';
-import { verifyTeamRecords, type TeamAudit, type TeamRecord, type TeamVerifyResult } from '../audit/team';
+import type { TeamAudit } from '../team/audit';
+import { verifyTeamRecords, type TeamRecord, type TeamVerifyResult } from '../team/journal';
 
 /** The names of a run's terminal transcripts (`<host>` for `<host>.cast`), sorted. */
 export function transcriptNames(store: AuditStore, runId: string): string[] {

@@ -10,7 +10,7 @@ import { parseMapFlags, readMappingFile, type RoleMapping } from './mapping';
 import type { ImportResult } from './types';
 import { renderEnvironment } from './write';
 
-export type { ImportResult, ImportedHost, ImportNote } from './types';
+export type { ImportResult } from './types';
 export { saveEnvironment, renderEnvironment } from './write';
 
 export interface ImportRequest {

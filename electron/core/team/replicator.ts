@@ -10,9 +10,10 @@
  */
 import * as fs from 'node:fs';
 import { OpsError, userMessageOf } from '../errors';
-import { readLastLines } from './files';
-import { parseRecord } from './journal';
-import type { TeamAudit, TeamRecord } from './team';
+import { readLastLines } from '../audit/files';
+import { parseRecord } from '../audit/journal';
+import type { TeamAudit } from './audit';
+import type { TeamRecord } from './journal';
 
 export interface ReplicatorOptions {
   /** First retry delay after a failure; doubles up to retryMaxMs. Default 500 ms. */

@@ -1,10 +1,10 @@
 /** Issue 11, item 9: the rule verify applies to the database logins that inserted a run's rows. */
 import * as fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verifyTeamRecords, type TeamRecord } from './team';
-import { Journal, parseRecord } from './journal';
-import { Masker } from './mask';
-import { runStarted, temporaryAuditDir } from './testing';
+import { verifyTeamRecords, type TeamRecord } from './journal';
+import { Journal, parseRecord } from '../audit/journal';
+import { Masker } from '../audit/mask';
+import { runStarted, temporaryAuditDir } from '../audit/testing';
 
 let auditDir: string;
 let lines: string[];

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, SCHEMA_VERSION, teamGrants, verifyTeamRecords, type TeamRecord } from './team';
-import { Journal, parseRecord } from './journal';
-import { Masker } from './mask';
-import { runStarted, temporaryAuditDir } from './testing';
+import { Journal, parseRecord } from '../audit/journal';
+import { Masker } from '../audit/mask';
+import { runStarted, temporaryAuditDir } from '../audit/testing';
+import { verifyTeamRecords, type TeamRecord } from './journal';
 
 let auditDir: string;
 let lines: string[];
@@ -57,19 +57,6 @@ describe('verifyTeamRecords', () => {
     expect(verifyTeamRecords('team', asRecords(lines), lines.slice(0, 7)).problems).toEqual([
       { seq: 8, message: 'seq 8 is in the database but not in the local journal (local lines lost or removed)' },
       { seq: 9, message: 'seq 9 is in the database but not in the local journal (local lines lost or removed)' },
-    ]);
-  });
-});
-
-describe('the team schema', () => {
-  it('numbers its migrations 1, 2, ... and grants the console only SELECT and INSERT', () => {
-    expect(MIGRATIONS.map((migration) => migration.version)).toEqual(MIGRATIONS.map((_, index) => index + 1));
-    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
-    // Safe to run again after a migration failed part-way.
-    for (const statement of MIGRATIONS.flatMap((migration) => migration.statements)) expect(statement).toMatch(/^(CREATE TABLE IF NOT EXISTS|ALTER TABLE \w+ ADD COLUMN IF NOT EXISTS|CREATE TRIGGER IF NOT EXISTS)/);
-    expect(teamGrants('opsdeck_audit', 'opsdeck', 'opsdeck_admin')).toEqual([
-      "GRANT SELECT, INSERT ON `opsdeck_audit`.* TO 'opsdeck'@'%';",
-      "GRANT SELECT, INSERT, UPDATE, CREATE, ALTER, INDEX, TRIGGER ON `opsdeck_audit`.* TO 'opsdeck_admin'@'%';",
     ]);
   });
 });

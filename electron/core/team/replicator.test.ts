@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpsError } from '../errors';
-import { Journal } from './journal';
-import { Masker } from './mask';
+import { Journal } from '../audit/journal';
+import { Masker } from '../audit/mask';
 import { TeamReplicator, type ReplicationEvent } from './replicator';
-import type { TeamAudit, TeamRecord } from './team';
-import { runStarted, temporaryAuditDir } from './testing';
+import type { TeamAudit } from './audit';
+import type { TeamRecord } from './journal';
+import { runStarted, temporaryAuditDir } from '../audit/testing';
 
 /** The team database as the replicator sees it, in memory, with switchable failures. */
 class FakeTeam {

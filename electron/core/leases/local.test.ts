@@ -4,8 +4,9 @@ import os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HostLockedError, LocalLeaseBackend, RunLeases, type LeaseEvent, type LeaseHolder } from './locks';
-import { temporaryAuditDir } from './testing';
+import { LocalLeaseBackend } from './local';
+import { HostLockedError, RunLeases, type LeaseEvent, type LeaseHolder } from './run-leases';
+import { temporaryAuditDir } from '../audit/testing';
 
 const run = promisify(execFile);
 let auditDir: string;
@@ -88,10 +89,10 @@ describe('local host leases', () => {
 
   it('gives a host to exactly one of several processes racing for it', async () => {
     const script = path.join(auditDir, 'race.mts');
-    const locks = path.resolve(import.meta.dirname, 'locks.ts');
+    const local = path.resolve(import.meta.dirname, 'local.ts');
     fs.writeFileSync(
       script,
-      `import { LocalLeaseBackend } from ${JSON.stringify(locks)};\n` +
+      `import { LocalLeaseBackend } from ${JSON.stringify(local)};\n` +
         `const backend = new LocalLeaseBackend(process.argv[2]);\n` +
         `while (Date.now() < Number(process.argv[3])) {}\n` +
         `const result = await backend.tryAcquire('prod', 'controller01', { runId: 'run-' + process.pid, operator: 'op', machine: 'm', pid: process.pid }, 60000);\n` +
