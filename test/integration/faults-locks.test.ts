@@ -19,7 +19,20 @@ let auditDir: string;
 let service: ConsoleService;
 const marker = `/tmp/opsdeck-locks-${process.pid}`;
 
-const HOLD = (id: string, seconds: number) => `${header(id)}steps:\n  - { id: hold, title: Hold, on: compute01, run: "echo holding-${id}; sleep ${seconds}" }\n`;
+// A holder holds until the test releases it (a file appears), not for a fixed time: on a loaded machine
+// a second `opsdeck` process can take longer to start than any fixed hold (at most 120 s, then it ends).
+// The host's commands run as the lab's user, so the test (root) writes and removes the release files.
+let holds = 0;
+const releases: string[] = [];
+function HOLD(id: string): { yaml: string; letGo: () => void } {
+  const release = `/tmp/opsdeck-locks-${process.pid}-release-${++holds}`;
+  releases.push(release);
+  return {
+    yaml: `${header(id)}steps:\n  - { id: hold, title: Hold, on: compute01, run: "echo holding-${id}; for i in $(seq 600); do [ -e ${release} ] && break; sleep 0.2; done" }\n`,
+    letGo: () => writeFileSync(release, ''),
+  };
+}
+const consoleHold = HOLD('console-hold');
 const TOUCH = `${header('second-run')}steps:\n  - { id: touch, title: Touch, on: compute01, run: "touch ${marker}" }\n`;
 
 beforeAll(async () => {
@@ -28,7 +41,7 @@ beforeAll(async () => {
   auditDir = path.join(work, 'audit');
   mkdirSync(path.join(work, 'runbooks'));
   writeFileSync(path.join(work, 'runbooks', 'second-run.yaml'), TOUCH);
-  writeFileSync(path.join(work, 'runbooks', 'console-hold.yaml'), HOLD('console-hold', 4));
+  writeFileSync(path.join(work, 'runbooks', 'console-hold.yaml'), consoleHold.yaml);
   service = new ConsoleService({
     auditDir,
     bundledRunbooksDir: BUNDLED_RUNBOOKS_DIR,
@@ -45,10 +58,12 @@ afterAll(async () => {
   await lab?.stop();
   rmSync(work, { recursive: true, force: true });
   rmSync(marker, { force: true });
+  for (const release of releases) rmSync(release, { force: true });
 });
 
-async function holdWithCli(seconds: number) {
-  const file = writeRunbook(work, 'cli-hold', HOLD('cli-hold', seconds));
+async function holdWithCli() {
+  const hold = HOLD('cli-hold');
+  const file = writeRunbook(work, 'cli-hold', hold.yaml);
   const known = new Set(runIdsIn(auditDir));
   const cli = spawnCli(['run', file, '--env', lab.envFile, '--audit-dir', auditDir, '--operator', 'alice-cli']);
   // A run's directory exists a moment before its journal does: a directory without one is not holding yet.
@@ -56,12 +71,12 @@ async function holdWithCli(seconds: number) {
     runIdsIn(auditDir).find((id) => !known.has(id) && existsSync(path.join(auditDir, 'runs', id, 'journal.jsonl')) && journalText(auditDir, id).includes('holding-cli-hold'));
   await waitFor(() => holding() !== undefined, 30_000, 'first run holding compute01');
   const runId = holding()!;
-  return { cli, runId };
+  return { cli, runId, letGo: hold.letGo };
 }
 
 describe('fault: two runs on the same host at once', () => {
   it('CLI while another CLI run holds the host: exit 9, holder and run named, no journal, nothing ran', async () => {
-    const { cli, runId } = await holdWithCli(4);
+    const { cli, runId, letGo } = await holdWithCli();
     const before = runIdsIn(auditDir).length;
     const second = await opsdeck('run', path.join(work, 'runbooks', 'second-run.yaml'), '--env', lab.envFile, '--audit-dir', auditDir, '--operator', 'bob');
     console.log(`[faults-locks] second CLI run: exit ${second.code}: ${second.err.trim()}`);
@@ -71,15 +86,17 @@ describe('fault: two runs on the same host at once', () => {
     expect(second.err).toMatch(/compute01/);
     expect(runIdsIn(auditDir).length).toBe(before);
     expect(existsSync(marker)).toBe(false);
-    expect((await cli.exited).code).toBe(0);
+    letGo();
+    const holder = await cli.exited;
+    expect(holder.code, `the holding run: ${cli.out()}${cli.err()}`).toBe(0);
     // Once the holder is done, the host is free again.
     const third = await opsdeck('run', path.join(work, 'runbooks', 'second-run.yaml'), '--env', lab.envFile, '--audit-dir', auditDir, '--operator', 'bob');
     expect(third.code).toBe(0);
     rmSync(marker, { force: true });
-  }, 60_000);
+  }, 180_000);
 
   it('console run:start while a CLI run holds the host: refused naming the holder, no journal, nothing ran', async () => {
-    const { cli, runId } = await holdWithCli(4);
+    const { cli, runId, letGo } = await holdWithCli();
     const before = runIdsIn(auditDir).length;
     const reply = await service.dispatch('run:start', { runbookId: 'second-run', environmentId: lab.envFile, params: {}, onFailure: 'stop' });
     console.log(`[faults-locks] console run:start: ${JSON.stringify(reply).slice(0, 400)}`);
@@ -92,9 +109,10 @@ describe('fault: two runs on the same host at once', () => {
       expect(reply.error.userMessage).toContain(runId);
     }
     expect(runIdsIn(auditDir).length).toBe(before);
+    letGo();
     await cli.exited;
     rmSync(marker, { force: true });
-  }, 60_000);
+  }, 180_000);
 
   it('CLI while a console run holds the host: exit 9 naming the console operator', async () => {
     const reply = await service.dispatch('run:start', { runbookId: 'console-hold', environmentId: lab.envFile, params: {}, onFailure: 'stop' });
@@ -106,6 +124,7 @@ describe('fault: two runs on the same host at once', () => {
     expect(existsSync(marker)).toBe(false);
     expect(second.code).toBe(9);
     expect(second.err).toContain('carol-console');
+    consoleHold.letGo();
     await waitFor(() => /"type":"run.finished"/.test(journalText(auditDir, runId)), 20_000, 'console run finished');
-  }, 60_000);
+  }, 180_000);
 });
