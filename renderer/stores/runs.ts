@@ -15,6 +15,7 @@ import type {
   PromptNeed,
   RunEventEnvelope,
   RunNotice,
+  RunOutput,
   Result,
   RunPlan,
   RunStatus,
@@ -334,6 +335,11 @@ interface RunsState {
   reconcile(active: ActiveRun[]): void;
   /** The plan a run would follow with these values (nothing runs). */
   plan(request: CommandRequest<'run:plan'>): Promise<Result<RunPlan>>;
+  /**
+   * A run's output as its journal holds it (one step's or all; what came after `afterSeq`). Handed
+   * to the caller, never kept here: output is not state (it can be megabytes).
+   */
+  readOutput(request: CommandRequest<'run:output'>): Promise<Result<RunOutput>>;
   /** Starts a run; shows it. Resolves to the refusal, if any. */
   start(request: CommandRequest<'run:start'>): Promise<ApiError | undefined>;
   /** Sends an answer or a control (pause, abort…) for a run; its refusal goes to actionError. */
@@ -391,6 +397,7 @@ export const useRunsStore = create<RunsState>()((set, get) => ({
     });
   },
   plan: (request) => api().call('run:plan', request),
+  readOutput: (request) => api().call('run:output', request),
   start: async (request) => {
     const result = await api().call('run:start', request);
     if (!result.ok) return result.error;
