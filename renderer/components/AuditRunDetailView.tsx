@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react';
 import type { CastText, Transcript } from '../../electron/api/contract';
-import { api } from '../api/client';
 import { downloadText } from '../logic/download';
 import { useAuditStore, type RunReference } from '../stores/audit';
 import { AuditTimeline, timelineLineId } from './AuditTimeline';
@@ -28,23 +27,23 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<string>();
 
+  const { loadDetail, readTranscript, readCast, exportReport: readExport } = useAuditStore.getState();
+
   useEffect(() => {
     setTranscript(undefined);
     setCast(undefined);
     setExportError(undefined);
-    void api()
-      .call('audit:show', { runId, ...(teamEnvironmentId ? { teamEnvironmentId } : {}) })
-      .then((result) => useAuditStore.getState().setDetail(result.ok ? result.value : undefined, result.ok ? undefined : result.error.userMessage));
+    void loadDetail(reference);
   }, [runId, teamEnvironmentId]);
 
   const openTranscript = async (name: string) => {
-    const result = await api().call('audit:transcript', { runId, name });
+    const result = await readTranscript(runId, name);
     setTranscriptError(result.ok ? undefined : result.error.userMessage);
     if (result.ok) setTranscript({ name, transcript: result.value });
   };
 
   const playTranscript = async (name: string) => {
-    const result = await api().call('audit:cast', { runId, name });
+    const result = await readCast({ runId, name });
     setTranscriptError(result.ok ? undefined : result.error.userMessage);
     if (result.ok) setCast(result.value);
   };
@@ -57,7 +56,7 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
 
   const exportReport = async (format: ReportFormat) => {
     setExporting(true);
-    const result = await api().call('audit:export', { runId, format, ...(teamEnvironmentId ? { teamEnvironmentId } : {}) });
+    const result = await readExport(reference, format);
     setExporting(false);
     setExportError(result.ok ? undefined : result.error.userMessage);
     if (result.ok) downloadText(result.value.fileName, result.value.mimeType, result.value.text);

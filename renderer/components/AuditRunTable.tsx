@@ -1,20 +1,19 @@
-import { useEffect, useState } from 'react';
 import type { AuditRunFacts, AuditRunSummary } from '../../electron/api/contract';
-import { api } from '../api/client';
 import { formatDuration, formatTimeWithZone } from '../logic/format';
 import { statusText } from '../logic/truth';
 import { RunStatusBadge } from './RunStatusBadge';
 
 /** Recorded runs, newest first; a box per run to pick two of one runbook to compare. */
-export function AuditRunTable({ runs, selectedId, onSelect, compareIds = [], canCompare, onToggleCompare }: {
+export function AuditRunTable({ runs, facts = {}, selectedId, onSelect, compareIds = [], canCompare, onToggleCompare }: {
   runs: AuditRunSummary[];
+  /** Each run's facts from its whole journal, by run id; a run without them shows `…` until they come. */
+  facts?: Record<string, AuditRunFacts>;
   selectedId?: string;
   onSelect: (runId: string) => void;
   compareIds?: string[];
   canCompare?: (run: AuditRunSummary) => boolean;
   onToggleCompare?: (runId: string) => void;
 }) {
-  const facts = useRunFacts(runs);
   if (runs.length === 0) return <p className="muted">No recorded run matches.</p>;
   return (
     <table className="dense audit-table">
@@ -73,24 +72,4 @@ export function AuditRunTable({ runs, selectedId, onSelect, compareIds = [], can
       </tbody>
     </table>
   );
-}
-
-/** Each listed run's facts from its whole journal, asked once per set of runs shown. */
-function useRunFacts(runs: AuditRunSummary[]): Record<string, AuditRunFacts> {
-  const [facts, setFacts] = useState<Record<string, AuditRunFacts>>({});
-  const key = runs.map((run) => `${run.runId}:${run.status}`).join(',');
-  useEffect(() => {
-    const wanted = runs.slice(0, 500).map((run) => run.runId);
-    if (wanted.length === 0) return;
-    let cancelled = false;
-    void api()
-      .call('audit:facts', { runIds: wanted })
-      .then((result) => {
-        if (!cancelled && result.ok) setFacts((current) => ({ ...current, ...result.value }));
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, [key]);
-  return facts;
 }

@@ -1,5 +1,4 @@
 import { useEffect, useMemo, useState } from 'react';
-import { api } from '../api/client';
 import { canCompareWith, filterRuns, useAuditStore } from '../stores/audit';
 import { selectedEnvironment, useInventoryStore } from '../stores/inventory';
 import { AuditFilters } from './AuditFilters';
@@ -24,33 +23,23 @@ export function AuditScreen() {
   const teamEnvironmentId = environment?.teamAudit ? environment.environmentId : undefined;
   const [view, setView] = useState<'runs' | 'recordings'>('runs');
 
-  const reloadTeam = () => {
-    if (!teamEnvironmentId) return useAuditStore.getState().setTeam(undefined);
-    void api()
-      .call('audit:teamList', { environmentId: teamEnvironmentId })
-      .then((result) =>
-        useAuditStore.getState().setTeam({ environmentId: teamEnvironmentId, ...(result.ok ? { listing: result.value } : { error: result.error.userMessage }) }),
-      );
-  };
+  const listError = useAuditStore((state) => state.listError);
+  const facts = useAuditStore((state) => state.facts);
+  const { load, loadTeam, loadFacts, compare } = useAuditStore.getState();
+
   const reload = () => {
-    void api()
-      .call('audit:list', {})
-      .then((result) => result.ok && useAuditStore.getState().setRuns(result.value));
-    reloadTeam();
+    void load();
+    void loadTeam(teamEnvironmentId);
   };
   useEffect(() => {
     if (!loaded) reload();
   }, [loaded]);
-  useEffect(reloadTeam, [teamEnvironmentId]);
-
-  const compare = () => {
-    const [a, b] = compareIds;
-    void api()
-      .call('audit:compare', { a: { runId: a }, b: { runId: b } })
-      .then((result) => useAuditStore.getState().setComparison(result.ok ? result.value : undefined, result.ok ? undefined : result.error.userMessage));
-  };
+  useEffect(() => void loadTeam(teamEnvironmentId), [teamEnvironmentId]);
 
   const shown = useMemo(() => filterRuns(runs, filters), [runs, filters]);
+  // Facts are asked once per set of runs shown, and again for a run whose status changed.
+  const factsKey = shown.map((run) => `${run.runId}:${run.status}`).join(',');
+  useEffect(() => void loadFacts(shown.map((run) => run.runId)), [factsKey]);
   const teamShown = useMemo(() => filterRuns(team?.listing?.runs ?? [], filters), [team, filters]);
   const runbooks = useMemo(() => [...new Set(runs.map((run) => run.runbookId))].sort(), [runs]);
   const environments = useMemo(() => [...new Set(runs.map((run) => run.environment))].sort(), [runs]);
@@ -71,7 +60,7 @@ export function AuditScreen() {
           Reload
         </button>
         <span className="compare-bar">
-          <button type="button" className="primary" disabled={compareIds.length !== 2} onClick={compare} title="Tick two runs of one runbook">
+          <button type="button" className="primary" disabled={compareIds.length !== 2} onClick={() => void compare()} title="Tick two runs of one runbook">
             Compare {compareIds.length}/2
           </button>
           {compareIds.length > 0 && (
@@ -86,8 +75,10 @@ export function AuditScreen() {
       {view === 'runs' && <div className="split">
         <div className="pane">
           <h2>This machine&apos;s runs</h2>
+          <ErrorMessage message={listError} />
           <AuditRunTable
             runs={shown}
+            facts={facts}
             selectedId={selected && !selected.teamEnvironmentId ? selected.runId : undefined}
             onSelect={(runId) => useAuditStore.getState().select({ runId })}
             compareIds={compareIds}

@@ -1,5 +1,6 @@
 import type { DrillReport, ObjectiveVerdict } from '../../electron/api/contract';
 import { formatDelta, formatDuration } from '../logic/format';
+import { StepStatusBadge } from './StepStatusBadge';
 
 const VERDICTS: Record<ObjectiveVerdict, string> = { met: 'met', missed: 'MISSED', 'not-reached': 'not reached', 'in-progress': 'in progress' };
 
@@ -103,7 +104,9 @@ export function DrillReportView({ report }: { report: DrillReport }) {
                 <td>
                   {step.title} <code className="muted">{step.key}</code>
                 </td>
-                <td>{step.status}</td>
+                <td>
+                  <StepStatusBadge status={step.status} />
+                </td>
                 <td>{formatDuration(step.durationMs)}</td>
                 <td>{step.share === undefined ? '–' : `${Math.round(step.share * 100)} %`}</td>
               </tr>

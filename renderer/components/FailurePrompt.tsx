@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'react';
-import { api } from '../api/client';
 import { OutputLines, stderrTail } from '../logic/output';
 import { failedChecks, failedHosts } from '../logic/truth';
-import type { StepView } from '../stores/runs';
+import { useRunsStore, type StepView } from '../stores/runs';
 import { useSessionsStore } from '../stores/sessions';
 
 /** How many of a failed host's last stderr lines the prompt shows. */
@@ -93,8 +92,9 @@ function useStderrTails(runId: string | undefined, step: StepView | undefined, h
   useEffect(() => {
     if (!runId || !step || hosts.length === 0) return;
     let cancelled = false;
-    void api()
-      .call('run:output', { runId, step: step.key })
+    void useRunsStore
+      .getState()
+      .readOutput({ runId, step: step.key })
       .then((result) => {
         if (cancelled || !result.ok) return;
         const lines = new OutputLines();

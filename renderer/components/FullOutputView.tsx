@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { api } from '../api/client';
 import { formatTime } from '../logic/format';
 import { OutputLines, findLines, linesFor, type OutputLine } from '../logic/output';
+import { useRunsStore } from '../stores/runs';
 
 /** Height of one line in px (the list draws only the lines in sight). */
 const LINE_HEIGHT = 18;
@@ -48,7 +48,7 @@ export function FullOutputView({ runId, step, hosts, initialHost, live, onClose 
     let timer: ReturnType<typeof setTimeout> | undefined;
     const read = async () => {
       const from = builder.current.lastSeq;
-      const result = await api().call('run:output', { runId, ...(wantedStep ? { step: wantedStep } : {}), ...(from ? { afterSeq: from } : {}) });
+      const result = await useRunsStore.getState().readOutput({ runId, ...(wantedStep ? { step: wantedStep } : {}), ...(from ? { afterSeq: from } : {}) });
       if (cancelled) return;
       if (!result.ok) {
         setError(result.error.userMessage);

@@ -1,6 +1,5 @@
 import { useState } from 'react';
 import type { CommandRequest, ImportPreview } from '../../electron/api/contract';
-import { api } from '../api/client';
 import { useInventoryStore } from '../stores/inventory';
 import { ErrorMessage } from './ErrorMessage';
 import { ImportPreviewView } from './ImportPreviewView';
@@ -40,7 +39,7 @@ export function ImportPanel({ onClose }: { onClose: () => void }) {
   const runPreview = async () => {
     setBusy(true);
     setSaved(undefined);
-    const result = await api().call('environment:importPreview', request());
+    const result = await useInventoryStore.getState().previewImport(request());
     setBusy(false);
     setError(result.ok ? undefined : result.error.userMessage);
     setPreview(result.ok ? result.value : undefined);
@@ -48,13 +47,10 @@ export function ImportPanel({ onClose }: { onClose: () => void }) {
 
   const save = async () => {
     setBusy(true);
-    const result = await api().call('environment:importSave', { ...request(), out: out.trim(), force });
+    const result = await useInventoryStore.getState().saveImport({ ...request(), out: out.trim(), force });
     setBusy(false);
     setError(result.ok ? undefined : result.error.userMessage);
-    if (result.ok) {
-      setSaved(result.value.file);
-      useInventoryStore.getState().selectEnvironment(result.value.environment.environmentId);
-    }
+    if (result.ok) setSaved(result.value.file);
   };
 
   return (

@@ -1,5 +1,4 @@
 import { useEffect, useMemo } from 'react';
-import { api } from '../api/client';
 import { searchRunbooks, useLibraryStore } from '../stores/library';
 import { useUiStore } from '../stores/ui';
 import { ErrorMessage } from './ErrorMessage';
@@ -12,19 +11,15 @@ import { RunbookSearch } from './RunbookSearch';
 export function LibraryScreen() {
   const listing = useLibraryStore((state) => state.listing);
   const error = useLibraryStore((state) => state.error);
+  const loading = useLibraryStore((state) => state.loading);
   const query = useLibraryStore((state) => state.query);
   const tag = useLibraryStore((state) => state.tag);
   const selectedId = useLibraryStore((state) => state.selectedRunbookId);
-  const { setQuery, setTag, selectRunbook } = useLibraryStore.getState();
+  const { setQuery, setTag, selectRunbook, load } = useLibraryStore.getState();
   const navigate = useUiStore((state) => state.navigate);
 
-  const reload = async () => {
-    const result = await api().call('library:list', {});
-    if (result.ok) useLibraryStore.getState().setListing(result.value);
-    else useLibraryStore.getState().setError(result.error.userMessage);
-  };
   useEffect(() => {
-    void reload();
+    void load();
   }, []);
 
   const runbooks = useMemo(() => searchRunbooks(listing?.runbooks ?? [], query, tag), [listing, query, tag]);
@@ -36,7 +31,7 @@ export function LibraryScreen() {
     <div className="screen library-screen">
       <header className="screen-header">
         <h1>Runbooks</h1>
-        <button type="button" onClick={() => void reload()}>
+        <button type="button" disabled={loading} onClick={() => void load()}>
           Reload
         </button>
       </header>
@@ -55,7 +50,7 @@ export function LibraryScreen() {
               }}
             />
           ) : (
-            <p className="muted">Loading runbooks…</p>
+            !error && <p className="muted">Loading runbooks…</p>
           )}
           <LibraryProblems problems={unusable} title="Files that could not be loaded" />
           {listing && (

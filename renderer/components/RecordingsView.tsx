@@ -1,26 +1,25 @@
 import { useEffect, useState } from 'react';
-import type { CastText, TerminalRecording } from '../../electron/api/contract';
-import { api } from '../api/client';
+import type { CastText } from '../../electron/api/contract';
 import { formatTimeWithZone } from '../logic/format';
+import { useAuditStore } from '../stores/audit';
 import { CastPlayer } from './CastPlayer';
 import { ErrorMessage } from './ErrorMessage';
 
 /** Host terminal recordings (`audit/terminals/*.cast`), newest first, each played with seek. */
 export function RecordingsView() {
-  const [recordings, setRecordings] = useState<TerminalRecording[]>();
+  const recordings = useAuditStore((state) => state.recordings);
+  const listError = useAuditStore((state) => state.recordingsError);
+  const { loadRecordings, readCast } = useAuditStore.getState();
   const [cast, setCast] = useState<CastText>();
-  const [error, setError] = useState<string>();
-  const reload = () =>
-    void api()
-      .call('audit:recordings', {})
-      .then((result) => {
-        setError(result.ok ? undefined : result.error.userMessage);
-        if (result.ok) setRecordings(result.value);
-      });
+  const [castError, setCastError] = useState<string>();
+  const reload = () => {
+    setCastError(undefined);
+    void loadRecordings();
+  };
   useEffect(reload, []);
   const open = async (name: string) => {
-    const result = await api().call('audit:cast', { recording: name });
-    setError(result.ok ? undefined : result.error.userMessage);
+    const result = await readCast({ recording: name });
+    setCastError(result.ok ? undefined : result.error.userMessage);
     if (result.ok) setCast(result.value);
   };
   return (
@@ -32,7 +31,8 @@ export function RecordingsView() {
             Reload
           </button>
         </div>
-        <ErrorMessage message={error} />
+        <ErrorMessage message={listError} />
+        <ErrorMessage message={castError} />
         {recordings?.length === 0 && <p className="muted">No host terminal has been recorded yet.</p>}
         <ul className="recordings" aria-label="Recordings">
           {(recordings ?? []).map((recording) => (

@@ -63,6 +63,14 @@ describe('RunComparisonTable', () => {
     expect((document.querySelector('[data-row="objective:p10"]') as HTMLElement).textContent).toContain('no objective');
   });
 
+  it('shows each run\'s status with the one status badge', () => {
+    render(<RunComparisonTable comparison={{ ...comparison, b: { ...comparison.b, status: 'rolled-back' } }} />);
+    expect([...document.querySelectorAll('[data-run-status]')].map((badge) => [badge.getAttribute('data-run-status'), badge.className])).toEqual([
+      ['succeeded', 'badge run-succeeded'],
+      ['rolled-back', 'badge run-rolled-back'],
+    ]);
+  });
+
   it('warns when the runbooks differ, or their text changed between the runs', () => {
     const { rerender } = render(<RunComparisonTable comparison={{ ...comparison, sameRunbook: false }} />);
     expect(screen.getByRole('alert').textContent).toContain('different runbooks');

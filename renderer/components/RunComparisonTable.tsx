@@ -1,6 +1,7 @@
 import type { RunComparison } from '../../electron/api/contract';
 import { formatDelta, formatDuration, formatTime } from '../logic/format';
 import { VerdictBadge } from './DrillReportView';
+import { RunStatusBadge } from './RunStatusBadge';
 
 function percent(ratio: number | undefined): string {
   if (ratio === undefined || !Number.isFinite(ratio)) return '';
@@ -43,8 +44,12 @@ export function RunComparisonTable({ comparison }: { comparison: RunComparison }
           </tr>
           <tr>
             <th>Status</th>
-            <td>{a.status}</td>
-            <td>{b.status}</td>
+            <td>
+              <RunStatusBadge status={a.status} />
+            </td>
+            <td>
+              <RunStatusBadge status={b.status} />
+            </td>
           </tr>
         </tbody>
       </table>

@@ -1,5 +1,6 @@
 import type { TeamRunSummary } from '../../electron/api/contract';
 import { formatTime } from '../logic/format';
+import { RunStatusBadge } from './RunStatusBadge';
 
 /** The team database's runs, any machine's, labelled TEAM. */
 export function TeamRunTable({ runs, selectedId, onSelect }: { runs: TeamRunSummary[]; selectedId?: string; onSelect: (runId: string) => void }) {
@@ -31,9 +32,7 @@ export function TeamRunTable({ runs, selectedId, onSelect }: { runs: TeamRunSumm
               {run.environment} {run.lab && <span className="badge lab">LAB</span>}
             </td>
             <td>
-              <span className={`badge run-${run.status}`} data-run-status={run.status}>
-                {run.status}
-              </span>
+              <RunStatusBadge status={run.status} />
             </td>
             <td>
               {run.operator} <span className="muted small">on {run.machine}</span>

@@ -4,7 +4,7 @@
  * so a reload or a reconnect comes back to it.
  */
 import { create } from 'zustand';
-import type { EnvironmentSummary, HostCheckResult, LabStatus } from '../../electron/api/contract';
+import type { CommandReply, CommandRequest, EnvironmentSummary, HostCheckResult, ImportPreview, LabStatus, Result } from '../../electron/api/contract';
 import { api } from '../api/client';
 
 /** Where the chosen environment's id is kept (localStorage: this origin; survives a reload). */
@@ -52,6 +52,10 @@ interface InventoryState {
   openEnvironmentFile(file: string): Promise<string | undefined>;
   checkHosts(environmentId: string): Promise<string | undefined>;
   acceptHostKey(environmentId: string, host: string, fingerprint: string): Promise<string | undefined>;
+  /** What an inventory import would make (nothing is saved); the preview is the caller's to show. */
+  previewImport(request: CommandRequest<'environment:importPreview'>): Promise<Result<ImportPreview>>;
+  /** Saves an imported inventory as an environment file and chooses it. */
+  saveImport(request: CommandRequest<'environment:importSave'>): Promise<Result<CommandReply<'environment:importSave'>>>;
 }
 
 export const useInventoryStore = create<InventoryState>()((set, get) => ({
@@ -101,6 +105,12 @@ export const useInventoryStore = create<InventoryState>()((set, get) => ({
   acceptHostKey: async (environmentId, host, fingerprint) => {
     const result = await api().call('hosts:acceptKey', { environmentId, host, fingerprint });
     return result.ok ? undefined : result.error.userMessage;
+  },
+  previewImport: (request) => api().call('environment:importPreview', request),
+  saveImport: async (request) => {
+    const result = await api().call('environment:importSave', request);
+    if (result.ok) get().selectEnvironment(result.value.environment.environmentId);
+    return result;
   },
 }));
 

@@ -5,6 +5,8 @@ import { api } from '../api/client';
 
 interface LibraryState {
   listing?: LibraryListing;
+  /** A read of the library is on its way. */
+  loading: boolean;
   error?: string;
   query: string;
   tag?: string;
@@ -19,6 +21,7 @@ interface LibraryState {
 }
 
 export const useLibraryStore = create<LibraryState>()((set, get) => ({
+  loading: false,
   query: '',
   setListing: (listing) => set({ listing, error: undefined }),
   setError: (error) => set({ error }),
@@ -26,7 +29,9 @@ export const useLibraryStore = create<LibraryState>()((set, get) => ({
   setTag: (tag) => set({ tag }),
   selectRunbook: (runbookId) => set({ selectedRunbookId: runbookId }),
   load: async () => {
+    set({ loading: true });
     const result = await api().call('library:list', {});
+    set({ loading: false });
     if (result.ok) get().setListing(result.value);
     else get().setError(result.error.userMessage);
   },

@@ -55,6 +55,55 @@ describe('reduceRunEvent', () => {
     expect(run).toMatchObject({ status: 'rolled-back', finishedAt: at, reason: 'stop' });
   });
 
+  it('retries a failed host: the second attempt starts clean and ends with its own host outcomes', () => {
+    const host = (name: string, exitCode: number) => ({ host: name, exitCode, signal: null, timedOut: false, status: exitCode === 0 ? ('succeeded' as const) : ('failed' as const) });
+    let run = emptyRun('r1', 0);
+    run = reduceRunEvent(run, envelope({ type: 'step.started', step: 'look', title: 'Look', kind: 'run', hosts: ['c1', 'c2'], attempt: 1 }));
+    run = reduceRunEvent(run, envelope({ type: 'step.finished', step: 'look', status: 'failed', durationMs: 5, checks: [], captures: {}, hosts: [host('c1', 0), host('c2', 1)], reason: 'exit 1 on c2' }));
+    run = reduceRunEvent(run, envelope({ type: 'step.awaiting', step: 'look', need: 'failure', prompt: 'Look failed', choices: [{ id: 'retry', label: 'Retry' }] }));
+    run = reduceRunEvent(run, envelope({ type: 'operator.action', action: 'retry', step: 'look', operator: 'op' }));
+    expect(run.pending).toEqual({});
+    run = reduceRunEvent(run, envelope({ type: 'step.started', step: 'look', title: 'Look', kind: 'run', hosts: ['c2'], attempt: 1 }));
+    expect(run.steps.look).toMatchObject({ status: 'running', attempt: 2, hosts: ['c2'], hostOutcomes: [], reason: undefined });
+    run = reduceRunEvent(run, envelope({ type: 'step.finished', step: 'look', status: 'succeeded', durationMs: 5, checks: [], captures: {}, hosts: [host('c2', 0)] }));
+    expect(run.steps.look.status).toBe('succeeded');
+    expect(run.steps.look.hostOutcomes).toEqual([{ host: 'c2', status: 'succeeded', exitCode: 0 }]);
+  });
+
+  it('shows a failed step skipped with its reason once the operator skips it', () => {
+    let run = emptyRun('r1', 0);
+    run = reduceRunEvent(run, envelope({ type: 'step.started', step: 'look', title: 'Look', kind: 'run', hosts: ['c1'], attempt: 1 }));
+    run = reduceRunEvent(run, envelope({ type: 'step.finished', step: 'look', status: 'failed', durationMs: 5, checks: [], captures: {} }));
+    run = reduceRunEvent(run, envelope({ type: 'step.awaiting', step: 'look', need: 'failure', prompt: 'Look failed' }));
+    // The runner records the step's end as skipped, then the operator's action.
+    run = reduceRunEvent(run, envelope({ type: 'step.finished', step: 'look', status: 'skipped', durationMs: 0, checks: [], captures: {}, reason: 'skipped by op after failing: known' }));
+    run = reduceRunEvent(run, envelope({ type: 'operator.action', action: 'skip', step: 'look', operator: 'op', reason: 'known' }));
+    expect(run.steps.look).toMatchObject({ status: 'skipped', reason: 'skipped by op after failing: known' });
+    expect(run.pending).toEqual({});
+  });
+
+  it('aborted while a step waits for its confirmation: no prompt stays open and the wait stops counting', () => {
+    let run = emptyRun('r1', 0);
+    run = reduceRunEvent(run, envelope({ type: 'step.started', step: 'write', title: 'Write', kind: 'run', hosts: ['c1'], attempt: 1 }));
+    run = reduceRunEvent(run, envelope({ type: 'step.awaiting', step: 'write', need: 'confirm', prompt: 'Type "c1"', expected: 'c1' }));
+    const waitingSince = at;
+    expect(run.steps.write.waitingSince).toBe(waitingSince);
+    run = reduceRunEvent(run, envelope({ type: 'operator.action', action: 'abort', operator: 'op', reason: 'window over' }));
+    expect(run.pending).toEqual({});
+    expect(run.steps.write).toMatchObject({ waitingSince: undefined, waitedMs: at - waitingSince });
+    run = reduceRunEvent(run, envelope({ type: 'step.finished', step: 'write', status: 'failed', durationMs: 300, checks: [], captures: {}, reason: 'aborted by op: window over' }));
+    run = reduceRunEvent(run, envelope({ type: 'run.finished', status: 'aborted', durationMs: 400, reason: 'window over' }));
+    expect(run).toMatchObject({ status: 'aborted', reason: 'window over', pending: {} });
+    expect(run.steps.write.status).toBe('failed');
+  });
+
+  it('pauses a reopened run and ends what its lost process was waiting for, as the journal replay does', () => {
+    let run = emptyRun('r1', 0);
+    run = reduceRunEvent(run, envelope({ type: 'step.awaiting', step: 'write', need: 'manual', prompt: 'do it' }));
+    run = reduceRunEvent(run, envelope({ type: 'operator.action', action: 'reopen', operator: 'op' }));
+    expect(run).toMatchObject({ status: 'paused', pending: {} });
+  });
+
   it('adds steps only the run reveals (rollback) after the planned ones', () => {
     let run = reduceRunEvent(emptyRun('r1', 0), envelope({ type: 'step.started', step: 'rollback/undo', title: 'Undo', kind: 'run', hosts: ['c1'], attempt: 1 }));
     expect(run.stepOrder).toEqual(['rollback/undo']);

@@ -15,11 +15,13 @@ import type {
   PromptNeed,
   RunEventEnvelope,
   RunNotice,
+  RunOutput,
   Result,
   RunPlan,
   RunStatus,
   StepStatus,
 } from '../../electron/api/contract';
+import { isUnmatchedConfirmation, promptsEndedBy, runStatusAfter } from '../../electron/api/run-rules';
 import { api } from '../api/client';
 
 export interface StepView {
@@ -180,12 +182,17 @@ function updateStep(run: RunView, key: string, change: (step: StepView) => StepV
   };
 }
 
-function withoutPrompt(run: RunView, step?: string): RunView {
-  if (step === undefined) return { ...run, pending: {} };
-  if (!run.pending[step]) return run;
-  const pending = { ...run.pending };
-  delete pending[step];
-  return { ...run, pending };
+/** Closes the prompts an event ends (one step's, or every one), stopping their steps' waiting clocks. */
+function endPrompts(run: RunView, ended: ReturnType<typeof promptsEndedBy>, at: number): RunView {
+  if (ended === 'none') return run;
+  const keys = ended === 'all' ? Object.keys(run.pending) : [ended.step];
+  let next = run;
+  for (const key of keys) next = withWaiting(next, key, at, 'stop');
+  if (ended === 'all') return Object.keys(next.pending).length === 0 ? next : { ...next, pending: {} };
+  if (!next.pending[ended.step]) return next;
+  const pending = { ...next.pending };
+  delete pending[ended.step];
+  return { ...next, pending };
 }
 
 /** Starts or stops a step's clock of waiting for the operator (working time is the rest). */
@@ -203,7 +210,21 @@ function depthOf(key: string): number {
   return key.split('/').length - 1 - (key.startsWith('rollback/') || key.startsWith('finally/') ? 1 : 0);
 }
 
-/** Applies one run event to a run's view. Pure, so it is tested on its own. */
+/**
+ * Applies one run event to a run's view. Pure, so it is tested on its own.
+ *
+ * Not the journal's replay (electron/core/audit/replay.ts), though both fold the same events into
+ * step statuses, host outcomes and prompts: the replay reads a journal from its run.started on,
+ * after the fact, and infers what only hindsight knows (steps interrupted when no process appends
+ * any more, where a resumed run goes on, the attempts of a reopened run, the undo order, every
+ * command with its seq); this view follows a live run from whatever event comes first (events can
+ * overtake the plan, whose steps bring depth and description), marks a mistyped confirmation,
+ * times the operator's waits, and keeps unchanged steps identical so React redraws only what
+ * changed. They also differ on purpose in one place: a step waiting for its confirmation before it
+ * starts is pending here (nothing ran yet) and in flight there (so a crash then marks it
+ * interrupted). What both must decide alike, which prompts an event ends and the run's status, is
+ * decided once, in electron/core/audit/events.ts (reached through electron/api/run-rules.ts).
+ */
 export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunView {
   const { event, at } = envelope;
   const next = { ...run, lastAt: at, applied: run.applied + 1 };
@@ -229,7 +250,7 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
         environment: event.environment.name,
         lab: event.environment.lab,
         startedAt: at,
-        status: 'running',
+        status: runStatusAfter(next.status, event),
       };
     case 'step.started':
       return updateStep(
@@ -281,31 +302,19 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
         }),
         () => fresh(event.step),
       );
-      return withoutPrompt(withWaiting(finished, event.step, at, 'stop'), event.step);
+      return endPrompts(finished, promptsEndedBy(event), at);
     }
-    case 'operator.action':
-      switch (event.action) {
-        case 'pause':
-          return { ...next, status: 'paused' };
-        case 'resume':
-          return { ...next, status: 'running' };
-        case 'abort':
-        case 'rollback':
-          return withoutPrompt(next);
-        case 'confirm': {
-          // A confirmation that did not match carries a note; the step still waits.
-          if (event.note && event.step && next.pending[event.step]) {
-            return { ...next, pending: { ...next.pending, [event.step]: { ...next.pending[event.step], mismatch: true } } };
-          }
-          return withoutPrompt(event.step ? withWaiting(next, event.step, at, 'stop') : next, event.step);
-        }
-        default:
-          return withoutPrompt(event.step ? withWaiting(next, event.step, at, 'stop') : next, event.step);
-      }
+    case 'operator.action': {
+      // Pause, resume and which prompts an answer ends: the runner's rules, shared with the journal's replay.
+      const acted = { ...next, status: runStatusAfter(next.status, event) };
+      const mistyped = isUnmatchedConfirmation(event) && event.step !== undefined ? acted.pending[event.step] : undefined;
+      if (mistyped) return { ...acted, pending: { ...acted.pending, [mistyped.step]: { ...mistyped, mismatch: true } } };
+      return endPrompts(acted, promptsEndedBy(event), at);
+    }
     case 'run.note':
       return { ...next, notes: [...next.notes, { at, level: event.level, message: event.message, step: event.step }] };
     case 'run.finished':
-      return { ...withoutPrompt(next), status: event.status, finishedAt: at, reason: event.reason };
+      return { ...endPrompts(next, promptsEndedBy(event), at), status: runStatusAfter(next.status, event), finishedAt: at, reason: event.reason };
     case 'step.output':
     case 'run.snapshot':
       return next;
@@ -334,6 +343,11 @@ interface RunsState {
   reconcile(active: ActiveRun[]): void;
   /** The plan a run would follow with these values (nothing runs). */
   plan(request: CommandRequest<'run:plan'>): Promise<Result<RunPlan>>;
+  /**
+   * A run's output as its journal holds it (one step's or all; what came after `afterSeq`). Handed
+   * to the caller, never kept here: output is not state (it can be megabytes).
+   */
+  readOutput(request: CommandRequest<'run:output'>): Promise<Result<RunOutput>>;
   /** Starts a run; shows it. Resolves to the refusal, if any. */
   start(request: CommandRequest<'run:start'>): Promise<ApiError | undefined>;
   /** Sends an answer or a control (pause, abort…) for a run; its refusal goes to actionError. */
@@ -391,6 +405,7 @@ export const useRunsStore = create<RunsState>()((set, get) => ({
     });
   },
   plan: (request) => api().call('run:plan', request),
+  readOutput: (request) => api().call('run:output', request),
   start: async (request) => {
     const result = await api().call('run:start', request);
     if (!result.ok) return result.error;

@@ -216,3 +216,51 @@ export const DURABLE_EVENT_TYPES: ReadonlySet<RunEvent['type']> = new Set([
   'operator.action',
   'run.finished',
 ]);
+
+/**
+ * The prompts an event ends — the runner's rule (electron/core/run/prompts.ts, runner.ts), which
+ * every fold of run events must follow: the journal's replay (replay.ts) and the console's live view
+ * (renderer/stores/runs.ts). A step's end or an answer ends that step's prompt; an abort, a rollback,
+ * a reopening and the run's end end every prompt (the runner cancels them all, and no step.finished
+ * follows a failure prompt that an abort cancelled). Pause and resume answer nothing, and neither
+ * does a confirmation that did not match: the step still waits.
+ */
+export function promptsEndedBy(event: RunEvent): 'none' | 'all' | { step: string } {
+  switch (event.type) {
+    case 'step.finished':
+      return { step: event.step };
+    case 'run.finished':
+      return 'all';
+    case 'operator.action':
+      if (event.action === 'abort' || event.action === 'rollback' || event.action === 'reopen') return 'all';
+      if (event.action === 'pause' || event.action === 'resume' || isUnmatchedConfirmation(event)) return 'none';
+      return event.step === undefined ? 'none' : { step: event.step };
+    default:
+      return 'none';
+  }
+}
+
+/** A typed confirmation that did not match: recorded with a note, and the step still waits. */
+export function isUnmatchedConfirmation(event: RunEvent): boolean {
+  return event.type === 'operator.action' && event.action === 'confirm' && !!event.note;
+}
+
+/**
+ * A run's status after an event, for every fold of run events: running from its start, paused by a
+ * pause or a reopening (the operator decides what happens next), running again on resume, and what
+ * run.finished says at its end.
+ */
+export function runStatusAfter(status: RunStatus, event: RunEvent): RunStatus {
+  switch (event.type) {
+    case 'run.started':
+      return 'running';
+    case 'run.finished':
+      return event.status;
+    case 'operator.action':
+      if (event.action === 'pause' || event.action === 'reopen') return 'paused';
+      if (event.action === 'resume') return 'running';
+      return status;
+    default:
+      return status;
+  }
+}

@@ -95,6 +95,50 @@ describe('replayRun', () => {
     expect(state.steps[2]).toMatchObject({ status: 'running', awaiting: { need: 'confirm', prompt: 'Type the host name', expected: 'compute-01' } });
   });
 
+  it('keeps a step waiting after a confirmation that did not match, as the runner does', () => {
+    const state = replayRun(
+      records('mistyped', [
+        runStarted('mistyped'),
+        { type: 'step.started', step: 'reboot', title: 'Reboot the host', kind: 'run', hosts: ['compute-01'], attempt: 1 },
+        { type: 'step.awaiting', step: 'reboot', need: 'confirm', prompt: 'Type "compute-01"', expected: 'compute-01' },
+        { type: 'operator.action', action: 'confirm', step: 'reboot', operator: 'alice', text: 'compute-10', note: 'did not match "compute-01"; the step still waits' },
+      ]),
+      { live: true },
+    );
+    expect(state.steps[3]).toMatchObject({ status: 'running', awaiting: { need: 'confirm', expected: 'compute-01' } });
+  });
+
+  it('leaves no prompt open once the run is aborted at a failed step, and counts a failed host retried to success once', () => {
+    const host = (name: string, exitCode: number) => ({ host: name, exitCode, signal: null, timedOut: false, status: exitCode === 0 ? ('succeeded' as const) : ('failed' as const) });
+    const state = replayRun(
+      records('aborted', [
+        runStarted('aborted'),
+        { type: 'step.started', step: 'disable', title: 'Disable', kind: 'run', hosts: ['c1', 'c2'], attempt: 1 },
+        { type: 'step.finished', step: 'disable', status: 'failed', durationMs: 5, checks: [], captures: {}, hosts: [host('c1', 0), host('c2', 1)] },
+        { type: 'step.awaiting', step: 'disable', need: 'failure', prompt: 'Disable failed', choices: [{ id: 'retry', label: 'Retry' }] },
+        { type: 'operator.action', action: 'retry', step: 'disable', operator: 'alice' },
+        { type: 'step.started', step: 'disable', title: 'Disable', kind: 'run', hosts: ['c2'], attempt: 1 },
+        { type: 'step.finished', step: 'disable', status: 'succeeded', durationMs: 5, checks: [], captures: {}, hosts: [host('c2', 0)] },
+        { type: 'step.started', step: 'migrate', title: 'Migrate', kind: 'run', hosts: ['c1'], attempt: 1 },
+        { type: 'step.finished', step: 'migrate', status: 'failed', durationMs: 5, checks: [], captures: {}, hosts: [host('c1', 2)] },
+        // The runner asks what to do; an abort cancels the prompt and no step.finished follows.
+        { type: 'step.awaiting', step: 'migrate', need: 'failure', prompt: 'Migrate failed', choices: [{ id: 'retry', label: 'Retry' }] },
+        { type: 'operator.action', action: 'abort', operator: 'alice', reason: 'window over' },
+        { type: 'run.finished', status: 'aborted', durationMs: 20, reason: 'window over' },
+      ]),
+    );
+    expect(state.status).toBe('aborted');
+    expect(state.steps.map((step) => [step.key, step.status, step.attempts, step.awaiting?.need])).toEqual([
+      ['disable', 'succeeded', 2, undefined],
+      ['migrate', 'failed', 1, undefined],
+      ['confirm-reboot', 'pending', 0, undefined],
+      ['reboot', 'pending', 0, undefined],
+    ]);
+    expect(state.steps[0].hostResults?.map((result) => [result.host, result.status])).toEqual([['c2', 'succeeded']]);
+    expect(state.completedOrder).toEqual(['disable']);
+    expect(state.resumeFrom).toBe('migrate');
+  });
+
   it('rejects a journal that does not start with run.started', () => {
     expect(() => replayRun([])).toThrow(expect.objectContaining({ code: 'journal-invalid' }));
   });

@@ -4,6 +4,10 @@
  * The journal is the truth: a step is succeeded only if a `step.finished {status: 'succeeded'}` says
  * so. A step that started and never finished, in a journal that no live process is appending to, is
  * `interrupted` — never pending, never succeeded.
+ *
+ * The console's live view folds the same events its own way (renderer/stores/runs.ts says why they
+ * are two folds); the rules both must share, which prompts an event ends and what the run's status
+ * becomes, live in events.ts.
  */
 import type {
   CheckResult,
@@ -16,6 +20,7 @@ import type {
   StepFinishedEvent,
   StepStatus,
 } from './events';
+import { promptsEndedBy, runStatusAfter } from './events';
 import { OpsError } from '../errors';
 import { Journal, type JournalOptions } from './journal';
 import { Masker } from './mask';
@@ -215,7 +220,6 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
         if (record.hosts) step.hostResults = record.hosts;
         if (record.reason !== undefined) step.reason = record.reason;
         if (record.errorCode !== undefined) step.errorCode = record.errorCode;
-        delete step.awaiting;
         Object.assign(state.captures, record.captures);
         if (record.status === 'succeeded' && !record.step.includes('/') && !state.completedOrder.includes(record.step)) {
           state.completedOrder.push(record.step);
@@ -227,7 +231,6 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
         state.actions.push(action);
         if (record.step) {
           const step = stepOf(record.step);
-          if (record.action !== 'pause' && record.action !== 'resume') delete step.awaiting;
           if (record.action === 'skip' && step.status !== 'succeeded') {
             step.status = 'skipped';
             if (record.reason !== undefined) step.reason = record.reason;
@@ -245,7 +248,6 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
         if (record.action === 'reopen' && finished) {
           // A run that ended interrupted or failed, reopened to go on: it is open again.
           finished = false;
-          state.status = 'paused';
           delete state.finishedAt;
           delete state.durationMs;
           delete state.reason;
@@ -259,8 +261,6 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
             ts: record.ts,
           });
         }
-        if (record.action === 'pause' || record.action === 'reopen') state.status = 'paused';
-        if (record.action === 'resume') state.status = 'running';
         break;
       }
       case 'run.note':
@@ -268,7 +268,6 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
         break;
       case 'run.finished': {
         finished = true;
-        state.status = record.status;
         state.finishedAt = record.ts;
         // The runner measures its own attempt; a resumed run lasted from its first start to this end.
         state.durationMs = state.attempts.length > 1 ? Math.max(Date.parse(record.ts) - Date.parse(state.startedAt), record.durationMs) : record.durationMs;
@@ -283,6 +282,11 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
       case 'step.output':
         break;
     }
+    // The run's status and its open prompts follow the rules the console's live view follows too (events.ts).
+    state.status = runStatusAfter(state.status, record);
+    const ended = promptsEndedBy(record);
+    if (ended === 'all') for (const step of state.steps) delete step.awaiting;
+    else if (ended !== 'none') delete stepOf(ended.step).awaiting;
   }
 
   const inFlight = state.steps.filter((step) => step.status === 'running');
