@@ -17,7 +17,9 @@ const openFds = () => readdirSync('/proc/self/fd').length;
 // Open descriptors (sockets to the hosts, journal, transcripts) sampled while the run goes; its peak is
 // what `ulimit -n` must allow.
 let peakFds = openFds();
-const sampler = setInterval(() => (peakFds = Math.max(peakFds, openFds())), 25);
+// Every 100 ms: a read of /proc/self/fd with 600 descriptors open costs ~0.3 ms of this process's CPU, and at 25 ms
+// the sampling alone took ~0.5 s of the engine's thread in a 300-host run. Descriptors stay open for the whole step.
+const sampler = setInterval(() => (peakFds = Math.max(peakFds, openFds())), 100);
 const busy = machineBusyMs();
 const cpu = process.cpuUsage();
 const run = await runEngine(runbookFile, envFile, auditDir, paramsJson ? (JSON.parse(paramsJson) as Record<string, string>) : {});

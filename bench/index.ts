@@ -7,6 +7,9 @@
  *     npm run bench -- --case fan-out-scale   one part by name (several: comma-separated)
  *     npm run bench -- --quick      fewer repetitions and smaller sizes: checks the harness, not results
  *     npm run bench -- --work DIR   work there instead of bench/work (emptied first; one bench per directory)
+ *     npm run bench -- --output FILE  write the results there instead of bench/RESULTS.md
+ *     npm run bench -- --case fan-out-scale --no-ansible --sizes 300   without Ansible, only 300 hosts
+ *     npm run bench -- --reps N     N repetitions in fan-out-scale and throughput
  *
  * Benchmarks are not tests: vitest never collects bench/ (its files are not *.test.ts).
  */
@@ -41,7 +44,7 @@ const CASES: Array<{ id: number; name: string; title: string; run: (bench: Bench
 ];
 
 const { values } = parseArgs({
-  options: { cases: { type: 'string' }, case: { type: 'string' }, quick: { type: 'boolean' }, output: { type: 'string' }, work: { type: 'string' } },
+  options: { cases: { type: 'string' }, case: { type: 'string' }, quick: { type: 'boolean' }, output: { type: 'string' }, work: { type: 'string' }, 'no-ansible': { type: 'boolean' }, sizes: { type: 'string' }, reps: { type: 'string' } },
 });
 const ids = new Set(CASES.map((entry) => entry.id));
 const names = new Set(CASES.map((entry) => entry.name));
@@ -49,7 +52,13 @@ const chosenIds = values.cases ? values.cases.split(',').map(Number) : [...ids];
 for (const id of chosenIds) if (!ids.has(id)) throw new Error(`There is no case ${id} (cases: ${[...ids].join(', ')}).`);
 const chosenNames = values.case ? values.case.split(',') : undefined;
 for (const name of chosenNames ?? []) if (!names.has(name)) throw new Error(`There is no case named ${name} (names: ${[...names].join(', ')}).`);
-const bench = new Bench({ quick: values.quick ?? false, work: values.work });
+const bench = new Bench({
+  quick: values.quick ?? false,
+  work: values.work,
+  ansible: !values['no-ansible'],
+  sizes: values.sizes?.split(',').map(Number),
+  reps: values.reps ? Number(values.reps) : undefined,
+});
 const results: CaseResult[] = [];
 const startedAt = new Date();
 const stopOnSignal = () => {

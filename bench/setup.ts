@@ -52,6 +52,12 @@ export interface BenchOptions {
   quick: boolean;
   /** Where the cases work; default bench/work. Emptied at the start. */
   work?: string;
+  /** false: fan-out-scale leaves out its Ansible runs (10 minutes each at 300 hosts on a loaded machine). */
+  ansible?: boolean;
+  /** fan-out-scale: only these host counts (of 100 and 300). */
+  sizes?: number[];
+  /** Repetitions of the timed runs in fan-out-scale and throughput instead of their defaults. */
+  reps?: number;
 }
 
 /** The shared state of one `npm run bench`. */
@@ -315,7 +321,7 @@ export interface ChildEngineRun extends EngineRun {
   cpuMs: number;
   /** Busy CPU time of the whole machine (every process, both cores) during the run, ms. */
   machineCpuMs: number;
-  /** The most file descriptors the child had open at once (sampled every 25 ms). */
+  /** The most file descriptors the child had open at once (sampled every 100 ms). */
   peakFds: number;
 }
 

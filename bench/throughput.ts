@@ -176,7 +176,7 @@ export async function throughputCase(bench: Bench): Promise<CaseResult> {
   await openSsh();
   await teeSha();
   await script();
-  const reps = quick ? 2 : 5;
+  const reps = bench.options.reps ?? (quick ? 2 : 5);
   const largeRuns: ChildEngineRun[] = [];
   const smallRuns: ChildEngineRun[] = [];
   const sshMs: number[] = [];

@@ -132,4 +132,27 @@ describe('known_hosts', () => {
     await new KnownHostsFile(file).append('beta', 22, keyB.type, keyB.base64);
     expect(parseKnownHosts(readFileSync(file, 'utf8')).map((entry) => entry.line)).toEqual([1, 2]);
   });
+
+  it('parses the file once while it is unchanged, and sees a line another writer adds or replaces at once', async () => {
+    // A pool connecting to 300 hosts checks known_hosts twice per host: reading and parsing the whole
+    // file each time made that quadratic (0.7 s of CPU at 300 hosts, bench/ case 2).
+    const file = path.join(dir, 'cached');
+    writeFileSync(file, `alpha ${keyA.type} ${keyA.base64}\n`);
+    const knownHosts = new KnownHostsFile(file);
+    const first = await knownHosts.entries();
+    expect(await knownHosts.entries()).toBe(first);
+    expect((await knownHosts.verify(['alpha'], 22, keyA.type, keyA.blob)).status).toBe('known');
+    expect(await knownHosts.entries()).toBe(first);
+
+    // Another program (ssh, an editor) appends a line: seen by the next check.
+    writeFileSync(file, `alpha ${keyA.type} ${keyA.base64}\nbeta ${keyB.type} ${keyB.base64}\n`);
+    expect((await knownHosts.verify(['beta'], 22, keyB.type, keyB.blob)).status).toBe('known');
+    // Rewritten in place with the same length (one key swapped for another of the same size): seen too.
+    const swapped = `alpha ${keyB.type} ${keyB.base64}\nbeta ${keyA.type} ${keyA.base64}\n`;
+    writeFileSync(file, swapped);
+    expect((await knownHosts.verify(['alpha'], 22, keyA.type, keyA.blob)).status).toBe('changed');
+    // Removed: no entries, not the cached ones.
+    rmSync(file);
+    expect(await knownHosts.entries()).toEqual([]);
+  });
 });

@@ -23,22 +23,46 @@ export interface HostRun {
   error?: unknown;
   stdout: RetainedOutput;
   stderr: RetainedOutput;
+  /** Which streams the step's checks and captures read: only those are kept in memory. */
+  needs: OutputNeeds;
   status: StepStatus;
   checks: CheckResult[];
   /** The command's process on the host, once it started. */
   pid?: number;
 }
 
-export function newHostRun(host: HostSpec, command: string, stdin?: string): HostRun {
-  return { host, command, ...(stdin !== undefined ? { stdin } : {}), stdout: new RetainedOutput(), stderr: new RetainedOutput(), status: 'pending', checks: [] };
+/** Which of a command's streams a step's checks (`expect`, `until`) and captures read. */
+export interface OutputNeeds {
+  stdout: boolean;
+  stderr: boolean;
+}
+
+export function outputNeeds(expect: Expect, capture: CaptureSpec[]): OutputNeeds {
+  return {
+    stdout: expect.stdout.length > 0 || expect.json.length > 0 || capture.some((spec) => spec.from === 'stdout'),
+    stderr: expect.stderr.length > 0 || capture.some((spec) => spec.from === 'stderr'),
+  };
+}
+
+export function newHostRun(host: HostSpec, command: string, needs: OutputNeeds, stdin?: string): HostRun {
+  return {
+    host,
+    command,
+    ...(stdin !== undefined ? { stdin } : {}),
+    stdout: new RetainedOutput(needs.stdout),
+    stderr: new RetainedOutput(needs.stderr),
+    needs,
+    status: 'pending',
+    checks: [],
+  };
 }
 
 /** Clears a host run for another attempt. */
 export function resetRun(run: HostRun): void {
   run.result = undefined;
   run.error = undefined;
-  run.stdout = new RetainedOutput();
-  run.stderr = new RetainedOutput();
+  run.stdout = new RetainedOutput(run.needs.stdout);
+  run.stderr = new RetainedOutput(run.needs.stderr);
   run.status = 'pending';
   run.checks = [];
 }

@@ -3,7 +3,7 @@ import type { RunStep } from '../../runbook/model';
 import { mapWithLimit, sleep } from '../concurrency';
 import { formatMs } from '../format';
 import { renderIn } from '../scope';
-import { execOnHost, finishHostStep, isRetriable, judge, newHostRun, resetRun } from './host-commands';
+import { execOnHost, finishHostStep, isRetriable, judge, newHostRun, outputNeeds, resetRun } from './host-commands';
 import { basePreview, previewCommandStep } from './preview';
 import type { StepKindModule } from './types';
 
@@ -12,10 +12,12 @@ export const runStepKind: StepKindModule<RunStep> = {
     const only = run.takeRetryOnly(key);
     run.setFailedHosts(key, []);
     const hosts = run.fittedTargets(step.on, frame).hosts.filter((host) => !only || only.has(host.name));
+    const needs = outputNeeds(step.expect, step.capture);
     const runs = hosts.map((host) =>
       newHostRun(
         host,
         renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'),
+        needs,
         step.stdin !== undefined ? renderIn(step.stdin, { ...frame.scope, host: host.name }, 'text') : undefined,
       ),
     );

@@ -3,7 +3,7 @@ import type { WaitStep } from '../../runbook/model';
 import { mapWithLimit, sleep } from '../concurrency';
 import { formatMs } from '../format';
 import { renderIn } from '../scope';
-import { execOnHost, finishHostStep, judge, newHostRun } from './host-commands';
+import { execOnHost, finishHostStep, judge, newHostRun, outputNeeds } from './host-commands';
 import { basePreview, previewCommandStep, seconds } from './preview';
 import type { StepKindModule } from './types';
 
@@ -15,7 +15,7 @@ export const waitStepKind: StepKindModule<WaitStep> = {
     if (step.destructive) await run.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope);
     const deadline = started + step.deadlineMs;
     for (let poll = 1; ; poll++) {
-      const runs = hosts.map((host) => newHostRun(host, renderIn(step.command, { ...frame.scope, host: host.name }, 'shell')));
+      const runs = hosts.map((host) => newHostRun(host, renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'), outputNeeds(step.until, step.capture)));
       await mapWithLimit(runs, step.concurrency, (hostRun) => execOnHost(run, key, hostRun, step.timeoutMs, step.sudo, poll));
       for (const hostRun of runs) judge(run, hostRun, step.until);
       const lost = runs.some((hostRun) => hostRun.status === 'interrupted');
