@@ -309,6 +309,13 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
     case 'step.output':
     case 'run.snapshot':
       return next;
+    case 'approval.requested':
+    case 'approval.granted':
+    case 'approval.refused':
+    case 'approval.not-counted':
+    case 'approval.overridden':
+      // What the approval prompt shows comes with step.awaiting; the answer ends it like any reply.
+      return event.type === 'approval.requested' || event.type === 'approval.not-counted' ? next : withoutPrompt(next, event.step);
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import mysql from 'mysql2/promise';
+import { APPROVAL_MIGRATION_STATEMENTS } from '../approval/team-schema';
 import { OpsError } from '../errors';
 import type { DatabaseSpec, Environment } from '../inventory/model';
 import { openMysqlConnection, type Tunnel } from '../sql/mysql';
@@ -152,6 +153,11 @@ export const MIGRATIONS: readonly Migration[] = [
         await connection.query('ROLLBACK');
       }
     },
+  },
+  {
+    version: 4,
+    name: 'two-person approval requests and answers',
+    statements: [...APPROVAL_MIGRATION_STATEMENTS],
   },
 ];
 
@@ -331,6 +337,18 @@ export class TeamAudit implements LeaseBackend {
   private async query<T = mysql.RowDataPacket[]>(connection: mysql.Connection, sql: string, values: unknown[] = []): Promise<T> {
     const [rows] = await connection.query({ sql, values, timeout: this.options.queryTimeoutMs ?? 10_000 });
     return rows as T;
+  }
+
+  /**
+   * Runs statements on this connection for a module with its own tables (two-person approval,
+   * electron/core/approval/team-transport.ts), one caller at a time like every other statement here.
+   */
+  async statements<T>(work: (query: <R = mysql.RowDataPacket[]>(sql: string, values?: unknown[]) => Promise<R>) => Promise<T>): Promise<T> {
+    try {
+      return await this.exclusive((connection) => work((sql, values = []) => this.query(connection, sql, values)));
+    } catch (error) {
+      throw this.describe(error);
+    }
   }
 
   /** Closes the connection (waits for the statement in flight). */
