@@ -222,6 +222,12 @@ export function replayRun(records: readonly JournalRecord[], options: ReplayOpti
         }
         break;
       }
+      case 'approval.granted':
+      case 'approval.refused':
+      case 'approval.overridden':
+        // The second operator's answer (or the break-glass) ends the wait like an operator action.
+        delete stepOf(record.step).awaiting;
+        break;
       case 'operator.action': {
         const action: ActionRecord = stripChain(record);
         state.actions.push(action);
