@@ -320,7 +320,7 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
 }
 
 /** The commands that act on a run (every one names its runId). */
-export type RunCommand = 'run:confirm' | 'run:decide' | 'run:completeManual' | 'run:resolveFailure' | 'run:pause' | 'run:resume' | 'run:abort';
+export type RunCommand = 'run:confirm' | 'run:decide' | 'run:completeManual' | 'run:resolveFailure' | 'run:pause' | 'run:resume' | 'run:abort' | 'run:overrideApproval';
 
 interface RunsState {
   runs: Record<string, RunView>;

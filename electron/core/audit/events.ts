@@ -202,8 +202,9 @@ export interface ApprovalRequestedEvent {
  * A second operator's answer. `approval.not-counted`: an answer that cannot count (self-approval, an
  * answer file that is a link), recorded while the run keeps waiting.
  */
-export interface ApprovalAnsweredEvent {
-  type: 'approval.granted' | 'approval.refused' | 'approval.not-counted';
+export type ApprovalAnsweredEvent = ApprovalAnswerFields & ({ type: 'approval.granted' } | { type: 'approval.refused' } | { type: 'approval.not-counted' });
+
+interface ApprovalAnswerFields {
   step: string;
   requestId: string;
   /** As the transport established it: an OS user (spool) or a team database account's operator. */
