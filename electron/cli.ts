@@ -40,6 +40,7 @@ import { DrillPrinter } from './cli/drill-printer';
 import { ENV_IMPORT_USAGE, envCommand } from './cli/env-import';
 import { renderPlan } from './cli/plan-printer';
 import { buildPlan } from './app/plan';
+import { APPROVE_USAGE, approveCommand, approvalsCommand } from './cli/approve';
 
 const USAGE = `opsdeck — run OpenStack maintenance and disaster-recovery runbooks over SSH, with an audit trail
 
@@ -71,6 +72,7 @@ Usage:
   opsdeck team grants --env <file> [--admin-user NAME]
                                                  the GRANTs the team database needs
   opsdeck list                                   the runbooks in the library
+${APPROVE_USAGE}
 
 Run options:
   --param, -p NAME=VALUE      a runbook parameter (repeat)
@@ -86,6 +88,8 @@ Run options:
   --yes-destructive           confirm every destructive step (recorded as such in the journal)
   --decide STEP=CHOICE        answer decision STEP
   --manual STEP=done[:NOTE]   mark manual step STEP done (or failed)
+  --break-glass STEP=REASON   two-person approval: go on at STEP without a second operator (loud in
+                              the report); from another terminal: opsdeck approve --break-glass
   --accept-new-host-keys      trust hosts whose key is not yet in known_hosts (never a changed key)
   --retry-interrupted         on resume, run the interrupted step again (default: ask, or stop)
   --rerun STEP                on resume, run STEP again although it succeeded, e.g. to capture
@@ -131,6 +135,10 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
         return await locksCommand(rest, io);
       case 'team':
         return await teamCommand(rest, io);
+      case 'approve':
+        return await approveCommand(rest, io);
+      case 'approvals':
+        return await approvalsCommand(rest, io);
       case 'env':
         return await envCommand(rest, io);
       case undefined:
@@ -293,6 +301,7 @@ const RUN_OPTIONS = {
   'yes-destructive': { type: 'boolean' },
   decide: { type: 'string', multiple: true },
   manual: { type: 'string', multiple: true },
+  'break-glass': { type: 'string', multiple: true },
   'accept-new-host-keys': { type: 'boolean' },
   'retry-interrupted': { type: 'boolean' },
   'audit-dir': { type: 'string' },
@@ -351,6 +360,7 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
         return [step, { outcome, note: note.join(':') || undefined }] as const;
       }),
     ),
+    breakGlass: keyValues(values['break-glass'], '--break-glass'),
   };
 
   let runbookRef = positionals[0];

@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import type { RunEvent, RunStatus, StepStatus, CheckResult } from '../core/audit/events';
 import type { PromptNeed, RunStartedEvent } from '../core/audit/events';
 import type { PlanStep } from '../core/run/steps/plan-types';
+import type { ApprovalRequest } from '../core/approval/types';
 import type { ErrorCode } from '../core/error-types';
 import type {
   DrillClockReading,
@@ -68,6 +69,7 @@ export const COMMAND_NAMES = [
   'run:abort',
   'run:output',
   'run:snapshot',
+  'run:overrideApproval',
   'terminal:open',
   'terminal:write',
   'terminal:resize',
@@ -85,6 +87,8 @@ export const COMMAND_NAMES = [
   'audit:facts',
   'locks:list',
   'locks:break',
+  'approval:list',
+  'approval:answer',
 ] as const;
 
 /** Every event channel (main → renderer). */
@@ -461,6 +465,8 @@ export interface CommandReplies {
   'run:output': RunOutput;
   /** A state snapshot taken now and journaled; false when the environment takes none or the run is over. */
   'run:snapshot': { taken: boolean };
+  /** Break-glass: the run's operator goes on at a step waiting for a second operator (reason journaled, loud in the report). */
+  'run:overrideApproval': null;
   'terminal:open': TerminalInfo;
   'terminal:write': null;
   'terminal:resize': null;
@@ -479,6 +485,18 @@ export interface CommandReplies {
   'audit:facts': Record<string, AuditRunFacts>;
   'locks:list': LocksListing;
   'locks:break': LeaseBreak;
+  /** Destructive steps of the environment waiting for a second operator (docs/approval.md). */
+  'approval:list': ApprovalListing;
+  /** This console's operator approves or refuses one (never their own run's). */
+  'approval:answer': { approver: string; proof: string };
+}
+
+/** What waits for a second operator in an environment, and through what. */
+export interface ApprovalListing {
+  /** The transport in words (the team database, the spool directory). */
+  via: string;
+  /** `own`: a run of this console (or of its operator): it cannot be answered here. */
+  requests: Array<ApprovalRequest & { own: boolean }>;
 }
 
 /** What each event carries. */

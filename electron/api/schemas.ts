@@ -86,6 +86,7 @@ export const commandRequestSchemas = {
   'run:resume': z.object({ runId: id }).strict(),
   'run:snapshot': z.object({ runId: id, label: z.string().trim().min(1, 'a label is required').max(64) }).strict(),
   'run:abort': z.object({ runId: id, reason: z.string().trim().min(1, 'a reason is required').max(LIMITS.text), rollback: z.boolean() }).strict(),
+  'run:overrideApproval': z.object({ runId: id, step: id, reason: z.string().trim().min(1, 'a reason is required: breaking the glass is shown in the report').max(LIMITS.text) }).strict(),
   'run:output': z.object({ runId: id, step: id.optional(), afterSeq: z.number().int().min(0).optional() }).strict(),
   'terminal:open': z.object({ environmentId: z.string().min(1).max(LIMITS.path), host: id, ...terminalSize }).strict(),
   'terminal:write': z.object({ terminalId: id, data: z.string().min(1).max(LIMITS.terminalInput) }).strict(),
@@ -106,6 +107,16 @@ export const commandRequestSchemas = {
   'locks:list': z.object({ environmentId }).strict(),
   'locks:break': z
     .object({ environmentId, host: id, reason: z.string().trim().min(1, 'a reason is required: it is recorded with your name').max(LIMITS.text) })
+    .strict(),
+  'approval:list': z.object({ environmentId }).strict(),
+  'approval:answer': z
+    .object({
+      environmentId,
+      runId: id,
+      step: id,
+      decision: z.enum(['approve', 'refuse']),
+      reason: z.string().trim().min(1, 'a reason is required: it is journaled with your name').max(LIMITS.text),
+    })
     .strict(),
 } satisfies Record<string, z.ZodType>;
 

@@ -1,4 +1,5 @@
 /** One domain of the console's api/ contract: a typed part of ConsoleService's handler map (service.ts). */
+import { describeApprovalEvent } from '../core/approval/words';
 import { stateChangesOf } from './snapshot-handlers';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -234,5 +235,11 @@ function describeRecord(record: JournalRecord): string {
       return `Run ${record.status}${record.reason ? `: ${record.reason}` : ''}`;
     case 'run.snapshot':
       return `State snapshot (${record.label}): ${record.probes.length} probes`;
+    case 'approval.requested':
+    case 'approval.granted':
+    case 'approval.refused':
+    case 'approval.not-counted':
+    case 'approval.overridden':
+      return describeApprovalEvent(record);
   }
 }

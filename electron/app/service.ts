@@ -12,6 +12,7 @@ import { COMMAND_NAMES, type ApiError, type CommandName, type Result } from '../
 import { parseRequest } from '../api/schemas';
 import { OpsError, ValidationError, codeOf, formatProblem, isOpsError, userMessageOf } from '../core/errors';
 import { ParamError } from '../core/run/params';
+import { ApprovalHandlers } from './service-approvals';
 import { AuditHandlers } from './service-audit';
 import { DEFAULT_WINDOW } from './flow';
 import { inventoryImportHandlers } from './inventory-import';
@@ -50,6 +51,7 @@ export class ConsoleService {
       ...this.terminals.handlers(),
       ...new AuditHandlers(this.context).handlers(),
       ...new TeamHandlers(this.context).handlers(),
+      ...new ApprovalHandlers(this.context).handlers(),
       ...outputHandlers({ auditDir: options.auditDir, flushRecording: (file) => this.terminals.flushRecording(file) }),
     };
   }

@@ -14,6 +14,8 @@ export interface PresetAnswers {
   decide: Map<string, string>;
   /** step key → done/failed and a note. */
   manual: Map<string, { outcome: 'done' | 'failed'; note?: string }>;
+  /** step key → the reason to go on without a second operator's approval (break-glass, recorded loudly). */
+  breakGlass?: Map<string, string>;
 }
 
 /**
@@ -96,6 +98,17 @@ export class PromptAnswerer {
           if (match) return this.runner.completeManual(event.step, match[1] as 'done' | 'failed', match[2] || undefined);
           this.write(s.red('Please type done or failed.\n'));
         }
+      }
+      case 'approval': {
+        this.write(`\n${s.yellow(s.bold('WAITING FOR A SECOND OPERATOR'))} ${forTerminal(event.prompt)}\n`);
+        const reason = this.presets.breakGlass?.get(event.step);
+        if (reason !== undefined) {
+          this.write(s.red(s.bold(`BREAK-GLASS from the command line: going on without approval because: ${forTerminal(reason)}\n`)));
+          return this.runner.overrideApproval(event.step, reason);
+        }
+        // Nothing to type: the answer comes from the second operator; Ctrl-C aborts the run.
+        this.write(s.dim(`  (to go on without them, run again with --break-glass ${event.step}="<reason>"; Ctrl-C aborts)\n`));
+        return;
       }
       case 'failure': {
         if (!this.rl) return this.refuse(event, 'it failed and this is not a terminal');

@@ -126,6 +126,14 @@ export type ErrorCode =
   | 'team-schema'
   | 'team-sql'
   | 'team-unreachable'
+  // Two-person approval.
+  | 'approval-closed'
+  | 'approval-not-found'
+  | 'approval-not-operator'
+  | 'approval-refused'
+  | 'approval-self'
+  | 'approval-spool'
+  | 'approval-unavailable'
   // The lab.
   | 'lab-failed'
   | 'lab-unavailable';

@@ -5,6 +5,7 @@ import { ErrorMessage } from './ErrorMessage';
 import { HostCheckTable } from './HostCheckTable';
 import { ImportPanel } from './ImportPanel';
 import { LabOffer } from './LabOffer';
+import { ApprovalsPanel } from './ApprovalsPanel';
 import { LocksPanel } from './LocksPanel';
 
 const EMPTY = {};
@@ -74,6 +75,7 @@ export function EnvironmentScreen() {
           ) : (
             <p className="muted">Choose an environment to see and check its hosts.</p>
           )}
+          {environment && <ApprovalsPanel environmentId={environment.environmentId} />}
           {environment && <LocksPanel environmentId={environment.environmentId} />}
         </div>
       </div>

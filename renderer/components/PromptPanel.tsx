@@ -1,4 +1,5 @@
 import type { PendingPrompt, StepView } from '../stores/runs';
+import { ApprovalWait } from './ApprovalWait';
 import { DecisionPrompt } from './DecisionPrompt';
 import { DestructiveConfirm } from './DestructiveConfirm';
 import { FailurePrompt } from './FailurePrompt';
@@ -12,6 +13,8 @@ export interface PromptHandlers {
   /** Retry a fan-out step on its failed hosts only. */
   retryFailed?(step: string): void;
   skip(step: string, reason: string): void;
+  /** Two-person approval: go on without a second operator, with a reason (break-glass). */
+  breakGlass?(step: string, reason: string): void;
 }
 
 /** What the run waits for from the operator, one prompt per waiting step. */
@@ -29,6 +32,7 @@ export function PromptPanel({ prompts, handlers, runId, steps }: { prompts: Pend
           )}
           {prompt.need === 'decision' && <DecisionPrompt prompt={prompt.prompt} choices={prompt.choices ?? []} onChoose={(choice) => handlers.decide(prompt.step, choice)} />}
           {prompt.need === 'manual' && <ManualPrompt prompt={prompt.prompt} onComplete={(outcome, note) => handlers.complete(prompt.step, outcome, note)} />}
+          {prompt.need === 'approval' && <ApprovalWait prompt={prompt.prompt} onBreakGlass={(reason) => handlers.breakGlass?.(prompt.step, reason)} />}
           {prompt.need === 'failure' && (
             <FailurePrompt
               prompt={prompt.prompt}

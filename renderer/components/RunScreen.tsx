@@ -71,6 +71,7 @@ export function RunScreen() {
           retry: (step) => void act('run:resolveFailure', { runId, step, action: 'retry' }),
           retryFailed: (step) => void act('run:resolveFailure', { runId, step, action: 'retry-failed' }),
           skip: (step, reason) => void act('run:resolveFailure', { runId, step, action: 'skip', reason }),
+          breakGlass: (step, reason) => void act('run:overrideApproval', { runId, step, reason }),
         }}
       />
       {run.drill?.reading && <DrillClockPanel reading={run.drill.reading} />}

@@ -24,6 +24,8 @@ export function needLabel(need: PendingPrompt['need']): string {
       return 'a manual step';
     case 'failure':
       return 'a step failed';
+    case 'approval':
+      return 'a destructive step waits for approval from a second operator';
   }
 }
 

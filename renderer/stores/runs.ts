@@ -318,11 +318,18 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
     case 'step.output':
     case 'run.snapshot':
       return next;
+    case 'approval.requested':
+    case 'approval.granted':
+    case 'approval.refused':
+    case 'approval.not-counted':
+    case 'approval.overridden':
+      // What the approval prompt shows comes with step.awaiting; the answer ends it like any reply (events.ts).
+      return endPrompts(next, promptsEndedBy(event), at);
   }
 }
 
 /** The commands that act on a run (every one names its runId). */
-export type RunCommand = 'run:confirm' | 'run:decide' | 'run:completeManual' | 'run:resolveFailure' | 'run:pause' | 'run:resume' | 'run:abort';
+export type RunCommand = 'run:confirm' | 'run:decide' | 'run:completeManual' | 'run:resolveFailure' | 'run:pause' | 'run:resume' | 'run:abort' | 'run:overrideApproval';
 
 interface RunsState {
   runs: Record<string, RunView>;

@@ -148,9 +148,9 @@ describe('the team audit database', () => {
     expect(refused.err).toMatch(/refused|denied/i);
     const migrated = await opsdeck('team', 'migrate', '--env', teamEnv, '--admin-db', 'team_admin');
     expect(migrated.err).toBe('');
-    expect(migrated.out).toContain('Applied migrations 1, 2, 3');
+    expect(migrated.out).toContain('Applied migrations 1, 2, 3, 4');
     expect((await opsdeck('team', 'migrate', '--env', teamEnv, '--admin-db', 'team_admin')).out).toContain('is up to date');
-    expect(await team.schemaVersion()).toBe(3);
+    expect(await team.schemaVersion()).toBe(4);
     const grants = await opsdeck('team', 'grants', '--env', teamEnv);
     expect(grants.out).toContain("GRANT SELECT, INSERT ON `opsdeck_audit`.* TO 'opsdeck'@'%';");
   });

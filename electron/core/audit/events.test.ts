@@ -13,6 +13,12 @@ describe('promptsEndedBy', () => {
     expect(promptsEndedBy(action({ action: 'pause' }))).toBe('none');
     expect(promptsEndedBy(action({ action: 'resume' }))).toBe('none');
     expect(promptsEndedBy({ type: 'step.awaiting', step: 'a', need: 'manual', prompt: 'do it' })).toBe('none');
+    // Two-person approval: an answer that counts, or the break-glass, ends the wait; one that does not count leaves it.
+    const answer = { step: 'a', requestId: 'r1', approver: 'bob', proof: 'uid 1001', reason: 'checked' };
+    expect(promptsEndedBy({ type: 'approval.granted', ...answer })).toEqual({ step: 'a' });
+    expect(promptsEndedBy({ type: 'approval.refused', ...answer })).toEqual({ step: 'a' });
+    expect(promptsEndedBy({ type: 'approval.overridden', step: 'a', requestId: 'r1', operator: 'alice', reason: 'outage' })).toEqual({ step: 'a' });
+    expect(promptsEndedBy({ type: 'approval.not-counted', ...answer, why: 'self-approval' })).toBe('none');
   });
 
   it('ends every prompt on abort, rollback, reopening and the run\'s end (the runner cancels them all)', () => {

@@ -79,9 +79,10 @@ export interface StepOutputEvent {
 
 /**
  * What a run can wait for from the operator: a destructive step's typed confirmation, a manual step
- * marked done or failed, a decision's choice, the fate of a failed step.
+ * marked done or failed, a decision's choice, the fate of a failed step, a second operator's approval
+ * of a destructive step (`approval`: the operator can only wait, or break the glass with a reason).
  */
-export type PromptNeed = 'confirm' | 'manual' | 'decision' | 'failure';
+export type PromptNeed = 'confirm' | 'manual' | 'decision' | 'failure' | 'approval';
 
 export interface StepAwaitingEvent {
   type: 'step.awaiting';
@@ -182,7 +183,56 @@ export interface RunSnapshotEvent {
   probes: SnapshotProbeResult[];
 }
 
+/**
+ * Two-person approval of a destructive step (docs/approval.md). `approval.requested`: the run waits;
+ * it names the hosts and the exact commands the second operator is shown.
+ */
+export interface ApprovalRequestedEvent {
+  type: 'approval.requested';
+  step: string;
+  requestId: string;
+  hosts: string[];
+  /** As sent to each host's shell (sudo wrapper included), secrets masked. */
+  commands: Array<{ host: string; command: string }>;
+  /** The transport, in words (the spool directory, the team database). */
+  via: string;
+}
+
+/**
+ * A second operator's answer. `approval.not-counted`: an answer that cannot count (self-approval, an
+ * answer file that is a link), recorded while the run keeps waiting.
+ */
+export type ApprovalAnsweredEvent = ApprovalAnswerFields & ({ type: 'approval.granted' } | { type: 'approval.refused' } | { type: 'approval.not-counted' });
+
+interface ApprovalAnswerFields {
+  step: string;
+  requestId: string;
+  /** As the transport established it: an OS user (spool) or a team database account's operator. */
+  approver: string;
+  /** How: `uid 1001 (owner of …)`, `db account bob@localhost`. */
+  proof: string;
+  reason: string;
+  /** Why it does not count (not-counted only). */
+  why?: string;
+}
+
+/** Break-glass: the run's own operator went on without a second operator, with a reason. */
+export interface ApprovalOverriddenEvent {
+  type: 'approval.overridden';
+  step: string;
+  requestId: string;
+  operator: string;
+  reason: string;
+  /** When it came through the transport (`opsdeck approve --break-glass` from another terminal): who, as it established. */
+  proof?: string;
+}
+
+export type ApprovalEvent = ApprovalRequestedEvent | ApprovalAnsweredEvent | ApprovalOverriddenEvent;
+
 export type RunEvent =
+  | ApprovalRequestedEvent
+  | ApprovalAnsweredEvent
+  | ApprovalOverriddenEvent
   | RunSnapshotEvent
   | RunStartedEvent
   | StepStartedEvent
@@ -215,6 +265,11 @@ export const DURABLE_EVENT_TYPES: ReadonlySet<RunEvent['type']> = new Set([
   'step.awaiting',
   'operator.action',
   'run.finished',
+  'approval.requested',
+  'approval.granted',
+  'approval.refused',
+  'approval.not-counted',
+  'approval.overridden',
 ]);
 
 /**
@@ -231,6 +286,11 @@ export function promptsEndedBy(event: RunEvent): 'none' | 'all' | { step: string
       return { step: event.step };
     case 'run.finished':
       return 'all';
+    // The second operator's answer, or the break-glass, ends the wait for approval like a reply.
+    case 'approval.granted':
+    case 'approval.refused':
+    case 'approval.overridden':
+      return { step: event.step };
     case 'operator.action':
       if (event.action === 'abort' || event.action === 'rollback' || event.action === 'reopen') return 'all';
       if (event.action === 'pause' || event.action === 'resume' || isUnmatchedConfirmation(event)) return 'none';

@@ -3,7 +3,7 @@
  * ./export.ts, which builds it and calls the HTML renderer, and ./html-export.ts do not import each other.
  */
 import type { DrillReport } from './drill';
-import type { StepAwaitingEvent } from './events';
+import type { ApprovalEvent, StepAwaitingEvent } from './events';
 import type { ActionRecord, NoteRecord, RunState, StepState } from './replay';
 import type { SnapshotDiff } from './snapshot-diff';
 import type { VerifyResult } from './verify';
@@ -44,6 +44,12 @@ export interface RunExport {
   /** The run's state snapshots (when its environment takes them) and what changed from the first to the last. */
   snapshots?: { taken: Array<{ label: string; ts: string; step?: string; probes: number; failed: number }>; diff?: SnapshotDiff };
   transcripts: TranscriptLink[];
+  /**
+   * Two-person approval (docs/approval.md): each request, answer and override, in words, in order.
+   * `breakGlass`: the override lines every report shows first, loudly.
+   */
+  approvals: Array<{ ts: string; step: string; type: ApprovalEvent['type']; text: string }>;
+  breakGlass: string[];
   /** ISO time the report was made. */
   generatedAt: string;
 }

@@ -4,7 +4,8 @@
  * again here in case the journal predates a secret pattern).
  */
 import { analyzeDrill, type DrillReport, type RunComparison } from './drill';
-import type { JournalRecord } from './events';
+import { breakGlassLine, describeApprovalEvent } from '../approval/words';
+import type { ApprovalEvent, JournalRecord } from './events';
 import type { RunExport, TranscriptLink } from './export-types';
 import { formatDelta, formatDuration } from './format';
 import { renderHtml } from './html-export';
@@ -71,6 +72,10 @@ class OutputTails {
  * The report of a run as data: what the JSON export holds and what the Markdown and HTML reports
  * render. For the console, which draws its own view of a run's report.
  */
+function isApprovalRecord(record: JournalRecord): record is JournalRecord & ApprovalEvent {
+  return record.type.startsWith('approval.');
+}
+
 export function buildRunReport(records: readonly JournalRecord[], options: ExportOptions = {}): RunExport {
   const state = replayRun(records, { live: options.live ?? false });
   const drill = analyzeDrill(state);
@@ -125,6 +130,8 @@ export function buildRunReport(records: readonly JournalRecord[], options: Expor
         }
       : {}),
     transcripts: options.transcripts ?? [],
+    approvals: records.filter(isApprovalRecord).map((record) => ({ ts: record.ts, step: record.step, type: record.type, text: describeApprovalEvent(record) })),
+    breakGlass: records.filter((record): record is Extract<JournalRecord, { type: 'approval.overridden' }> => record.type === 'approval.overridden').map(breakGlassLine),
     generatedAt: (options.generatedAt ?? new Date()).toISOString(),
   };
   return (options.masker ?? new Masker()).maskValue(document);
@@ -229,6 +236,7 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
   const { run, steps, verification } = document;
   const out: string[] = [];
   out.push(`# Run ${text(run.runId)}: ${text(run.runbook.title)}`, '');
+  for (const line of document.breakGlass) out.push(`> **${text(line)}**`, '');
   out.push('| | |', '|---|---|');
   out.push(`| Runbook | ${cell(`${run.runbook.id} ${run.runbook.version}`)} (${cell(run.runbook.file)}) |`);
   out.push(`| Runbook sha256 | \`${run.runbook.sha256}\` |`);
@@ -253,6 +261,12 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
   else {
     out.push('| Name | Value |', '|---|---|');
     for (const [name, param] of params) out.push(`| ${cell(name)} | ${cellMarkdown(value(param))} |`);
+    out.push('');
+  }
+
+  if (document.approvals.length > 0) {
+    out.push('## Two-person approval', '');
+    for (const approval of document.approvals) out.push(`- ${approval.ts} — ${text(approval.text)}`);
     out.push('');
   }
 

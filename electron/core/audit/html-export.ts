@@ -112,6 +112,7 @@ export function renderHtml(document: RunExport, verified: VerifyResult | null): 
   body.push(
     `<p class="sub">${badge(run.status)} ${run.environment.lab ? '<span class="badge lab">LAB</span> ' : ''}${document.drill.drill ? '<span class="badge s-running">DRILL</span> ' : ''}${e(run.runbook.id)} ${e(run.runbook.version)} on ${e(run.environment.name)} by ${e(run.operator)}</p>`,
   );
+  for (const line of document.breakGlass) body.push(`<div class="verification bad" data-break-glass="true"><strong>${e(line)}</strong></div>`);
   body.push(verificationBanner(verification));
 
   body.push('<dl class="summary">');
@@ -126,6 +127,12 @@ export function renderHtml(document: RunExport, verified: VerifyResult | null): 
   row('Duration', e(formatDuration(run.durationMs)));
   row('Journal end', `seq ${verification.lastSeq}, hash <span class="mono">${e(verification.lastHash)}</span>`);
   body.push('</dl>');
+
+  if (document.approvals.length > 0) {
+    body.push('<h2>Two-person approval</h2><ul>');
+    for (const approval of document.approvals) body.push(`<li data-approval="${e(approval.type)}">${e(approval.ts)} — ${e(approval.text)}</li>`);
+    body.push('</ul>');
+  }
 
   body.push('<h2>Parameters</h2>');
   const params = Object.entries(run.params);

@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { ValidationError, type Problem } from '../errors';
 import { loadYamlFile, positionAt, type YamlPath, type YamlSource } from '../runbook/yaml-source';
 import { parseDuration } from '../runbook/parse';
-import { STANDARD_PROBE_IDS, type AuditSettings, type BmcSpec, type DatabaseSpec, type DeploymentProfile, type Environment, type HostSpec } from './model';
+import { DEFAULT_APPROVAL_SPOOL, STANDARD_PROBE_IDS, type ApprovalSettings, type AuditSettings, type BmcSpec, type DatabaseSpec, type DeploymentProfile, type Environment, type HostSpec } from './model';
 
 /** Where the bundled runbooks and profiles live (runbooks/ at the project root). */
 export const BUNDLED_RUNBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../runbooks');
 export const BUNDLED_PROFILES_DIR = path.join(BUNDLED_RUNBOOKS_DIR, 'profiles');
 
-const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'databases', 'description', 'audit', 'snapshots'];
+const ENVIRONMENT_KEYS = ['name', 'lab', 'profile', 'known_hosts', 'defaults', 'vars', 'secrets', 'hosts', 'databases', 'description', 'audit', 'snapshots', 'approval'];
 const AUDIT_KEYS = ['database', 'schema', 'lease_ttl', 'operators'];
 const DEFAULT_AUDIT_SCHEMA = 'opsdeck_audit';
 const DEFAULT_LEASE_TTL_MS = 120_000;
@@ -250,6 +250,7 @@ class Reader {
     const audit = root.audit === undefined ? undefined : this.audit(root.audit, databases);
 
     if (root.snapshots !== undefined && typeof root.snapshots !== 'boolean') this.problem(['snapshots'], 'snapshots must be true (take state snapshots at the start and end of every run) or false.');
+    const approval = root.approval === undefined ? undefined : this.approval(root.approval, root.lab === true);
     const knownHosts = typeof root.known_hosts === 'string' ? this.relative(root.known_hosts) : path.join(os.homedir(), '.ssh', 'known_hosts');
     if (!name || !profile) return undefined;
     return {
@@ -257,6 +258,7 @@ class Reader {
       name,
       lab: root.lab === true,
       ...(root.snapshots === true ? { snapshots: true } : {}),
+      ...(approval ? { approval } : {}),
       profile,
       hosts,
       vars,
@@ -265,6 +267,27 @@ class Reader {
       knownHostsFile: knownHosts,
       file: this.source.file,
     };
+  }
+
+  /**
+   * `approval: two-person`, or `approval: { mode: two-person, spool: DIR }`: destructive steps wait for a
+   * second operator (docs/approval.md). Never on a lab: a lab is where one person tries things alone.
+   */
+  private approval(value: unknown, lab: boolean): ApprovalSettings | undefined {
+    const spec = typeof value === 'string' ? { mode: value } : this.map(value, ['approval'], 'approval');
+    if (!spec) return undefined;
+    if (typeof value !== 'string') this.unknownKeys(spec, ['approval'], ['mode', 'spool'], 'approval');
+    if (spec.mode !== 'two-person') {
+      this.problem(['approval'], `approval must be "two-person" (destructive steps wait for a second operator), not ${JSON.stringify(spec.mode ?? null)}.`);
+      return undefined;
+    }
+    if (lab) {
+      this.problem(['approval'], 'approval: two-person cannot be set on a lab environment (lab: true): a lab is run by one person. Remove one of the two.');
+      return undefined;
+    }
+    const spool = spec.spool === undefined ? DEFAULT_APPROVAL_SPOOL : this.string(spec.spool, ['approval', 'spool'], 'approval.spool');
+    if (spool === undefined) return undefined;
+    return { mode: 'two-person', spool: this.relative(spool) };
   }
 
   private async host(

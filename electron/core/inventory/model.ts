@@ -86,6 +86,19 @@ export interface AuditSettings {
   operators?: Record<string, string>;
 }
 
+/** Where a same-machine approval spool lives when the environment file does not say (docs/approval.md). */
+export const DEFAULT_APPROVAL_SPOOL = '/var/lib/opsdeck/approvals';
+
+/**
+ * `approval: two-person`: every destructive step waits for a second operator's approval, through the
+ * team database when the environment has one, else through a spool directory on this machine.
+ */
+export interface ApprovalSettings {
+  mode: 'two-person';
+  /** The spool directory shared by the operators of this machine (absolute). */
+  spool: string;
+}
+
 export interface Environment {
   name: string;
   /** A lab environment (loopback test hosts), labelled as such everywhere it is shown. */
@@ -110,4 +123,6 @@ export interface Environment {
   file: string;
   /** The team audit database and host leases; absent: the local journal and local leases only. */
   audit?: AuditSettings;
+  /** Two-person approval of destructive steps; absent: the operator's own confirmation is enough. */
+  approval?: ApprovalSettings;
 }

@@ -4,6 +4,7 @@
  * One waiter per step key. An abort rejects every waiter with CancelledError, so no step waits on
  * after the run was stopped.
  */
+import type { ApprovalAnswer } from '../approval/types';
 import type { PromptNeed, StepAwaitingEvent } from '../audit/events';
 import { CancelledError, OpsError } from '../errors';
 
@@ -28,7 +29,10 @@ export type OperatorReply =
   | { kind: 'confirm' }
   | { kind: 'manual'; outcome: 'done' | 'failed'; note?: string }
   | { kind: 'decision'; choice: string }
-  | { kind: 'failure'; action: FailureAction; reason?: string };
+  | { kind: 'failure'; action: FailureAction; reason?: string }
+  /** A second operator's answer (from the approval transport), or the operator's break-glass override. */
+  | { kind: 'approval'; answer: ApprovalAnswer }
+  | { kind: 'approval'; override: { reason: string; proof?: string } };
 
 /** A prompt the run waits on, as the console and the CLI list it. */
 export interface PendingPrompt {

@@ -21,7 +21,10 @@ import { sleep } from './concurrency';
 import { DurableEmitter, JOURNAL_RETRY_MS, type EventRecorder } from './durable';
 import { OperatorPrompts, type FailureAction, type OperatorReply, type PendingPrompt, type PromptRequest } from './prompts';
 import { environmentScope, renderIn, type RunScope } from './scope';
-import { planOfSteps, stepKindOf } from './steps';
+import { planOfSteps, previewSteps, stepKindOf } from './steps';
+import type { ApprovalAnswer, ApprovalRequest, ApprovalTransport } from '../approval/types';
+import { commandAsSent } from '../ssh/command-line';
+import { randomBytes } from 'node:crypto';
 import type { FinishFields, OutputMasker, StepFrame, StepOutcome, StepRunContext, WalkResult } from './steps/types';
 import { resolveFittedTargets } from './targets';
 
@@ -62,6 +65,13 @@ export interface RunnerOptions {
    * session takes its state snapshots. A hook that throws is the hook's business; the run goes on.
    */
   hooks?: { started?(): Promise<void>; finishing?(): Promise<void> };
+  /**
+   * Where destructive steps ask a second operator when the environment says `approval: two-person`
+   * (electron/core/approval/). Without one such a step fails with a sentence saying so.
+   */
+  approvals?: ApprovalTransport;
+  /** How often the answers to an approval request are read. Default 1 s. */
+  approvalPollMs?: number;
 }
 
 /** Raised inside the walk when the operator or a decision ends the run early. */
@@ -142,7 +152,7 @@ export class Runner {
       emitDurable: (event) => this.journal.emitDurable(event),
       note: (level, message, step) => this.note(level, message, step),
       ask: (key, request) => this.ask(key, request),
-      confirmDestructive: (step, key, typed, scope) => this.confirmDestructive(step, key, typed, scope),
+      confirmDestructive: (step, key, typed, scope, commands) => this.confirmDestructive(step, key, typed, scope, commands),
       walk: (steps, frame) => this.walk(steps, frame),
       fittedTargets: (on, frame) => this.fittedTargets(on, frame),
       rememberLostCommands: (key, lost) => this.lostCommands.set(key, lost),
@@ -278,6 +288,18 @@ export class Runner {
       throw new OpsError('reason-required', 'Skipping a failed step needs a reason; it is recorded in the audit trail.');
     }
     this.prompts.settle(stepKey, { kind: 'failure', action, reason });
+  }
+
+  /**
+   * Break-glass: goes on with a destructive step that waits for a second operator, without one. Only
+   * the run's own operator can (this is their runner); the reason is journaled and every report shows it.
+   */
+  overrideApproval(stepKey: string, reason: string): void {
+    this.prompts.waiting(stepKey, 'approval');
+    if (!reason?.trim()) {
+      throw new OpsError('reason-required', 'Overriding the two-person rule (break-glass) needs a reason; it is recorded and shown in the report.');
+    }
+    this.prompts.settle(stepKey, { kind: 'approval', override: { reason: reason.trim() } });
   }
 
   /** Holds the run before its next step; running commands finish. */
@@ -463,14 +485,162 @@ export class Runner {
     return resolveFittedTargets(renderIn(on, frame.scope, 'text'), this.options.environment, optionalRoles);
   }
 
-  /** Waits for the operator to type the confirmation of a destructive step (`destructive.confirm`, or `typed`). */
-  private async confirmDestructive(step: Step, key: string, typed: string, scope: RunScope): Promise<void> {
+  /**
+   * Waits for the operator to type the confirmation of a destructive step (`destructive.confirm`, or
+   * `typed`), then, on an environment with `approval: two-person`, for a second operator's approval.
+   * `commands`: what a run or wait step will send, per host (before the sudo wrapper).
+   */
+  private async confirmDestructive(step: Step, key: string, typed: string, scope: RunScope, commands?: Array<{ host: string; command: string }>): Promise<void> {
     const expected = step.destructive?.confirm ? renderIn(step.destructive.confirm, scope, 'text').trim() : typed;
     const warning = step.destructive?.warning ? `${renderIn(step.destructive.warning, scope, 'text')}\n` : '';
     await this.ask(key, {
       need: 'confirm',
       expected,
       prompt: `${warning}Step "${step.title}" is destructive. Type "${expected}" to run it.`,
+    });
+    if (this.options.environment.approval) await this.awaitApproval(step, key, scope, warning.trim(), commands);
+  }
+
+  // ---- two-person approval -----------------------------------------------------------------
+
+  /**
+   * Publishes what the step will do, waits for a second operator's answer (or the operator's
+   * break-glass, or an abort), and journals it. A refusal stops the run: the step never runs.
+   */
+  private async awaitApproval(step: Step, key: string, scope: RunScope, warning: string, commands?: Array<{ host: string; command: string }>): Promise<void> {
+    const transport = this.options.approvals;
+    const environment = this.options.environment;
+    if (!transport) {
+      throw new OpsError('approval-unavailable', `Environment ${environment.name} asks for two-person approval of destructive steps, and this run has no way to reach a second operator; step ${key} was not run.`);
+    }
+    const request = this.approvalRequest(step, key, scope, warning, commands);
+    await this.journal.emitDurable({ type: 'approval.requested', step: key, requestId: request.id, hosts: request.hosts, commands: request.commands, via: transport.description });
+    const pollMs = this.options.approvalPollMs ?? 1000;
+    let posted = false;
+    let lastProblem = '';
+    const handled = new Set<string>();
+    let waiting = true;
+    const tryPost = async () => {
+      try {
+        if (!posted) await transport.submit(request);
+        posted = true;
+        return true;
+      } catch (error) {
+        const problem = userMessageOf(error);
+        if (problem !== lastProblem) this.note('error', `The approval request of step ${key} could not be posted: ${problem} Retrying; the operator can still break the glass with a reason.`, key);
+        lastProblem = problem;
+        return false;
+      }
+    };
+    await tryPost();
+    const reply = this.ask(key, {
+      need: 'approval',
+      prompt:
+        `Step "${step.title}" is destructive, and ${environment.name} requires two-person approval: waiting for approval from a second operator (${transport.description}).\n` +
+        `They can approve or refuse it in their console, or with: opsdeck approve ${this.runId} ${key} --env <file> --reason "..."\n` +
+        'Break-glass: you can go on without them, with a reason; it is shown loudly in the report.',
+    });
+    const poll = async () => {
+      while (waiting) {
+        await sleep(pollMs);
+        if (!waiting || !(await tryPost())) continue;
+        let answers: ApprovalAnswer[];
+        try {
+          answers = await transport.answers(request);
+        } catch (error) {
+          const problem = userMessageOf(error);
+          if (problem !== lastProblem) this.note('warning', `The answers to the approval of step ${key} cannot be read now: ${problem}`, key);
+          lastProblem = problem;
+          continue;
+        }
+        for (const answer of answers) {
+          if (!waiting || handled.has(answer.answerId)) continue;
+          handled.add(answer.answerId);
+          if (answer.rejected) {
+            this.emit({ type: 'approval.not-counted', step: key, requestId: request.id, approver: answer.approver, proof: answer.proof, reason: answer.reason, why: answer.rejected });
+            continue;
+          }
+          if (this.prompts.pending().some((prompt) => prompt.step === key && prompt.need === 'approval')) {
+            this.prompts.settle(key, answer.decision === 'override' ? { kind: 'approval', override: { reason: answer.reason, proof: answer.proof } } : { kind: 'approval', answer });
+          }
+          waiting = false;
+        }
+      }
+    };
+    const polling = poll();
+    let outcome: 'granted' | 'refused' | 'overridden' | 'withdrawn' = 'withdrawn';
+    try {
+      const answered = await reply;
+      if (answered.kind !== 'approval') throw new OpsError('internal', 'unexpected reply');
+      if ('override' in answered) {
+        outcome = 'overridden';
+        await this.journal.emitDurable({
+          type: 'approval.overridden',
+          step: key,
+          requestId: request.id,
+          operator: this.options.operator,
+          reason: answered.override.reason,
+          ...(answered.override.proof ? { proof: answered.override.proof } : {}),
+        });
+        this.note('warning', `BREAK-GLASS: ${this.options.operator} ran step ${key} without a second operator's approval: ${answered.override.reason}`, key);
+        return;
+      }
+      const { answer } = answered;
+      outcome = answer.decision === 'approve' ? 'granted' : 'refused';
+      await this.journal.emitDurable({
+        type: outcome === 'granted' ? 'approval.granted' : 'approval.refused',
+        step: key,
+        requestId: request.id,
+        approver: answer.approver,
+        proof: answer.proof,
+        reason: answer.reason,
+      });
+      if (outcome === 'refused') {
+        const why = `${answer.approver} refused step ${key} (two-person approval): ${answer.reason}`;
+        this.finishStep(key, Date.now(), { status: 'failed', reason: `Not run: ${why}`, errorCode: 'approval-refused' });
+        throw new StopRun('abort', `The run stopped: ${why}.`);
+      }
+    } finally {
+      waiting = false;
+      await polling;
+      await transport.close(request, outcome).catch(() => undefined);
+    }
+  }
+
+  /** What the second operator is shown: the step, its hosts, the commands exactly as sent, the plan. */
+  private approvalRequest(step: Step, key: string, scope: RunScope, warning: string, commands?: Array<{ host: string; command: string }>): ApprovalRequest {
+    const { runbook, environment, library } = this.options;
+    const prefix = key.slice(0, key.length - step.id.length);
+    let preview: ReturnType<typeof previewSteps> = [];
+    try {
+      preview = previewSteps([step], prefix, 0, { scope, environment, library: library ?? { get: () => undefined }, includes: [runbook.id] });
+    } catch {
+      // The preview is for the approver's eyes; the commands below are what counts.
+    }
+    const sudo = (step.kind === 'run' || step.kind === 'wait') && step.sudo;
+    const sent = commands
+      ? commands.map((entry) => ({ host: entry.host, command: commandAsSent(entry.command, sudo) }))
+      : preview.flatMap((entry) => entry.commands);
+    const top = key.split('/')[0].replace(/\[\d+\]$/, '');
+    return this.options.masker.maskValue({
+      id: `${this.runId}~${Buffer.from(key).toString('base64url')}~${randomBytes(4).toString('hex')}`,
+      runId: this.runId,
+      step: key,
+      title: step.title,
+      runbook: { id: runbook.id, title: runbook.title },
+      environment: environment.name,
+      operator: this.options.operator,
+      machine: this.options.machine ?? os.hostname(),
+      requestedAt: new Date().toISOString(),
+      hosts: [...new Set(sent.map((entry) => entry.host))],
+      commands: sent,
+      ...(warning ? { warning } : {}),
+      checks: preview[0]?.checks ?? [],
+      plan: runbook.steps.map((entry) => ({
+        key: entry.id,
+        title: entry.title,
+        state: entry.id === top ? ('this' as const) : STOPPED_STATUSES.has(this.statuses.get(entry.id) ?? 'pending') ? ('done' as const) : ('next' as const),
+      })),
     });
   }
 

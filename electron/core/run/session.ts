@@ -4,6 +4,7 @@
  * The CLI and the console's server both start runs through here.
  */
 import os from 'node:os';
+import type { ApprovalTransport } from '../approval/types';
 import { CastWriter, castPath } from '../audit/asciicast';
 import type { RunEvent, RunNoteEvent, RunStatus } from '../audit/events';
 import { newRunId, runDir } from '../audit/files';
@@ -55,6 +56,8 @@ export interface RunSessionOptions {
   /** How long start() waits at the end for the team database to have every line. Default 10 s (3 s when it is already failing). */
   teamDrainMs?: number;
   replicator?: ReplicatorOptions;
+  /** Where destructive steps ask a second operator (the environment's `approval: two-person`). */
+  approvals?: ApprovalTransport;
 }
 
 export interface RunSession {
@@ -343,6 +346,7 @@ export function createRunSession(options: RunSessionOptions): RunSession {
     },
     onFailure: options.onFailure,
     resume: options.resume,
+    approvals: options.approvals,
     hooks: {
       started: async () => {
         await snapshot('start');

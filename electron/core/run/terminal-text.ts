@@ -11,6 +11,7 @@
  *
  * Node-free: nothing here touches a stream or a file.
  */
+import { describeApprovalEvent } from '../approval/words';
 import type { RunEvent, StepFinishedEvent, StepStartedEvent } from '../audit/events';
 import { formatMs } from './format';
 
@@ -174,6 +175,13 @@ export class RunLog {
         return '';
       case 'run.snapshot':
         return s.dim(`    state snapshot (${forTerminal(event.label)}): ${event.probes.length} probes\n`);
+      case 'approval.requested':
+      case 'approval.granted':
+      case 'approval.refused':
+      case 'approval.not-counted':
+        return s.yellow(`    ${forTerminal(describeApprovalEvent(event))}\n`);
+      case 'approval.overridden':
+        return s.red(s.bold(`    ${forTerminal(describeApprovalEvent(event))}\n`));
     }
   }
 

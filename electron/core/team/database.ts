@@ -9,6 +9,7 @@
  * console checks the version it finds (table `opsdeck_migrations`).
  */
 import mysql from 'mysql2/promise';
+import { APPROVAL_MIGRATION_STATEMENTS } from '../approval/team-schema';
 import { OpsError } from '../errors';
 import type { DatabaseSpec } from '../inventory/model';
 import { openMysqlConnection, type Tunnel } from '../sql/mysql';
@@ -143,6 +144,11 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 4,
+    name: 'two-person approval requests and answers',
+    statements: [...APPROVAL_MIGRATION_STATEMENTS],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -256,6 +262,18 @@ export class TeamDatabase {
   }
 
   /** A mysql2 error as a sentence naming the database. */
+  /**
+   * Runs statements on this connection for a module with its own tables (two-person approval,
+   * electron/core/approval/team-transport.ts), one caller at a time like every other statement here.
+   */
+  async statements<T>(work: (query: <R = mysql.RowDataPacket[]>(sql: string, values?: unknown[]) => Promise<R>) => Promise<T>): Promise<T> {
+    try {
+      return await this.exclusive((connection) => work((sql, values = []) => this.query(connection, sql, values)));
+    } catch (error) {
+      throw this.describe(error);
+    }
+  }
+
   describe(error: unknown): OpsError {
     // A team database that cannot be reached is the team's problem (`team-*`: exit 10 in the CLI).
     if (error instanceof OpsError && error.code === 'sql-no-tunnel') {

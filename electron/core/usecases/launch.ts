@@ -16,6 +16,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { approvalTransportFor } from '../approval';
 import { checkObjectives, planOfSteps } from '../audit/drill';
 import type { RunStatus } from '../audit/events';
 import { newRunId } from '../audit/files';
@@ -218,6 +219,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchedRun> {
       drill: options.drill,
       leases,
       team,
+      approvals: approvalTransportFor(environment, team),
     });
     const summary = leaseSummary(leases);
     if (summary) notices.push({ level: 'info', source: 'lease', message: summary });

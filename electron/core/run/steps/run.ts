@@ -23,7 +23,10 @@ export const runStepKind: StepKindModule<RunStep> = {
     );
     await run.startStep(key, step, hosts.map((host) => host.name));
     const started = Date.now();
-    if (step.destructive) await run.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope);
+    if (step.destructive) {
+      const commands = runs.map((hostRun) => ({ host: hostRun.host.name, command: hostRun.command }));
+      await run.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope, commands);
+    }
 
     let pending = runs;
     for (let attempt = 1; ; attempt++) {

@@ -75,8 +75,12 @@ export interface StepRunContext {
   note(level: 'info' | 'warning' | 'error', message: string, step?: string): void;
   /** Waits for the operator's answer to a prompt. */
   ask(key: string, prompt: PromptRequest): Promise<OperatorReply>;
-  /** Waits for the operator to type the confirmation of a destructive step (`typed` unless the runbook says). */
-  confirmDestructive(step: Step, key: string, typed: string, scope: RunScope): Promise<void>;
+  /**
+   * Waits for the operator to type the confirmation of a destructive step (`typed` unless the runbook
+   * says), and for a second operator's approval where the environment asks for it. `commands`: what a
+   * step that sends commands will send, per host, so the approver sees exactly that.
+   */
+  confirmDestructive(step: Step, key: string, typed: string, scope: RunScope, commands?: Array<{ host: string; command: string }>): Promise<void>;
   /** Runs a nested list of steps. */
   walk(steps: Step[], frame: StepFrame): Promise<WalkResult>;
   /** The hosts of a run or wait step, with the runbook's optional roles applied. */

@@ -12,7 +12,10 @@ export const waitStepKind: StepKindModule<WaitStep> = {
     const hosts = run.fittedTargets(step.on, frame).hosts;
     await run.startStep(key, step, hosts.map((host) => host.name));
     const started = Date.now();
-    if (step.destructive) await run.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope);
+    if (step.destructive) {
+      const commands = hosts.map((host) => ({ host: host.name, command: renderIn(step.command, { ...frame.scope, host: host.name }, 'shell') }));
+      await run.confirmDestructive(step, key, hosts.map((host) => host.name).join(' '), frame.scope, commands);
+    }
     const deadline = started + step.deadlineMs;
     for (let poll = 1; ; poll++) {
       const runs = hosts.map((host) => newHostRun(host, renderIn(step.command, { ...frame.scope, host: host.name }, 'shell'), outputNeeds(step.until, step.capture)));
