@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JournalRecord } from '../../electron/core/audit/events';
 import { RunLeases } from '../../electron/core/audit/locks';
 import { TeamAudit } from '../../electron/core/audit/team';
 import { loadEnvironment } from '../../electron/core/inventory/environment';
