@@ -91,6 +91,7 @@ function useRunFacts(runs: AuditRunSummary[]): Record<string, AuditRunFacts> {
     return () => {
       cancelled = true;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- asked again when the runs' ids or statuses change, not the list's identity
   }, [key]);
   return facts;
 }

@@ -40,6 +40,7 @@ export function AuditScreen() {
   };
   useEffect(() => {
     if (!loaded) reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- reload is made anew each render; only `loaded` says when to read
   }, [loaded]);
   useEffect(reloadTeam, [teamEnvironmentId]);
 
