@@ -410,7 +410,7 @@ export async function machineInfo(): Promise<Record<string, string>> {
     node: process.version,
     'OpenSSH client': await version('ssh', ['-V']),
     sshd: await version('/usr/sbin/sshd', ['-V']).then((text) => text.replace(/^.*?(OpenSSH)/, '$1')),
-    ssh2: JSON.parse(readFileSync(path.join(BENCH_DIR, '..', 'node_modules', 'ssh2', 'package.json'), 'utf8')).version as string,
+    ssh2: (JSON.parse(readFileSync(path.join(BENCH_DIR, '..', 'node_modules', 'ssh2', 'package.json'), 'utf8')) as { version: string }).version,
     ansible: await version('ansible', ['--version']),
     'parallel-ssh': await version('parallel-ssh', ['--version']),
   };

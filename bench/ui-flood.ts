@@ -87,7 +87,7 @@ async function takeProbe(page: Page): Promise<Seen[]> {
 }
 
 async function heapMetrics(cdp: CDPSession): Promise<{ heapMiB: number; nodes: number }> {
-  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
+  const { metrics } = await cdp.send('Performance.getMetrics');
   const value = (name: string) => metrics.find((metric) => metric.name === name)?.value ?? Number.NaN;
   return { heapMiB: value('JSHeapUsedSize') / MIB, nodes: value('Nodes') };
 }
@@ -293,7 +293,7 @@ export async function uiFloodCase(bench: Bench): Promise<CaseResult> {
       },
     ],
     notes: [
-      `Browser mode (bench/console-server.ts: ConsoleService + startServer, as \`npm start -- --browser\`) in its own process, the renderer built from this checkout into bench/work; Chromium ${await browser.version()} (/usr/bin/chromium, playwright-core), viewport 1400×900, the Runs screen showing the run's output terminal throughout.`,
+      `Browser mode (bench/console-server.ts: ConsoleService + startServer, as \`npm start -- --browser\`) in its own process, the renderer built from this checkout into bench/work; Chromium ${browser.version()} (/usr/bin/chromium, playwright-core), viewport 1400×900, the Runs screen showing the run's output terminal throughout.`,
       `The run: \`ui-flood\`, a short step then \`yes '<99-byte log line>' | head -c N\` on one lab host; started through the console's API on a WebSocket of the harness's own, shown by the page as any run is.`,
       `Input: every ${INPUT_EVERY_MS} ms, alternately a mouse click on a step of the run's step list (selects it: React renders the step's detail) and a Shift key press (CDP Input events through playwright's page.mouse/page.keyboard, each awaited). Input delay: from the harness sending it to a capture-phase pointerdown/keydown listener in the page running (both read the system clock). Next frame: from that listener to the next requestAnimationFrame callback.`,
       `Memory: JSHeapUsedSize and Nodes from CDP Performance.getMetrics once a second (peak: garbage not yet collected included, so a noisy figure), then HeapProfiler.collectGarbage and once more (collected: what the page keeps). Every run gets its own output terminal, which the page keeps for the session (renderer/terminals/registry.ts): the heap after the ${largeLabel} flood holds the idle run's, the ${sizes.small / MIB} MiB run's and its own terminal, so the figure is what each flood added. Its terminal's scrollback (10,000 lines) is full after either flood: a page that keeps nothing else adds the same for both. The server's VmHWM from /proc at the end of each phase (a running peak: idle, then ${sizes.small / MIB} MiB, then ${largeLabel}).`,

@@ -144,7 +144,7 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
       },
     ],
     notes: [
-      `A lab of ${HOSTS} sshd (one per loopback address, own host key), the console in browser mode (bench/console-server.ts) in its own process, Chromium ${await browser.version()}, viewport 1400×900, the Runs screen showing the run throughout. The run: a short step on one host, then \`yes '<99-byte log line>' | head -c ${perHost}\` on all ${HOSTS} hosts at once (\`parallel: true\`), started through the console's API.`,
+      `A lab of ${HOSTS} sshd (one per loopback address, own host key), the console in browser mode (bench/console-server.ts) in its own process, Chromium ${browser.version()}, viewport 1400×900, the Runs screen showing the run throughout. The run: a short step on one host, then \`yes '<99-byte log line>' | head -c ${perHost}\` on all ${HOSTS} hosts at once (\`parallel: true\`), started through the console's API.`,
       `Input as in case 3's UI half: every ${INPUT_EVERY_MS} ms, alternately a click on a step of the step list (the short one, the ${HOSTS}-host one) and a Shift key press.`,
       `What the page was sent of the output (terminal:data frames; the view drops what it cannot keep up with, the journal has all of it): ${(flood.terminalChars / MIB).toFixed(1)} MiB of ${(HOSTS * perHost) / MIB} MiB.`,
       `Idle: ${describeInputs(idle)}; DOM nodes ${idle.domNodesPeak}.`,

@@ -52,7 +52,7 @@ Usage:
                                                  and each command as it will be sent; connects to nothing
   opsdeck resume <run-id> --env <file> [options] reopen a run that was interrupted, and go on
   opsdeck hosts check --env <file> [--accept-new-host-keys]
-\${ENV_IMPORT_USAGE}
+${ENV_IMPORT_USAGE}
   opsdeck audit list [--runbook ID] [--status S] [--env NAME]
   opsdeck audit list --team --env <file>         the runs the team database knows
   opsdeck audit show <run-id>
@@ -242,7 +242,7 @@ async function validateCommand(args: string[], io: Io): Promise<number> {
 
 async function listCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { runbooks: { type: 'string', multiple: true } });
-  const library = await RunbookLibrary.load(runbookDirs(values.runbooks as string[] | undefined));
+  const library = await RunbookLibrary.load(runbookDirs(values.runbooks));
   for (const runbook of library.list()) {
     io.out(`${runbook.id.padEnd(36)} ${runbook.version.padEnd(8)} ${runbook.title}\n`);
   }
@@ -280,7 +280,7 @@ async function planCommand(args: string[], io: Io): Promise<number> {
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError('--format takes text or json.');
   const environment = await loadEnvironment(values.env);
-  const prepared = await prepareLaunch(positionals[0], runbookDirs(values.runbooks as string[] | undefined), environment, givenParams(values).values, { allowFile: true });
+  const prepared = await prepareLaunch(positionals[0], runbookDirs(values.runbooks), environment, givenParams(values).values, { allowFile: true });
   const plan = buildPlan({ ...prepared, environmentId: path.resolve(values.env), operator: values.operator ?? os.userInfo().username });
   // Commands quote the runbook and the environment: shown on a terminal, never obeyed by it.
   io.out(format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : forTerminal(renderPlan(plan, io.style)));
@@ -380,7 +380,7 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
     recordedStart = Date.parse(state.startedAt);
     runbookRef = state.runbook.file;
   }
-  const { runbook, library } = await resolveRunbook(runbookRef, values.runbooks as string[] | undefined);
+  const { runbook, library } = await resolveRunbook(runbookRef, values.runbooks);
   if (resume && runbook.sha256 !== recordedSha256) {
     throw new OpsError('runbook-changed', `The runbook ${runbook.file} changed since run ${resume.runId} started (sha256 differs); resuming it would run different steps than were recorded. Start a new run instead.`);
   }
@@ -403,7 +403,7 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
         lost
           .map(
             (entry) =>
-              `Run ${resume!.runId} cannot go on: the capture "${entry.capture}" of step ${entry.step} held a secret, so the journal keeps it masked and its value is lost; ${entry.neededBy.join(', ')} still read${entry.neededBy.length === 1 ? 's' : ''} it. ` +
+              `Run ${resume.runId} cannot go on: the capture "${entry.capture}" of step ${entry.step} held a secret, so the journal keeps it masked and its value is lost; ${entry.neededBy.join(', ')} still read${entry.neededBy.length === 1 ? 's' : ''} it. ` +
               `Resume with --rerun ${entry.step} to run ${entry.step} again and capture it anew (make sure running it twice is safe), or start a new run.`,
           )
           .join('\n'),
@@ -1010,5 +1010,5 @@ function oneRun(positionals: string[]): string {
 
 // Run when executed directly (bin/opsdeck.mjs imports this file and calls main itself).
 if (process.argv[1] && /cli\.[cm]?[jt]s$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
 }

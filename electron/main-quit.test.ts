@@ -83,9 +83,9 @@ describe('notifyWhenWaiting', () => {
       name: 'run:event' as const,
       payload: { runId: 'r1', at: 1, event: { type: 'step.awaiting' as const, step: 'write-marker', need: 'confirm' as const, prompt: 'Type it' } },
     };
-    notifyWhenWaiting(window as never, awaiting as never);
+    notifyWhenWaiting(window as never, awaiting);
     expect(shown).toEqual([{ title: 'OpsDeck: a run needs you', body: 'Step write-marker waits (confirm).' }]);
-    notifyWhenWaiting({ ...window, isFocused: () => true } as never, awaiting as never);
+    notifyWhenWaiting({ ...window, isFocused: () => true } as never, awaiting);
     notifyWhenWaiting(window as never, { name: 'run:event', payload: { runId: 'r1', at: 2, event: { type: 'run.note', level: 'info', message: 'x' } } } as never);
     expect(shown).toHaveLength(1);
   });

@@ -4,7 +4,7 @@
  * can reach these channels and nothing else.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { COMMAND_NAMES, EVENT_NAMES, type EventName, type OpsdeckBridge } from './api/contract';
+import { COMMAND_NAMES, EVENT_NAMES, type OpsdeckBridge } from './api/contract';
 
 const commands = Object.fromEntries(
   COMMAND_NAMES.map((name) => [name, (request: unknown) => ipcRenderer.invoke(name, request)]),
@@ -15,7 +15,7 @@ const bridge: OpsdeckBridge = {
   subscribe(name, listener) {
     if (!(EVENT_NAMES as readonly string[]).includes(name)) throw new Error(`There is no event "${String(name)}".`);
     const forward = (_event: IpcRendererEvent, payload: unknown) => (listener as (payload: unknown) => void)(payload);
-    ipcRenderer.on(name as EventName, forward);
+    ipcRenderer.on(name, forward);
     return () => {
       ipcRenderer.removeListener(name, forward);
     };

@@ -271,9 +271,9 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
   for (let index = 0; index < argv.length; index++) {
     const option = argv[index];
     const value = argv[index + 1];
-    if (option === '--host' && value) (host = value), index++;
-    else if (option === '--port' && value) (port = Number(value)), index++;
-    else if (option === '--env' && value) environmentFiles.push(value), index++;
+    if (option === '--host' && value) host = argv[++index];
+    else if (option === '--port' && value) port = Number(argv[++index]);
+    else if (option === '--env' && value) environmentFiles.push(argv[++index]);
     else throw new Error(`Unknown option ${option}. Options: --host ADDRESS, --port N, --env FILE.`);
   }
   const service = new ConsoleService(defaultServiceOptions({ environmentFiles }));

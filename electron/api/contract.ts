@@ -12,7 +12,7 @@
  */
 import type { z } from 'zod';
 import type { RunEvent, RunStatus, StepStatus, CheckResult } from '../core/audit/events';
-import type { PromptNeed, RunStartedEvent } from '../core/audit/events';
+import type { PromptNeed } from '../core/audit/events';
 import type { PlanStep } from '../core/run/steps/plan-types';
 import type { ApprovalRequest } from '../core/approval/types';
 import type { ErrorCode } from '../core/error-types';

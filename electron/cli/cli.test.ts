@@ -54,6 +54,13 @@ describe('opsdeck usage errors', () => {
     expect(badParam.err).toContain('marker_dir: "/tmp;reboot" does not match the pattern');
   });
 
+  it('lists every command in the help, env import included', async () => {
+    const help = await opsdeck('help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('opsdeck env import <inventory> --out <env.yaml>');
+    expect(help.out).not.toContain('${');
+  });
+
   it('explains a missing audit run', async () => {
     const result = await opsdeck('audit', 'show', 'nope', '--audit-dir', dir);
     expect(result.code).toBe(2);

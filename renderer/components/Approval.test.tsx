@@ -35,7 +35,7 @@ describe('ApprovalWait', () => {
     const onBreakGlass = vi.fn();
     render(<ApprovalWait prompt="waiting for a second operator" onBreakGlass={onBreakGlass} />);
     fireEvent.click(screen.getByRole('button', { name: 'Break glass…' }));
-    const go = screen.getByRole('button', { name: 'Break glass and run the step' }) as HTMLButtonElement;
+    const go = screen.getByRole<HTMLButtonElement>('button', { name: 'Break glass and run the step' });
     expect(go.disabled).toBe(true);
     fireEvent.change(screen.getByLabelText('Break-glass reason'), { target: { value: '   ' } });
     expect(go.disabled).toBe(true);
@@ -52,8 +52,8 @@ describe('ApprovalRequestCard', () => {
     const onAnswer = vi.fn();
     render(<ApprovalRequestCard request={request} onAnswer={onAnswer} />);
     expect(screen.getByLabelText('Commands as sent').textContent).toBe(request.commands.map((entry) => `${entry.host}: ${entry.command}`).join('\n'));
-    const approve = screen.getByRole('button', { name: 'Approve' }) as HTMLButtonElement;
-    const refuse = screen.getByRole('button', { name: 'Refuse' }) as HTMLButtonElement;
+    const approve = screen.getByRole<HTMLButtonElement>('button', { name: 'Approve' });
+    const refuse = screen.getByRole<HTMLButtonElement>('button', { name: 'Refuse' });
     expect(approve.disabled && refuse.disabled).toBe(true);
     fireEvent.change(screen.getByLabelText('Approval reason'), { target: { value: 'wrong disk' } });
     fireEvent.click(refuse);

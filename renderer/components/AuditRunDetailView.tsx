@@ -34,7 +34,8 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
     setCast(undefined);
     setExportError(undefined);
     void loadDetail(reference);
-  }, [runId, teamEnvironmentId]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- read again when the run named changes, not when its reference object is made anew
+  }, [runId, teamEnvironmentId, loadDetail]);
 
   const openTranscript = async (name: string) => {
     const result = await readTranscript(runId, name);

@@ -33,13 +33,15 @@ export function AuditScreen() {
   };
   useEffect(() => {
     if (!loaded) reload();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- reload is made anew each render; only `loaded` says when to read
   }, [loaded]);
-  useEffect(() => void loadTeam(teamEnvironmentId), [teamEnvironmentId]);
+  useEffect(() => void loadTeam(teamEnvironmentId), [teamEnvironmentId, loadTeam]);
 
   const shown = useMemo(() => filterRuns(runs, filters), [runs, filters]);
   // Facts are asked once per set of runs shown, and again for a run whose status changed.
   const factsKey = shown.map((run) => `${run.runId}:${run.status}`).join(',');
-  useEffect(() => void loadFacts(shown.map((run) => run.runId)), [factsKey]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- asked again when the runs' ids or statuses change, not the list's identity
+  useEffect(() => void loadFacts(shown.map((run) => run.runId)), [factsKey, loadFacts]);
   const teamShown = useMemo(() => filterRuns(team?.listing?.runs ?? [], filters), [team, filters]);
   const runbooks = useMemo(() => [...new Set(runs.map((run) => run.runbookId))].sort(), [runs]);
   const environments = useMemo(() => [...new Set(runs.map((run) => run.environment))].sort(), [runs]);

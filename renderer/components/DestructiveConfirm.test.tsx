@@ -8,7 +8,7 @@ describe('DestructiveConfirm', () => {
   it('keeps the button disabled until the exact expected text is typed', () => {
     const onConfirm = vi.fn();
     render(<DestructiveConfirm prompt="Deletes things." expected="compute01 compute02" onConfirm={onConfirm} />);
-    const button = screen.getByRole('button', { name: 'Run destructive step' }) as HTMLButtonElement;
+    const button = screen.getByRole<HTMLButtonElement>('button', { name: 'Run destructive step' });
     const input = screen.getByLabelText('Confirmation text');
     expect(button.disabled).toBe(true);
     for (const wrong of ['compute01', 'Compute01 compute02', 'compute01  compute02', 'compute01 compute0']) {

@@ -104,7 +104,7 @@ function useStderrTails(runId: string | undefined, step: StepView | undefined, h
     return () => {
       cancelled = true;
     };
-    // The step object changes on every event; its key, attempt and status say when to read again.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the step object changes on every event; its key, attempt and status say when to read again
   }, [runId, key, hostList]);
   return tails;
 }

@@ -38,7 +38,9 @@ export function FullOutputView({ runId, step, hosts, initialHost, live, onClose 
   const wantedStep = scope === 'step' ? step : undefined;
 
   const followRef = useRef(follow);
-  followRef.current = follow;
+  useEffect(() => {
+    followRef.current = follow;
+  }, [follow]);
 
   // Reads the output (again from the start when the scope changes), then, while following, what came since.
   useEffect(() => {
@@ -72,6 +74,7 @@ export function FullOutputView({ runId, step, hosts, initialHost, live, onClose 
     };
   }, [runId, wantedStep]);
 
+  // eslint-disable-next-line react-hooks/refs, react-hooks/exhaustive-deps -- the builder grows outside render; `version` counts its changes
   const lines = useMemo(() => linesFor(builder.current.all(), host), [version, host]);
   const matches = useMemo(() => findLines(lines, query), [lines, query]);
 

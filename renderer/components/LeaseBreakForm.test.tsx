@@ -33,7 +33,7 @@ describe('LeaseTable / LeaseBreakForm', () => {
     expect(row.textContent).toContain('20261122T010000Z-abc123');
     fireEvent.click(screen.getByRole('button', { name: 'Break lease…' }));
     expect(onBreak).not.toHaveBeenCalled();
-    const confirm = screen.getByRole('button', { name: 'Break the lease on compute01' }) as HTMLButtonElement;
+    const confirm = screen.getByRole<HTMLButtonElement>('button', { name: 'Break the lease on compute01' });
     expect(confirm.disabled).toBe(true);
     const reason = screen.getByLabelText('Reason to break the lease');
     fireEvent.change(reason, { target: { value: '   ' } });

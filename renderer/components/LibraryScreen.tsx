@@ -20,7 +20,7 @@ export function LibraryScreen() {
 
   useEffect(() => {
     void load();
-  }, []);
+  }, [load]);
 
   const runbooks = useMemo(() => searchRunbooks(listing?.runbooks ?? [], query, tag), [listing, query, tag]);
   const tags = useMemo(() => [...new Set((listing?.runbooks ?? []).flatMap((runbook) => runbook.tags))].sort(), [listing]);

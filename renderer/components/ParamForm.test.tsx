@@ -30,12 +30,12 @@ function Harness({ serverProblems = {} }: { serverProblems?: Record<string, stri
 describe('ParamForm', () => {
   it('renders one input per parameter, typed by the parameter, with defaults', () => {
     render(<Harness />);
-    expect((screen.getByLabelText(/^count/) as HTMLInputElement).type).toBe('number');
-    expect((screen.getByLabelText(/^count/) as HTMLInputElement).value).toBe('3');
-    expect((screen.getByLabelText(/^dry_run/) as HTMLInputElement).checked).toBe(true);
-    expect((screen.getByLabelText(/^password/) as HTMLInputElement).type).toBe('password');
+    expect(screen.getByLabelText<HTMLInputElement>(/^count/).type).toBe('number');
+    expect(screen.getByLabelText<HTMLInputElement>(/^count/).value).toBe('3');
+    expect(screen.getByLabelText<HTMLInputElement>(/^dry_run/).checked).toBe(true);
+    expect(screen.getByLabelText<HTMLInputElement>(/^password/).type).toBe('password');
     // A host parameter offers only the hosts with its role.
-    const target = screen.getByLabelText(/^target/) as HTMLSelectElement;
+    const target = screen.getByLabelText<HTMLSelectElement>(/^target/);
     expect([...target.options].map((option) => option.value)).toEqual(['', 'compute01']);
   });
 

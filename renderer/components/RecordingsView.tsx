@@ -16,6 +16,7 @@ export function RecordingsView() {
     setCastError(undefined);
     void loadRecordings();
   };
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- read once when the view opens; reload is made anew each render
   useEffect(reload, []);
   const open = async (name: string) => {
     const result = await readCast({ recording: name });

@@ -10,7 +10,7 @@ describe('RunControls', () => {
     render(<RunControls status="running" onPause={() => undefined} onResume={() => undefined} onAbort={onAbort} />);
     expect(screen.queryByRole('button', { name: 'Abort and roll back' })).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Abort…' }));
-    const rollback = screen.getByRole('button', { name: 'Abort and roll back' }) as HTMLButtonElement;
+    const rollback = screen.getByRole<HTMLButtonElement>('button', { name: 'Abort and roll back' });
     expect(rollback.disabled).toBe(true);
     expect(rollback.className).toContain('danger');
     fireEvent.change(screen.getByLabelText('Reason to abort'), { target: { value: '  host is on fire ' } });

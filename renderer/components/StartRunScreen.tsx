@@ -40,10 +40,11 @@ export function StartRunScreen() {
     setServerProblems({});
     setTouched(false);
     setError(undefined);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- a new listing brings a new runbook object; only another runbook resets the form
   }, [runbook?.id]);
 
   const hosts = environment?.hosts ?? [];
-  const localProblems = useMemo(() => (runbook ? checkParams(runbook.params, values, hosts) : {}), [runbook, values, hosts]);
+  const localProblems = useMemo(() => (runbook ? checkParams(runbook.params, values, environment?.hosts ?? []) : {}), [runbook, values, environment?.hosts]);
   const problems = { ...(touched ? localProblems : {}), ...serverProblems };
 
   if (!runbook) {

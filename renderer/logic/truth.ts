@@ -43,7 +43,7 @@ export function hiddenOutcomes(steps: StepView[], status: RunStatus): { skipped:
 }
 
 /** `succeeded, 1 step skipped`, `succeeded, 2 steps skipped, 1 failed`: the status with what it hides. */
-export function statusText(status: RunStatus | string, counts: { skipped: number; failed: number }): string {
+export function statusText(status: RunStatus | (string & {}), counts: { skipped: number; failed: number }): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const parts: string[] = [];
   if (counts.skipped > 0) parts.push(`${plural(counts.skipped, 'step')} skipped`);

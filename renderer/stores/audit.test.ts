@@ -8,7 +8,7 @@ function heldClient() {
   const waiting: Array<{ name: CommandName; request: unknown; reply: (result: Result<unknown>) => void }> = [];
   setApiClient({
     call: <Name extends CommandName>(name: Name, request: CommandRequest<Name>) =>
-      new Promise((resolve) => waiting.push({ name, request, reply: resolve as (result: Result<unknown>) => void })) as never,
+      new Promise((resolve) => waiting.push({ name, request, reply: resolve })) as never,
     on: () => () => undefined,
   });
   return waiting;

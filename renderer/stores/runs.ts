@@ -8,7 +8,6 @@ import type {
   ActiveRun,
   ApiError,
   CheckResult,
-  CommandName,
   CommandRequest,
   DrillClockReading,
   PlanStep,
@@ -421,8 +420,8 @@ export const useRunsStore = create<RunsState>()((set, get) => ({
     return undefined;
   },
   act: async (name, request) => {
-    const runId = (request as { runId: string }).runId;
-    const result = await api().call(name as CommandName, request as never);
+    const runId = request.runId;
+    const result = await api().call(name, request);
     set((state) => ({ actionError: { ...state.actionError, [runId]: result.ok ? undefined : result.error.userMessage } }));
   },
 }));

@@ -34,7 +34,7 @@ describe('TerminalRegistry', () => {
     expect(parking.querySelector('[data-terminal-id="run:r1:compute007"]')).not.toBeNull();
     const detach = registry.attach('run:r1:compute007', container);
     expect(open).toHaveBeenCalledTimes(1);
-    expect((open.mock.calls[0][0] as HTMLElement).dataset.terminalId).toBe('run:r1:compute007');
+    expect(open.mock.calls[0][0].dataset.terminalId).toBe('run:r1:compute007');
     expect(registry.isOpened('run:r1:compute007')).toBe(true);
     expect(container.querySelector('[data-terminal-id="run:r1:compute007"]')).not.toBeNull();
     expect(hosts.filter((host) => registry.isOpened(`run:r1:${host}`))).toEqual(['compute007']);

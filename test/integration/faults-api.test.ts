@@ -130,7 +130,7 @@ describe('fault: hostile API traffic (browser-mode WebSocket and the IPC dispatc
   it('closes on frames that are not JSON requests, and keeps serving others', async () => {
     for (const raw of ['not json', '[]', 'null', '{"name":"library:list"}', '{"id":"1","name":"library:list"}', Buffer.from([0xff, 0xfe, 0x00]), '['.repeat(100_000)]) {
       const socket = await authorisedSocket();
-      const result = await call(socket, raw as string);
+      const result = await call(socket, raw);
       expect(result.closed, String(raw).slice(0, 20)).toBe(1008);
     }
     await stillServing();

@@ -179,7 +179,7 @@ describe('the openstack stand-in matches python-openstackclient 6.0 byte for byt
       migrations: [
         record(7, '6a649184-1226-44f9-8e2d-f41bd09bae2d', '79a78e28-e12c-4a2a-a0c1-ae8be53cbb68', '2026-11-21T23:56:33', '2026-11-21T23:56:42'),
         record(8, '2b8a6e84-48b6-48f7-973b-ede1b1e9df07', 'e229b1a4-81b0-4601-bb34-c1fc7cfa8800', '2026-11-21T23:56:50', '2026-11-21T23:56:56'),
-      ] as unknown as StandinState['migrations'],
+      ],
     });
     replay(listJson);
     replay(listTable);

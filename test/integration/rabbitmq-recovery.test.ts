@@ -4,7 +4,7 @@
  * stand-in OpenStack services that hold real AMQP consumers and, like nova-compute after a long
  * outage, do not reconnect by themselves.
  */
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';

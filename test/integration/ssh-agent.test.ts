@@ -49,7 +49,7 @@ describe('ssh-agent authentication', () => {
     execFileSync('ssh-add', [lab.keyFile], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
     const pool = new SshPool({ knownHostsFile: lab.knownHostsFile });
     let output = '';
-    const result = await pool.exec(host, 'hostname', { onStdout: (chunk) => (output += chunk) });
+    const result = await pool.exec(host, 'hostname', { onStdout: (chunk) => (output += chunk.toString()) });
     await pool.close();
     expect(result.exitCode).toBe(0);
     expect(output.trim()).toBe('agent01');

@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JournalRecord } from '../../electron/core/audit/events';
 import { RunLeases } from '../../electron/core/leases/run-leases';
 import { TeamAudit } from '../../electron/core/team/audit';
 import { loadEnvironment } from '../../electron/core/inventory/environment';

@@ -153,7 +153,7 @@ export async function startIpmiLab(options: IpmiLabOptions = {}): Promise<IpmiLa
         .filter(Boolean)
         .map((line) => {
           const [time, action, value] = line.split(' ');
-          return { time: Number(time), action: action as 'get' | 'set', ...(action === 'set' ? { power: value === '0' ? 'off' : 'on' } : {}) } as IpmiCall;
+          return { time: Number(time), action: action as 'get' | 'set', ...(action === 'set' ? { power: value === '0' ? 'off' : 'on' } : {}) };
         }),
     ipmitool,
     bmcYaml: (passwordVariable, indent = '    ') =>

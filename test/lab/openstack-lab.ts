@@ -9,14 +9,10 @@
  * tripleo-admin. So the lab user gets password-less sudo through /etc/sudoers.d/<lab user> (the lab
  * already creates that user on the test machine; the file names only that user).
  */
-import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { ensureLabSudo, labUserIds, startSshLab, type LabHostOptions, type SshLab } from './sshd-lab';
-
-const run = promisify(execFile);
 
 export const STANDIN_SCRIPT = path.resolve(import.meta.dirname, 'openstack-standin/standin.mjs');
 

@@ -230,7 +230,7 @@ describe('db-backup and db-restore', () => {
     mkdirSync(backupDir, { recursive: true });
     const backup = await runbook('db-backup', 'dump of nova', '-p', 'database=nova', '-p', `backup_dir=${backupDir}`, '-p', 'db_host=controller');
     expect(backup.code, backup.out.slice(-4000)).toBe(0);
-    dump = String(lastFinished(backup.records, 'dump')?.captures?.dump_file ?? '');
+    dump = (lastFinished(backup.records, 'dump')?.captures?.dump_file as string | undefined) ?? '';
     expect(existsSync(dump)).toBe(true);
 
     const restore = await runbook(

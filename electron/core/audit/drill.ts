@@ -11,7 +11,7 @@
 import { holdsSteps } from '../runbook/step-lists';
 import type { RunEvent, RunStartedEvent, RunStatus, StepStatus } from './events';
 import type { RunState, StepState } from './replay';
-import type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillStepTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
+import type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
 export type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillStepTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
 
 /** The objective key of the whole run. */

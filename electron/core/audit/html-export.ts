@@ -16,6 +16,7 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 
 /** Text as HTML text or attribute value: `& < > " '` escaped. Anything that is not a string is JSON. */
 export function escapeHtml(value: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- JSON.stringify leaves only a function or a symbol here
   const text = typeof value === 'string' ? value : value === undefined ? '' : (JSON.stringify(value) ?? String(value));
   return text.replace(/[&<>"']/g, (character) => ESCAPES[character]);
 }

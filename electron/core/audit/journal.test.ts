@@ -174,7 +174,7 @@ describe('Journal', () => {
       /^The audit journal could not be written \(disk full\?\): disk full \(ENOSPC\) at .*; the run is paused so nothing happens unrecorded\.$/,
     );
     expect(journal.lastSeq).toBe(0);
-    expect(() => journal.append({ type: 'run.note', level: 'info', message: 'y' })).toThrow(error as Error);
+    expect(() => journal.append({ type: 'run.note', level: 'info', message: 'y' })).toThrow(error);
     journal.close();
   });
 

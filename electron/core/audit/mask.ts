@@ -260,9 +260,7 @@ export class Masker {
         continue;
       }
       result = result.replace(pattern.regex, (...args: unknown[]) => {
-        const groups = args.slice(1, -2).filter((g) => typeof g === 'string' || g === undefined) as Array<
-          string | undefined
-        >;
+        const groups = args.slice(1, -2).filter((g): g is string | undefined => typeof g === 'string' || g === undefined);
         return groups
           .map((g, index) => (index === (pattern.group ?? 1) - 1 ? maskToken(g ?? '') : (g ?? '')))
           .join('');

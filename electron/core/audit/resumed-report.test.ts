@@ -21,7 +21,7 @@ function resumedJournal(): JournalRecord[] {
     ['09:01:40', { type: 'step.finished', step: 'disable', status: 'succeeded', durationMs: 4_000, checks: [], captures: {} }],
     ['09:01:53', { type: 'run.finished', status: 'succeeded', durationMs: 17_800 }],
   ];
-  return events.map(([time, event], index) => ({ ...event, seq: index + 1, ts: `2026-12-03T${time}.000Z`, prev: '', hash: '' }) as JournalRecord);
+  return events.map(([time, event], index) => ({ ...event, seq: index + 1, ts: `2026-12-03T${time}.000Z`, prev: '', hash: '' }));
 }
 
 describe('the report of a resumed run', () => {

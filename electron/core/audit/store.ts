@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OpsError } from '../errors';
-import type { JournalRecord, RunStatus } from './events';
+import type { JournalRecord } from './events';
 import {
   JOURNAL_FILE,
   checkRunId,

@@ -4,7 +4,7 @@
  */
 import type { SourcePosition } from '../errors';
 
-export type HostRole = 'controller' | 'compute' | 'network' | 'storage' | 'db' | 'mq' | string;
+export type HostRole = 'controller' | 'compute' | 'network' | 'storage' | 'db' | 'mq' | (string & {});
 
 export interface HostSpec {
   /** The name runbooks and the operator use (`compute01`). */

@@ -161,7 +161,7 @@ function extractCapture(spec: CaptureSpec, output: CommandOutput): unknown {
       const group = spec.group ?? (match.length > 1 ? 1 : 0);
       return match[group] ?? '';
     };
-    if (spec.all) return [...text.matchAll(regex)].map((match) => pick(match as RegExpExecArray));
+    if (spec.all) return [...text.matchAll(regex)].map((match) => pick(match));
     const match = regex.exec(text);
     if (!match) fail(`/${spec.regex}/ does not match ${spec.from} ${excerpt(text)}`);
     return pick(match!);

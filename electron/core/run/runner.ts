@@ -10,7 +10,7 @@
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import { CancelledError, OpsError, codeOf, userMessageOf } from '../errors';
-import type { PromptNeed, RunEvent, RunStatus, StepStatus } from '../audit/events';
+import type { RunEvent, RunStatus, StepStatus } from '../audit/events';
 import type { Environment, HostSpec } from '../inventory/model';
 import type { ParamValue, Runbook, Step } from '../runbook/model';
 import type { SqlConnector } from '../sql/mysql';
@@ -847,7 +847,7 @@ function withDynamicValues(step: Step, scope: RunScope, key: string): Step {
     if (value === undefined) throw new OpsError('dynamic-value', `Step ${key}: ${name} ${template} gave "${text}", which is not a duration (like 30s, 5m or 1h).`);
     resolved[field] = value;
   }
-  return { ...step, ...resolved } as Step;
+  return { ...step, ...resolved };
 }
 
 /** One sentence on what became of a command whose connection was lost: still running, or gone. */

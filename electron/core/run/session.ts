@@ -73,7 +73,7 @@ export interface RunSession {
    * Takes a state snapshot now (the environment's `snapshots: true`) and journals it under `label`;
    * false when snapshots are off or the run is over. The start and end ones are taken by themselves.
    */
-  snapshot(label: string, step?: string): Promise<boolean>;
+  snapshot: (label: string, step?: string) => Promise<boolean>;
   /** Replicates the journal to the team database (when there is one). */
   replicator?: TeamReplicator;
   leases?: RunLeases;

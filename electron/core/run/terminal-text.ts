@@ -17,12 +17,12 @@ import { formatMs } from './format';
 
 /** Colours, or none (NO_COLOR, not a terminal). */
 export interface Style {
-  bold(text: string): string;
-  dim(text: string): string;
-  green(text: string): string;
-  red(text: string): string;
-  yellow(text: string): string;
-  cyan(text: string): string;
+  bold: (text: string) => string;
+  dim: (text: string) => string;
+  green: (text: string) => string;
+  red: (text: string) => string;
+  yellow: (text: string) => string;
+  cyan: (text: string) => string;
 }
 
 export function makeStyle(enabled: boolean): Style {

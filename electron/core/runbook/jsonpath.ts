@@ -79,7 +79,7 @@ export function selectJson(value: unknown, path: string | JsonPathSegment[]): Js
     const next: unknown[] = [];
     for (const item of current) {
       if (segment.kind === 'wildcard') {
-        if (Array.isArray(item)) next.push(...item);
+        if (Array.isArray(item)) next.push(...(item as unknown[]));
         else if (isPlainObject(item)) next.push(...Object.values(item));
       } else if (segment.kind === 'index') {
         if (Array.isArray(item)) {

@@ -216,7 +216,7 @@ class RunbookParser {
       return undefined;
     }
     const kind = kinds[0];
-    const schema = (rollback ? parserSchemas.rollback[kind] : parserSchemas.steps[kind]) as z.ZodType;
+    const schema = rollback ? parserSchemas.rollback[kind] : parserSchemas.steps[kind];
     const result = schema.safeParse(value);
     // Inner steps are checked even when their container is not, so every problem shows at once.
     const inner = kind === 'foreach' || kind === 'phase' ? this.stepList(value.steps, [...path, 'steps']) : [];
@@ -525,7 +525,7 @@ class RunbookParser {
         reportIssues(this.collector, parsed.error.issues, ['params', name], value);
         continue;
       }
-      const param = this.param(name, parsed.data as Data);
+      const param = this.param(name, parsed.data);
       if (param) params.push(param);
     }
     return params;

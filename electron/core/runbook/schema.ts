@@ -456,5 +456,5 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
   if (typeof value === 'boolean') return `${value}`;
-  return `the number ${String(value)}`;
+  return `the number ${value as number}`;
 }

@@ -67,7 +67,7 @@ export type PathSegment = string | number | IndexReference;
 
 /** An index that is a reference (`[params.host]`): its value, text or a number, is the key. */
 export interface IndexReference {
-  ref: PathSegment[];
+  ref: [string, ...PathSegment[]];
   source: string;
 }
 
@@ -79,7 +79,7 @@ export type TemplateFilter =
 
 export interface TemplateExpression {
   /** `undefined` for a literal (`{{ "{{" }}`). */
-  path?: PathSegment[];
+  path?: [string, ...PathSegment[]];
   literal?: string;
   filters: TemplateFilter[];
   /** The expression as written, e.g. `captures.instances | join(",")`. */
@@ -168,7 +168,7 @@ export function renderTemplate(template: string, scope: TemplateScope, mode: Ren
     else if (part.expression.literal !== undefined) out += part.expression.literal;
     else {
       const value = lookupOr(part.expression, scope, options);
-      out += typeof value === 'object' && value !== null && 'unresolved' in value ? value.unresolved : toText(applyValueFilters(value, part.expression), ', ');
+      out += typeof value === 'object' && value !== null && 'unresolved' in value ? String(value.unresolved) : toText(applyValueFilters(value, part.expression), ', ');
     }
   }
   return out;
@@ -294,7 +294,7 @@ export function shellQuote(text: string): string {
 }
 
 /** Looks a path up in the scope; `undefined` when any part is missing. */
-export function lookupPath(scope: TemplateScope, path: PathSegment[]): unknown {
+export function lookupPath(scope: TemplateScope, path: [string, ...PathSegment[]]): unknown {
   const [root, ...rest] = path;
   let current: unknown;
   if (root === 'host') current = scope.host;
@@ -371,6 +371,7 @@ function toText(value: unknown, listSeparator: string): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) return value.map((item) => toText(item, listSeparator)).join(listSeparator);
   if (typeof value === 'object') return JSON.stringify(value);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only a number or a boolean is left here
   return String(value);
 }
 
@@ -402,7 +403,7 @@ function parseExpression(template: string, open: number): { expression: Template
   const readIndexReference = (): IndexReference => {
     const begin = position;
     const first = IDENTIFIER.exec(template.slice(position))!;
-    const ref: PathSegment[] = [first[0]];
+    const ref: [string, ...PathSegment[]] = [first[0]];
     position += first[0].length;
     while (template[position] === '.') {
       const word = IDENTIFIER.exec(template.slice(position + 1));
@@ -414,7 +415,7 @@ function parseExpression(template: string, open: number): { expression: Template
   };
 
   skipSpaces();
-  let path: PathSegment[] | undefined;
+  let path: [string, ...PathSegment[]] | undefined;
   let literal: string | undefined;
   const start = position;
   if (template[position] === '"' || template[position] === "'") {

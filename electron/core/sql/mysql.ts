@@ -184,7 +184,7 @@ function normalise(row: Row): Row {
 export function compareRowCounts(actual: RowCount[], expected: unknown): string[] {
   if (!Array.isArray(expected)) return ['the expected manifest is not a list of {schema, table, rows}'];
   const want = new Map<string, number>();
-  for (const entry of expected as Array<Record<string, unknown>>) {
+  for (const entry of expected as Array<Record<string, string | number | undefined> | undefined>) {
     want.set(`${entry?.schema}.${entry?.table}`, Number(entry?.rows));
   }
   const differences: string[] = [];

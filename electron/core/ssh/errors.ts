@@ -3,6 +3,7 @@
  * (name and address:port) and says what to do. ./pool.ts maps every ssh2 / socket error to one of these;
  * anything else escaping the pool is a bug.
  */
+import { inspect } from 'node:util';
 import { OpsError, type ErrorCode } from '../errors';
 import type { PresentedHostKey } from './types';
 
@@ -275,5 +276,5 @@ export class SshChannelError extends SshError {
 
 function causeText(cause: unknown): string {
   if (cause instanceof Error) return cause.message;
-  return cause === undefined ? 'no detail' : String(cause);
+  return cause === undefined ? 'no detail' : typeof cause === 'string' ? cause : inspect(cause);
 }

@@ -356,7 +356,7 @@ export class SshPool implements SshConnector {
         stream.stderr.removeAllListeners('data');
         release();
       };
-      const settle = (error: unknown) => {
+      const settle = (error: Error | undefined) => {
         if (settled) return;
         settled = true;
         cleanup();
@@ -654,7 +654,7 @@ export class SshPool implements SshConnector {
       readyTimeout: this.options.readyTimeoutMs,
       keepaliveInterval: this.options.keepaliveIntervalMs,
       keepaliveCountMax: this.options.keepaliveCountMax,
-      hostVerifier: hostVerifier as ConnectConfig['hostVerifier'],
+      hostVerifier,
       algorithms: knownTypes.length > 0 ? { serverHostKey: preferKnownTypes(knownTypes) as never } : undefined,
     };
 

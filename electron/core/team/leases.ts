@@ -97,19 +97,19 @@ export class TeamLeases implements LeaseBackend {
   }
 
   async renew(lease: LeaseInfo): Promise<RenewResult> {
-    return this.database.exclusive(async (connection) => {
+    return this.database.exclusive(async (connection): Promise<RenewResult> => {
       const before = await this.latestLease(connection, lease.environment, lease.host);
       const own = await this.database.query(connection, `${TeamLeases.LEASE_SELECT} WHERE l.id = ?`, [lease.leaseId]);
       const current = own[0] ? this.leaseOf(own[0]) : null;
-      if (!current) return { ok: false, ended: null } as RenewResult;
-      if (current.ended) return { ok: false, ended: current.ended } as RenewResult;
-      if ((before?.generation ?? 0) > lease.generation) return { ok: false, ended: null } as RenewResult;
+      if (!current) return { ok: false, ended: null };
+      if (current.ended) return { ok: false, ended: current.ended };
+      if ((before?.generation ?? 0) > lease.generation) return { ok: false, ended: null };
       await this.database.query(connection, 'INSERT INTO host_lease_renewals (lease_id, renewed_at, expires_at) VALUES (?, NOW(3), NOW(3) + INTERVAL ? MICROSECOND)', [lease.leaseId, lease.ttlMs * 1000]);
       // A break that landed meanwhile wins over the renewal.
       const after = await this.database.query(connection, `${TeamLeases.LEASE_SELECT} WHERE l.id = ?`, [lease.leaseId]);
       const renewed = this.leaseOf(after[0]);
-      if (renewed.ended) return { ok: false, ended: renewed.ended } as RenewResult;
-      return { ok: true, expiresAt: renewed.expiresAt } as RenewResult;
+      if (renewed.ended) return { ok: false, ended: renewed.ended };
+      return { ok: true, expiresAt: renewed.expiresAt };
     }).catch((error) => {
       throw this.database.describe(error);
     });

@@ -106,7 +106,7 @@ export class TeamReplicator {
         this.retryTimer = null;
       }
       this.notify();
-      const pumping = this.pumping as Promise<void> | null;
+      const pumping = this.pumping;
       if (pumping) await pumping;
       const pending = this.pending();
       if (pending === 0 && this.remoteSeq !== null) return { pending: 0 };

@@ -92,7 +92,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 
 const [, , tool, ...args] = process.argv;
 const STATE_FILE = process.env.OPSDECK_STANDIN_STATE;
@@ -1031,7 +1030,7 @@ function mysqldump(argv) {
   });
 }
 
-function manage(argv) {
+function manage() {
   return withState((state) => {
     record(state);
     return '';
@@ -1100,7 +1099,7 @@ function main() {
     case 'mysqldump':
       return mysqldump(args);
     case 'manage':
-      return manage(args);
+      return manage();
     case 'packages':
       return packages(args);
     default:

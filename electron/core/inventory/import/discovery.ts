@@ -54,7 +54,7 @@ export function parseServiceList(project: ReportedService['project'], json: stri
     throw new OpsError('discovery-bad-output', `The ${project} service list was not JSON (is the openstack client too old for -f json?): ${json.slice(0, 200)}`);
   }
   if (!Array.isArray(rows)) throw new OpsError('discovery-bad-output', `The ${project} service list was not a JSON list.`);
-  return rows.map((row: Record<string, unknown>) => {
+  return rows.map((row: Record<string, string | number | boolean | null | undefined>) => {
     const host = String(row.Host ?? '').split('@')[0];
     if (project === 'neutron') {
       // OSC prints Alive and State as true/false in -f json (":-)"/"UP" only in tables).

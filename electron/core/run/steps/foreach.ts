@@ -15,7 +15,7 @@ export const foreachStepKind: StepKindModule<ForeachStep> = {
     }
     await run.startStep(key, step, []);
     const started = Date.now();
-    const results = await mapWithLimit(items, step.concurrency, async (item, index) => {
+    const results = await mapWithLimit(items as unknown[], step.concurrency, async (item, index) => {
       const scope: RunScope = {
         ...frame.scope,
         captures: { ...frame.scope.captures },
@@ -56,7 +56,7 @@ function describeItem(item: unknown): string {
   if (item && typeof item === 'object') {
     const record = item as Record<string, unknown>;
     const label = record.Name ?? record.name ?? record.ID ?? record.id;
-    if (label !== undefined) return String(label);
+    if (typeof label === 'string' || typeof label === 'number') return String(label);
   }
   return JSON.stringify(item);
 }

@@ -47,7 +47,7 @@ describe('host runs keep output in memory only for the checks and captures that 
   });
 
   it('keeps stdout for a JSON check and each stream a capture takes from, also after a reset for a retry', () => {
-    expect(outputNeeds({ ...EXIT_ONLY, json: [{ path: 'status', equals: 'ok' } as never] }, [])).toEqual({ stdout: true, stderr: false });
+    expect(outputNeeds({ ...EXIT_ONLY, json: [{ path: 'status', equals: 'ok' }] }, [])).toEqual({ stdout: true, stderr: false });
     const hostRun = ranWithOutput(EXIT_ONLY, [{ name: 'warning', from: 'stderr', regex: 'warning: (\\w+)' }]);
     expect(hostRun.stdout.heldBytes).toBe(0);
     expect(hostRun.stderr.text()).toBe('warning: slow\n');

@@ -182,7 +182,7 @@ function capture(specs: CaptureSpec[], runs: HostRun[]): Record<string, unknown>
   if (perHost.length === 1) return perHost[0];
   const merged: Record<string, unknown> = {};
   for (const spec of specs) {
-    merged[spec.name] = perHost.flatMap((values) => {
+    merged[spec.name] = perHost.flatMap((values): unknown[] => {
       const value = values[spec.name];
       return Array.isArray(value) ? value : [value];
     });
