@@ -9,6 +9,7 @@ import { formatDelta, formatDuration } from './format';
 import { renderHtml } from './html-export';
 import { Masker } from './mask';
 import { runSnapshotDiff, type SnapshotDiff } from './snapshot-diff';
+import { stateChangesSummary } from './state-compare';
 import { replayRun, type ActionRecord, type NoteRecord, type RunState, type StepState } from './replay';
 import type { VerifyResult } from './verify';
 
@@ -500,5 +501,14 @@ export function renderComparison(comparison: RunComparison): string {
     out.push(`| ${'\u00a0\u00a0'.repeat(row.depth)}${cell(row.title)} (${code(row.key)}) | ${row.kind} | ${side(row.a)} | ${side(row.b)} | ${formatDelta(row.deltaMs)} | ${change} |`);
   }
   out.push('');
+  const state = comparison.stateChanges;
+  if (state) {
+    out.push('## What each run changed', '', `- A: ${stateChangesSummary(state.a, formatDuration)}`, `- B: ${stateChangesSummary(state.b, formatDuration)}`, '');
+    if (state.rows.length) {
+      out.push('| Change | A | B |', '|---|---|---|');
+      for (const row of state.rows) out.push(`| ${cell(row.subject)} | ${row.a ? cell(row.a) : '—'} | ${row.b ? cell(row.b) : '—'} |`);
+      out.push('');
+    }
+  }
   return out.join('\n');
 }
