@@ -9,7 +9,7 @@ import { formatDelta, formatDuration } from './format';
 import { renderHtml } from './html-export';
 import { Masker } from './mask';
 import { runSnapshotDiff, type SnapshotDiff } from './snapshot-diff';
-import { stateChangesSummary } from './state-compare';
+import { NO_STATE_CHANGES } from './state-compare';
 import { replayRun, type ActionRecord, type NoteRecord, type RunState, type StepState } from './replay';
 import type { VerifyResult } from './verify';
 
@@ -503,7 +503,7 @@ export function renderComparison(comparison: RunComparison): string {
   out.push('');
   const state = comparison.stateChanges;
   if (state) {
-    out.push('## What each run changed', '', `- A: ${stateChangesSummary(state.a, formatDuration)}`, `- B: ${stateChangesSummary(state.b, formatDuration)}`, '');
+    out.push('## What each run changed', '', `- A: ${state.a?.summary ?? NO_STATE_CHANGES}`, `- B: ${state.b?.summary ?? NO_STATE_CHANGES}`, '');
     if (state.rows.length) {
       out.push('| Change | A | B |', '|---|---|---|');
       for (const row of state.rows) out.push(`| ${cell(row.subject)} | ${row.a ? cell(row.a) : '—'} | ${row.b ? cell(row.b) : '—'} |`);

@@ -4,9 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { compareRuns } from './drill';
 import type { JournalRecord, SnapshotProbeResult } from './events';
 import { renderComparison } from './export';
-import { formatDuration } from './format';
 import { replayRun } from './replay';
-import { compareStateChanges, stateChangesOfRecords, stateChangesSummary } from './state-compare';
+import { compareStateChanges, stateChangesOfRecords } from './state-compare';
 
 /** The real lab's answers (test/fixtures/openstack-cli/real-lab), moved about as a drain moves them. */
 const REAL_LAB = path.resolve(import.meta.dirname, '../../../test/fixtures/openstack-cli/real-lab');
@@ -53,7 +52,7 @@ describe('two drills\' state changes side by side', () => {
     const right = stateChangesOfRecords(b)!;
     expect(left).toMatchObject({ moved: 2, spanMs: 180_000 });
     expect(right).toMatchObject({ moved: 1, spanMs: 300_000 });
-    expect(stateChangesSummary(left, formatDuration)).toBe('2 instances moved, 2 changes, snapshots 3 min 00 s apart');
+    expect(left.summary).toBe('2 instances moved, 2 changes, snapshots 3 min 00 s apart');
     expect(compareStateChanges(left, right)?.rows).toEqual([
       { subject: 'instances moved compute01 → compute02', a: '2 (vm; touch /tmp/pwned, mnt1)', b: '1 (vm; touch /tmp/pwned)' },
       { subject: 'nova-compute on compute01', a: 'enabled/up → disabled/down, reason "drill"' },
@@ -65,7 +64,6 @@ describe('two drills\' state changes side by side', () => {
     expect(stateChangesOfRecords(bare)).toBeUndefined();
     expect(compareStateChanges(undefined, undefined)).toBeUndefined();
     expect(compareRuns(replayRun(bare), replayRun(bare)).stateChanges).toBeUndefined();
-    expect(stateChangesSummary(undefined, formatDuration)).toBe('no pair of state snapshots');
   });
 
   it('is in the comparison and its Markdown (opsdeck audit compare)', () => {

@@ -8,6 +8,7 @@
  * count, the names kept beside the count. Plain types and functions only (the renderer uses them).
  */
 import type { JournalRecord } from './events';
+import { formatDuration } from './format';
 import { runSnapshotDiff, type SnapshotDiff } from './snapshot-diff';
 
 /** One run's state changes, from its first snapshot to its last. */
@@ -17,6 +18,8 @@ export interface RunStateChanges {
   spanMs?: number;
   /** Instances that changed host. */
   moved: number;
+  /** In a sentence: `2 instances moved, 3 changes, snapshots 9 min 12 s apart`. */
+  summary: string;
 }
 
 export interface StateChangesRow {
@@ -42,8 +45,24 @@ export function stateChangesOfRecords(records: readonly JournalRecord[]): RunSta
   if (!diff) return undefined;
   const spanMs = Date.parse(snapshots[snapshots.length - 1].ts) - Date.parse(snapshots[0].ts);
   const moved = diff.changes.reduce((sum, change) => sum + Number(MOVE.exec(change.text)?.[1] ?? 0), 0);
-  return { diff, ...(Number.isFinite(spanMs) ? { spanMs: Math.max(spanMs, 0) } : {}), moved };
+  const span = Number.isFinite(spanMs) ? { spanMs: Math.max(spanMs, 0) } : {};
+  return { diff, ...span, moved, summary: summaryOf(diff, moved, span.spanMs) };
 }
+
+/** What one run changed, in a sentence. */
+function summaryOf(diff: SnapshotDiff, moved: number, spanMs: number | undefined): string {
+  const count = diff.changes.length;
+  const skipped = diff.notCompared.length;
+  return [
+    `${moved} instance${moved === 1 ? '' : 's'} moved`,
+    `${count} change${count === 1 ? '' : 's'}`,
+    ...(spanMs !== undefined ? [`snapshots ${formatDuration(spanMs)} apart`] : []),
+    ...(skipped ? [`${skipped} probe${skipped === 1 ? '' : 's'} not compared`] : []),
+  ].join(', ');
+}
+
+/** What a side of a comparison says when its run took fewer than two snapshots. */
+export const NO_STATE_CHANGES = 'no pair of state snapshots';
 
 /** A change line as subject and how: the text before its first `: `, and the rest. */
 function rowOf(text: string): { subject: string; how: string } {
@@ -67,16 +86,4 @@ export function compareStateChanges(a: RunStateChanges | undefined, b: RunStateC
     }
   }
   return { ...(a ? { a } : {}), ...(b ? { b } : {}), rows: [...rows.values()] };
-}
-
-/** One run's side in a sentence: `2 instances moved, 3 changes, snapshots 9 min 12 s apart`. */
-export function stateChangesSummary(changes: RunStateChanges | undefined, formatDuration: (ms: number | undefined) => string): string {
-  if (!changes) return 'no pair of state snapshots';
-  const count = changes.diff.changes.length;
-  return [
-    `${changes.moved} instance${changes.moved === 1 ? '' : 's'} moved`,
-    `${count} change${count === 1 ? '' : 's'}`,
-    ...(changes.spanMs !== undefined ? [`snapshots ${formatDuration(changes.spanMs)} apart`] : []),
-    ...(changes.diff.notCompared.length ? [`${changes.diff.notCompared.length} probe${changes.diff.notCompared.length === 1 ? '' : 's'} not compared`] : []),
-  ].join(', ');
 }
