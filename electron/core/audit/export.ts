@@ -8,7 +8,7 @@ import type { JournalRecord, StepAwaitingEvent } from './events';
 import { formatDelta, formatDuration } from './format';
 import { renderHtml } from './html-export';
 import { Masker } from './mask';
-import { runSnapshotDiff, type SnapshotDiff } from './snapshot-diff';
+import { diffSnapshots, runSnapshotDiff, type SnapshotDiff } from './snapshot-diff';
 import { NO_STATE_CHANGES } from './state-compare';
 import { replayRun, type ActionRecord, type NoteRecord, type RunState, type StepState } from './replay';
 import type { VerifyResult } from './verify';
@@ -68,7 +68,12 @@ export interface RunExport {
   /** Objectives against achieved (drills), phase timings and the slowest steps (every run). */
   drill: DrillReport;
   /** The run's state snapshots (when its environment takes them) and what changed from the first to the last. */
-  snapshots?: { taken: Array<{ label: string; ts: string; step?: string; probes: number; failed: number }>; diff?: SnapshotDiff };
+  snapshots?: {
+    taken: Array<{ label: string; ts: string; step?: string; probes: number; failed: number }>;
+    diff?: SnapshotDiff;
+    /** With more than two snapshots (one taken during the run): each against the one before. */
+    between?: SnapshotDiff[];
+  };
   transcripts: TranscriptLink[];
   /** ISO time the report was made. */
   generatedAt: string;
@@ -160,6 +165,7 @@ export function buildRunReport(records: readonly JournalRecord[], options: Expor
               failed: record.probes.filter((probe) => probe.error || probe.exitCode !== 0).length,
             })),
             ...(snapshotRecords.length > 1 ? { diff: runSnapshotDiff(snapshotRecords) } : {}),
+            ...(snapshotRecords.length > 2 ? { between: snapshotRecords.slice(1).map((record, index) => diffSnapshots(snapshotRecords[index], record)) } : {}),
           },
         }
       : {}),
@@ -410,6 +416,16 @@ export function snapshotMarkdown(snapshots: RunExport['snapshots']): string[] {
     out.push('Not compared:', '');
     for (const skipped of diff.notCompared) out.push(`- ${text(skipped.probe)} (${text(skipped.host)}): ${text(skipped.text)}`);
     out.push('');
+  }
+  if (snapshots.between) {
+    out.push('### Snapshot by snapshot', '');
+    for (const step of snapshots.between) {
+      out.push(`**${text(step.from)} → ${text(step.to)}**`, '');
+      if (step.changes.length === 0) out.push(`- no change seen by the ${step.compared} probes compared`);
+      for (const change of step.changes) out.push(`- ${text(change.probe)} (${text(change.host)}): ${text(change.text)}`);
+      for (const skipped of step.notCompared) out.push(`- not compared: ${text(skipped.probe)} (${text(skipped.host)}): ${text(skipped.text)}`);
+      out.push('');
+    }
   }
   return out;
 }

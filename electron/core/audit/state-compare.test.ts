@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from './drill';
 import type { JournalRecord, SnapshotProbeResult } from './events';
-import { renderComparison } from './export';
+import { exportRun, renderComparison } from './export';
 import { replayRun } from './replay';
 import { compareStateChanges, stateChangesOfRecords } from './state-compare';
 
@@ -75,5 +75,23 @@ describe('two drills\' state changes side by side', () => {
     expect(markdown).toContain('- B: 1 instance moved, 1 change, snapshots 5 min 00 s apart');
     expect(markdown).toContain('| instances moved compute01 → compute02 | 2 (vm; touch /tmp/pwned, mnt1) | 1 (vm; touch /tmp/pwned) |');
     expect(markdown).toContain('| nova-compute on compute01 | enabled/up → disabled/down, reason "drill" | — |');
+  });
+});
+
+describe('a run with a snapshot taken during it', () => {
+  it('reports each snapshot against the one before, after the first-to-last diff (Markdown and HTML)', () => {
+    const start = [probe('instances', 'instances', onHost('compute01')), probe('nova-services', 'nova_services', services)];
+    const drainedState = [probe('instances', 'instances', onHost('compute02')), probe('nova-services', 'nova_services', drained('compute01'))];
+    const end = [probe('instances', 'instances', onHost('compute02')), probe('nova-services', 'nova_services', services)];
+    const records = journal('run-m', 600_000, start, end);
+    const middle = { ...records[1], seq: 3, ts: '2026-12-03T10:05:00.000Z', label: 'at maintenance', step: 'maintenance', probes: drainedState } as unknown as JournalRecord;
+    const withMiddle = [records[0], records[1], middle, ...records.slice(2).map((record) => ({ ...record, seq: record.seq + 1 }))];
+    const markdown = exportRun(withMiddle, 'md');
+    const between = markdown.slice(markdown.indexOf('### Snapshot by snapshot'));
+    expect(between).toContain('**start → at maintenance**\n\n- instances (controller): 2 instances moved compute01 → compute02: vm; touch /tmp/pwned, mnt1\n- nova_services (controller): nova-compute on compute01: enabled/up → disabled/down, reason "drill"');
+    expect(between).toContain('**at maintenance → end**\n\n- nova_services (controller): nova-compute on compute01: disabled/down → enabled/up');
+    expect(exportRun(withMiddle, 'html')).toContain('<p><strong>at maintenance → end</strong></p><ul><li>nova_services (controller): nova-compute on compute01: disabled/down → enabled/up</li></ul>');
+    // Two snapshots only: no section of its own (the first-to-last diff says it all).
+    expect(exportRun(records, 'md')).not.toContain('Snapshot by snapshot');
   });
 });
