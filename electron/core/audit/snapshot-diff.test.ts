@@ -77,6 +77,24 @@ describe('the snapshot diff, on real outputs', () => {
     expect(short.notCompared[0].text).toBe('output not understood: the server list has no "Host" column (was it listed without --long?)');
   });
 
+  it('the real drain of compute01 (compute-maintenance on the real lab): its three snapshots, as the probes printed them', () => {
+    const real = (label: string, id: string, host: string) => readFileSync(path.join(FIXTURES, 'real-lab', `snapshot-${label}-${id}-${host}.txt`), 'utf8');
+    const taken = (label: string) =>
+      snapshot(label, [
+        { ...probe('nova-services', real(label, 'nova_services', 'controller')), id: 'nova_services', title: 'nova services' },
+        { ...probe('instances', real(label, 'instances', 'controller')), id: 'instances', title: 'instances per host' },
+        { ...probe('units', real(label, 'units', 'compute01')), id: 'units', title: 'unit states', host: 'compute01' },
+      ]);
+    const texts = (from: string, to: string) => diffSnapshots(taken(from), taken(to)).changes.map((change) => change.text);
+    expect(texts('start', 'at-maintenance')).toEqual([
+      'nova-compute on compute01: enabled/up → disabled/down, reason "replace DIMM B2"',
+      '2 instances moved compute01 → compute02: vm; touch /tmp/pwned, mnt1',
+      'openstack-nova-compute on compute01: active → inactive',
+    ]);
+    expect(texts('at-maintenance', 'end')).toEqual(['nova-compute on compute01: disabled/down → enabled/up', 'openstack-nova-compute on compute01: inactive → active']);
+    expect(texts('start', 'end')).toEqual(['2 instances moved compute01 → compute02: vm; touch /tmp/pwned, mnt1']);
+  });
+
   it('instances: a host whose listing failed is unknown, not emptied', () => {
     const listed = captured('server-list.txt', 'openstack server list --host compute01 --all-projects -f json');
     expect(diffOf('instances', `== compute01\n${listed}`, '!! compute01 exit 1\n')).toEqual([]);
