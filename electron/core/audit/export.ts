@@ -393,7 +393,8 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
 export function snapshotMarkdown(snapshots: RunExport['snapshots']): string[] {
   if (!snapshots) return [];
   const out: string[] = ['## What changed (state snapshots)', ''];
-  const taken = snapshots.taken.map((snapshot) => `${snapshot.label}${snapshot.step ? ` (at ${snapshot.step})` : ''} at ${snapshot.ts}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`);
+  // `at STEP` is the label `opsdeck run --snapshot-at` gives: the step is not said twice.
+  const taken = snapshots.taken.map((snapshot) => `${snapshot.label}${snapshot.step && snapshot.label !== `at ${snapshot.step}` ? ` (at ${snapshot.step})` : ''} at ${snapshot.ts}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`);
   out.push(`Snapshots: ${text(taken.join('; '))}.`, '');
   const diff = snapshots.diff;
   if (!diff) {

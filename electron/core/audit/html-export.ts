@@ -303,7 +303,7 @@ function describeAction(action: ActionRecord): string {
 function snapshotHtml(snapshots: RunExport['snapshots']): string[] {
   if (!snapshots) return [];
   const out = ['<h2>What changed (state snapshots)</h2>'];
-  out.push(`<p>${snapshots.taken.map((snapshot) => `${e(snapshot.label)}${snapshot.step ? ` (at ${e(snapshot.step)})` : ''} at ${e(snapshot.ts)}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`).join('; ')}</p>`);
+  out.push(`<p>${snapshots.taken.map((snapshot) => `${e(snapshot.label)}${snapshot.step && snapshot.label !== `at ${snapshot.step}` ? ` (at ${e(snapshot.step)})` : ''} at ${e(snapshot.ts)}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`).join('; ')}</p>`);
   const diff = snapshots.diff;
   if (!diff) return [...out, '<p>Only one snapshot was taken: nothing to compare.</p>'];
   if (diff.changes.length === 0) out.push(`<p>No change seen by the ${diff.compared} probes compared.</p>`);

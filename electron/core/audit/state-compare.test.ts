@@ -87,6 +87,7 @@ describe('a run with a snapshot taken during it', () => {
     const middle = { ...records[1], seq: 3, ts: '2026-12-03T10:05:00.000Z', label: 'at maintenance', step: 'maintenance', probes: drainedState } as unknown as JournalRecord;
     const withMiddle = [records[0], records[1], middle, ...records.slice(2).map((record) => ({ ...record, seq: record.seq + 1 }))];
     const markdown = exportRun(withMiddle, 'md');
+    expect(markdown).toContain('Snapshots: start at 2026-12-03T10:00:00.010Z, 2 probes; at maintenance at 2026-12-03T10:05:00.000Z, 2 probes; end at');
     const between = markdown.slice(markdown.indexOf('### Snapshot by snapshot'));
     expect(between).toContain('**start → at maintenance**\n\n- instances (controller): 2 instances moved compute01 → compute02: vm; touch /tmp/pwned, mnt1\n- nova_services (controller): nova-compute on compute01: enabled/up → disabled/down, reason "drill"');
     expect(between).toContain('**at maintenance → end**\n\n- nova_services (controller): nova-compute on compute01: disabled/down → enabled/up');
