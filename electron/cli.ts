@@ -11,6 +11,7 @@ import { compareRuns, planOfSteps, RUN_OBJECTIVE } from './core/audit/drill';
 import { defaultAuditDir, newRunId } from './core/audit/files';
 import { AuditStore } from './core/audit/store';
 import { exportRun, renderComparison } from './core/audit/export';
+import { stateChangesOfRecords } from './core/audit/state-compare';
 import { verifyJournal } from './core/audit/verify';
 import { replayRun, reopenRun } from './core/audit/replay';
 import { HostLockedError } from './core/leases/run-leases';
@@ -90,6 +91,8 @@ Run options:
   --manual STEP=done[:NOTE]   mark manual step STEP done (or failed)
   --break-glass STEP=REASON   two-person approval: go on at STEP without a second operator (loud in
                               the report); from another terminal: opsdeck approve --break-glass
+  --snapshot-at STEP          take a state snapshot at STEP too (environment with snapshots: true):
+                              while it waits for the operator, before its answer; else as it starts
   --accept-new-host-keys      trust hosts whose key is not yet in known_hosts (never a changed key)
   --retry-interrupted         on resume, run the interrupted step again (default: ask, or stop)
   --rerun STEP                on resume, run STEP again although it succeeded, e.g. to capture
@@ -300,6 +303,7 @@ const RUN_OPTIONS = {
   confirm: { type: 'string', multiple: true },
   'yes-destructive': { type: 'boolean' },
   decide: { type: 'string', multiple: true },
+  'snapshot-at': { type: 'string', multiple: true },
   manual: { type: 'string', multiple: true },
   'break-glass': { type: 'string', multiple: true },
   'accept-new-host-keys': { type: 'boolean' },
@@ -428,6 +432,14 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
     throw new UsageError('A resumed run keeps the drill objectives it started with; --drill, --rto and --phase-rto apply to new runs.');
   }
 
+  const snapshotAt = new Set(values['snapshot-at'] ?? []);
+  if (snapshotAt.size > 0) {
+    if (environment.snapshots !== true) throw new UsageError(`--snapshot-at needs an environment that takes state snapshots: add "snapshots: true" to ${values.env}.`);
+    const keys = new Set(planOfSteps(runbook.steps).map((entry) => entry.key));
+    const unknown = [...snapshotAt].filter((key) => !keys.has(key));
+    if (unknown.length > 0) throw new UsageError(`--snapshot-at: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a step' : 'are not steps'} of ${runbook.id}.`);
+  }
+
   const connectors = connectorsFor(environment);
   try {
     if (interrupted.length > 0) {
@@ -476,10 +488,24 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
     const drillPrinter = drill
       ? new DrillPrinter(drill.objectives, recordedStart ?? Date.now(), planOfSteps(runbook.steps), io.out, io.style)
       : undefined;
+    // --snapshot-at: a step that waits for the operator is answered once its snapshot is journaled,
+    // so the snapshot shows the cloud as the step found it; any other one is snapshotted beside it.
+    const snapshotted = new Set<string>();
+    const planKinds = new Map(planOfSteps(runbook.steps).map((entry) => [entry.key, entry.kind]));
+    const askingKinds = new Set(['manual', 'decision']);
+    const takeAt = (step: string) => {
+      snapshotted.add(step);
+      io.out(io.style.dim(`    state snapshot at ${step}…\n`));
+      return session.snapshot(`at ${step}`, step).catch(() => false);
+    };
     session.runner.onEvent((event) => {
       printer.handle(event);
       drillPrinter?.handle(event);
-      if (event.type === 'step.awaiting') answerer.handle(event);
+      if (event.type === 'step.awaiting') {
+        if (snapshotAt.has(event.step) && !snapshotted.has(event.step)) void takeAt(event.step).then(() => answerer.handle(event));
+        else answerer.handle(event);
+      }
+      if (event.type === 'step.started' && snapshotAt.has(event.step) && !snapshotted.has(event.step) && !askingKinds.has(planKinds.get(event.step) ?? '')) void takeAt(event.step);
     });
     const stopNotices = launched.onNotice(printNotice);
     const onSignal = () => session.runner.abort('interrupted from the terminal (Ctrl-C)', { rollback: false });
@@ -775,8 +801,8 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
       if (positionals.length !== 2) throw new UsageError('compare takes two run ids: opsdeck audit compare <run-a> <run-b>.');
       const format = values.format ?? 'md';
       if (format !== 'md' && format !== 'json') throw new UsageError('--format takes md or json.');
-      const [a, b] = positionals.map((id) => replayRun(store.records(store.resolve(id))));
-      const comparison = compareRuns(a, b);
+      const [recordsA, recordsB] = positionals.map((id) => store.records(store.resolve(id)));
+      const comparison = compareRuns(replayRun(recordsA), replayRun(recordsB), { a: stateChangesOfRecords(recordsA), b: stateChangesOfRecords(recordsB) });
       io.out(format === 'json' ? JSON.stringify(comparison, null, 2) + '\n' : renderComparison(comparison));
       return EXIT.ok;
     }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { AuditExport, AuditRunDetail, AuditRunSummary, RunComparison, TeamCopyVerification, TimelineEntry, Transcript, ValidatedRequest } from '../api/contract';
 import { castPath, readCast } from '../core/audit/asciicast';
 import { analyzeDrill, compareRuns } from '../core/audit/drill';
+import { stateChangesOfRecords } from '../core/audit/state-compare';
 import type { JournalRecord } from '../core/audit/events';
 import { exportRun } from '../core/audit/export';
 import { parseRecord } from '../core/audit/journal';
@@ -147,7 +148,10 @@ export class AuditHandlers {
   /** Two recorded runs side by side (`opsdeck audit compare`). */
   private async compare(a: { runId: string; teamEnvironmentId?: string }, b: { runId: string; teamEnvironmentId?: string }): Promise<RunComparison> {
     const [left, right] = await Promise.all([this.recordedRun(a), this.recordedRun(b)]);
-    return compareRuns(replayRun(left.records, { live: left.live }), replayRun(right.records, { live: right.live }));
+    return compareRuns(replayRun(left.records, { live: left.live }), replayRun(right.records, { live: right.live }), {
+      a: stateChangesOfRecords(left.records),
+      b: stateChangesOfRecords(right.records),
+    });
   }
 
   private transcript(prefix: string, name: string): Transcript {

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ActiveRun, CommandName, CommandReply, EnvironmentSummary, EventName, EventPayload, HostCheckResult, TerminalInfo, ValidatedRequest } from '../api/contract';
+import type { ActiveRun, CommandName, CommandReply, EnvironmentSummary, HostCheckResult, TerminalInfo, ValidatedRequest } from '../api/contract';
 import { CastWriter } from '../core/audit/asciicast';
 import { DrillClock } from '../core/audit/drill';
 import { AuditStore } from '../core/audit/store';

@@ -32,7 +32,7 @@ function usage(message: string): OpsError {
 }
 
 /** The environment's transport, and how to let go of its connections. */
-async function transportOf(envFile: string | undefined, what: string): Promise<{ transport: ApprovalTransport; environment: Environment; close(): Promise<void> }> {
+async function transportOf(envFile: string | undefined, what: string): Promise<{ transport: ApprovalTransport; environment: Environment; close: () => Promise<void> }> {
   if (!envFile) throw usage(`${what} needs --env <environment file>: it says where approvals travel (the team database, or the spool on this machine).`);
   const environment = await loadEnvironment(envFile);
   if (!environment.approval) throw usage(`The environment ${environment.name} does not ask for two-person approval (approval: two-person in ${environment.file}).`);
@@ -42,7 +42,7 @@ async function transportOf(envFile: string | undefined, what: string): Promise<{
   return {
     transport,
     environment,
-    async close() {
+    close: async () => {
       await team?.close().catch(() => undefined);
       await connectors?.close().catch(() => undefined);
     },

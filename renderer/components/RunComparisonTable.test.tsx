@@ -77,4 +77,24 @@ describe('RunComparisonTable', () => {
     rerender(<RunComparisonTable comparison={{ ...comparison, sameRunbookText: false }} />);
     expect(screen.getByRole('alert').textContent).toContain('text changed');
   });
+
+  it('shows what each drill changed in the cloud side by side: moves by route and count, services, how far apart the snapshots were', () => {
+    const diff = (changes: Array<[string, string]>) => ({ from: 'start', to: 'end', changes: changes.map(([probe, text]) => ({ probe, host: 'controller', text })), notCompared: [], compared: 5 });
+    const stateChanges = {
+      a: { diff: diff([['instances per host', '4 instances moved compute02 → compute01: web1, web2, db1, cache'], ['nova services', 'nova-compute on compute02: enabled/up → disabled/down (forced)']]), spanMs: 180_000, moved: 4, summary: '4 instances moved, 2 changes, snapshots 3 min 00 s apart' },
+      b: { diff: diff([['instances per host', '4 instances moved compute02 → compute01: web1, web2, db1, cache']]), spanMs: 300_000, moved: 4, summary: '4 instances moved, 1 change, snapshots 5 min 00 s apart' },
+      rows: [
+        { subject: 'instances moved compute02 → compute01', a: '4 (web1, web2, db1, cache)', b: '4 (web1, web2, db1, cache)' },
+        { subject: 'nova-compute on compute02', a: 'enabled/up → disabled/down (forced)' },
+      ],
+    };
+    const { rerender } = render(<RunComparisonTable comparison={comparison} />);
+    expect(screen.queryByText('What each run changed')).toBeNull();
+    rerender(<RunComparisonTable comparison={{ ...comparison, stateChanges }} />);
+    expect(screen.getByRole('list', { name: 'State changes per run' }).textContent).toContain('A: 4 instances moved, 2 changes, snapshots 3 min 00 s apart');
+    expect(screen.getByRole('list', { name: 'State changes per run' }).textContent).toContain('B: 4 instances moved, 1 change, snapshots 5 min 00 s apart');
+    const row = (subject: string) => document.querySelector(`[data-row="state:${subject}"]`) as HTMLElement;
+    expect([...row('instances moved compute02 → compute01').querySelectorAll('td')].map((cell) => cell.textContent)).toEqual(['4 (web1, web2, db1, cache)', '4 (web1, web2, db1, cache)']);
+    expect([...row('nova-compute on compute02').querySelectorAll('td')].map((cell) => cell.textContent)).toEqual(['enabled/up → disabled/down (forced)', '—']);
+  });
 });

@@ -114,6 +114,40 @@ export function RunComparisonTable({ comparison }: { comparison: RunComparison }
           ))}
         </tbody>
       </table>
+      {comparison.stateChanges && <StateChangesComparisonTable state={comparison.stateChanges} />}
     </section>
+  );
+}
+
+/** What each run changed in the cloud (first state snapshot to last), one row per change. */
+function StateChangesComparisonTable({ state }: { state: NonNullable<RunComparison['stateChanges']> }) {
+  return (
+    <>
+      <h3>What each run changed</h3>
+      <ul className="muted" aria-label="State changes per run">
+        <li>A: {state.a?.summary ?? 'no pair of state snapshots'}</li>
+        <li>B: {state.b?.summary ?? 'no pair of state snapshots'}</li>
+      </ul>
+      {state.rows.length > 0 && (
+        <table className="dense comparison-state" aria-label="State changes side by side">
+          <thead>
+            <tr>
+              <th>Change</th>
+              <th>A</th>
+              <th>B</th>
+            </tr>
+          </thead>
+          <tbody>
+            {state.rows.map((row) => (
+              <tr key={row.subject} data-row={`state:${row.subject}`}>
+                <th>{row.subject}</th>
+                <td>{row.a ?? <span className="muted">—</span>}</td>
+                <td>{row.b ?? <span className="muted">—</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
   );
 }

@@ -12,6 +12,8 @@ import { RunHeader } from './RunHeader';
 import { RunPicker } from './RunPicker';
 import { RunStepList } from './RunStepList';
 import { RunTerminals } from './RunTerminals';
+import { SnapshotButton } from './SnapshotButton';
+import { api } from '../api/client';
 import { StepDetail } from './StepDetail';
 
 /** A run as it happens: steps, what it waits for, the selected step, and the hosts' output. */
@@ -58,6 +60,13 @@ export function RunScreen() {
         onPause={() => void act('run:pause', { runId })}
         onResume={() => void act('run:resume', { runId })}
         onAbort={(reason, rollback) => void act('run:abort', { runId, reason, rollback })}
+      />
+      <SnapshotButton
+        live={!run.gone && isRunLive(run.status)}
+        onSnapshot={async (label) => {
+          const reply = await api().call('run:snapshot', { runId, label });
+          return reply.ok ? reply.value : { error: reply.error.userMessage };
+        }}
       />
       <ErrorMessage message={error} />
       <PromptPanel

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JournalRecord } from '../../electron/core/audit/events';
 import { STANDARD_LAB_HOSTS, startSshLab, type SshLab } from '../lab/sshd-lab';
 import { opsdeck, runIdOf, journal as readJournal, lastFinished as finished, waitFor } from '../support/cli';
 
@@ -68,6 +69,30 @@ describe('opsdeck run against real sshd hosts', () => {
 
     const transcripts = readdirSync(path.join(auditDir, 'runs', runId, 'transcripts'));
     expect(transcripts.sort()).toEqual(['compute01.cast', 'compute02.cast', 'controller01.cast']);
+  });
+
+  it('--snapshot-at takes a state snapshot at a manual step before answering it, and is refused where it cannot work', async () => {
+    const withSnapshots = path.join(work, 'snapshots.yaml');
+    writeFileSync(withSnapshots, `${readFileSync(lab.envFile, 'utf8').trimEnd()}\nsnapshots: true\n`);
+    const answers = ['--decide', 'go-on=write', '--manual', 'check-by-hand=done', '--confirm', 'write-marker=controller01'];
+
+    const run = await opsdeck('run', 'hello-lab', '--env', withSnapshots, '--audit-dir', auditDir, ...answers, '--snapshot-at', 'check-by-hand');
+    expect(run.code, run.out + run.err).toBe(0);
+    const records = journal(runIdOf(run.out));
+    const snapshots = records.filter((record) => record.type === 'run.snapshot');
+    expect(snapshots.map((record) => [record.label, record.step])).toEqual([['start', undefined], ['at check-by-hand', 'check-by-hand'], ['end', undefined]]);
+    // Taken while the step waited: before its answer, after it started.
+    const seq = (match: (record: JournalRecord) => boolean) => records.find(match)!.seq;
+    const at = seq((record) => record.type === 'run.snapshot' && record.label === 'at check-by-hand');
+    expect(at).toBeGreaterThan(seq((record) => record.type === 'step.started' && record.step === 'check-by-hand'));
+    expect(at).toBeLessThan(seq((record) => record.type === 'operator.action' && record.step === 'check-by-hand'));
+
+    const off = await opsdeck('run', 'hello-lab', '--env', lab.envFile, '--audit-dir', auditDir, ...answers, '--snapshot-at', 'check-by-hand');
+    expect(off.code).toBe(2);
+    expect(off.err).toContain(`--snapshot-at needs an environment that takes state snapshots: add "snapshots: true" to ${lab.envFile}.`);
+    const unknown = await opsdeck('run', 'hello-lab', '--env', withSnapshots, '--audit-dir', auditDir, ...answers, '--snapshot-at', 'no-such-step');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('--snapshot-at: no-such-step is not a step of hello-lab.');
   });
 
   it('refuses a destructive step without a terminal unless it is confirmed on the command line', async () => {

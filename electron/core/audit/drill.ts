@@ -11,6 +11,7 @@
 import { holdsSteps } from '../runbook/step-lists';
 import type { RunEvent, RunStartedEvent, RunStatus, StepStatus } from './events';
 import type { RunState, StepState } from './replay';
+import { compareStateChanges, type RunStateChanges } from './state-compare';
 import type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
 export type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillStepTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
 
@@ -226,8 +227,11 @@ function timing(state: RunState, step: StepState | undefined): ComparisonRow['a'
   };
 }
 
-/** Two runs (drills of the same runbook, usually) side by side: per step and phase durations, deltas. */
-export function compareRuns(a: RunState, b: RunState): RunComparison {
+/**
+ * Two runs (drills of the same runbook, usually) side by side: per step and phase durations, deltas;
+ * with their state changes when given ({@link stateChangesOfRecords} of each run's journal).
+ */
+export function compareRuns(a: RunState, b: RunState, stateChanges: { a?: RunStateChanges; b?: RunStateChanges } = {}): RunComparison {
   const left = compared(a);
   const right = compared(b);
   const aSteps = new Map(a.steps.map((step) => [step.key, step]));
@@ -268,6 +272,7 @@ export function compareRuns(a: RunState, b: RunState): RunComparison {
       ...optional('deltaMs', left.totalMs !== undefined && right.totalMs !== undefined ? right.totalMs - left.totalMs : undefined),
     },
     steps,
+    ...optional('stateChanges', compareStateChanges(stateChanges.a, stateChanges.b)),
   };
 }
 

@@ -42,7 +42,12 @@ export interface RunExport {
   /** Objectives against achieved (drills), phase timings and the slowest steps (every run). */
   drill: DrillReport;
   /** The run's state snapshots (when its environment takes them) and what changed from the first to the last. */
-  snapshots?: { taken: Array<{ label: string; ts: string; step?: string; probes: number; failed: number }>; diff?: SnapshotDiff };
+  snapshots?: {
+    taken: Array<{ label: string; ts: string; step?: string; probes: number; failed: number }>;
+    diff?: SnapshotDiff;
+    /** With more than two snapshots (one taken during the run): each against the one before. */
+    between?: SnapshotDiff[];
+  };
   transcripts: TranscriptLink[];
   /**
    * Two-person approval (docs/approval.md): each request, answer and override, in words, in order.

@@ -10,7 +10,8 @@ import type { RunExport, TranscriptLink } from './export-types';
 import { formatDelta, formatDuration } from './format';
 import { renderHtml } from './html-export';
 import { Masker } from './mask';
-import { runSnapshotDiff } from './snapshot-diff';
+import { diffSnapshots, runSnapshotDiff } from './snapshot-diff';
+import { NO_STATE_CHANGES } from './state-compare';
 import { replayRun, type ActionRecord } from './replay';
 import type { VerifyResult } from './verify';
 
@@ -126,6 +127,7 @@ export function buildRunReport(records: readonly JournalRecord[], options: Expor
               failed: record.probes.filter((probe) => probe.error || probe.exitCode !== 0).length,
             })),
             ...(snapshotRecords.length > 1 ? { diff: runSnapshotDiff(snapshotRecords) } : {}),
+            ...(snapshotRecords.length > 2 ? { between: snapshotRecords.slice(1).map((record, index) => diffSnapshots(snapshotRecords[index], record)) } : {}),
           },
         }
       : {}),
@@ -362,7 +364,8 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
 export function snapshotMarkdown(snapshots: RunExport['snapshots']): string[] {
   if (!snapshots) return [];
   const out: string[] = ['## What changed (state snapshots)', ''];
-  const taken = snapshots.taken.map((snapshot) => `${snapshot.label}${snapshot.step ? ` (at ${snapshot.step})` : ''} at ${snapshot.ts}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`);
+  // `at STEP` is the label `opsdeck run --snapshot-at` gives: the step is not said twice.
+  const taken = snapshots.taken.map((snapshot) => `${snapshot.label}${snapshot.step && snapshot.label !== `at ${snapshot.step}` ? ` (at ${snapshot.step})` : ''} at ${snapshot.ts}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`);
   out.push(`Snapshots: ${text(taken.join('; '))}.`, '');
   const diff = snapshots.diff;
   if (!diff) {
@@ -385,6 +388,16 @@ export function snapshotMarkdown(snapshots: RunExport['snapshots']): string[] {
     out.push('Not compared:', '');
     for (const skipped of diff.notCompared) out.push(`- ${text(skipped.probe)} (${text(skipped.host)}): ${text(skipped.text)}`);
     out.push('');
+  }
+  if (snapshots.between) {
+    out.push('### Snapshot by snapshot', '');
+    for (const step of snapshots.between) {
+      out.push(`**${text(step.from)} → ${text(step.to)}**`, '');
+      if (step.changes.length === 0) out.push(`- no change seen by the ${step.compared} probes compared`);
+      for (const change of step.changes) out.push(`- ${text(change.probe)} (${text(change.host)}): ${text(change.text)}`);
+      for (const skipped of step.notCompared) out.push(`- not compared: ${text(skipped.probe)} (${text(skipped.host)}): ${text(skipped.text)}`);
+      out.push('');
+    }
   }
   return out;
 }
@@ -476,5 +489,14 @@ export function renderComparison(comparison: RunComparison): string {
     out.push(`| ${'\u00a0\u00a0'.repeat(row.depth)}${cell(row.title)} (${code(row.key)}) | ${row.kind} | ${side(row.a)} | ${side(row.b)} | ${formatDelta(row.deltaMs)} | ${change} |`);
   }
   out.push('');
+  const state = comparison.stateChanges;
+  if (state) {
+    out.push('## What each run changed', '', `- A: ${state.a?.summary ?? NO_STATE_CHANGES}`, `- B: ${state.b?.summary ?? NO_STATE_CHANGES}`, '');
+    if (state.rows.length) {
+      out.push('| Change | A | B |', '|---|---|---|');
+      for (const row of state.rows) out.push(`| ${cell(row.subject)} | ${row.a ? cell(row.a) : '—'} | ${row.b ? cell(row.b) : '—'} |`);
+      out.push('');
+    }
+  }
   return out.join('\n');
 }

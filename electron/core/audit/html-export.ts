@@ -311,7 +311,7 @@ function describeAction(action: ActionRecord): string {
 function snapshotHtml(snapshots: RunExport['snapshots']): string[] {
   if (!snapshots) return [];
   const out = ['<h2>What changed (state snapshots)</h2>'];
-  out.push(`<p>${snapshots.taken.map((snapshot) => `${e(snapshot.label)}${snapshot.step ? ` (at ${e(snapshot.step)})` : ''} at ${e(snapshot.ts)}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`).join('; ')}</p>`);
+  out.push(`<p>${snapshots.taken.map((snapshot) => `${e(snapshot.label)}${snapshot.step && snapshot.label !== `at ${snapshot.step}` ? ` (at ${e(snapshot.step)})` : ''} at ${e(snapshot.ts)}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`).join('; ')}</p>`);
   const diff = snapshots.diff;
   if (!diff) return [...out, '<p>Only one snapshot was taken: nothing to compare.</p>'];
   if (diff.changes.length === 0) out.push(`<p>No change seen by the ${diff.compared} probes compared.</p>`);
@@ -322,6 +322,16 @@ function snapshotHtml(snapshots: RunExport['snapshots']): string[] {
   }
   for (const [heading, lines] of groups) out.push(`<h3>${e(heading)}</h3><ul>${lines.map((line) => `<li>${e(line)}</li>`).join('')}</ul>`);
   if (diff.notCompared.length) out.push(`<p>Not compared:</p><ul>${diff.notCompared.map((skipped) => `<li>${e(skipped.probe)} (${e(skipped.host)}): ${e(skipped.text)}</li>`).join('')}</ul>`);
+  if (snapshots.between) {
+    out.push('<h3>Snapshot by snapshot</h3>');
+    for (const step of snapshots.between) {
+      const lines = [
+        ...step.changes.map((change) => `<li>${e(change.probe)} (${e(change.host)}): ${e(change.text)}</li>`),
+        ...step.notCompared.map((skipped) => `<li>not compared: ${e(skipped.probe)} (${e(skipped.host)}): ${e(skipped.text)}</li>`),
+      ];
+      out.push(`<p><strong>${e(step.from)} → ${e(step.to)}</strong></p><ul>${lines.length ? lines.join('') : `<li>no change seen by the ${step.compared} probes compared</li>`}</ul>`);
+    }
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
  * with no Node import, so the console's renderer can hold the same types the engine produces.
  */
 import type { RunStartedEvent, RunStatus, StepStatus } from './events';
+import type { StateChangesComparison } from './state-compare';
 
 export type ObjectiveVerdict =
   /** Finished (succeeded) within the objective. */
@@ -120,6 +121,8 @@ export interface RunComparison {
   total: { aMs?: number; bMs?: number; deltaMs?: number };
   /** Every step of either run: A's order, then steps only B has. */
   steps: ComparisonRow[];
+  /** What each run changed in the cloud (first state snapshot to last), side by side; absent when neither took two. */
+  stateChanges?: StateChangesComparison;
 }
 
 /** Who holds (or wants) a lease. */

@@ -61,6 +61,40 @@ describe('the snapshot diff, on real outputs', () => {
     ]);
   });
 
+  it('instances: the real lab\'s `server list --all-projects --long -f json` (the probe\'s one call), and the per-hypervisor form journaled before', () => {
+    const real = (file: string) => readFileSync(path.join(FIXTURES, 'real-lab', file), 'utf8');
+    const long = real('server-list-all-projects-long.json');
+    expect([...parseInstances(long).servers.values()]).toEqual([
+      { name: 'vm; touch /tmp/pwned', host: 'compute01', status: 'ACTIVE' },
+      { name: 'mnt1', host: 'compute01', status: 'ACTIVE' },
+    ]);
+    const moved = long.replaceAll('"Host": "compute01"', '"Host": "compute02"');
+    expect(diffOf('instances', long, moved)).toEqual(['2 instances moved compute01 → compute02: vm; touch /tmp/pwned, mnt1']);
+    // A journal of the old probe against one of the new: the same servers, nothing moved.
+    expect(diffOf('instances', real('instances-per-hypervisor.txt'), long)).toEqual([]);
+    // A list without the Host column cannot say where anything is: not compared, rather than "moved".
+    const short = diffSnapshots(snapshot('start', [probe('instances', long)]), snapshot('end', [probe('instances', JSON.stringify((JSON.parse(long) as Array<Record<string, unknown>>).map(({ Host: _host, ...row }) => row)))]));
+    expect(short.notCompared[0].text).toBe('output not understood: the server list has no "Host" column (was it listed without --long?)');
+  });
+
+  it('the real drain of compute01 (compute-maintenance on the real lab): its three snapshots, as the probes printed them', () => {
+    const real = (label: string, id: string, host: string) => readFileSync(path.join(FIXTURES, 'real-lab', `snapshot-${label}-${id}-${host}.txt`), 'utf8');
+    const taken = (label: string) =>
+      snapshot(label, [
+        { ...probe('nova-services', real(label, 'nova_services', 'controller')), id: 'nova_services', title: 'nova services' },
+        { ...probe('instances', real(label, 'instances', 'controller')), id: 'instances', title: 'instances per host' },
+        { ...probe('units', real(label, 'units', 'compute01')), id: 'units', title: 'unit states', host: 'compute01' },
+      ]);
+    const texts = (from: string, to: string) => diffSnapshots(taken(from), taken(to)).changes.map((change) => change.text);
+    expect(texts('start', 'at-maintenance')).toEqual([
+      'nova-compute on compute01: enabled/up → disabled/down, reason "replace DIMM B2"',
+      '2 instances moved compute01 → compute02: vm; touch /tmp/pwned, mnt1',
+      'openstack-nova-compute on compute01: active → inactive',
+    ]);
+    expect(texts('at-maintenance', 'end')).toEqual(['nova-compute on compute01: disabled/down → enabled/up', 'openstack-nova-compute on compute01: inactive → active']);
+    expect(texts('start', 'end')).toEqual(['2 instances moved compute01 → compute02: vm; touch /tmp/pwned, mnt1']);
+  });
+
   it('instances: a host whose listing failed is unknown, not emptied', () => {
     const listed = captured('server-list.txt', 'openstack server list --host compute01 --all-projects -f json');
     expect(diffOf('instances', `== compute01\n${listed}`, '!! compute01 exit 1\n')).toEqual([]);

@@ -160,12 +160,21 @@ interface Instance {
 }
 
 /**
- * The instances probe prints, per hypervisor, `== <host>` then `server list --all-projects --host
- * <host> -f json`, or `!! <host> exit <n>` when that listing failed (its hosts are then unknown).
+ * The instances probe: `server list --all-projects --long -f json`, one list whose rows name their
+ * host (`Host`, null for a server never scheduled). Snapshots journaled before it listed per
+ * hypervisor: `== <host>` then that host's `server list --host <host> -f json`, or `!! <host> exit
+ * <n>` when that listing failed (its hosts are then unknown); both are read.
  */
 export function parseInstances(text: string): { servers: Map<string, Instance>; unknownHosts: Set<string> } {
   const servers = new Map<string, Instance>();
   const unknownHosts = new Set<string>();
+  if (!/^(==|!!) /m.test(text)) {
+    for (const row of jsonArray(text)) {
+      if (!('Host' in row)) throw new Error('the server list has no "Host" column (was it listed without --long?)');
+      servers.set(String(row.ID), { name: String(row.Name), host: typeof row.Host === 'string' && row.Host ? row.Host : 'no host', status: String(row.Status) });
+    }
+    return { servers, unknownHosts };
+  }
   let host: string | undefined;
   let body: string[] = [];
   const flush = () => {

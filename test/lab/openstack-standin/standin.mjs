@@ -18,7 +18,8 @@
  *   - `compute service set --disable [--disable-reason R] | --enable | --down | --up HOST BINARY`:
  *     prints nothing, exit 0 (compute-service-list.txt); unknown host/binary: the errors.txt text.
  *     `--enable` clears the reason (nova sets disabled_reason to None when enabling).
- *   - `server list [--host H] [--all-projects]`: json/value/table (server-list.txt). Without
+ *   - `server list [--host H] [--all-projects] [--long]`: json/value/table (server-list.txt; `--long`'s
+ *     columns as the real lab prints them, test/fixtures/openstack-cli/real-lab/). Without
  *     --all-projects only the current project's servers are listed (nova's default filter). Newest
  *     first (nova sorts by created_at desc). An empty table prints nothing (cliff's print_empty=False).
  *   - `server show ID|NAME -f json` (server-show.txt): keys sorted, hostId = sha224(project_id + host)
@@ -588,7 +589,7 @@ function computeServiceCommand(argv) {
 }
 
 function serverList(argv) {
-  const options = parseOptions(argv, ['--all-projects'], ['--host', '--status', '--name']);
+  const options = parseOptions(argv, ['--all-projects', '--long'], ['--host', '--status', '--name']);
   return withState((state) => {
     record(state);
     const servers = state.servers
@@ -597,6 +598,15 @@ function serverList(argv) {
       .filter((server) => !options.values['--status'] || serverStatus(server) === options.values['--status'].toUpperCase())
       .filter((server) => !options.values['--name'] || new RegExp(options.values['--name']).test(server.name))
       .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id.localeCompare(b.id)));
+    if (options.flags.has('--long')) {
+      // The real `--long` columns and their -f json keys (test/fixtures/openstack-cli/real-lab/).
+      const columns = ['ID', 'Name', 'Status', 'Task State', 'Power State', 'Networks', 'Image Name', 'Image ID', 'Flavor', 'Availability Zone', 'Host', 'Properties', 'Host Status'];
+      const rows = servers.map((server) => {
+        const view = serverView(state, server);
+        return [server.id, server.name, serverStatus(server), view['OS-EXT-STS:task_state'], view['OS-EXT-STS:power_state'], server.addresses ?? {}, server.image.name, server.image.id, server.flavor.name, 'nova', server.host, {}, view.host_status];
+      });
+      return emitList(options, columns, rows);
+    }
     const columns = ['ID', 'Name', 'Status', 'Networks', 'Image', 'Flavor'];
     const rows = servers.map((server) => [server.id, server.name, serverStatus(server), server.addresses ?? {}, server.image.name, server.flavor.name]);
     return emitList(options, columns, rows);

@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseServiceList, roleOfService } from './discovery';
+import { notPresent, parseServiceList, roleOfService } from './discovery';
+
+const REAL_LAB = path.resolve(import.meta.dirname, '../../../../test/fixtures/openstack-cli/real-lab');
 
 // Column names (the -f json keys) and value forms of python-openstackclient 6.0's list commands:
 // compute service list as captured (/work/shared/openstack-cli/compute-service-list.txt);
@@ -36,5 +40,24 @@ describe('parseServiceList', () => {
 
   it('says when the output is not JSON', () => {
     expect(() => parseServiceList('nova', '+----+\n| ID |')).toThrow('The nova service list was not JSON');
+  });
+});
+
+describe('a service the cloud does not have', () => {
+  it('is "not present" when the catalog has no endpoint for it (the real lab without cinder); any other failure is not', () => {
+    const stderr = readFileSync(path.join(REAL_LAB, 'volume-service-list.stderr'), 'utf8');
+    expect(notPresent('cinder', stderr)).toBe("cinder: volume service list: not present (the cloud's catalog has no volumev3 endpoint in RegionOne); no host proposed from it.");
+    expect(notPresent('neutron', 'Failed to discover available identity versions when contacting http://controller:5000/v3.\n')).toBeUndefined();
+  });
+
+  it('reads the real lab\'s answers: nova\'s services, and neutron-server without agents as an empty list', () => {
+    const services = parseServiceList('nova', readFileSync(path.join(REAL_LAB, 'compute-service-list.json'), 'utf8'));
+    expect(services.map((service) => [service.binary, service.host, roleOfService(service), service.healthy])).toEqual([
+      ['nova-conductor', 'controller', 'controller', true],
+      ['nova-scheduler', 'controller', 'controller', true],
+      ['nova-compute', 'compute02', 'compute', true],
+      ['nova-compute', 'compute01', 'compute', true],
+    ]);
+    expect(parseServiceList('neutron', readFileSync(path.join(REAL_LAB, 'network-agent-list.json'), 'utf8'))).toEqual([]);
   });
 });
