@@ -197,6 +197,18 @@ describe('the window budget: many terminals, one page', () => {
     expect(source.resume).toHaveBeenCalledTimes(1);
   });
 
+  it('does not make the others wait for a terminal held back by its own backlog while the window has room', () => {
+    const view = page();
+    const budget = new WindowBudget(WINDOW_LIMITS);
+    const busy = new TerminalOutput(view.send(0), null, WINDOW_LIMITS, undefined, budget);
+    const quiet = new TerminalOutput(view.send(1), null, WINDOW_LIMITS, undefined, budget);
+    for (let index = 0; index < 110; index++) busy.pushText(line(0, index));
+    expect(busy.unacknowledgedChars).toBeGreaterThan(WINDOW_LIMITS.highWatermarkChars);
+    quiet.pushText(line(1, 0));
+    quiet.flush();
+    expect(view.received.get(1)).toEqual([line(1, 0)]);
+  });
+
   it('lets a window that goes away release what it held back', () => {
     const windows = new Set(['tab-a', 'tab-b']);
     const view = page();

@@ -155,8 +155,12 @@ export class TerminalOutput {
    * acknowledgements off one shared count (the slower one would be flooded).
    */
   private readonly unacknowledgedBy = new Map<string, number>();
-  /** Holding back: the source paused (shell), or the newest output kept in `tail` (run). */
-  private held = false;
+  /**
+   * Holding back (the source paused, or a run's newest output kept in `tail`), and why: this
+   * terminal's own backlog (it goes on once that is acknowledged), or the window's budget (it waits
+   * its turn in the budget's line).
+   */
+  private heldFor: 'own' | 'window' | undefined;
   private tail = '';
   private droppedChars = 0;
   private disposed = false;
@@ -187,7 +191,7 @@ export class TerminalOutput {
   }
 
   get paused(): boolean {
-    return this.held && this.source !== null;
+    return this.heldFor !== undefined && this.source !== null;
   }
 
   /** Characters not sent and no longer kept (run output only) since the view last caught up. */
@@ -202,13 +206,13 @@ export class TerminalOutput {
 
   pushText(text: string): void {
     if (this.disposed || text.length === 0) return;
-    if (this.held && !this.source) {
+    if (this.heldFor && !this.source) {
       this.keep(text);
       return;
     }
     this.pending += text;
     // A paused shell's last chunks (in flight before the pause) wait for its turn.
-    if (this.held) return;
+    if (this.heldFor) return;
     if (this.pending.length >= this.limits.batchMaxChars) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.limits.batchIntervalMs);
   }
@@ -217,9 +221,10 @@ export class TerminalOutput {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.pending || this.disposed || this.held) return;
+    if (!this.pending || this.disposed || this.heldFor) return;
+    // Others waiting for the window go first: a terminal that just has output does not jump the line.
     if (!this.budget.hasRoom() || this.budget.waiting > 0) {
-      this.holdBack();
+      this.holdBack('window');
       return;
     }
     this.sendPending();
@@ -230,13 +235,13 @@ export class TerminalOutput {
     const before = this.unacknowledgedBy.get(windowId);
     if (before === undefined) return;
     this.setCount(windowId, Math.max(0, before - chars));
-    this.budget.wake();
+    this.caughtUp();
   }
 
   /** A window went away: what it had not acknowledged never will be; the others still count. */
   forgetWindow(windowId: string): void {
     this.setCount(windowId, undefined);
-    this.budget.wake();
+    this.caughtUp();
   }
 
   /**
@@ -245,9 +250,7 @@ export class TerminalOutput {
    */
   resetAcknowledgements(): void {
     for (const window of [...this.unacknowledgedBy.keys()]) this.setCount(window, undefined);
-    this.budget.wake();
-    // A window that had no room a moment ago may not be the budget's to wake (another still counts).
-    if (this.held && this.budget.hasRoom()) this.takeTurn();
+    this.caughtUp();
   }
 
   /** The source ended: send the decoder's remainder and what is waiting. */
@@ -273,8 +276,8 @@ export class TerminalOutput {
    * a shell resumes, a run's terminal sends the line about what it did not show and its tail.
    */
   takeTurn(): void {
-    if (!this.held || this.disposed || this.unacknowledgedChars >= this.limits.lowWatermarkChars) return;
-    this.held = false;
+    if (!this.heldFor || this.disposed) return;
+    this.heldFor = undefined;
     this.budget.stopWaiting(this);
     if (this.source) this.source.resume();
     else {
@@ -291,7 +294,24 @@ export class TerminalOutput {
     this.pending = '';
     for (const window of this.windows()) this.setCount(window, (this.unacknowledgedBy.get(window) ?? 0) + data.length);
     this.send(data);
-    if (this.unacknowledgedChars > this.limits.highWatermarkChars || !this.budget.hasRoom()) this.holdBack();
+    if (this.unacknowledgedChars > this.limits.highWatermarkChars) this.holdBack('own');
+    else if (!this.budget.hasRoom()) this.holdBack('window');
+  }
+
+  /**
+   * Some of its output was acknowledged (or will never be): below its low watermark, a terminal held
+   * back by its own backlog goes on, at once if the window has room and nobody waits, else in the
+   * window's line; then the window lets whoever waits go.
+   */
+  private caughtUp(): void {
+    if (this.heldFor === 'own' && this.unacknowledgedChars < this.limits.lowWatermarkChars) {
+      if (this.budget.hasRoom() && this.budget.waiting === 0) this.takeTurn();
+      else {
+        this.heldFor = 'window';
+        this.budget.wait(this);
+      }
+    }
+    this.budget.wake();
   }
 
   private setCount(window: string, chars: number | undefined): void {
@@ -301,9 +321,9 @@ export class TerminalOutput {
     this.budget.count(window, (chars ?? 0) - before);
   }
 
-  private holdBack(): void {
-    if (this.held) return;
-    this.held = true;
+  private holdBack(reason: 'own' | 'window'): void {
+    if (this.heldFor) return;
+    this.heldFor = reason;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.source) this.source.pause();
@@ -312,7 +332,7 @@ export class TerminalOutput {
       this.pending = '';
       this.keep(waiting);
     }
-    this.budget.wait(this);
+    if (reason === 'window') this.budget.wait(this);
   }
 
   /** Keeps the newest {@link FLOW_CONTROL.heldTailChars} of a held-back run's output, from a line start; counts the rest. */
