@@ -190,6 +190,15 @@ export function isRunFinished(runId: string): (message: EventMessage) => boolean
   };
 }
 
+/** True for the run:event that ends step `step` of run `runId`. */
+export function isStepFinished(runId: string, step: string): (message: EventMessage) => boolean {
+  return (message) => {
+    if (message.event !== 'run:event') return false;
+    const envelope = message.payload as { runId: string; event: { type: string; step?: string } };
+    return envelope.runId === runId && envelope.event.type === 'step.finished' && envelope.event.step === step;
+  };
+}
+
 /** Debian's Chromium (test/e2e/browser.ts: /usr/bin/chromium and the flags these machines need); closed at cleanup. */
 export async function launchBrowser(bench: Bench): Promise<Browser> {
   progress('starting chromium');
