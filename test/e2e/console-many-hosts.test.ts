@@ -50,6 +50,18 @@ async function terminalText(): Promise<string> {
   return (await page.locator('.run-screen .run-terminals .terminal-view .xterm-rows').first().innerText()).replace(/\u00a0/g, ' ');
 }
 
+/**
+ * Finds `text` in the shown terminal's scrollback as an operator does (the search box scrolls to it:
+ * the step's result lines may follow a host's output) and returns the screen's text.
+ */
+async function findInTerminal(text: string): Promise<string> {
+  const search = page.locator('.run-screen .run-terminals').getByLabel('Search in terminal');
+  await search.fill(text);
+  await search.press('Enter');
+  await page.waitForTimeout(200);
+  return terminalText();
+}
+
 beforeAll(async () => {
   lab = await startSshLab({ hosts: Array.from({ length: HOSTS }, (_, index) => ({ name: `h${String(index + 1).padStart(2, '0')}`, roles: ['flood'] })), logLevel: 'INFO' });
   home = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-e2e-many-'));
@@ -106,8 +118,8 @@ describe(`the Runs screen while ${HOSTS} hosts print ~2 MB each at once`, () => 
     // when its host finished dropped them and showed only how much it had not shown).
     for (const host of looked) {
       await page.getByRole('tab', { name: host, exact: true }).click();
-      await expect.poll(terminalText, { timeout: 60_000 }).toContain(`${host} last line`);
-      expect(await terminalText()).toContain(`${host} line ${String(LINES).padStart(6, '0')} of the flood`);
+      await expect.poll(() => findInTerminal(`${host} last line`), { timeout: 60_000 }).toContain(`${host} last line`);
+      expect(await findInTerminal(`${host} line ${String(LINES).padStart(6, '0')}`)).toContain(`${host} line ${String(LINES).padStart(6, '0')} of the flood`);
     }
 
     // The journal has every line of every host, whatever the view showed.
