@@ -113,9 +113,17 @@ export class ApiSocket {
   private readonly waiting = new Map<number, (reply: Reply) => void>();
   private readonly listeners = new Set<(message: EventMessage) => void>();
 
-  private constructor(private readonly socket: WebSocket) {
+  private constructor(
+    private readonly socket: WebSocket,
+    acknowledgeOutput: boolean,
+  ) {
     socket.on('message', (raw) => {
       const message = JSON.parse(raw.toString()) as { id?: number; result?: Reply } & Partial<EventMessage>;
+      if (acknowledgeOutput && message.event === 'terminal:data') {
+        // As a page does once xterm has parsed it (here: at once); the reply is not waited for.
+        const { terminalId, data } = message.payload as { terminalId: string; data: string };
+        this.socket.send(JSON.stringify({ id: this.nextId++, name: 'terminal:ack', payload: { terminalId, chars: data.length } }));
+      }
       if (typeof message.id === 'number') {
         this.waiting.get(message.id)?.(message.result!);
         this.waiting.delete(message.id);
@@ -125,13 +133,19 @@ export class ApiSocket {
     });
   }
 
-  static async connect(server: Pick<ConsoleServer, 'origin' | 'token'>): Promise<ApiSocket> {
+  /**
+   * Every socket is a window the console sends terminal output to and waits for (the slowest window
+   * holds output back). `acknowledgeOutput` makes this one acknowledge what it gets at once, so the
+   * page alone sets the pace, as for an operator with one window; without it, this socket holds back
+   * every terminal's output once it is a window's budget behind.
+   */
+  static async connect(server: Pick<ConsoleServer, 'origin' | 'token'>, options: { acknowledgeOutput?: boolean } = {}): Promise<ApiSocket> {
     const socket = new WebSocket(`${server.origin.replace(/^http/, 'ws')}/api?token=${server.token}`, { headers: { Origin: server.origin } });
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);
     });
-    return new ApiSocket(socket);
+    return new ApiSocket(socket, options.acknowledgeOutput ?? false);
   }
 
   /** Calls a command; throws with the console's message when it answers `ok: false`. */
@@ -173,6 +187,15 @@ export function isRunFinished(runId: string): (message: EventMessage) => boolean
     if (message.event !== 'run:event') return false;
     const envelope = message.payload as { runId: string; event: { type: string } };
     return envelope.runId === runId && envelope.event.type === 'run.finished';
+  };
+}
+
+/** True for the run:event that ends step `step` of run `runId`. */
+export function isStepFinished(runId: string, step: string): (message: EventMessage) => boolean {
+  return (message) => {
+    if (message.event !== 'run:event') return false;
+    const envelope = message.payload as { runId: string; event: { type: string; step?: string } };
+    return envelope.runId === runId && envelope.event.type === 'step.finished' && envelope.event.step === step;
   };
 }
 

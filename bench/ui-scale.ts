@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ApiSocket, buildRenderer, isRunFinished, launchBrowser, startConsoleServer } from './console';
+import { ApiSocket, buildRenderer, isRunFinished, isStepFinished, launchBrowser, startConsoleServer } from './console';
 import { type Bench, type CaseResult, formatMs, formatRatio, MIB, progress } from './setup';
 import { centreOf, describeInputs, INPUT_EVERY_MS, measurePhase, type Phase, PROBE, quantile, worst } from './ui-flood';
 
@@ -21,7 +21,7 @@ const LINE = '2026-11-21 12:00:00.123 4242 INFO nova.compute.manager [req-3f2a9c
 const IDLE_MS = 10_000;
 const AFTER_FINISH_MS = 3000;
 const RUN_TIMEOUT_MS = 600_000;
-/** How long after the run finished the page may take to show its 300-host step as succeeded. */
+/** How long after the run finished the page may take to show its 300-host step's end. */
 const SHOWN_DONE_MS = 180_000;
 
 const runbook = (firstHost: string) => `id: ui-scale
@@ -48,7 +48,8 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
   progress('building the renderer');
   await buildRenderer(rendererDir);
   const server = await startConsoleServer(bench, { home, rendererDir, envFile: lab.envFile });
-  const api = await ApiSocket.connect(server);
+  // The harness's socket is a window too: it acknowledges at once, so the page alone sets the pace.
+  const api = await ApiSocket.connect(server, { acknowledgeOutput: true });
   bench.onCleanup('api socket', () => api.close());
   const browser = await launchBrowser(bench);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -67,9 +68,15 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
   const startRun = async (bytes: number, status: string) => {
     const { runId } = await api.call<{ runId: string }>('run:start', { runbookId: 'ui-scale', environmentId: lab.envFile, params: { bytes }, onFailure: 'stop' });
     const finished = api.waitForEvent(isRunFinished(runId), RUN_TIMEOUT_MS, `run ${runId}`);
+    // Watched from the start: a short run's step may end before the page shows it running.
+    let stepFinishedAt = 0;
+    void api
+      .waitForEvent(isStepFinished(runId, 'fan'), RUN_TIMEOUT_MS, 'the step fan')
+      .then(() => (stepFinishedAt = Date.now()))
+      .catch(() => undefined);
     await page.locator(`.run-screen li[data-step="fan"][data-status="${status}"]`).first().waitFor({ timeout: 120_000 });
     const targets = [await centreOf(page, '.run-screen li[data-step="hello"] button'), await centreOf(page, '.run-screen li[data-step="fan"] button.step-row')];
-    return { runId, finished, targets };
+    return { runId, finished, targets, stepFinishedAt: () => stepFinishedAt };
   };
 
   progress(`idle baseline: a finished ${HOSTS}-host run on screen`);
@@ -82,21 +89,27 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
   const run = await startRun(perHost, 'running');
   let finishedAt = 0;
   void run.finished.then(() => (finishedAt = Date.now()));
-  const flood: Phase = await measurePhase(page, cdp, server.pid, run.targets, { done: run.finished, afterMs: AFTER_FINISH_MS, maxMs: RUN_TIMEOUT_MS, terminalChars: () => terminalChars });
-  progress(`flood: ${describeInputs(flood)}; DOM nodes peak ${flood.domNodesPeak}`);
-
-  // What the step list shows of the 300-host step once it is over.
-  const fanRow = page.locator('.run-screen li[data-step="fan"]').first();
-  // What the row says is the figure: a row that never shows success is reported as it is, not thrown.
-  const shownDone = await fanRow
-    .locator('[data-status="succeeded"]')
+  // When the page shows the 300-host step's end (watched from now on, so the figure is not rounded
+  // up to the end of the flood phase).
+  // Whatever it ended as (on a loaded machine a host may drop its connection): the figure is how
+  // long the page takes to learn it, not the outcome.
+  const ended = ['succeeded', 'failed', 'interrupted', 'skipped'].map((status) => `.run-screen li[data-step="fan"][data-status="${status}"]`).join(', ');
+  const shownDone = page
+    .locator(ended)
     .first()
-    .waitFor({ timeout: SHOWN_DONE_MS })
+    .waitFor({ timeout: RUN_TIMEOUT_MS + SHOWN_DONE_MS })
     .then(
       () => Date.now(),
       () => undefined,
     );
-  const doneLagMs = shownDone !== undefined && finishedAt ? shownDone - finishedAt : undefined;
+  const flood: Phase = await measurePhase(page, cdp, server.pid, run.targets, { done: run.finished, afterMs: AFTER_FINISH_MS, maxMs: RUN_TIMEOUT_MS, terminalChars: () => terminalChars });
+  progress(`flood: ${describeInputs(flood)}; DOM nodes peak ${flood.domNodesPeak}`);
+
+  // What the step list shows of the 300-host step once it is over: reported as it is, not thrown.
+  const fanRow = page.locator('.run-screen li[data-step="fan"]').first();
+  const shownDoneAt = await Promise.race([shownDone, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), SHOWN_DONE_MS))]);
+  const doneLagMs = shownDoneAt !== undefined && finishedAt ? shownDoneAt - finishedAt : undefined;
+  const stepLagMs = shownDoneAt !== undefined && run.stepFinishedAt() ? shownDoneAt - run.stepFinishedAt() : undefined;
   const stepRows = await page.locator('.run-screen .step-list > li').count();
   const hostRows = await page.locator('.run-screen .step-list [data-host]').count();
   const counts = ((await fanRow.locator('.step-host-counts').count()) > 0 ? await fanRow.locator('.step-host-counts').innerText() : await fanRow.innerText()).replace(/\s+/g, ' ').trim();
@@ -135,11 +148,11 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
         met: countsShown,
       },
       {
-        figure: `the page shows the ${HOSTS}-host step succeeded, after the engine finished the run`,
-        value: doneLagMs !== undefined ? formatMs(doneLagMs) : `not within ${formatMs(SHOWN_DONE_MS)}`,
-        baseline: 'the run.finished event at the API',
+        figure: `the page shows the ${HOSTS}-host step's end (${(await fanRow.getAttribute('data-status')) ?? 'no row'}), after the engine finished the run`,
+        value: doneLagMs !== undefined ? `${formatMs(doneLagMs)} (${formatMs(stepLagMs ?? Number.NaN)} after the step.finished event at the API)` : `not within ${formatMs(SHOWN_DONE_MS)}`,
+        baseline: 'the run.finished event at the API (negative: the page showed the step’s end first)',
         ratio: '',
-        target: '(context: the page works through the output the flow control let through first)',
+        target: '(context: run events go ahead of terminal output; the window budget bounds what is in flight)',
         met: null,
       },
     ],

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { defaultServiceOptions } from './app/config';
+import { laneOfEvent, laneOfReply, WindowSender } from './app/flow';
 import { liveRunsOf } from './app/live-runs';
 import type { Result } from './api/contract';
 import type { WireMessage, WireRequest } from './api/wire';
@@ -182,7 +183,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     response.end(request.method === 'HEAD' ? undefined : readFileSync(file));
   });
 
-  const sockets = new Set<WebSocket>();
+  /** Each socket with its sender: run events go ahead of the terminal output waiting for the socket. */
+  const sockets = new Map<WebSocket, WindowSender>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
   server.on('upgrade', (request, socket: Socket, head) => {
@@ -200,13 +202,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const broadcast = (event: ServiceEvent) => {
     const text = JSON.stringify({ event: event.name, payload: event.payload } satisfies WireMessage);
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+    const lane = laneOfEvent(event.name);
+    for (const [ws, sender] of sockets) if (ws.readyState === ws.OPEN) sender.send(text, lane);
   };
   const unsubscribe = service.onEvent(broadcast);
 
   let windowCounter = 0;
   function onConnection(ws: WebSocket): void {
-    sockets.add(ws);
+    const sender = new WindowSender(
+      (text, written) => {
+        // A closing socket takes nothing more; what waits is dropped when it has closed.
+        if (ws.readyState === ws.OPEN) ws.send(text, () => written());
+      },
+      () => ws.bufferedAmount,
+    );
+    sockets.set(ws, sender);
     // Each socket is one window (tab): it acknowledges terminal output for itself.
     const windowId = `socket-${++windowCounter}`;
     service.windowAttached(windowId);
@@ -220,12 +230,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return;
       }
       const reply = (result: Result<unknown>) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: request.id, result } satisfies WireMessage));
+        if (ws.readyState === ws.OPEN) sender.send(JSON.stringify({ id: request.id, result } satisfies WireMessage), laneOfReply(request.name));
       };
       // One client's message must never reject unhandled: Node would end the process, and every run with it.
       service.dispatch(request.name, request.payload, { windowId }).then(reply, (error: unknown) => reply({ ok: false, error: toApiError(error) }));
     });
     ws.on('close', () => {
+      sender.clear();
       sockets.delete(ws);
       service.windowDetached(windowId);
       if (sockets.size === 0) service.rendererDetached();
@@ -248,7 +259,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port,
     async close() {
       unsubscribe();
-      for (const ws of sockets) ws.terminate();
+      for (const ws of sockets.keys()) ws.terminate();
       wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

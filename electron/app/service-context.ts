@@ -20,7 +20,7 @@ import { connectorsFor, teamFor, type ConnectorFactory, type Connectors } from '
 import { HostKeyChangedError, HostKeyRevokedError, HostKeyUnknownError, hostKeyErrorOf, SshAuthError, SshDnsError, SshKeyError, SshRefusedError, SshTimeoutError, SshUnreachableError } from '../core/ssh/errors';
 import { SshPool } from '../core/ssh/pool';
 import type { PresentedHostKey, ShellSession } from '../core/ssh/types';
-import { DEFAULT_WINDOW, TerminalOutput, type FlowLimits } from './flow';
+import { DEFAULT_WINDOW, FLOW_CONTROL, TerminalOutput, WindowBudget, type FlowLimits, type PausableSource } from './flow';
 import { TerminalReplayBook } from './restore';
 import type { ServiceEvent } from './service-event';
 import type { LabProvider } from './lab';
@@ -118,12 +118,24 @@ export class ServiceContext {
   /** Windows connected now (browser mode: one per socket); each acknowledges terminal output on its own. */
   readonly windows = new Set<string>();
   readonly windowIds = (): Iterable<string> => (this.windows.size > 0 ? this.windows : [DEFAULT_WINDOW]);
+  /** What each window may be behind across every terminal: host shells and every run's host terminals share it. */
+  readonly outputBudget: WindowBudget;
 
   constructor(options: ConsoleServiceOptions) {
     this.options = options;
     this.operator = options.operator ?? os.userInfo().username;
+    this.outputBudget = new WindowBudget(this.flowLimits, this.windowIds);
     for (const file of options.environmentFiles ?? []) this.extraEnvironmentFiles.add(path.resolve(file));
     this.listeners.add((event) => this.replays.observe(event));
+  }
+
+  get flowLimits(): FlowLimits {
+    return this.options.flowLimits ?? FLOW_CONTROL;
+  }
+
+  /** A terminal's output stream to the windows, under the console's window budget. */
+  terminalOutput(terminalId: string, source: PausableSource | null): TerminalOutput {
+    return new TerminalOutput((data) => this.emit({ name: 'terminal:data', payload: { terminalId, data } }), source, this.flowLimits, this.windowIds, this.outputBudget);
   }
 
   /** Every terminal output there is: host terminals' and live runs'. */

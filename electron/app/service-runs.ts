@@ -10,7 +10,7 @@ import { drillFor, launchRun, prepareLaunch, type LaunchedRun } from '../core/us
 import { runTerminalId } from '../api/wire';
 import { snapshotHandlers } from './snapshot-handlers';
 import { crlf, HostTerminalText } from '../core/run/terminal-text';
-import { TerminalOutput, FLOW_CONTROL } from './flow';
+import type { TerminalOutput } from './flow';
 import { buildPlan } from './plan';
 import { ServiceContext, type HandlerMap, type LiveRun, TEAM_CONNECT_TIMEOUT_MS } from './service-context';
 
@@ -177,7 +177,7 @@ export class RunHandlers {
     const terminalId = runTerminalId(live.runId, host);
     let output = live.outputs.get(terminalId);
     if (!output) {
-      output = new TerminalOutput((data) => this.context.emit({ name: 'terminal:data', payload: { terminalId, data } }), null, this.context.options.flowLimits ?? FLOW_CONTROL, this.context.windowIds);
+      output = this.context.terminalOutput(terminalId, null);
       live.outputs.set(terminalId, output);
       this.context.emit({
         name: 'terminal:opened',

@@ -6,7 +6,7 @@ import { newRunId } from '../core/audit/files';
 import { Masker } from '../core/audit/mask';
 import { OpsError, userMessageOf } from '../core/errors';
 import { environmentSecrets } from '../core/usecases/launch';
-import { TerminalOutput, FLOW_CONTROL } from './flow';
+import type { TerminalOutput } from './flow';
 import { terminalReplayHandlers } from './restore';
 import { ServiceContext, type HandlerMap, type LiveTerminal } from './service-context';
 
@@ -94,7 +94,7 @@ export class TerminalHandlers {
       environmentId,
       transcript: cast.file,
     };
-    const output = new TerminalOutput((data) => this.context.emit({ name: 'terminal:data', payload: { terminalId, data } }), shell, this.context.options.flowLimits ?? FLOW_CONTROL, this.context.windowIds);
+    const output = this.context.terminalOutput(terminalId, shell);
     const terminal: LiveTerminal = { info, output, shell, cast };
     this.context.terminals.set(terminalId, terminal);
     // Announced before any output can be sent, so the renderer has a terminal to write it into.
