@@ -4,8 +4,28 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = [
-  'assert', 'buffer', 'child_process', 'crypto', 'dns', 'events', 'fs', 'fs/promises', 'http', 'https', 'net',
-  'os', 'path', 'process', 'readline', 'stream', 'string_decoder', 'tls', 'url', 'util', 'worker_threads', 'zlib',
+  'assert',
+  'buffer',
+  'child_process',
+  'crypto',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'https',
+  'net',
+  'os',
+  'path',
+  'process',
+  'readline',
+  'stream',
+  'string_decoder',
+  'tls',
+  'url',
+  'util',
+  'worker_threads',
+  'zlib',
 ];
 
 export default tseslint.config(
@@ -118,7 +138,10 @@ export default tseslint.config(
           ],
           patterns: [
             { group: ['node:*'], message: 'The renderer runs in a sandboxed page: no Node.' },
-            { group: ['**/electron/core/**', '!**/electron/core/**/*types', '!**/electron/core/audit/events', '!**/electron/core/runbook/model'], message: 'The renderer uses the engine through the api/ contract (types only).' },
+            {
+              group: ['**/electron/core/**', '!**/electron/core/**/*types', '!**/electron/core/audit/events', '!**/electron/core/runbook/model'],
+              message: 'The renderer uses the engine through the api/ contract (types only).',
+            },
             { group: ['**/electron/app/**', '**/electron/main', '**/electron/server', '**/electron/preload'], message: 'The renderer uses the api/ contract, not the adapters.' },
           ],
         },

@@ -57,7 +57,9 @@ function operatorHome(bench: Bench, name: string): string {
   mkdirSync(path.join(home, 'environments'));
   writeFileSync(
     path.join(home, 'environments', 'bench.yaml'),
-    ['name: bench-start', 'lab: false', 'profile: systemd', 'defaults: { user: ops }', 'hosts:', '  controller-0: { address: 192.0.2.10, roles: [controller, db, mq] }', ''].join('\n'),
+    ['name: bench-start', 'lab: false', 'profile: systemd', 'defaults: { user: ops }', 'hosts:', '  controller-0: { address: 192.0.2.10, roles: [controller, db, mq] }', ''].join(
+      '\n',
+    ),
   );
   return home;
 }

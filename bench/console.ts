@@ -87,10 +87,7 @@ export function firstLine(child: ChildProcess, what: string, timeoutMs = 120_000
 }
 
 /** Browser mode (bench/console-server.ts) in its own process; stopped at the case's cleanup. */
-export async function startConsoleServer(
-  bench: Bench,
-  options: { home: string; rendererDir: string; envFile?: string; build?: boolean },
-): Promise<ConsoleServer> {
+export async function startConsoleServer(bench: Bench, options: { home: string; rendererDir: string; envFile?: string; build?: boolean }): Promise<ConsoleServer> {
   const args = ['--import', 'tsx', SERVER_ENTRY, '--home', options.home, '--renderer', options.rendererDir];
   if (options.envFile) args.push('--env', options.envFile);
   if (options.build) args.push('--build');

@@ -50,7 +50,9 @@ const FLOOD_COMMAND = `yes '${LINE}' | head -c ${FLOOD_BYTES}`;
 
 /** CPU time (ms) of the children this process has waited for: the engine child, parallel-ssh and its ssh clients. */
 function reapedChildrenCpuMs(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /s, '').split(' ');
+  const fields = readFileSync('/proc/self/stat', 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
   // After the ") ": state is field 3, so cutime (16) and cstime (17) are at 13 and 14; USER_HZ is 100.
   return (Number(fields[13]) + Number(fields[14])) * 10;
 }
@@ -65,7 +67,9 @@ function labCpuMs(lab: SshLab): number {
     if (!/^\d+$/.test(pid)) continue;
     try {
       if (!readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(lab.dir)) continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ');
       ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     } catch {
       // The process ended meanwhile.
@@ -153,7 +157,10 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
   const runbooks = new Map<string, string>();
   for (const hosts of SIZES) {
     const on = hosts === largest ? 'all' : groupOf(hosts);
-    runbooks.set(`${hosts}-limited`, writeRunbook(work, `scale-${hosts}-c${LIMITED}`, [`  - { id: everywhere, title: Everywhere, on: ${on}, concurrency: ${LIMITED}, run: "true" }`]));
+    runbooks.set(
+      `${hosts}-limited`,
+      writeRunbook(work, `scale-${hosts}-c${LIMITED}`, [`  - { id: everywhere, title: Everywhere, on: ${on}, concurrency: ${LIMITED}, run: "true" }`]),
+    );
     runbooks.set(`${hosts}-all`, writeRunbook(work, `scale-${hosts}-all`, [`  - { id: everywhere, title: Everywhere, on: ${on}, parallel: true, run: "true" }`]));
   }
   const floodRunbook = writeRunbook(work, 'scale-flood', [`  - { id: flood, title: Flood, on: all, parallel: true, timeout: 10m, run: "${FLOOD_COMMAND}" }`]);
@@ -163,7 +170,13 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
   const hostsFiles = new Map<number, string>();
   for (const hosts of SIZES) {
     const file = path.join(work, `pssh-hosts-${hosts}`);
-    writeFileSync(file, lab.hosts.slice(0, hosts).map((host) => `${host.user}@${host.address}:${host.port}`).join('\n') + '\n');
+    writeFileSync(
+      file,
+      lab.hosts
+        .slice(0, hosts)
+        .map((host) => `${host.user}@${host.address}:${host.port}`)
+        .join('\n') + '\n',
+    );
     hostsFiles.set(hosts, file);
   }
 
@@ -172,7 +185,9 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
     const run = await runEngineInChild(runbooks.get(key) ?? floodRunbook, lab.envFile, path.join(work, `audit-${auditIndex++}`), { timeoutMs: 600_000 });
     const outcome = await outcomeOf(run);
     if (run.status !== 'succeeded' || outcome.succeeded !== hosts || !outcome.verified) {
-      throw new Error(`the ${key} run ended ${run.status}: ${outcome.succeeded} of ${hosts} hosts succeeded, ${outcome.recorded} recorded, chain ${outcome.verified ? 'verified' : `NOT verified (${outcome.problem})`}`);
+      throw new Error(
+        `the ${key} run ended ${run.status}: ${outcome.succeeded} of ${hosts} hosts succeeded, ${outcome.recorded} recorded, chain ${outcome.verified ? 'verified' : `NOT verified (${outcome.problem})`}`,
+      );
     }
     return { run, outcome };
   };
@@ -243,19 +258,23 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
     const entry: Figures = { limited: [], all: [], allCpu: [], ansibleLimited: [], ansibleAll: [], pssh: [], psshCpu: [] };
     figures.set(hosts, entry);
     // Interleaved, so a slow patch of the shared machine hits every tool alike.
-    await repeat(`${hosts} hosts: runner c${LIMITED}, runner all, ${withAnsible ? `(ansible -f ${LIMITED}, ansible -f ${hosts},) ` : ''}parallel-ssh -p ${hosts}`, reps, async (index) => {
-      entry.limited.push((await runner(`${hosts}-limited`, hosts)).run);
-      const all = await cpuUseOf(lab, () => runner(`${hosts}-all`, hosts));
-      entry.all.push(all.value.run);
-      entry.allCpu.push(all.cpu);
-      if (index === 0 && withAnsible) {
-        entry.ansibleLimited.push(await ansible(hosts, LIMITED));
-        entry.ansibleAll.push(await ansible(hosts, hosts));
-      }
-      const parallel = await cpuUseOf(lab, () => pssh(hosts, hosts));
-      entry.pssh.push(parallel.value);
-      entry.psshCpu.push(parallel.cpu);
-    });
+    await repeat(
+      `${hosts} hosts: runner c${LIMITED}, runner all, ${withAnsible ? `(ansible -f ${LIMITED}, ansible -f ${hosts},) ` : ''}parallel-ssh -p ${hosts}`,
+      reps,
+      async (index) => {
+        entry.limited.push((await runner(`${hosts}-limited`, hosts)).run);
+        const all = await cpuUseOf(lab, () => runner(`${hosts}-all`, hosts));
+        entry.all.push(all.value.run);
+        entry.allCpu.push(all.cpu);
+        if (index === 0 && withAnsible) {
+          entry.ansibleLimited.push(await ansible(hosts, LIMITED));
+          entry.ansibleAll.push(await ansible(hosts, hosts));
+        }
+        const parallel = await cpuUseOf(lab, () => pssh(hosts, hosts));
+        entry.pssh.push(parallel.value);
+        entry.psshCpu.push(parallel.cpu);
+      },
+    );
   }
 
   // 300 hosts each printing 1 MiB at once. Every host prints the same bytes: their SHA-256 is known.
@@ -277,7 +296,12 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
     await settleDisk();
     const parallel = await cpuUseOf(lab, () => pssh(largest, largest, FLOOD_COMMAND, outputDir));
     const files = readdirSync(outputDir);
-    const complete = files.filter((name) => createHash('sha256').update(readFileSync(path.join(outputDir, name))).digest('hex') === expectedSha256).length;
+    const complete = files.filter(
+      (name) =>
+        createHash('sha256')
+          .update(readFileSync(path.join(outputDir, name)))
+          .digest('hex') === expectedSha256,
+    ).length;
     floodPssh.push({ ms: parallel.value, cpu: parallel.cpu, files: files.length, complete });
     // Each run's records: ~600 MiB on disk, and the kernel writing them back would land in the next run.
     rmSync(outputDir, { recursive: true, force: true });
@@ -292,7 +316,8 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
   const cpuText = (cpu: CpuUse) => `${formatMs(cpu.toolMs + cpu.serversMs)} (tool ${formatMs(cpu.toolMs)}, sshd ${formatMs(cpu.serversMs)})`;
   const cpuTotal = (cpu: CpuUse) => cpu.toolMs + cpu.serversMs;
   const medianCpu = (cpus: CpuUse[]) => cpus.slice().sort((a, b) => cpuTotal(a) - cpuTotal(b))[Math.floor((cpus.length - 1) / 2)];
-  const pairs = (runs: number[], baselines: number[]) => runs.map((ms, index) => `${formatMs(ms)} vs ${formatMs(baselines[index])} (${formatRatio(ms / baselines[index])}x)`).join('; ');
+  const pairs = (runs: number[], baselines: number[]) =>
+    runs.map((ms, index) => `${formatMs(ms)} vs ${formatMs(baselines[index])} (${formatRatio(ms / baselines[index])}x)`).join('; ');
   for (const hosts of sizes) {
     const entry = figures.get(hosts)!;
     const limited = median(entry.limited.map((run) => run.ms));
@@ -359,7 +384,10 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
       },
     );
     notes.push(
-      `${hosts} hosts, all runs: runner c${LIMITED} ${entry.limited.map((run) => formatMs(run.ms)).join(', ')}; runner all vs parallel-ssh -p ${hosts}, per repetition: ${pairs(entry.all.map((run) => run.ms), entry.pssh)}; ` +
+      `${hosts} hosts, all runs: runner c${LIMITED} ${entry.limited.map((run) => formatMs(run.ms)).join(', ')}; runner all vs parallel-ssh -p ${hosts}, per repetition: ${pairs(
+        entry.all.map((run) => run.ms),
+        entry.pssh,
+      )}; ` +
         (withAnsible ? `Ansible -f ${LIMITED} ${entry.ansibleLimited.map(ansibleTime).join(', ')}; Ansible -f ${hosts} ${entry.ansibleAll.map(ansibleTime).join(', ')}; ` : '') +
         `CPU (tool + sshd) runner all ${entry.allCpu.map(cpuText).join(', ')}; parallel-ssh ${entry.psshCpu.map(cpuText).join(', ')}; ` +
         `engine RSS ${[...entry.limited, ...entry.all].map((run) => run.peakRssMiB.toFixed(0)).join(', ')} MiB, fds ${[...entry.limited, ...entry.all].map((run) => run.peakFds).join(', ')}.`,
@@ -407,7 +435,10 @@ export async function fanOutScaleCase(bench: Bench): Promise<CaseResult> {
     `Output: \`${FLOOD_COMMAND.replace(LINE, '<99-byte log line>')}\` on every host at once; the runner records it in one journal (hash chain) and one transcript per host; parallel-ssh -o writes each host's stdout to a file and records nothing else. \`sync\` before each. Every host's output in the journal is hashed (SHA-256 of its step.output data in order) and compared with the SHA-256 of the bytes the command prints; each transcript must hold at least the 1 MiB (\\n shown as \\r\\n); each parallel-ssh file is hashed the same way.`,
   );
   notes.push(
-    `${largest} hosts × ${FLOOD_BYTES / MIB} MiB, all runs: runner vs parallel-ssh -o, per repetition: ${pairs(floodRuns.map(({ run }) => run.ms), floodPssh.map(({ ms }) => ms))}; runner RSS ${floodRuns.map(({ run }) => run.peakRssMiB.toFixed(0)).join(', ')} MiB, fds ${floodRuns.map(({ run }) => run.peakFds).join(', ')}; CPU (tool + sshd) runner ${floodRuns.map(({ cpu }) => cpuText(cpu)).join(', ')}; parallel-ssh ${floodPssh.map(({ cpu }) => cpuText(cpu)).join(', ')}; hosts complete per runner run ${floodRuns.map((flood) => `${flood.hostsComplete}/${flood.transcriptsComplete}`).join(', ')} (journal/transcripts).`,
+    `${largest} hosts × ${FLOOD_BYTES / MIB} MiB, all runs: runner vs parallel-ssh -o, per repetition: ${pairs(
+      floodRuns.map(({ run }) => run.ms),
+      floodPssh.map(({ ms }) => ms),
+    )}; runner RSS ${floodRuns.map(({ run }) => run.peakRssMiB.toFixed(0)).join(', ')} MiB, fds ${floodRuns.map(({ run }) => run.peakFds).join(', ')}; CPU (tool + sshd) runner ${floodRuns.map(({ cpu }) => cpuText(cpu)).join(', ')}; parallel-ssh ${floodPssh.map(({ cpu }) => cpuText(cpu)).join(', ')}; hosts complete per runner run ${floodRuns.map((flood) => `${flood.hostsComplete}/${flood.transcriptsComplete}`).join(', ')} (journal/transcripts).`,
   );
   return { id: 2, title: `Fan-out at scale (one step on ${sizes.join(' and ')} hosts)`, rows, notes };
 }

@@ -135,8 +135,8 @@ export async function fanOutCase(bench: Bench): Promise<CaseResult> {
     ],
     notes: [
       'Runner: a one-step runbook (`on: all`, `parallel: true`) through createRunSession with a real journal, a fresh SSH pool per repetition (30 connections: key exchange and authentication inside the time).',
-      'Ansible: Debian\'s ansible, default ssh connection plugin (ControlMaster=auto, ControlPersist=60s, no pipelining), a fresh ControlPath directory per repetition; interpreter given, not discovered.',
-      'parallel-ssh: Debian\'s pssh, one OpenSSH client per host.',
+      "Ansible: Debian's ansible, default ssh connection plugin (ControlMaster=auto, ControlPersist=60s, no pipelining), a fresh ControlPath directory per repetition; interpreter given, not discovered.",
+      "parallel-ssh: Debian's pssh, one OpenSSH client per host.",
       `All runs: runner ${runnerMs.map(formatMs).join(', ')}; Ansible ${ansibleMs.map(formatMs).join(', ')}; parallel-ssh ${psshMs.map(formatMs).join(', ')}.`,
     ],
   };

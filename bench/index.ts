@@ -44,7 +44,16 @@ const CASES: Array<{ id: number; name: string; title: string; run: (bench: Bench
 ];
 
 const { values } = parseArgs({
-  options: { cases: { type: 'string' }, case: { type: 'string' }, quick: { type: 'boolean' }, output: { type: 'string' }, work: { type: 'string' }, 'no-ansible': { type: 'boolean' }, sizes: { type: 'string' }, reps: { type: 'string' } },
+  options: {
+    cases: { type: 'string' },
+    case: { type: 'string' },
+    quick: { type: 'boolean' },
+    output: { type: 'string' },
+    work: { type: 'string' },
+    'no-ansible': { type: 'boolean' },
+    sizes: { type: 'string' },
+    reps: { type: 'string' },
+  },
 });
 const ids = new Set(CASES.map((entry) => entry.id));
 const names = new Set(CASES.map((entry) => entry.name));

@@ -92,8 +92,14 @@ export async function journalCase(bench: Bench): Promise<CaseResult> {
   });
   // Not timed: the first command after a change of the sources makes the CLI's bundle (bin/opsdeck.mjs).
   expectSuccess(await runProcess(process.execPath, [path.join(BENCH_DIR, '..', 'bin', 'opsdeck.mjs'), '--help']), 'opsdeck --help');
-  const cliMs = await repeat('opsdeck audit verify (CLI, whole process)', reps, async () =>
-    expectSuccess(await runProcess(process.execPath, [path.join(BENCH_DIR, '..', 'bin', 'opsdeck.mjs'), 'audit', 'verify', verifyRunId, '--audit-dir', verifyDir]), 'opsdeck audit verify').ms,
+  const cliMs = await repeat(
+    'opsdeck audit verify (CLI, whole process)',
+    reps,
+    async () =>
+      expectSuccess(
+        await runProcess(process.execPath, [path.join(BENCH_DIR, '..', 'bin', 'opsdeck.mjs'), 'audit', 'verify', verifyRunId, '--audit-dir', verifyDir]),
+        'opsdeck audit verify',
+      ).ms,
   );
 
   const perSecond = (rate: number) => `${Math.round(rate).toLocaleString('en-US')} events/s`;
@@ -142,7 +148,7 @@ export async function journalCase(bench: Bench): Promise<CaseResult> {
     ],
     notes: [
       'Every journal here masks with two declared secrets, as a run with secret parameters does.',
-      'Output events are not fsynced one by one (docs/audit-trail.md, Durability): their rate is bound by masking, hashing and write(2); step boundaries are bound by the disk\'s fsync.',
+      "Output events are not fsynced one by one (docs/audit-trail.md, Durability): their rate is bound by masking, hashing and write(2); step boundaries are bound by the disk's fsync.",
       `All runs: output ${outputRates.map((rate) => Math.round(rate)).join(', ')} events/s; boundaries ${boundaryRates.map((rate) => Math.round(rate)).join(', ')} events/s; verify ${verifyMs.map(formatMs).join(', ')}; CLI ${cliMs.map(formatMs).join(', ')}.`,
     ],
   };

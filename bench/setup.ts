@@ -232,7 +232,13 @@ export function expectSuccess(result: ProcessResult, what: string): ProcessResul
  * apt-get update is only run when the install fails without it.
  */
 export async function ensureDebianPackages(programs: Record<string, string>): Promise<void> {
-  const missing = [...new Set(Object.entries(programs).filter(([program]) => !existsSync(program)).map(([, pkg]) => pkg))];
+  const missing = [
+    ...new Set(
+      Object.entries(programs)
+        .filter(([program]) => !existsSync(program))
+        .map(([, pkg]) => pkg),
+    ),
+  ];
   if (missing.length === 0) return;
   progress(`installing ${missing.join(', ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -251,13 +257,20 @@ export async function ensureDebianPackages(programs: Record<string, string>): Pr
 /** OpenSSH client options equivalent to what the pool does: the lab key, the lab's known_hosts, no prompts. */
 export function openSshOptions(lab: SshLab): string[] {
   return [
-    '-F', '/dev/null',
-    '-i', lab.keyFile,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', `UserKnownHostsFile=${lab.knownHostsFile}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'LogLevel=ERROR',
+    '-F',
+    '/dev/null',
+    '-i',
+    lab.keyFile,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${lab.knownHostsFile}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'LogLevel=ERROR',
   ];
 }
 

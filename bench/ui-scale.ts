@@ -102,7 +102,12 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
       () => Date.now(),
       () => undefined,
     );
-  const flood: Phase = await measurePhase(page, cdp, server.pid, run.targets, { done: run.finished, afterMs: AFTER_FINISH_MS, maxMs: RUN_TIMEOUT_MS, terminalChars: () => terminalChars });
+  const flood: Phase = await measurePhase(page, cdp, server.pid, run.targets, {
+    done: run.finished,
+    afterMs: AFTER_FINISH_MS,
+    maxMs: RUN_TIMEOUT_MS,
+    terminalChars: () => terminalChars,
+  });
   progress(`flood: ${describeInputs(flood)}; DOM nodes peak ${flood.domNodesPeak}`);
 
   // What the step list shows of the 300-host step once it is over: reported as it is, not thrown.
@@ -112,7 +117,9 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
   const stepLagMs = shownDoneAt !== undefined && run.stepFinishedAt() ? shownDoneAt - run.stepFinishedAt() : undefined;
   const stepRows = await page.locator('.run-screen .step-list > li').count();
   const hostRows = await page.locator('.run-screen .step-list [data-host]').count();
-  const counts = ((await fanRow.locator('.step-host-counts').count()) > 0 ? await fanRow.locator('.step-host-counts').innerText() : await fanRow.innerText()).replace(/\s+/g, ' ').trim();
+  const counts = ((await fanRow.locator('.step-host-counts').count()) > 0 ? await fanRow.locator('.step-host-counts').innerText() : await fanRow.innerText())
+    .replace(/\s+/g, ' ')
+    .trim();
   const countsShown = counts.startsWith(`${HOSTS} hosts: ${HOSTS} succeeded`) && stepRows === 2 && hostRows === 0;
 
   const delays = (phase: Phase) => phase.inputs.map((input) => input.delayMs);
@@ -149,7 +156,10 @@ export async function uiScaleCase(bench: Bench): Promise<CaseResult> {
       },
       {
         figure: `the page shows the ${HOSTS}-host step's end (${(await fanRow.getAttribute('data-status')) ?? 'no row'}), after the engine finished the run`,
-        value: doneLagMs !== undefined ? `${formatMs(doneLagMs)} (${formatMs(stepLagMs ?? Number.NaN)} after the step.finished event at the API)` : `not within ${formatMs(SHOWN_DONE_MS)}`,
+        value:
+          doneLagMs !== undefined
+            ? `${formatMs(doneLagMs)} (${formatMs(stepLagMs ?? Number.NaN)} after the step.finished event at the API)`
+            : `not within ${formatMs(SHOWN_DONE_MS)}`,
         baseline: 'the run.finished event at the API (negative: the page showed the step’s end first)',
         ratio: '',
         target: '(context: run events go ahead of terminal output; the window budget bounds what is in flight)',

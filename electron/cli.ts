@@ -31,7 +31,17 @@ import { describeCommandFate } from './core/run/runner';
 import type { FailurePolicy } from './core/run/runner';
 import { createRunSession } from './core/run/session';
 import { checkTeamCopy, transcriptLinks } from './core/usecases/inspect';
-import { connectorsFor, leaseBackendFor, drillFor, launchRun, prepareLaunch, resolveRunbook as resolveRunbookIn, type HostProblem, type LaunchedRun, type SessionNotice } from './core/usecases/launch';
+import {
+  connectorsFor,
+  leaseBackendFor,
+  drillFor,
+  launchRun,
+  prepareLaunch,
+  resolveRunbook as resolveRunbookIn,
+  type HostProblem,
+  type LaunchedRun,
+  type SessionNotice,
+} from './core/usecases/launch';
 import { HostKeyUnknownError, hostKeyErrorOf } from './core/ssh/errors';
 import { SshPool } from './core/ssh/pool';
 import { EXIT, exitCodeForRun } from './cli/exit-codes';
@@ -235,11 +245,7 @@ async function validateCommand(args: string[], io: Io): Promise<number> {
   for (const problem of problems) io.out(`${formatProblem(problem)}\n`);
   const errors = problems.filter((problem) => problem.severity === 'error').length;
   const count = runbooks.length;
-  io.out(
-    errors === 0
-      ? io.style.green(`${count} runbook${count === 1 ? '' : 's'} valid.\n`)
-      : io.style.red(`${errors} problem${errors === 1 ? '' : 's'} found.\n`),
-  );
+  io.out(errors === 0 ? io.style.green(`${count} runbook${count === 1 ? '' : 's'} valid.\n`) : io.style.red(`${errors} problem${errors === 1 ? '' : 's'} found.\n`));
   return errors === 0 ? EXIT.ok : EXIT.failed;
 }
 
@@ -386,7 +392,10 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
   }
   const { runbook, library } = await resolveRunbook(runbookRef, values.runbooks);
   if (resume && runbook.sha256 !== recordedSha256) {
-    throw new OpsError('runbook-changed', `The runbook ${runbook.file} changed since run ${resume.runId} started (sha256 differs); resuming it would run different steps than were recorded. Start a new run instead.`);
+    throw new OpsError(
+      'runbook-changed',
+      `The runbook ${runbook.file} changed since run ${resume.runId} started (sha256 differs); resuming it would run different steps than were recorded. Start a new run instead.`,
+    );
   }
   const onCommandLine = runbook.params.filter((spec) => spec.secret && given.sources[spec.name] === '--param').map((spec) => spec.name);
   if (onCommandLine.length > 0) {
@@ -417,7 +426,9 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
     resume.params = params;
     const again = paramsToGiveAgain(runbook, reopened.params);
     resume.notes = [
-      ...(again.length ? [`Resumed by ${operator}; the secret parameters were given again (their values are not recorded): ${again.map((name) => `${name} (${given.sources[name]})`).join(', ')}.`] : []),
+      ...(again.length
+        ? [`Resumed by ${operator}; the secret parameters were given again (their values are not recorded): ${again.map((name) => `${name} (${given.sources[name]})`).join(', ')}.`]
+        : []),
       ...(values.rerun?.length ? [`Resumed by ${operator} with --rerun: ${values.rerun.join(', ')} run${values.rerun.length === 1 ? 's' : ''} again although done.`] : []),
     ];
   } else {
@@ -485,9 +496,7 @@ async function runCommand(args: string[], io: Io, resuming: boolean): Promise<nu
     }
     const printer = new RunPrinter(io.out, io.style);
     const answerer = new PromptAnswerer(session.runner, presets, io.interactive, io.style, io.out);
-    const drillPrinter = drill
-      ? new DrillPrinter(drill.objectives, recordedStart ?? Date.now(), planOfSteps(runbook.steps), io.out, io.style)
-      : undefined;
+    const drillPrinter = drill ? new DrillPrinter(drill.objectives, recordedStart ?? Date.now(), planOfSteps(runbook.steps), io.out, io.style) : undefined;
     // --snapshot-at: a step that waits for the operator is answered once its snapshot is journaled,
     // so the snapshot shows the cloud as the step found it; any other one is snapshotted beside it.
     const snapshotted = new Set<string>();
@@ -731,7 +740,13 @@ async function hostsCommand(args: string[], io: Io): Promise<number> {
   const connectors = connectorsFor(environment);
   const ssh = connectors.ssh;
   try {
-    const problems = await checkHosts(ssh, environment, environment.hosts.map((host) => host.name), values['accept-new-host-keys'] ?? false, io);
+    const problems = await checkHosts(
+      ssh,
+      environment,
+      environment.hosts.map((host) => host.name),
+      values['accept-new-host-keys'] ?? false,
+      io,
+    );
     const code = problems.length === 0 ? EXIT.ok : EXIT.hostCheckFailed;
     if (code === EXIT.ok) io.out(io.style.green(`All ${environment.hosts.length} hosts of ${environment.name} answer, authenticate and have known host keys.\n`));
     return code;
@@ -757,12 +772,11 @@ async function auditCommand(args: string[], io: Io): Promise<number> {
   switch (sub) {
     case 'list': {
       if (values.team) return await teamListCommand(values.env, values, io);
-      const runs = store.list().filter(
-        (run) =>
-          (!values.runbook || run.runbookId === values.runbook) &&
-          (!values.status || run.status === values.status) &&
-          (!values.env || run.environment === values.env),
-      );
+      const runs = store
+        .list()
+        .filter(
+          (run) => (!values.runbook || run.runbookId === values.runbook) && (!values.status || run.status === values.status) && (!values.env || run.environment === values.env),
+        );
       if (runs.length === 0) io.out('No runs recorded.\n');
       for (const run of runs) {
         io.out(`${run.runId}  ${run.status.padEnd(15)} ${run.runbookId.padEnd(30)} ${run.environment}${run.lab ? ' [LAB]' : ''}  ${run.operator}  ${run.startedAt}\n`);
@@ -831,7 +845,9 @@ async function teamListCommand(envFile: string | undefined, values: { runbook?: 
     const runs = (await team.listRuns({ ...(values.runbook ? { runbook: values.runbook } : {}) })).filter((run) => !values.status || run.status === values.status);
     if (runs.length === 0) io.out('No runs in the team database.\n');
     for (const run of runs) {
-      io.out(`${run.runId}  ${run.status.padEnd(15)} ${run.runbookId.padEnd(30)} ${run.environment}${run.lab ? ' [LAB]' : ''}  ${run.operator}@${run.machine}  ${run.startedAt}  ${run.lastSeq} events\n`);
+      io.out(
+        `${run.runId}  ${run.status.padEnd(15)} ${run.runbookId.padEnd(30)} ${run.environment}${run.lab ? ' [LAB]' : ''}  ${run.operator}@${run.machine}  ${run.startedAt}  ${run.lastSeq} events\n`,
+      );
     }
     return EXIT.ok;
   } finally {
@@ -943,7 +959,8 @@ async function locksCommand(args: string[], io: Io): Promise<number> {
         const breaks = (await backend.breaks(environment?.name)).slice(-5);
         if (breaks.length) {
           io.out('Recent breaks:\n');
-          for (const record of breaks) io.out(`  ${record.at} ${record.host}: ${record.by}@${record.machine} broke ${record.lease.operator}'s lease (run ${record.lease.runId}): ${record.reason}\n`);
+          for (const record of breaks)
+            io.out(`  ${record.at} ${record.host}: ${record.by}@${record.machine} broke ${record.lease.operator}'s lease (run ${record.lease.runId}): ${record.reason}\n`);
         }
         return EXIT.ok;
       }
@@ -988,8 +1005,11 @@ async function teamCommand(args: string[], io: Io): Promise<number> {
   try {
     switch (sub) {
       case 'migrate': {
-        const admin = values['admin-user'] ? await adminAccount(team, values['admin-user'], values['admin-password-file']) : environment.databases[values['admin-db'] ?? environment.audit!.database!];
-        if (!admin) throw new UsageError(`--admin-db ${values['admin-db']} is not a database of ${environment.name} (databases: ${Object.keys(environment.databases).join(', ')}).`);
+        const admin = values['admin-user']
+          ? await adminAccount(team, values['admin-user'], values['admin-password-file'])
+          : environment.databases[values['admin-db'] ?? environment.audit!.database!];
+        if (!admin)
+          throw new UsageError(`--admin-db ${values['admin-db']} is not a database of ${environment.name} (databases: ${Object.keys(environment.databases).join(', ')}).`);
         const applied = await team.migrate(admin);
         io.out(applied.length ? `Applied migrations ${applied.join(', ')} to ${team.description}.\n` : `${team.description} is up to date.\n`);
         return EXIT.ok;

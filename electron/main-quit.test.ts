@@ -61,7 +61,11 @@ describe('askBeforeClosing', () => {
 
   it('closes when the operator chooses to quit, and at once with no live run', async () => {
     const answered = fakeWindow();
-    askBeforeClosing(answered.window as never, () => Promise.resolve(['Console drill (run r1, paused)']), () => Promise.resolve({ response: 1 }));
+    askBeforeClosing(
+      answered.window as never,
+      () => Promise.resolve(['Console drill (run r1, paused)']),
+      () => Promise.resolve({ response: 1 }),
+    );
     answered.tryClose();
     await settle();
     expect(answered.isClosed()).toBe(true);

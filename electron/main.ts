@@ -187,7 +187,11 @@ export function createMainWindow(service: ConsoleService): BrowserWindow {
     if (!window.isDestroyed()) window.webContents.send(event.name, event.payload);
     notifyWhenWaiting(window, event);
   });
-  askBeforeClosing(window, () => liveRunsOf(service), (options) => dialog.showMessageBox(window, options));
+  askBeforeClosing(
+    window,
+    () => liveRunsOf(service),
+    (options) => dialog.showMessageBox(window, options),
+  );
   // A reload or a crashed page will never acknowledge what it was sent.
   window.webContents.on('did-start-loading', () => service.rendererDetached());
   window.webContents.on('render-process-gone', () => service.rendererDetached());

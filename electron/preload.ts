@@ -6,9 +6,7 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { COMMAND_NAMES, EVENT_NAMES, type OpsdeckBridge } from './api/contract';
 
-const commands = Object.fromEntries(
-  COMMAND_NAMES.map((name) => [name, (request: unknown) => ipcRenderer.invoke(name, request)]),
-) as unknown as OpsdeckBridge['commands'];
+const commands = Object.fromEntries(COMMAND_NAMES.map((name) => [name, (request: unknown) => ipcRenderer.invoke(name, request)])) as unknown as OpsdeckBridge['commands'];
 
 const bridge: OpsdeckBridge = {
   commands,

@@ -8,7 +8,11 @@ describe('interruptHandler (browser mode Ctrl-C)', () => {
   it('with live runs: the first Ctrl-C names them and stops nothing, the second stops', async () => {
     const stop = vi.fn(() => Promise.resolve());
     const out: string[] = [];
-    const onInterrupt = interruptHandler(() => Promise.resolve(['Console drill (run 20261203-abc, running)']), stop, (text) => out.push(text));
+    const onInterrupt = interruptHandler(
+      () => Promise.resolve(['Console drill (run 20261203-abc, running)']),
+      stop,
+      (text) => out.push(text),
+    );
     onInterrupt();
     await settle();
     expect(stop).not.toHaveBeenCalled();
@@ -22,7 +26,11 @@ describe('interruptHandler (browser mode Ctrl-C)', () => {
 
   it('with no live run: one Ctrl-C stops at once', async () => {
     const stop = vi.fn(() => Promise.resolve());
-    const onInterrupt = interruptHandler(() => Promise.resolve([]), stop, () => undefined);
+    const onInterrupt = interruptHandler(
+      () => Promise.resolve([]),
+      stop,
+      () => undefined,
+    );
     onInterrupt();
     await settle();
     expect(stop).toHaveBeenCalledTimes(1);

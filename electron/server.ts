@@ -290,7 +290,9 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
   const service = new ConsoleService(defaultServiceOptions({ environmentFiles }));
   const running = await startServer({ service, rendererDir: RENDERER_DIR, host, port });
   if (isWildcard(host)) {
-    out(`Warning: the console listens on every address of this machine, reachable from other machines at http://<this machine's address>:${running.port}/?token=…; anyone with the link can run runbooks.\n`);
+    out(
+      `Warning: the console listens on every address of this machine, reachable from other machines at http://<this machine's address>:${running.port}/?token=…; anyone with the link can run runbooks.\n`,
+    );
   } else if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     out(`Warning: the console listens on ${host}, reachable from other machines; anyone with the link can run runbooks.\n`);
   }
@@ -300,7 +302,10 @@ export async function main(argv: string[], out: (text: string) => void = (text) 
     await service.close();
     process.exit(0);
   };
-  process.on('SIGINT', interruptHandler(() => liveRunsOf(service), stop, out));
+  process.on(
+    'SIGINT',
+    interruptHandler(() => liveRunsOf(service), stop, out),
+  );
   process.once('SIGTERM', () => void stop());
   return running;
 }

@@ -16,15 +16,7 @@ import type { PromptNeed } from '../core/audit/events';
 import type { PlanStep } from '../core/run/steps/plan-types';
 import type { ApprovalRequest } from '../core/approval/types';
 import type { ErrorCode } from '../core/error-types';
-import type {
-  DrillClockReading,
-  DrillReport,
-  LeaseBreak,
-  LeaseInfo,
-  RunComparison,
-  RunSummary,
-  TeamRunSummary,
-} from '../core/audit/report-types';
+import type { DrillClockReading, DrillReport, LeaseBreak, LeaseInfo, RunComparison, RunSummary, TeamRunSummary } from '../core/audit/report-types';
 import type { ParamSpec, ParamType, ParamValue } from '../core/runbook/model';
 import type { ImportResult } from '../core/inventory/import/types';
 import type { commandRequestSchemas } from './schemas';
@@ -167,14 +159,7 @@ export interface EnvironmentSummary {
   teamAudit?: string;
 }
 
-export type HostCheckState =
-  | 'checking'
-  | 'ok'
-  | 'host-key-unknown'
-  | 'host-key-changed'
-  | 'unreachable'
-  | 'auth-failed'
-  | 'error';
+export type HostCheckState = 'checking' | 'ok' | 'host-key-unknown' | 'host-key-changed' | 'unreachable' | 'auth-failed' | 'error';
 
 /** What checking one host found: reachable, authenticated, and whether its key is known. */
 export interface HostCheckResult {

@@ -19,9 +19,7 @@ const LIMITS = {
 const id = z.string().min(1).max(LIMITS.id);
 const text = z.string().max(LIMITS.text);
 const paramValue = z.union([z.string().max(LIMITS.text), z.number(), z.boolean(), z.array(z.string().max(LIMITS.id)).max(256)]);
-const params = z
-  .record(z.string().max(LIMITS.id), paramValue)
-  .refine((value) => Object.keys(value).length <= LIMITS.params, 'too many parameters');
+const params = z.record(z.string().max(LIMITS.id), paramValue).refine((value) => Object.keys(value).length <= LIMITS.params, 'too many parameters');
 const terminalSize = { cols: z.number().int().min(10).max(1000), rows: z.number().int().min(4).max(500) };
 const empty = z.object({}).strict();
 
@@ -62,9 +60,7 @@ export const commandRequestSchemas = {
   'lab:status': empty,
   'lab:start': empty,
   'hosts:check': z.object({ environmentId: z.string().min(1).max(LIMITS.path), hosts: z.array(id).max(1000).optional() }).strict(),
-  'hosts:acceptKey': z
-    .object({ environmentId: z.string().min(1).max(LIMITS.path), host: id, fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{20,64}$/) })
-    .strict(),
+  'hosts:acceptKey': z.object({ environmentId: z.string().min(1).max(LIMITS.path), host: id, fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{20,64}$/) }).strict(),
   'run:plan': z.object(runTarget).strict(),
   'run:start': z
     .object({
@@ -79,19 +75,28 @@ export const commandRequestSchemas = {
   'run:confirm': z.object({ runId: id, step: id, text }).strict(),
   'run:completeManual': z.object({ runId: id, step: id, outcome: z.enum(['done', 'failed']), note: text.optional() }).strict(),
   'run:decide': z.object({ runId: id, step: id, choice: id }).strict(),
-  'run:resolveFailure': z
-    .object({ runId: id, step: id, action: z.enum(['retry', 'retry-failed', 'skip', 'abort', 'rollback']), reason: text.optional() })
-    .strict(),
+  'run:resolveFailure': z.object({ runId: id, step: id, action: z.enum(['retry', 'retry-failed', 'skip', 'abort', 'rollback']), reason: text.optional() }).strict(),
   'run:pause': z.object({ runId: id }).strict(),
   'run:resume': z.object({ runId: id }).strict(),
   'run:snapshot': z.object({ runId: id, label: z.string().trim().min(1, 'a label is required').max(64) }).strict(),
   'run:abort': z.object({ runId: id, reason: z.string().trim().min(1, 'a reason is required').max(LIMITS.text), rollback: z.boolean() }).strict(),
-  'run:overrideApproval': z.object({ runId: id, step: id, reason: z.string().trim().min(1, 'a reason is required: breaking the glass is shown in the report').max(LIMITS.text) }).strict(),
+  'run:overrideApproval': z
+    .object({ runId: id, step: id, reason: z.string().trim().min(1, 'a reason is required: breaking the glass is shown in the report').max(LIMITS.text) })
+    .strict(),
   'run:output': z.object({ runId: id, step: id.optional(), afterSeq: z.number().int().min(0).optional() }).strict(),
   'terminal:open': z.object({ environmentId: z.string().min(1).max(LIMITS.path), host: id, ...terminalSize }).strict(),
   'terminal:write': z.object({ terminalId: id, data: z.string().min(1).max(LIMITS.terminalInput) }).strict(),
   'terminal:resize': z.object({ terminalId: id, ...terminalSize }).strict(),
-  'terminal:ack': z.object({ terminalId: id, chars: z.number().int().min(0).max(1 << 30) }).strict(),
+  'terminal:ack': z
+    .object({
+      terminalId: id,
+      chars: z
+        .number()
+        .int()
+        .min(0)
+        .max(1 << 30),
+    })
+    .strict(),
   'terminal:close': z.object({ terminalId: id }).strict(),
   'terminal:list': empty,
   'audit:list': empty,
@@ -105,9 +110,7 @@ export const commandRequestSchemas = {
   'audit:facts': z.object({ runIds: z.array(id).max(500) }).strict(),
   'audit:cast': z.union([z.object({ runId: id, name: id }).strict(), z.object({ recording: id }).strict()]),
   'locks:list': z.object({ environmentId }).strict(),
-  'locks:break': z
-    .object({ environmentId, host: id, reason: z.string().trim().min(1, 'a reason is required: it is recorded with your name').max(LIMITS.text) })
-    .strict(),
+  'locks:break': z.object({ environmentId, host: id, reason: z.string().trim().min(1, 'a reason is required: it is recorded with your name').max(LIMITS.text) }).strict(),
   'approval:list': z.object({ environmentId }).strict(),
   'approval:answer': z
     .object({

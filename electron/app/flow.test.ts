@@ -76,7 +76,12 @@ describe('TerminalOutput', () => {
   it('counts acknowledgements per window: a fast tab does not release a shell a slow tab is behind on', () => {
     const source = { pause: vi.fn(), resume: vi.fn() };
     const windows = new Set(['tab-a', 'tab-b']);
-    const output = new TerminalOutput(() => undefined, source, LIMITS, () => windows);
+    const output = new TerminalOutput(
+      () => undefined,
+      source,
+      LIMITS,
+      () => windows,
+    );
     for (let index = 0; index < 11; index++) output.pushText('y'.repeat(100));
     expect(source.pause).toHaveBeenCalledTimes(1);
     // Both tabs get every batch; only tab-a keeps up. With one shared count, its 1100 would cancel
@@ -108,7 +113,15 @@ describe('TerminalOutput', () => {
 });
 
 /** Scaled-down thresholds for many terminals in one window: 300 × 100 K characters against a 40 K budget. */
-const WINDOW_LIMITS = { batchIntervalMs: 8, batchMaxChars: 1000, highWatermarkChars: 10_000, lowWatermarkChars: 2500, windowHighChars: 40_000, windowLowChars: 20_000, heldTailChars: 2000 };
+const WINDOW_LIMITS = {
+  batchIntervalMs: 8,
+  batchMaxChars: 1000,
+  highWatermarkChars: 10_000,
+  lowWatermarkChars: 2500,
+  windowHighChars: 40_000,
+  windowLowChars: 20_000,
+  heldTailChars: 2000,
+};
 
 /** A line of `host`'s output, 100 characters with its CR LF. */
 function line(host: number, index: number): string {

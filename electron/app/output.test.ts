@@ -59,7 +59,10 @@ afterAll(async () => {
 describe('run:output', () => {
   it('gives a step its whole output from the journal, past any scrollback, secrets masked', async () => {
     const output = await call<RunOutput>('run:output', { runId, step: 'fan' });
-    const text = output.chunks.filter((chunk) => chunk.host === 'a').map((chunk) => chunk.data).join('');
+    const text = output.chunks
+      .filter((chunk) => chunk.host === 'a')
+      .map((chunk) => chunk.data)
+      .join('');
     expect(text.split('\n').filter(Boolean)).toHaveLength(12_000);
     expect(text.startsWith('line 1\nline 2\n')).toBe(true);
     expect(output.chunks.find((chunk) => chunk.host === 'b')).toMatchObject({ stream: 'stderr', data: expect.not.stringContaining('s3cret') });

@@ -126,14 +126,23 @@ describe('the plan preview of every bundled runbook', async () => {
   const roles = ['controller', 'compute', 'db', 'mq', 'network', 'storage'];
   const cloud: Environment = {
     ...environment,
-    hosts: [{ name: 'controller01', address: '127.0.0.1', port: 22, user: 'u', roles: ['controller'] }, ...roles.slice(1).map((role) => ({ name: `${role}01`, address: '127.0.0.1', port: 22, user: 'u', roles: [role] }))],
+    hosts: [
+      { name: 'controller01', address: '127.0.0.1', port: 22, user: 'u', roles: ['controller'] },
+      ...roles.slice(1).map((role) => ({ name: `${role}01`, address: '127.0.0.1', port: 22, user: 'u', roles: [role] })),
+    ],
     databases: { openstack: { name: 'openstack', host: 'controller01', address: '127.0.0.1', port: 3306, user: 'opsdeck' } },
   };
 
   it('finds the bundled runbooks, with sql, include and foreach steps among them', () => {
     expect(library.problems).toEqual([]);
     expect(raw.size).toBeGreaterThanOrEqual(10);
-    const kinds = new Set(library.list().flatMap((runbook) => buildPlan({ runbook, library, environment: cloud, environmentId: 'cloud', params: {}, operator: 'alice', masker: new Masker() }).steps.map((step) => step.kind)));
+    const kinds = new Set(
+      library
+        .list()
+        .flatMap((runbook) =>
+          buildPlan({ runbook, library, environment: cloud, environmentId: 'cloud', params: {}, operator: 'alice', masker: new Masker() }).steps.map((step) => step.kind),
+        ),
+    );
     for (const kind of ['run', 'wait', 'manual', 'decision', 'foreach', 'phase', 'include', 'sql']) expect(kinds).toContain(kind);
   });
 
@@ -141,10 +150,7 @@ describe('the plan preview of every bundled runbook', async () => {
     it(`${id}: lists every step, those inside include, foreach and phase too, in order`, () => {
       const runbook = library.get(id)!;
       const plan = buildPlan({ runbook, library, environment: cloud, environmentId: 'cloud', params: {}, operator: 'alice', masker: new Masker() });
-      expect(plan.steps.map((step) => step.key)).toEqual([
-        ...keysInYaml(document.steps, '', raw, [id]),
-        ...keysInYaml(document.finally, 'finally/', raw, [id]),
-      ]);
+      expect(plan.steps.map((step) => step.key)).toEqual([...keysInYaml(document.steps, '', raw, [id]), ...keysInYaml(document.finally, 'finally/', raw, [id])]);
       const rollback = Array.isArray(document.rollback) ? document.rollback : [];
       expect(plan.rollback.map((step) => step.key)).toEqual(rollback.flatMap((entry) => keysInYaml([entry], 'rollback/', raw, [id])));
     });

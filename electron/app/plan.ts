@@ -37,10 +37,9 @@ export function buildPlan(input: PlanInput): RunPlan {
     commands: step.commands.map((entry) => ({ host: entry.host, command: masker.mask(entry.command) })),
     prompt: step.prompt === undefined ? undefined : masker.mask(step.prompt),
   });
-  const steps = [
-    ...planSteps(runbook.steps, '', 0, scope, environment, input.library),
-    ...planSteps(runbook.finally, 'finally/', 0, scope, environment, input.library),
-  ].map(maskStep);
+  const steps = [...planSteps(runbook.steps, '', 0, scope, environment, input.library), ...planSteps(runbook.finally, 'finally/', 0, scope, environment, input.library)].map(
+    maskStep,
+  );
   const rollback = runbook.rollback
     .flatMap((entry) => planSteps([entry.step], 'rollback/', 0, scope, environment, input.library).map((step) => (entry.undoes ? { ...step, undoes: entry.undoes } : step)))
     .map(maskStep);

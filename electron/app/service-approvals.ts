@@ -19,7 +19,8 @@ export class ApprovalHandlers {
       'approval:answer': (request) => this.answer(request.environmentId, request.runId, request.step, request.decision, request.reason),
       'run:overrideApproval': (request) => {
         const run = this.context.runs.get(request.runId);
-        if (!run) throw new OpsError('run-not-found', `Run ${request.runId} is not running in this console: only its own operator can break the glass, from the console that runs it.`);
+        if (!run)
+          throw new OpsError('run-not-found', `Run ${request.runId} is not running in this console: only its own operator can break the glass, from the console that runs it.`);
         run.runner.overrideApproval(request.step, request.reason);
         return null;
       },
@@ -29,7 +30,8 @@ export class ApprovalHandlers {
   /** The environment's transport; its team connection is closed after `work`. */
   private async withTransport<T>(environmentId: string, work: (transport: ApprovalTransport, environment: Environment) => Promise<T>): Promise<T> {
     const environment = await this.context.environmentOf(environmentId);
-    if (!environment.approval) throw new OpsError('approval-not-found', `The environment ${environment.name} does not ask for two-person approval (approval: two-person in its file).`);
+    if (!environment.approval)
+      throw new OpsError('approval-not-found', `The environment ${environment.name} does not ask for two-person approval (approval: two-person in its file).`);
     const team = this.context.teamFor(environmentId, environment);
     try {
       return await work(approvalTransportFor(environment, team)!, environment);

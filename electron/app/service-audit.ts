@@ -50,7 +50,10 @@ export class AuditHandlers {
       const records = rows.map((row) => parseRecord(row.line)).filter((record): record is JournalRecord => record !== null);
       const first = records[0];
       if (!first || first.type !== 'run.started') throw new OpsError('audit-run-not-found', `The team database holds no start of run ${runId} (${team.description}).`);
-      const check = verifyTeamRecords(runId, rows, localJournalLines(this.context.auditStore(), runId), { runRow: await team.runRow(runId), operators: environment.audit?.operators });
+      const check = verifyTeamRecords(runId, rows, localJournalLines(this.context.auditStore(), runId), {
+        runRow: await team.runRow(runId),
+        operators: environment.audit?.operators,
+      });
       const finished = records.some((record) => record.type === 'run.finished');
       // Not finished: still running while a live lease names it (on any machine), else interrupted.
       const live = !finished && (await team.list(first.environment.name)).some((lease) => lease.runId === runId && !lease.expired);
@@ -140,7 +143,11 @@ export class AuditHandlers {
   /** A run's report as a file to save: Markdown, self-contained HTML, or JSON (`opsdeck audit export`). */
   private async exportReport(request: ValidatedRequest<'audit:export'>): Promise<AuditExport> {
     const run = await this.recordedRun(request);
-    const text = exportRun(run.records, request.format, { verification: run.verification, live: run.live, transcripts: run.source === 'local' ? transcriptLinks(this.context.auditStore(), run.runId) : [] });
+    const text = exportRun(run.records, request.format, {
+      verification: run.verification,
+      live: run.live,
+      transcripts: run.source === 'local' ? transcriptLinks(this.context.auditStore(), run.runId) : [],
+    });
     const base = `opsdeck-${run.summary.runbookId}-${run.runId}`.replace(/[^A-Za-z0-9._-]/g, '_');
     return { fileName: `${base}.${request.format}`, mimeType: EXPORT_MIME_TYPES[request.format], text };
   }

@@ -17,7 +17,18 @@ import { RunbookLibrary } from '../core/runbook/library';
 import type { Runner } from '../core/run/runner';
 import type { HostTerminalText } from '../core/run/terminal-text';
 import { connectorsFor, teamFor, type ConnectorFactory, type Connectors } from '../core/usecases/launch';
-import { HostKeyChangedError, HostKeyRevokedError, HostKeyUnknownError, hostKeyErrorOf, SshAuthError, SshDnsError, SshKeyError, SshRefusedError, SshTimeoutError, SshUnreachableError } from '../core/ssh/errors';
+import {
+  HostKeyChangedError,
+  HostKeyRevokedError,
+  HostKeyUnknownError,
+  hostKeyErrorOf,
+  SshAuthError,
+  SshDnsError,
+  SshKeyError,
+  SshRefusedError,
+  SshTimeoutError,
+  SshUnreachableError,
+} from '../core/ssh/errors';
 import { SshPool } from '../core/ssh/pool';
 import type { PresentedHostKey, ShellSession } from '../core/ssh/types';
 import { DEFAULT_WINDOW, FLOW_CONTROL, TerminalOutput, WindowBudget, type FlowLimits, type PausableSource } from './flow';
@@ -262,7 +273,13 @@ export class ServiceContext {
         return { ...base, state: 'host-key-unknown', keyType: keyError.presented.keyType, fingerprint: keyError.presented.fingerprint };
       }
       if (keyError instanceof HostKeyChangedError) {
-        return { ...base, state: 'host-key-changed', keyType: keyError.presented.keyType, fingerprint: keyError.presented.fingerprint, expectedFingerprint: keyError.expectedFingerprint };
+        return {
+          ...base,
+          state: 'host-key-changed',
+          keyType: keyError.presented.keyType,
+          fingerprint: keyError.presented.fingerprint,
+          expectedFingerprint: keyError.expectedFingerprint,
+        };
       }
       if (keyError instanceof HostKeyRevokedError) {
         return { ...base, state: 'host-key-changed', keyType: keyError.presented.keyType, fingerprint: keyError.presented.fingerprint };

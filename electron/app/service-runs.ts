@@ -18,7 +18,9 @@ import { ServiceContext, type HandlerMap, type LiveRun, TEAM_CONNECT_TIMEOUT_MS 
 export class RunHandlers {
   constructor(private readonly context: ServiceContext) {}
 
-  handlers(): HandlerMap<'run:plan' | 'run:start' | 'run:list' | 'run:confirm' | 'run:completeManual' | 'run:decide' | 'run:resolveFailure' | 'run:pause' | 'run:resume' | 'run:abort' | 'run:snapshot'> {
+  handlers(): HandlerMap<
+    'run:plan' | 'run:start' | 'run:list' | 'run:confirm' | 'run:completeManual' | 'run:decide' | 'run:resolveFailure' | 'run:pause' | 'run:resume' | 'run:abort' | 'run:snapshot'
+  > {
     return {
       'run:plan': async (request) => (await this.prepareRun(request.runbookId, request.environmentId, request.params)).plan,
       'run:start': (request) => this.startRun(request),
@@ -219,7 +221,10 @@ const MAX_NOTICES_PER_RUN = 1000;
 /** A run refused for held hosts: who holds each, since when, for which run, and what to do. */
 function hostLocked(error: HostLockedError): OpsError {
   const held = error.heldBy;
-  const first = held.length === 1 ? describeHeldLease(held[0]) : `${held.map((lease) => lease.host).join(', ')} are held by other runs (${[...new Set(held.map((lease) => lease.operator))].join(', ')}).`;
+  const first =
+    held.length === 1
+      ? describeHeldLease(held[0])
+      : `${held.map((lease) => lease.host).join(', ')} are held by other runs (${[...new Set(held.map((lease) => lease.operator))].join(', ')}).`;
   return Object.assign(
     new OpsError(
       'host-locked',

@@ -133,9 +133,7 @@ export class TerminalHandlers {
       }
     } catch (error) {
       if (!terminal.recordingFailed) {
-        terminal.output.pushText(
-          `\r\n\x1b[33m[OpsDeck: the recording of this terminal cannot be written (${userMessageOf(error)}); the terminal works on]\x1b[0m\r\n`,
-        );
+        terminal.output.pushText(`\r\n\x1b[33m[OpsDeck: the recording of this terminal cannot be written (${userMessageOf(error)}); the terminal works on]\x1b[0m\r\n`);
       }
       terminal.recordingFailed = true;
     }

@@ -159,7 +159,7 @@ function writeDrill(runId: string, scale: number, extra: RunEvent[] = []): void 
   );
 }
 
-describe('host leases (the CLI\'s, in <auditDir>/locks)', () => {
+describe("host leases (the CLI's, in <auditDir>/locks)", () => {
   it('refuses run:start for a host another run holds, naming holder, run and since; takes nothing, writes nothing', async () => {
     const auditDir = path.join(work, 'audit');
     const held = await RunLeases.acquire(new LocalLeaseBackend(auditDir), {
@@ -226,7 +226,7 @@ describe('host leases (the CLI\'s, in <auditDir>/locks)', () => {
 });
 
 describe('audit: exports, drill reports, comparisons', () => {
-  it('exports a report as self-contained HTML with the journal\'s text escaped, as Markdown and as JSON', async () => {
+  it("exports a report as self-contained HTML with the journal's text escaped, as Markdown and as JSON", async () => {
     writeDrill('20261121T100000Z-html01', 1, [{ type: 'step.output', step: 'p10/db', host: 'ctl-01', stream: 'stdout', data: '<script>alert(1)</script> & "quotes"\n' }]);
     const html = await service.dispatch('audit:export', { runId: '20261121T100000Z-html01', format: 'html' });
     if (!html.ok) throw new Error(html.error.userMessage);
@@ -247,7 +247,7 @@ describe('audit: exports, drill reports, comparisons', () => {
     expect(await service.dispatch('audit:export', { runId: '20261121T100000Z-html01', format: 'pdf' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
   });
 
-  it('shows a drill\'s objectives against what was achieved, per phase, and its slowest steps', async () => {
+  it("shows a drill's objectives against what was achieved, per phase, and its slowest steps", async () => {
     writeDrill('20261121T110000Z-drill1', 1);
     const reply = await service.dispatch('audit:show', { runId: '20261121T110000Z-drill1' });
     if (!reply.ok) throw new Error(reply.error.userMessage);
@@ -261,7 +261,10 @@ describe('audit: exports, drill reports, comparisons', () => {
       expect.objectContaining({ key: 'run', objectiveMs: 45_000, achievedMs: 30_000, verdict: 'met' }),
       expect.objectContaining({ key: 'p10', objectiveMs: 12_000, achievedMs: 10_000, verdict: 'met' }),
     ]);
-    expect(detail.drill.phases.map((phase) => [phase.key, phase.durationMs])).toEqual([['p10', 10_000], ['p20', 20_000]]);
+    expect(detail.drill.phases.map((phase) => [phase.key, phase.durationMs])).toEqual([
+      ['p10', 10_000],
+      ['p20', 20_000],
+    ]);
     expect(detail.drill.slowestSteps[0]).toMatchObject({ key: 'p20/nova', durationMs: 20_000 });
   });
 
@@ -280,6 +283,9 @@ describe('audit: exports, drill reports, comparisons', () => {
   });
 
   it('says plainly that an environment without a team database has no team runs', async () => {
-    expect(await service.dispatch('audit:teamList', { environmentId })).toMatchObject({ ok: false, error: { code: 'team-not-configured', userMessage: expect.stringContaining('test-cloud') } });
+    expect(await service.dispatch('audit:teamList', { environmentId })).toMatchObject({
+      ok: false,
+      error: { code: 'team-not-configured', userMessage: expect.stringContaining('test-cloud') },
+    });
   });
 });

@@ -70,7 +70,10 @@ export class ConsoleService {
     // Never String() the name: an object whose toString is not a function throws from String(), and
     // that rejection once took browser mode down with every run in it.
     if (typeof name !== 'string') {
-      return { ok: false, error: { code: 'unknown-command', userMessage: "The request was refused: its name must be one of the console's commands (a string such as \"run:list\")." } };
+      return {
+        ok: false,
+        error: { code: 'unknown-command', userMessage: 'The request was refused: its name must be one of the console\'s commands (a string such as "run:list").' },
+      };
     }
     if (!(COMMAND_NAMES as readonly string[]).includes(name)) {
       return { ok: false, error: { code: 'unknown-command', userMessage: `There is no command "${name.slice(0, 80)}".` } };

@@ -60,7 +60,9 @@ export async function approvalsCommand(args: string[], io: Io): Promise<number> 
       return EXIT.ok;
     }
     for (const request of pending) {
-      io.out(`${request.runId}  ${request.step}  "${forTerminal(request.title)}"  by ${forTerminal(request.operator)}@${forTerminal(request.machine)}  on ${request.hosts.join(', ')}  since ${request.requestedAt}\n`);
+      io.out(
+        `${request.runId}  ${request.step}  "${forTerminal(request.title)}"  by ${forTerminal(request.operator)}@${forTerminal(request.machine)}  on ${request.hosts.join(', ')}  since ${request.requestedAt}\n`,
+      );
     }
     io.out(io.style.dim(`Read one and answer it with: opsdeck approve <run-id> <step> --env ${values.env} --reason "..." [--refuse]\n`));
     return EXIT.ok;
@@ -82,7 +84,8 @@ export async function approveCommand(args: string[], io: Io): Promise<number> {
   const reason = values.reason?.trim() ?? '';
   if (values.refuse && values['break-glass']) throw usage('--refuse and --break-glass cannot go together.');
   const decision: ApprovalDecision = values['break-glass'] ? 'override' : values.refuse ? 'refuse' : 'approve';
-  if (!reason) throw usage(`${decision === 'override' ? 'Breaking the glass' : decision === 'refuse' ? 'Refusing' : 'Approving'} needs --reason "..."; it is journaled with your name.`);
+  if (!reason)
+    throw usage(`${decision === 'override' ? 'Breaking the glass' : decision === 'refuse' ? 'Refusing' : 'Approving'} needs --reason "..."; it is journaled with your name.`);
   const { transport, close } = await transportOf(values.env, 'approve');
   try {
     const pending = await transport.pending();

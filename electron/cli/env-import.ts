@@ -99,7 +99,11 @@ export function printPreview(result: ImportResult, io: Io): void {
   ]);
   const header = ['HOST', 'ADDRESS', 'ROLES', 'JUMP', 'STATE'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd();
   io.out(`${style.dim(line(header))}\n`);
   for (const row of rows) io.out(`${line(row)}\n`);
   if (result.guesses.length > 0) {

@@ -38,9 +38,11 @@ export class PromptAnswerer {
   }
 
   handle(event: StepAwaitingEvent): void {
-    this.queue = this.queue.then(() => this.answer(event)).catch((error) => {
-      this.write(this.style.red(`Could not answer ${event.step}: ${userMessageOf(error)}\n`));
-    });
+    this.queue = this.queue
+      .then(() => this.answer(event))
+      .catch((error) => {
+        this.write(this.style.red(`Could not answer ${event.step}: ${userMessageOf(error)}\n`));
+      });
   }
 
   close(): void {
@@ -57,7 +59,11 @@ export class PromptAnswerer {
           if (!this.runner.confirm(event.step, preset)) this.refuse(event, `the text given with --confirm does not match "${forTerminal(event.expected ?? '')}"`);
           return;
         }
-        if (!this.rl) return this.refuse(event, `it is destructive and this is not a terminal; pass --confirm ${event.step}=${JSON.stringify(event.expected)} (or --yes-destructive) to confirm it`);
+        if (!this.rl)
+          return this.refuse(
+            event,
+            `it is destructive and this is not a terminal; pass --confirm ${event.step}=${JSON.stringify(event.expected)} (or --yes-destructive) to confirm it`,
+          );
         this.write(`\n${s.yellow(s.bold('DESTRUCTIVE'))} ${forTerminal(event.prompt)}\n`);
         for (;;) {
           // The expected text may render a capture, which came from a host: shown, never obeyed.

@@ -70,10 +70,7 @@ export class ValidationError extends OpsError {
     const errors = problems.filter((p) => p.severity === 'error');
     const first = errors[0] ?? problems[0];
     const summary = errors.length === 1 ? '1 problem' : `${errors.length} problems`;
-    super(
-      'validation',
-      `${what} has ${summary}${first ? `; the first: ${formatProblem(first).replace(/\.$/, '')}` : ''}.`,
-    );
+    super('validation', `${what} has ${summary}${first ? `; the first: ${formatProblem(first).replace(/\.$/, '')}` : ''}.`);
     this.problems = problems;
   }
 }

@@ -3,15 +3,7 @@
  * window has one, over the browser-mode WebSocket otherwise. Components and stores see only
  * {@link ApiClient}; which transport carries it is decided once, at start.
  */
-import type {
-  CommandName,
-  CommandReply,
-  CommandRequest,
-  EventName,
-  EventPayload,
-  OpsdeckBridge,
-  Result,
-} from '../../electron/api/contract';
+import type { CommandName, CommandReply, CommandRequest, EventName, EventPayload, OpsdeckBridge, Result } from '../../electron/api/contract';
 
 /** The backend became reachable (again), or was lost. */
 export type ConnectionChange = { state: 'connected' } | { state: 'lost'; message: string; retrying: boolean };

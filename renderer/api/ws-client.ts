@@ -24,8 +24,7 @@ export interface WebSocketClient extends ApiClient {
 /** Where the page keeps its console's token (sessionStorage: this origin, this tab). */
 export const TOKEN_STORAGE_KEY = 'opsdeck.token';
 
-export const MISSING_TOKEN_MESSAGE =
-  'This page was opened without its token: open the link with its token, as printed where the console was started (http://…/?token=…).';
+export const MISSING_TOKEN_MESSAGE = 'This page was opened without its token: open the link with its token, as printed where the console was started (http://…/?token=…).';
 
 /** The token from the address (taken out of it) or, on a reload, from sessionStorage. */
 export function takeToken(location: Location, history: History | null, storage: Storage | null): string {

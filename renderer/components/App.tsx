@@ -78,14 +78,7 @@ export function App() {
   const visibleWaiting = waiting.filter((entry) => !(screen === 'run' && entry.runId === shownRunId));
   return (
     <div className="app" data-connection={connection}>
-      <NavBar
-        screen={screen}
-        liveRuns={liveRuns}
-        waiting={waiting.length}
-        environmentName={environment?.name}
-        lab={environment?.lab ?? false}
-        onNavigate={navigate}
-      />
+      <NavBar screen={screen} liveRuns={liveRuns} waiting={waiting.length} environmentName={environment?.name} lab={environment?.lab ?? false} onNavigate={navigate} />
       <ConnectionBanner />
       {banner && (
         <div className="banner" role="alert">

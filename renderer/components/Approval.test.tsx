@@ -18,8 +18,8 @@ const request: ApprovalListing['requests'][number] = {
   requestedAt: '2026-12-03T16:00:00.000Z',
   hosts: ['compute01', 'compute02'],
   commands: [
-    { host: 'compute01', command: "sudo -n -- \"${SHELL:-/bin/sh}\" -c 'wipefs -a /dev/vdb'" },
-    { host: 'compute02', command: "sudo -n -- \"${SHELL:-/bin/sh}\" -c 'wipefs -a /dev/vdb'" },
+    { host: 'compute01', command: 'sudo -n -- "${SHELL:-/bin/sh}" -c \'wipefs -a /dev/vdb\'' },
+    { host: 'compute02', command: 'sudo -n -- "${SHELL:-/bin/sh}" -c \'wipefs -a /dev/vdb\'' },
   ],
   warning: 'Deletes the scratch data.',
   checks: ['exit code 0'],
@@ -48,7 +48,7 @@ describe('ApprovalWait', () => {
 });
 
 describe('ApprovalRequestCard', () => {
-  it('shows every host\'s exact command and answers only with a reason', () => {
+  it("shows every host's exact command and answers only with a reason", () => {
     const onAnswer = vi.fn();
     render(<ApprovalRequestCard request={request} onAnswer={onAnswer} />);
     expect(screen.getByLabelText('Commands as sent').textContent).toBe(request.commands.map((entry) => `${entry.host}: ${entry.command}`).join('\n'));
@@ -60,7 +60,7 @@ describe('ApprovalRequestCard', () => {
     expect(onAnswer).toHaveBeenCalledWith('refuse', 'wrong disk');
   });
 
-  it('offers no answer on the operator\'s own run', () => {
+  it("offers no answer on the operator's own run", () => {
     render(<ApprovalRequestCard request={{ ...request, own: true }} onAnswer={() => undefined} />);
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
     expect(screen.getByText('Your own run: a second operator must answer it.')).toBeTruthy();

@@ -4,7 +4,12 @@ import type { AuditFilters as Filters } from '../stores/audit';
 const STATUSES: RunStatus[] = ['succeeded', 'failed', 'aborted', 'interrupted', 'rolled-back', 'rollback-failed', 'running', 'paused'];
 
 /** Filters over the audit history: runbook, environment, status, date range. */
-export function AuditFilters({ filters, runbooks, environments, onChange }: {
+export function AuditFilters({
+  filters,
+  runbooks,
+  environments,
+  onChange,
+}: {
   filters: Filters;
   runbooks: string[];
   environments: string[];

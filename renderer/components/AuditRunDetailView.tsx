@@ -68,8 +68,7 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
   return (
     <section className="audit-detail" aria-label="Recorded run">
       <h2>
-        {detail.summary.runbookTitle} <RunStatusBadge status={detail.summary.status} />{' '}
-        {detail.source === 'team' && <span className="badge team">TEAM</span>}
+        {detail.summary.runbookTitle} <RunStatusBadge status={detail.summary.status} /> {detail.source === 'team' && <span className="badge team">TEAM</span>}
         {detail.drill.drill && <span className="badge drill">DRILL</span>}
       </h2>
       <p className="muted small">
@@ -96,7 +95,9 @@ export function AuditRunDetailView({ reference }: { reference: RunReference }) {
       {tab === 'transcripts' && (
         <div>
           <div className="actions">
-            {detail.transcripts.length === 0 && <span className="muted">{detail.source === 'team' ? 'Transcripts stay on the machine that ran it.' : 'No transcript recorded.'}</span>}
+            {detail.transcripts.length === 0 && (
+              <span className="muted">{detail.source === 'team' ? 'Transcripts stay on the machine that ran it.' : 'No transcript recorded.'}</span>
+            )}
             {detail.transcripts.map((name) => (
               <span key={name}>
                 <button type="button" className={transcript?.name === name ? 'tag active' : 'tag'} onClick={() => void openTranscript(name)}>

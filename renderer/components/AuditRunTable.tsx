@@ -4,7 +4,15 @@ import { statusText } from '../logic/truth';
 import { RunStatusBadge } from './RunStatusBadge';
 
 /** Recorded runs, newest first; a box per run to pick two of one runbook to compare. */
-export function AuditRunTable({ runs, facts = {}, selectedId, onSelect, compareIds = [], canCompare, onToggleCompare }: {
+export function AuditRunTable({
+  runs,
+  facts = {},
+  selectedId,
+  onSelect,
+  compareIds = [],
+  canCompare,
+  onToggleCompare,
+}: {
   runs: AuditRunSummary[];
   /** Each run's facts from its whole journal, by run id; a run without them shows `…` until they come. */
   facts?: Record<string, AuditRunFacts>;
@@ -58,7 +66,12 @@ export function AuditRunTable({ runs, facts = {}, selectedId, onSelect, compareI
               {run.environment} {run.lab && <span className="badge lab">LAB</span>}
             </td>
             <td>
-              <RunStatusBadge status={run.status} text={facts[run.runId] ? statusText(run.status, { skipped: facts[run.runId].skipped, failed: run.status === 'succeeded' ? facts[run.runId].failed : 0 }) : undefined} />
+              <RunStatusBadge
+                status={run.status}
+                text={
+                  facts[run.runId] ? statusText(run.status, { skipped: facts[run.runId].skipped, failed: run.status === 'succeeded' ? facts[run.runId].failed : 0 }) : undefined
+                }
+              />
             </td>
             <td className="small">{formatDuration(facts[run.runId]?.durationMs ?? (run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : undefined))}</td>
             <td data-verified-cell={facts[run.runId] ? (facts[run.runId].verified ? 'yes' : 'no') : undefined}>

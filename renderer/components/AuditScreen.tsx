@@ -74,54 +74,56 @@ export function AuditScreen() {
       </header>
       {view === 'recordings' && <RecordingsView />}
       {view === 'runs' && <AuditFilters filters={filters} runbooks={runbooks} environments={environments} onChange={(change) => useAuditStore.getState().setFilters(change)} />}
-      {view === 'runs' && <div className="split">
-        <div className="pane">
-          <h2>This machine&apos;s runs</h2>
-          <ErrorMessage message={listError} />
-          <AuditRunTable
-            runs={shown}
-            facts={facts}
-            selectedId={selected && !selected.teamEnvironmentId ? selected.runId : undefined}
-            onSelect={(runId) => useAuditStore.getState().select({ runId })}
-            compareIds={compareIds}
-            canCompare={(run) => canCompareWith(runs, compareIds, run)}
-            onToggleCompare={(runId) => useAuditStore.getState().toggleCompare(runId)}
-          />
-          {teamEnvironmentId && (
-            <section className="team-runs" aria-label="Team runs">
-              <h2>
-                Team runs <span className="muted small">{team?.listing?.database ?? environment?.teamAudit}</span>
-              </h2>
-              <ErrorMessage message={team?.error} />
-              {team?.listing && (
-                <TeamRunTable
-                  runs={teamShown}
-                  selectedId={selected?.teamEnvironmentId ? selected.runId : undefined}
-                  onSelect={(runId) => useAuditStore.getState().select({ runId, teamEnvironmentId })}
-                />
-              )}
-            </section>
-          )}
+      {view === 'runs' && (
+        <div className="split">
+          <div className="pane">
+            <h2>This machine&apos;s runs</h2>
+            <ErrorMessage message={listError} />
+            <AuditRunTable
+              runs={shown}
+              facts={facts}
+              selectedId={selected && !selected.teamEnvironmentId ? selected.runId : undefined}
+              onSelect={(runId) => useAuditStore.getState().select({ runId })}
+              compareIds={compareIds}
+              canCompare={(run) => canCompareWith(runs, compareIds, run)}
+              onToggleCompare={(runId) => useAuditStore.getState().toggleCompare(runId)}
+            />
+            {teamEnvironmentId && (
+              <section className="team-runs" aria-label="Team runs">
+                <h2>
+                  Team runs <span className="muted small">{team?.listing?.database ?? environment?.teamAudit}</span>
+                </h2>
+                <ErrorMessage message={team?.error} />
+                {team?.listing && (
+                  <TeamRunTable
+                    runs={teamShown}
+                    selectedId={selected?.teamEnvironmentId ? selected.runId : undefined}
+                    onSelect={(runId) => useAuditStore.getState().select({ runId, teamEnvironmentId })}
+                  />
+                )}
+              </section>
+            )}
+          </div>
+          <div className="pane">
+            <ErrorMessage message={comparisonError} />
+            {comparison ? (
+              <>
+                <div className="toolbar">
+                  <h2>Side by side</h2>
+                  <button type="button" onClick={() => useAuditStore.getState().setComparison(undefined)}>
+                    Close comparison
+                  </button>
+                </div>
+                <RunComparisonTable comparison={comparison} />
+              </>
+            ) : selected ? (
+              <AuditRunDetailView key={`${selected.teamEnvironmentId ?? ''}:${selected.runId}`} reference={selected} />
+            ) : (
+              <p className="muted">Select a run to read its report, or tick two runs of one runbook to compare them.</p>
+            )}
+          </div>
         </div>
-        <div className="pane">
-          <ErrorMessage message={comparisonError} />
-          {comparison ? (
-            <>
-              <div className="toolbar">
-                <h2>Side by side</h2>
-                <button type="button" onClick={() => useAuditStore.getState().setComparison(undefined)}>
-                  Close comparison
-                </button>
-              </div>
-              <RunComparisonTable comparison={comparison} />
-            </>
-          ) : selected ? (
-            <AuditRunDetailView key={`${selected.teamEnvironmentId ?? ''}:${selected.runId}`} reference={selected} />
-          ) : (
-            <p className="muted">Select a run to read its report, or tick two runs of one runbook to compare them.</p>
-          )}
-        </div>
-      </div>}
+      )}
     </div>
   );
 }

@@ -17,8 +17,8 @@ export function ConnectionBanner() {
   return (
     <div className="banner connection-lost" role="alert" data-connection="lost">
       <strong>Not connected to OpsDeck</strong>
-      {lostAt !== undefined && <> since {new Date(lostAt).toLocaleTimeString()}</>}. Live runs are shown as <em>state unknown</em> and every
-      action is disabled until it answers again; reconnecting by itself…
+      {lostAt !== undefined && <> since {new Date(lostAt).toLocaleTimeString()}</>}. Live runs are shown as <em>state unknown</em> and every action is disabled until it answers
+      again; reconnecting by itself…
       <div className="small muted">If OpsDeck was restarted with a new link, open that link.</div>
     </div>
   );

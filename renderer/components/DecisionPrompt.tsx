@@ -1,11 +1,7 @@
 import { Shortcut } from './Shortcut';
 
 /** A decision step: the question and one button per choice (keys 1–9 choose, shown on each). */
-export function DecisionPrompt({ prompt, choices, onChoose }: {
-  prompt: string;
-  choices: Array<{ id: string; label: string }>;
-  onChoose: (choice: string) => void;
-}) {
+export function DecisionPrompt({ prompt, choices, onChoose }: { prompt: string; choices: Array<{ id: string; label: string }>; onChoose: (choice: string) => void }) {
   return (
     <div className="prompt decision" role="group" aria-label="Decision">
       <p className="prompt-title">Decision</p>

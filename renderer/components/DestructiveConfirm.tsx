@@ -4,12 +4,7 @@ import { useState } from 'react';
  * A destructive step waits for the operator to type the expected text; the button stays disabled
  * until what is typed matches exactly (surrounding spaces aside, as the engine compares).
  */
-export function DestructiveConfirm({ prompt, expected, mismatch, onConfirm }: {
-  prompt: string;
-  expected: string;
-  mismatch?: boolean;
-  onConfirm: (text: string) => void;
-}) {
+export function DestructiveConfirm({ prompt, expected, mismatch, onConfirm }: { prompt: string; expected: string; mismatch?: boolean; onConfirm: (text: string) => void }) {
   const [text, setText] = useState('');
   const matches = text.trim() === expected;
   return (

@@ -34,7 +34,9 @@ describe('DrillClockPanel', () => {
       <DrillClockPanel reading={{ elapsedMs: 1000, entries: [{ key: 'run', title: 'the whole run (RTO)', objectiveMs: 60_000, elapsedMs: 1000, state: 'running' }] }} />,
     );
     expect(screen.queryByRole('alert')).toBeNull();
-    rerender(<DrillClockPanel reading={{ elapsedMs: 70_000, entries: [{ key: 'p10', title: 'Control plane', objectiveMs: 60_000, elapsedMs: 65_000, state: 'finished-late' }] }} />);
+    rerender(
+      <DrillClockPanel reading={{ elapsedMs: 70_000, entries: [{ key: 'p10', title: 'Control plane', objectiveMs: 60_000, elapsedMs: 65_000, state: 'finished-late' }] }} />,
+    );
     expect(screen.getByRole('alert')).toBeTruthy();
     expect(document.querySelector('[data-objective="p10"]')?.textContent).toContain('missed: done at 1 min 05 s, 5.0 s late');
   });

@@ -4,7 +4,12 @@ import { RUN_OBJECTIVE, type DrillFormValue } from '../logic/drill';
  * Marks the run as a drill and sets its objectives: the whole run (RTO) and each phase, every one
  * counted from the start of the run.
  */
-export function DrillObjectivesForm({ phases, value, problems, onChange }: {
+export function DrillObjectivesForm({
+  phases,
+  value,
+  problems,
+  onChange,
+}: {
   phases: Array<{ key: string; title: string }>;
   value: DrillFormValue;
   problems: Record<string, string>;

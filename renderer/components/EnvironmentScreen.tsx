@@ -51,9 +51,7 @@ export function EnvironmentScreen() {
             </button>
           )}
           {importing && <ImportPanel onClose={() => setImporting(false)} />}
-          {(environments.length === 0 || lab?.state === 'running' || lab?.state === 'starting') && (
-            <LabOffer lab={lab} onStart={() => report(actions.startLab())} />
-          )}
+          {(environments.length === 0 || lab?.state === 'running' || lab?.state === 'starting') && <LabOffer lab={lab} onStart={() => report(actions.startLab())} />}
         </div>
         <div className="pane">
           {environment ? (

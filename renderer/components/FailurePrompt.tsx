@@ -12,7 +12,15 @@ const STDERR_LINES = 5;
  * stderr; the failing host's output tab is brought forward. Retry (the whole step, or only the
  * failed hosts of a fan-out step), or skip with a reason. Abort and rollback are in the run controls.
  */
-export function FailurePrompt({ prompt, runId, step, choices = [], onRetry, onRetryFailed, onSkip }: {
+export function FailurePrompt({
+  prompt,
+  runId,
+  step,
+  choices = [],
+  onRetry,
+  onRetryFailed,
+  onSkip,
+}: {
   prompt: string;
   runId?: string;
   step?: StepView;
@@ -42,14 +50,23 @@ export function FailurePrompt({ prompt, runId, step, choices = [], onRetry, onRe
           <>
             {' '}
             on <strong className="failed-hosts">{shownHosts.join(', ')}</strong>
-            {step && step.hosts.length > 1 && <span className="muted"> ({shownHosts.length} of {step.hosts.length} hosts)</span>}
+            {step && step.hosts.length > 1 && (
+              <span className="muted">
+                {' '}
+                ({shownHosts.length} of {step.hosts.length} hosts)
+              </span>
+            )}
           </>
         )}
       </p>
       <ul className="failure-reasons" aria-label="Why it failed">
         {shownHosts.map((host) => (
           <li key={host} data-host={host}>
-            <strong>{host}</strong>: {checks.filter((check) => check.host === host).map((check) => check.text).join('; ') || hostReason(step, host)}
+            <strong>{host}</strong>:{' '}
+            {checks
+              .filter((check) => check.host === host)
+              .map((check) => check.text)
+              .join('; ') || hostReason(step, host)}
             {(stderr[host]?.length ?? 0) > 0 && (
               <pre className="stderr-tail" aria-label={`Last stderr lines of ${host}`}>
                 {stderr[host].join('\n')}

@@ -13,7 +13,14 @@ const FOLLOW_MS = 1000;
  * scrollback): one step or every step, one host or all hosts with each line prefixed by its host,
  * each step introduced with its start time; searchable; following a live run until told to stop.
  */
-export function FullOutputView({ runId, step, hosts, initialHost, live, onClose }: {
+export function FullOutputView({
+  runId,
+  step,
+  hosts,
+  initialHost,
+  live,
+  onClose,
+}: {
   runId: string;
   /** The step to show first; the operator can widen to every step. */
   step?: string;
@@ -180,7 +187,16 @@ export function FullOutputView({ runId, step, hosts, initialHost, live, onClose 
           {loaded && lines.length === 0 && <p className="muted">No output recorded{wantedStep ? ' for this step' : ''}.</p>}
           <div style={{ height: lines.length * LINE_HEIGHT, position: 'relative' }}>
             {lines.slice(first, last).map((line, offset) => (
-              <Line key={first + offset} line={line} index={first + offset} top={(first + offset) * LINE_HEIGHT} combined={combined} width={width} showTime={showTimes} current={first + offset === current} />
+              <Line
+                key={first + offset}
+                line={line}
+                index={first + offset}
+                top={(first + offset) * LINE_HEIGHT}
+                combined={combined}
+                width={width}
+                showTime={showTimes}
+                current={first + offset === current}
+              />
             ))}
           </div>
         </div>
@@ -189,7 +205,23 @@ export function FullOutputView({ runId, step, hosts, initialHost, live, onClose 
   );
 }
 
-function Line({ line, index, top, combined, width, showTime, current }: { line: OutputLine; index: number; top: number; combined: boolean; width: number; showTime: boolean; current: boolean }) {
+function Line({
+  line,
+  index,
+  top,
+  combined,
+  width,
+  showTime,
+  current,
+}: {
+  line: OutputLine;
+  index: number;
+  top: number;
+  combined: boolean;
+  width: number;
+  showTime: boolean;
+  current: boolean;
+}) {
   if (line.kind === 'step') {
     return (
       <div className="output-line step-start" style={{ top, height: LINE_HEIGHT }} data-line={index}>

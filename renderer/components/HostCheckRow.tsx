@@ -30,7 +30,10 @@ export function HostCheckRow({ host, result, onAccept }: { host: HostSummary; re
         {state ? STATE_TEXT[state] : 'not checked'}
         {result?.fingerprint && state !== 'ok' && (
           <div>
-            presented <code>{result.keyType} {result.fingerprint}</code>
+            presented{' '}
+            <code>
+              {result.keyType} {result.fingerprint}
+            </code>
             {result.expectedFingerprint && (
               <>
                 , known_hosts expects <code>{result.expectedFingerprint}</code>
@@ -39,7 +42,8 @@ export function HostCheckRow({ host, result, onAccept }: { host: HostSummary; re
           </div>
         )}
         {result?.message && state !== 'ok' && <div className="small">{result.message}</div>}
-        {state === 'host-key-unknown' && result?.fingerprint &&
+        {state === 'host-key-unknown' &&
+          result?.fingerprint &&
           (confirming ? (
             <div className="confirm-inline">
               Trust only if this matches the host's own fingerprint (<code>ssh-keygen -lf</code> on the host).{' '}

@@ -2,7 +2,11 @@ import type { HostCheckResult, HostSummary } from '../../electron/api/contract';
 import { HostCheckRow } from './HostCheckRow';
 
 /** Every host of an environment with its check result. */
-export function HostCheckTable({ hosts, results, onAccept }: {
+export function HostCheckTable({
+  hosts,
+  results,
+  onAccept,
+}: {
   hosts: HostSummary[];
   results: Record<string, HostCheckResult>;
   onAccept: (host: string, fingerprint: string) => void;

@@ -32,7 +32,14 @@ export function ImportPanel({ onClose }: { onClose: () => void }) {
     ...(name.trim() ? { name: name.trim() } : {}),
     ...(source === 'file' && profile.trim() ? { profile: profile.trim() } : {}),
     ...(source === 'file' && user.trim() ? { user: user.trim() } : {}),
-    ...(source === 'file' && mapping.trim() ? { map: mapping.split('\n').map((line) => line.trim()).filter(Boolean) } : {}),
+    ...(source === 'file' && mapping.trim()
+      ? {
+          map: mapping
+            .split('\n')
+            .map((line) => line.trim())
+            .filter(Boolean),
+        }
+      : {}),
   });
   const ready = source === 'file' ? file.trim() !== '' : discoverFrom !== '';
 
@@ -79,7 +86,12 @@ export function ImportPanel({ onClose }: { onClose: () => void }) {
           <>
             <label className="field">
               Inventory file
-              <input aria-label="Inventory file" placeholder="~/.ssh/config, /etc/kolla/multinode, tripleo-ansible-inventory.yaml" value={file} onChange={(event) => setFile(event.target.value)} />
+              <input
+                aria-label="Inventory file"
+                placeholder="~/.ssh/config, /etc/kolla/multinode, tripleo-ansible-inventory.yaml"
+                value={file}
+                onChange={(event) => setFile(event.target.value)}
+              />
             </label>
             <label className="field">
               Roles of groups
@@ -93,7 +105,12 @@ export function ImportPanel({ onClose }: { onClose: () => void }) {
             </label>
             <label className="field">
               Profile
-              <input aria-label="Profile" placeholder="guessed from the file (kolla, tripleo-podman, systemd)" value={profile} onChange={(event) => setProfile(event.target.value)} />
+              <input
+                aria-label="Profile"
+                placeholder="guessed from the file (kolla, tripleo-podman, systemd)"
+                value={profile}
+                onChange={(event) => setProfile(event.target.value)}
+              />
             </label>
             <label className="field">
               User

@@ -7,7 +7,11 @@ export function ImportPreviewView({ preview }: { preview: ImportPreview }) {
   return (
     <section aria-label="Import preview" className="import-preview">
       <h3>
-        {result.name} <span className="muted">from {result.sourceFile} ({result.format}{result.kind !== result.format ? `, ${result.kind}` : ''})</span>
+        {result.name}{' '}
+        <span className="muted">
+          from {result.sourceFile} ({result.format}
+          {result.kind !== result.format ? `, ${result.kind}` : ''})
+        </span>
       </h3>
       <p aria-label="Profile">
         Profile <strong>{result.profile}</strong>: {result.profileReason}.

@@ -9,8 +9,8 @@ export function LabOffer({ lab, onStart }: { lab?: LabStatus; onStart: () => voi
         <span className="badge lab">LAB</span> Local lab
       </h2>
       <p>
-        Three real OpenSSH servers on this machine's loopback addresses (controller01, compute01, compute02), reached as an unprivileged
-        test user. Nothing outside this machine is touched.
+        Three real OpenSSH servers on this machine's loopback addresses (controller01, compute01, compute02), reached as an unprivileged test user. Nothing outside this machine is
+        touched.
       </p>
       {lab.state === 'running' ? (
         <p className="ok">The lab is running.</p>

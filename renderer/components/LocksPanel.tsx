@@ -17,7 +17,10 @@ export function LocksPanel({ environmentId }: { environmentId: string }) {
   const breakLease = async (host: string, reason: string) => {
     const result = await useLocksStore.getState().breakLease(environmentId, host, reason);
     setBreakError(result.ok ? undefined : result.message);
-    if (result.ok) setBroke(`Broke the lease on ${host}: it was held by ${result.value.lease.operator} on ${result.value.lease.machine} for run ${result.value.lease.runId}. Recorded with your reason.`);
+    if (result.ok)
+      setBroke(
+        `Broke the lease on ${host}: it was held by ${result.value.lease.operator} on ${result.value.lease.machine} for run ${result.value.lease.runId}. Recorded with your reason.`,
+      );
   };
 
   return (
@@ -38,7 +41,8 @@ export function LocksPanel({ environmentId }: { environmentId: string }) {
           <ul className="notes lease-breaks">
             {listing.breaks.map((record) => (
               <li key={`${record.lease.leaseId}:${record.at}`}>
-                {formatTime(record.at)} <strong>{record.host}</strong>: {record.by} on {record.machine} broke {record.lease.operator}&apos;s lease (run <code>{record.lease.runId}</code>): {record.reason}
+                {formatTime(record.at)} <strong>{record.host}</strong>: {record.by} on {record.machine} broke {record.lease.operator}&apos;s lease (run{' '}
+                <code>{record.lease.runId}</code>): {record.reason}
               </li>
             ))}
           </ul>

@@ -13,7 +13,14 @@ const ITEMS: Array<{ screen: Screen; label: string }> = [
  * The screens. Next to Runs: "needs you" while a run waits for the operator, else the count of live
  * runs (its description; the button is named "Runs" either way).
  */
-export function NavBar({ screen, liveRuns, waiting = 0, environmentName, lab, onNavigate }: {
+export function NavBar({
+  screen,
+  liveRuns,
+  waiting = 0,
+  environmentName,
+  lab,
+  onNavigate,
+}: {
   screen: Screen;
   liveRuns: number;
   /** Prompts waiting for the operator across the live runs. */
@@ -28,13 +35,7 @@ export function NavBar({ screen, liveRuns, waiting = 0, environmentName, lab, on
       {ITEMS.map((item) => {
         const needsYou = item.screen === 'run' && waiting > 0;
         const count = item.screen === 'run' && liveRuns > 0 && !needsYou;
-        const description = needsYou
-          ? waiting === 1
-            ? 'a run needs you'
-            : `${waiting} prompts need you`
-          : liveRuns === 1
-            ? '1 live run'
-            : `${liveRuns} live runs`;
+        const description = needsYou ? (waiting === 1 ? 'a run needs you' : `${waiting} prompts need you`) : liveRuns === 1 ? '1 live run' : `${liveRuns} live runs`;
         // The badge is a description, not part of the name: a screen's button must be found by the
         // same name ("Runs") whatever runs do (screen readers, find-by-name, tests).
         return (

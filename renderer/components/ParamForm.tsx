@@ -2,7 +2,13 @@ import type { HostSummary, ParamField } from '../../electron/api/contract';
 import type { FormValue } from '../logic/params';
 
 /** One input per runbook parameter, typed by the parameter; problems shown next to their field. */
-export function ParamForm({ fields, values, problems, hosts, onChange }: {
+export function ParamForm({
+  fields,
+  values,
+  problems,
+  hosts,
+  onChange,
+}: {
   fields: ParamField[];
   values: Record<string, FormValue>;
   problems: Record<string, string>;
@@ -55,9 +61,7 @@ export function ParamForm({ fields, values, problems, hosts, onChange }: {
                     <input
                       type="checkbox"
                       checked={chosen.includes(host.name)}
-                      onChange={(event) =>
-                        onChange(field.name, event.target.checked ? [...chosen, host.name] : chosen.filter((name) => name !== host.name))
-                      }
+                      onChange={(event) => onChange(field.name, event.target.checked ? [...chosen, host.name] : chosen.filter((name) => name !== host.name))}
                     />
                     {host.name}
                   </label>

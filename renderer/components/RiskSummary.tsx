@@ -38,7 +38,11 @@ export function RiskSummary({ plan }: { plan: RunPlan }) {
             </>
           )}
         </li>
-        <li>{risk.rollback > 0 ? `Rollback: ${risk.rollback} step${risk.rollback === 1 ? '' : 's'}, run on abort with rollback for what completed.` : 'No rollback: nothing is undone by the console if you abort.'}</li>
+        <li>
+          {risk.rollback > 0
+            ? `Rollback: ${risk.rollback} step${risk.rollback === 1 ? '' : 's'}, run on abort with rollback for what completed.`
+            : 'No rollback: nothing is undone by the console if you abort.'}
+        </li>
         <li>Hosts touched: {risk.hosts.length > 0 ? risk.hosts.join(', ') : 'none known before the run'}</li>
       </ul>
     </section>

@@ -33,8 +33,26 @@ const comparison: RunComparison = {
   ],
   total: { aMs: 30_000, bMs: 60_000, deltaMs: 30_000 },
   steps: [
-    { key: 'p10', title: 'Control plane', kind: 'phase', depth: 0, a: { status: 'succeeded', durationMs: 10_000 }, b: { status: 'succeeded', durationMs: 20_000 }, deltaMs: 10_000, deltaRatio: 1 },
-    { key: 'p10/db', title: 'Start the database', kind: 'run', depth: 1, a: { status: 'succeeded', durationMs: 8000 }, b: { status: 'succeeded', durationMs: 4000 }, deltaMs: -4000, deltaRatio: -0.5 },
+    {
+      key: 'p10',
+      title: 'Control plane',
+      kind: 'phase',
+      depth: 0,
+      a: { status: 'succeeded', durationMs: 10_000 },
+      b: { status: 'succeeded', durationMs: 20_000 },
+      deltaMs: 10_000,
+      deltaRatio: 1,
+    },
+    {
+      key: 'p10/db',
+      title: 'Start the database',
+      kind: 'run',
+      depth: 1,
+      a: { status: 'succeeded', durationMs: 8000 },
+      b: { status: 'succeeded', durationMs: 4000 },
+      deltaMs: -4000,
+      deltaRatio: -0.5,
+    },
     { key: 'p20/extra', title: 'Only in B', kind: 'run', depth: 1, b: { status: 'succeeded', durationMs: 1000 } },
   ],
 };
@@ -63,7 +81,7 @@ describe('RunComparisonTable', () => {
     expect((document.querySelector('[data-row="objective:p10"]') as HTMLElement).textContent).toContain('no objective');
   });
 
-  it('shows each run\'s status with the one status badge', () => {
+  it("shows each run's status with the one status badge", () => {
     render(<RunComparisonTable comparison={{ ...comparison, b: { ...comparison.b, status: 'rolled-back' } }} />);
     expect([...document.querySelectorAll('[data-run-status]')].map((badge) => [badge.getAttribute('data-run-status'), badge.className])).toEqual([
       ['succeeded', 'badge run-succeeded'],
@@ -79,10 +97,29 @@ describe('RunComparisonTable', () => {
   });
 
   it('shows what each drill changed in the cloud side by side: moves by route and count, services, how far apart the snapshots were', () => {
-    const diff = (changes: Array<[string, string]>) => ({ from: 'start', to: 'end', changes: changes.map(([probe, text]) => ({ probe, host: 'controller', text })), notCompared: [], compared: 5 });
+    const diff = (changes: Array<[string, string]>) => ({
+      from: 'start',
+      to: 'end',
+      changes: changes.map(([probe, text]) => ({ probe, host: 'controller', text })),
+      notCompared: [],
+      compared: 5,
+    });
     const stateChanges = {
-      a: { diff: diff([['instances per host', '4 instances moved compute02 → compute01: web1, web2, db1, cache'], ['nova services', 'nova-compute on compute02: enabled/up → disabled/down (forced)']]), spanMs: 180_000, moved: 4, summary: '4 instances moved, 2 changes, snapshots 3 min 00 s apart' },
-      b: { diff: diff([['instances per host', '4 instances moved compute02 → compute01: web1, web2, db1, cache']]), spanMs: 300_000, moved: 4, summary: '4 instances moved, 1 change, snapshots 5 min 00 s apart' },
+      a: {
+        diff: diff([
+          ['instances per host', '4 instances moved compute02 → compute01: web1, web2, db1, cache'],
+          ['nova services', 'nova-compute on compute02: enabled/up → disabled/down (forced)'],
+        ]),
+        spanMs: 180_000,
+        moved: 4,
+        summary: '4 instances moved, 2 changes, snapshots 3 min 00 s apart',
+      },
+      b: {
+        diff: diff([['instances per host', '4 instances moved compute02 → compute01: web1, web2, db1, cache']]),
+        spanMs: 300_000,
+        moved: 4,
+        summary: '4 instances moved, 1 change, snapshots 5 min 00 s apart',
+      },
       rows: [
         { subject: 'instances moved compute02 → compute01', a: '4 (web1, web2, db1, cache)', b: '4 (web1, web2, db1, cache)' },
         { subject: 'nova-compute on compute02', a: 'enabled/up → disabled/down (forced)' },
@@ -94,7 +131,10 @@ describe('RunComparisonTable', () => {
     expect(screen.getByRole('list', { name: 'State changes per run' }).textContent).toContain('A: 4 instances moved, 2 changes, snapshots 3 min 00 s apart');
     expect(screen.getByRole('list', { name: 'State changes per run' }).textContent).toContain('B: 4 instances moved, 1 change, snapshots 5 min 00 s apart');
     const row = (subject: string) => document.querySelector(`[data-row="state:${subject}"]`) as HTMLElement;
-    expect([...row('instances moved compute02 → compute01').querySelectorAll('td')].map((cell) => cell.textContent)).toEqual(['4 (web1, web2, db1, cache)', '4 (web1, web2, db1, cache)']);
+    expect([...row('instances moved compute02 → compute01').querySelectorAll('td')].map((cell) => cell.textContent)).toEqual([
+      '4 (web1, web2, db1, cache)',
+      '4 (web1, web2, db1, cache)',
+    ]);
     expect([...row('nova-compute on compute02').querySelectorAll('td')].map((cell) => cell.textContent)).toEqual(['enabled/up → disabled/down (forced)', '—']);
   });
 });

@@ -5,7 +5,13 @@ import type { RunStatus } from '../../electron/api/contract';
  * Pause / resume, and abort (with or without rollback). Aborting is never one click: it opens a
  * form that needs a reason, and the abort buttons look different from everything else.
  */
-export function RunControls({ status, canRollBack = true, onPause, onResume, onAbort }: {
+export function RunControls({
+  status,
+  canRollBack = true,
+  onPause,
+  onResume,
+  onAbort,
+}: {
   status: RunStatus;
   /** Something the run did has an undo in the rollback section: only then is "Abort and roll back" offered. */
   canRollBack?: boolean;
@@ -33,11 +39,7 @@ export function RunControls({ status, canRollBack = true, onPause, onResume, onA
           Abort…
         </button>
       ) : (
-        <form
-          className="abort-form"
-          aria-label="Abort the run"
-          onSubmit={(event) => event.preventDefault()}
-        >
+        <form className="abort-form" aria-label="Abort the run" onSubmit={(event) => event.preventDefault()}>
           <input aria-label="Reason to abort" placeholder="Why stop the run? (recorded)" value={reason} autoFocus onChange={(event) => setReason(event.target.value)} />
           <button type="button" className="danger" disabled={!reason.trim()} onClick={() => onAbort(reason.trim(), false)}>
             Abort run

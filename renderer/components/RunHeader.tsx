@@ -20,7 +20,8 @@ export function RunHeader({ run }: { run: RunView }) {
       </span>
       <StatusBadge of="run" status={status} text={status === 'unknown' ? undefined : runStatusText(run)} />
       <span className="muted">
-        elapsed <ElapsedTime startedAt={run.startedAt} durationMs={run.finishedAt ? run.finishedAt - run.startedAt : undefined} running={status === 'running' || status === 'paused'} />
+        elapsed{' '}
+        <ElapsedTime startedAt={run.startedAt} durationMs={run.finishedAt ? run.finishedAt - run.startedAt : undefined} running={status === 'running' || status === 'paused'} />
       </span>
       <code className="muted small">{run.runId}</code>
       {run.reason && <span className="muted small">{run.reason}</span>}

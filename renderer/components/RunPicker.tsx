@@ -18,7 +18,8 @@ export function RunPicker({ runs, selectedId, onSelect }: { runs: RunView[]; sel
           title={`${run.title} · started ${formatTime(run.startedAt)} · ${run.runId}`}
           onClick={() => onSelect(run.runId)}
         >
-          <span className="chip-title">{run.title}</span> <span className="muted small">{formatTime(run.startedAt).slice(11)}</span> <StatusBadge of="run" status={shownStatus(run, connected)} />
+          <span className="chip-title">{run.title}</span> <span className="muted small">{formatTime(run.startedAt).slice(11)}</span>{' '}
+          <StatusBadge of="run" status={shownStatus(run, connected)} />
         </button>
       ))}
     </div>

@@ -41,7 +41,11 @@ describe('RunStepList', () => {
 
   it('shows a step on 300 hosts as counts, not 300 rows; the hosts that did not succeed only when asked', () => {
     const hosts = Array.from({ length: 300 }, (_, index) => `h${String(index + 1).padStart(3, '0')}`);
-    const outcomes: StepView['hostOutcomes'] = hosts.map((host, index) => ({ host, status: index === 7 || index === 250 ? 'failed' : 'succeeded', exitCode: index === 7 || index === 250 ? 3 : 0 }));
+    const outcomes: StepView['hostOutcomes'] = hosts.map((host, index) => ({
+      host,
+      status: index === 7 || index === 250 ? 'failed' : 'succeeded',
+      exitCode: index === 7 || index === 250 ? 3 : 0,
+    }));
     const steps = [step('fan', 'failed', { hosts, hostOutcomes: outcomes }), step('next', 'pending', { attempt: 0 })];
     const { container } = render(<RunStepList steps={steps} waiting={[]} onSelect={() => undefined} />);
     expect(container.querySelectorAll('li[data-step]')).toHaveLength(2);
@@ -65,7 +69,13 @@ describe('RunStepList', () => {
   });
 
   it('shows nothing more for a step on one host', () => {
-    const { container } = render(<RunStepList steps={[step('one', 'succeeded', { hosts: ['h1'], hostOutcomes: [{ host: 'h1', status: 'succeeded', exitCode: 0 }] })]} waiting={[]} onSelect={() => undefined} />);
+    const { container } = render(
+      <RunStepList
+        steps={[step('one', 'succeeded', { hosts: ['h1'], hostOutcomes: [{ host: 'h1', status: 'succeeded', exitCode: 0 }] })]}
+        waiting={[]}
+        onSelect={() => undefined}
+      />,
+    );
     expect(container.textContent).not.toContain('hosts');
   });
 });

@@ -7,7 +7,12 @@ import { StepStatusBadge } from './StepStatusBadge';
  * Every step of a run with its live status and time; the selected one is highlighted. A step on
  * several hosts shows how many succeeded, failed or still run, never a row per host.
  */
-export function RunStepList({ steps, selectedKey, waiting, onSelect }: {
+export function RunStepList({
+  steps,
+  selectedKey,
+  waiting,
+  onSelect,
+}: {
   steps: StepView[];
   selectedKey?: string;
   /** Steps waiting for the operator. */

@@ -10,7 +10,11 @@ import { TerminalTabs } from './TerminalTabs';
  * step failed are marked; when the view has let lines go past its scrollback it says so, and the
  * whole output is one click away (from the journal).
  */
-export function RunTerminals({ runId, failedHosts = [], onOpenFullOutput }: {
+export function RunTerminals({
+  runId,
+  failedHosts = [],
+  onOpenFullOutput,
+}: {
   runId: string;
   /** Hosts the latest failed step failed on: marked in their tab. */
   failedHosts?: string[];

@@ -1,7 +1,12 @@
 import type { RunbookSummary } from '../../electron/api/contract';
 
 /** The runbooks found, each with its tags, origin and a way to start it. */
-export function RunbookList({ runbooks, selectedId, onSelect, onRun }: {
+export function RunbookList({
+  runbooks,
+  selectedId,
+  onSelect,
+  onRun,
+}: {
   runbooks: RunbookSummary[];
   selectedId?: string;
   onSelect: (runbookId: string) => void;

@@ -1,5 +1,11 @@
 /** The search box and the tag filter of the library. */
-export function RunbookSearch({ query, tags, tag, onQuery, onTag }: {
+export function RunbookSearch({
+  query,
+  tags,
+  tag,
+  onQuery,
+  onTag,
+}: {
   query: string;
   tags: string[];
   tag?: string;

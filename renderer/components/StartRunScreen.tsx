@@ -147,8 +147,8 @@ export function StartRunScreen() {
           />
           {environment?.teamAudit && (
             <label className="small">
-              <input type="checkbox" checked={localLocks} onChange={(event) => setLocalLocks(event.target.checked)} /> If the team database ({environment.teamAudit})
-              cannot be reached, lease the hosts on this machine only
+              <input type="checkbox" checked={localLocks} onChange={(event) => setLocalLocks(event.target.checked)} /> If the team database ({environment.teamAudit}) cannot be
+              reached, lease the hosts on this machine only
             </label>
           )}
           {plan && <RiskSummary plan={plan} />}

@@ -22,7 +22,8 @@ export function StateChangesView({ diff }: { diff?: SnapshotDiff }) {
   return (
     <section className="state-changes" aria-label="What changed">
       <p className="muted">
-        From the {diff.from} snapshot to the {diff.to} one: {diff.changes.length === 0 ? `no change seen by the ${diff.compared} probes compared.` : `${diff.changes.length} change${diff.changes.length === 1 ? '' : 's'}.`}
+        From the {diff.from} snapshot to the {diff.to} one:{' '}
+        {diff.changes.length === 0 ? `no change seen by the ${diff.compared} probes compared.` : `${diff.changes.length} change${diff.changes.length === 1 ? '' : 's'}.`}
       </p>
       {groupsOf(diff.changes).map(([heading, lines]) => (
         <div key={heading}>

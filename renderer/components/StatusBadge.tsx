@@ -9,9 +9,7 @@ const STEP_LABELS: Record<StepStatus, { icon: string; text: string }> = {
   interrupted: { icon: '!', text: 'interrupted' },
 };
 
-export type StatusBadgeProps =
-  | { of: 'run'; status: RunStatus | 'unknown' | 'unfinished'; text?: string }
-  | { of: 'step'; status: StepStatus };
+export type StatusBadgeProps = { of: 'run'; status: RunStatus | 'unknown' | 'unfinished'; text?: string } | { of: 'step'; status: StepStatus };
 
 /**
  * The one status badge of the console: a run's status (coloured by how it ended; `state unknown`

@@ -14,7 +14,9 @@ function step(extra: Partial<StepView>): StepView {
 describe('StepDetail', () => {
   it('shows the command exactly as sent: newlines kept, inside the engine\u2019s sudo wrapper', () => {
     const { container } = render(
-      <StepDetail step={step({ commands: { c1: script }, planned: { key: 's', title: 'S', kind: 'run', depth: 0, hosts: ['c1'], commands: [], checks: [], captures: [], sudo: true } })} />,
+      <StepDetail
+        step={step({ commands: { c1: script }, planned: { key: 's', title: 'S', kind: 'run', depth: 0, hosts: ['c1'], commands: [], checks: [], captures: [], sudo: true } })}
+      />,
     );
     expect(screen.getByText('Command as sent')).toBeTruthy();
     expect(container.querySelector('pre.command')?.textContent).toBe(`sudo -n -- "\${SHELL:-/bin/sh}" -c 'out=$(systemctl is-active nova-compute)\necho "$out"'`);
@@ -28,7 +30,25 @@ describe('StepDetail', () => {
     expect(container.textContent).not.toContain('exit code was 2');
     rerender(
       <StepDetail
-        step={step({ kind: 'decision', hosts: [], reason: 'chose stop', planned: { key: 's', title: 'S', kind: 'decision', depth: 0, hosts: [], commands: [], checks: [], captures: [], choices: [{ id: 'go', label: 'Go on' }, { id: 'stop', label: 'Stop here' }] } })}
+        step={step({
+          kind: 'decision',
+          hosts: [],
+          reason: 'chose stop',
+          planned: {
+            key: 's',
+            title: 'S',
+            kind: 'decision',
+            depth: 0,
+            hosts: [],
+            commands: [],
+            checks: [],
+            captures: [],
+            choices: [
+              { id: 'go', label: 'Go on' },
+              { id: 'stop', label: 'Stop here' },
+            ],
+          },
+        })}
       />,
     );
     expect(container.querySelector('.decision-chosen')?.textContent).toBe('Chosen: Stop here');

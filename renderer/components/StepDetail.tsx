@@ -13,7 +13,8 @@ export function StepDetail({ step }: { step: StepView }) {
   const commands = ran
     ? Object.entries(step.commands).map(([host, command]) => [host, commandAsSent(command, planned?.sudo === true)] as const)
     : (planned?.commands ?? []).map((entry) => [entry.host, entry.command] as const);
-  const checks = step.checks.length > 0 ? step.checks : (planned?.checks ?? []).map((name) => ({ name, ok: undefined as boolean | undefined, detail: undefined as string | undefined }));
+  const checks =
+    step.checks.length > 0 ? step.checks : (planned?.checks ?? []).map((name) => ({ name, ok: undefined as boolean | undefined, detail: undefined as string | undefined }));
   // A step on hundreds of hosts sends most of them the same command and passes the same checks: one
   // row per distinct command and per passed check, with its hosts counted (failures stay per host).
   const commandGroups = groupCommands(commands);
@@ -42,7 +43,16 @@ export function StepDetail({ step }: { step: StepView }) {
           Chosen: <strong>{chosen}</strong>
         </p>
       )}
-      {step.reason && !chosen && <p className={step.status === 'failed' ? 'error-text' : 'muted'}>{step.status === 'failed' && step.checks.some((check) => check.ok === false) ? step.checks.filter((check) => check.ok === false).map(plainCheck).join('; ') : step.reason}</p>}
+      {step.reason && !chosen && (
+        <p className={step.status === 'failed' ? 'error-text' : 'muted'}>
+          {step.status === 'failed' && step.checks.some((check) => check.ok === false)
+            ? step.checks
+                .filter((check) => check.ok === false)
+                .map(plainCheck)
+                .join('; ')
+            : step.reason}
+        </p>
+      )}
       {commands.length > 0 && (
         <>
           <h3>{ran ? 'Command as sent' : 'Command (planned)'}</h3>
@@ -62,7 +72,8 @@ export function StepDetail({ step }: { step: StepView }) {
           <ul className="checks">
             {checkRows.shown.map(({ check, hosts }, index) => (
               <li key={index} className={check.ok === undefined ? '' : check.ok ? 'ok' : 'error-text'}>
-                {check.ok === undefined ? '·' : check.ok ? '✓' : '✗'} {check.ok === false ? plainCheck(check) : hosts ? `${describeName(check.name)} — ${hostsLabel(hosts)}` : check.name}
+                {check.ok === undefined ? '·' : check.ok ? '✓' : '✗'}{' '}
+                {check.ok === false ? plainCheck(check) : hosts ? `${describeName(check.name)} — ${hostsLabel(hosts)}` : check.name}
                 {check.ok !== false && !hosts && check.detail && <span className="muted"> — {check.detail}</span>}
               </li>
             ))}

@@ -13,7 +13,12 @@ const LISTED_AT_MOST = 50;
  * hosts stays one row of the step list. The hosts themselves are rendered only when the operator opens
  * the list, and then at most {@link LISTED_AT_MOST}, those that did not succeed first.
  */
-export function StepHostCounts({ stepKey, hosts, outcomes, status }: {
+export function StepHostCounts({
+  stepKey,
+  hosts,
+  outcomes,
+  status,
+}: {
   stepKey: string;
   /** The hosts the step runs on. */
   hosts: string[];
@@ -30,7 +35,9 @@ export function StepHostCounts({ stepKey, hosts, outcomes, status }: {
   const waiting = hosts.filter((host) => !known.has(host)).length;
   const waitingAs: StepStatus = status === 'running' ? 'running' : 'pending';
   if (waiting > 0) counts.set(waitingAs, (counts.get(waitingAs) ?? 0) + waiting);
-  const summary = ORDER.filter((name) => counts.get(name)).map((name) => `${counts.get(name)} ${name}`).join(' · ');
+  const summary = ORDER.filter((name) => counts.get(name))
+    .map((name) => `${counts.get(name)} ${name}`)
+    .join(' · ');
   const listed = [...outcomes.filter((outcome) => outcome.status !== 'succeeded'), ...outcomes.filter((outcome) => outcome.status === 'succeeded')];
   const notSucceeded = outcomes.length - (counts.get('succeeded') ?? 0);
   const listId = `host-outcomes-${stepKey}`;

@@ -1,5 +1,11 @@
 /** Tabs over terminals; a closed one is marked, and one with a mark (a failed host) says it. */
-export function TerminalTabs({ tabs, activeId, onSelect, onClose, label }: {
+export function TerminalTabs({
+  tabs,
+  activeId,
+  onSelect,
+  onClose,
+  label,
+}: {
   tabs: Array<{ id: string; title: string; closed?: boolean; mark?: string }>;
   activeId?: string;
   onSelect: (id: string) => void;

@@ -1,7 +1,12 @@
 import { useState } from 'react';
 
 /** Search in the scrollback and copy, for the terminal showing. */
-export function TerminalToolbar({ onFind, onClearSearch, onCopy, note }: {
+export function TerminalToolbar({
+  onFind,
+  onClearSearch,
+  onCopy,
+  note,
+}: {
   onFind: (text: string, direction: 'next' | 'previous') => boolean;
   onClearSearch: () => void;
   onCopy: () => void;

@@ -11,10 +11,7 @@ export function TerminalsScreen() {
   const environment = useInventoryStore(selectedEnvironment);
   const shellOrder = useSessionsStore((state) => state.shellOrder);
   const entries = useSessionsStore((state) => state.terminals);
-  const tabs = useMemo(
-    () => shellOrder.map((id) => ({ id, title: entries[id]?.title ?? id, closed: entries[id]?.closed })),
-    [shellOrder, entries],
-  );
+  const tabs = useMemo(() => shellOrder.map((id) => ({ id, title: entries[id]?.title ?? id, closed: entries[id]?.closed })), [shellOrder, entries]);
   const activeId = useSessionsStore((state) => state.activeShellId);
   const transcript = useSessionsStore((state) => (activeId ? state.terminals[activeId]?.transcript : undefined));
   const [busy, setBusy] = useState(false);
@@ -33,19 +30,11 @@ export function TerminalsScreen() {
     <div className="screen terminals-screen">
       <header className="screen-header">
         <h1>Host terminals</h1>
-        {environment ? (
-          <OpenTerminalForm hosts={environment.hosts} busy={busy} onOpen={(host) => void open(host)} />
-        ) : (
-          <span className="muted">Choose an environment first.</span>
-        )}
+        {environment ? <OpenTerminalForm hosts={environment.hosts} busy={busy} onOpen={(host) => void open(host)} /> : <span className="muted">Choose an environment first.</span>}
       </header>
       <ErrorMessage message={error} />
       <TerminalTabs label="Terminals" tabs={tabs} activeId={activeId} onSelect={(id) => useSessionsStore.getState().showShell(id)} onClose={close} />
-      {activeId ? (
-        <TerminalPane key={activeId} terminalId={activeId} note={transcript ? `recorded to ${transcript}` : undefined} />
-      ) : (
-        <p className="muted">No terminal open.</p>
-      )}
+      {activeId ? <TerminalPane key={activeId} terminalId={activeId} note={transcript ? `recorded to ${transcript}` : undefined} /> : <p className="muted">No terminal open.</p>}
     </div>
   );
 }

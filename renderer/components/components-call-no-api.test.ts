@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 const sources = import.meta.glob<string>('./*.tsx', { query: '?raw', import: 'default', eager: true });
 
 describe('components', () => {
-  it('reach the backend only through the stores\' actions, never by calling the API themselves', () => {
+  it("reach the backend only through the stores' actions, never by calling the API themselves", () => {
     expect(Object.keys(sources).length).toBeGreaterThan(50);
     const calling = Object.entries(sources)
       .filter(([file, text]) => !file.endsWith('.test.tsx') && /from '\.\.\/api\/client'|\bapi\(\)/.test(text))

@@ -51,7 +51,10 @@ export function notifyWaiting(waiting: Waiting, onClick: () => void): void {
   const notifications = pageNotifications();
   if (notifications?.permission !== 'granted') return;
   try {
-    const notification = new notifications(`OpsDeck: ${waiting.title} needs you`, { body: `${needLabel(waiting.prompt.need)} (step ${waiting.prompt.step})`, tag: waitingKey(waiting) });
+    const notification = new notifications(`OpsDeck: ${waiting.title} needs you`, {
+      body: `${needLabel(waiting.prompt.need)} (step ${waiting.prompt.step})`,
+      tag: waitingKey(waiting),
+    });
     notification.onclick = () => {
       window.focus();
       onClick();

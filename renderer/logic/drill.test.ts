@@ -12,7 +12,10 @@ describe('drill objectives as typed', () => {
   });
 
   it('sends only filled objectives of a drill, and names each field it cannot read', () => {
-    expect(drillObjectives({ enabled: true, objectives: { run: '10m', p10: '', p20: 'later' } })).toEqual({ objectives: { run: 600_000 }, problems: { p20: expect.stringContaining('30m') } });
+    expect(drillObjectives({ enabled: true, objectives: { run: '10m', p10: '', p20: 'later' } })).toEqual({
+      objectives: { run: 600_000 },
+      problems: { p20: expect.stringContaining('30m') },
+    });
     expect(drillObjectives({ enabled: false, objectives: { run: 'later' } })).toEqual({ objectives: {}, problems: {} });
   });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { OutputLines, findLines, linesFor, plainText, stderrTail } from './output';
 
 const start = (seq: number, step: string, hosts: string[]) => ({ seq, ts: '2026-12-03T12:00:00.000Z', step, title: `Step ${step}`, hosts });
-const chunk = (seq: number, host: string, data: string, stream: 'stdout' | 'stderr' = 'stdout', step = 'fan') => ({ seq, ts: '2026-12-03T12:00:01.000Z', step, host, stream, data });
+const chunk = (seq: number, host: string, data: string, stream: 'stdout' | 'stderr' = 'stdout', step = 'fan') => ({
+  seq,
+  ts: '2026-12-03T12:00:01.000Z',
+  step,
+  host,
+  stream,
+  data,
+});
 
 describe('OutputLines', () => {
   it('joins lines split across chunks per host and stream, and introduces each step', () => {

@@ -22,7 +22,10 @@ const ESCAPES = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\
 
 /** Text without terminal escapes or carriage returns. */
 export function plainText(text: string): string {
-  return text.replace(ESCAPES, '').replace(/\r(?!\n)/g, '').replace(/\r\n/g, '\n');
+  return text
+    .replace(ESCAPES, '')
+    .replace(/\r(?!\n)/g, '')
+    .replace(/\r\n/g, '\n');
 }
 
 export class OutputLines {
@@ -32,14 +35,18 @@ export class OutputLines {
 
   /** Adds what a `run:output` reply brought (in journal order). */
   add(output: Pick<RunOutput, 'starts' | 'chunks' | 'lastSeq'>): void {
-    const items = [
-      ...output.starts.map((start) => ({ seq: start.seq, start })),
-      ...output.chunks.map((chunk) => ({ seq: chunk.seq, chunk })),
-    ].sort((a, b) => a.seq - b.seq);
+    const items = [...output.starts.map((start) => ({ seq: start.seq, start })), ...output.chunks.map((chunk) => ({ seq: chunk.seq, chunk }))].sort((a, b) => a.seq - b.seq);
     for (const item of items) {
       if ('start' in item && item.start) {
         const { start } = item;
-        this.lines.push({ kind: 'step', step: start.step, host: '', stream: 'stdout', ts: start.ts, text: `${start.title} (${start.step})${start.hosts.length > 0 ? ` on ${start.hosts.join(', ')}` : ''}` });
+        this.lines.push({
+          kind: 'step',
+          step: start.step,
+          host: '',
+          stream: 'stdout',
+          ts: start.ts,
+          text: `${start.title} (${start.step})${start.hosts.length > 0 ? ` on ${start.hosts.join(', ')}` : ''}`,
+        });
         continue;
       }
       const chunk = 'chunk' in item ? item.chunk : undefined;
@@ -80,5 +87,8 @@ export function findLines(lines: OutputLine[], query: string): number[] {
 
 /** The last `count` lines a host wrote to stderr in a step. */
 export function stderrTail(lines: OutputLine[], step: string, host: string, count: number): string[] {
-  return lines.filter((line) => line.kind === 'out' && line.step === step && line.host === host && line.stream === 'stderr').slice(-count).map((line) => line.text);
+  return lines
+    .filter((line) => line.kind === 'out' && line.step === step && line.host === host && line.stream === 'stderr')
+    .slice(-count)
+    .map((line) => line.text);
 }

@@ -13,7 +13,9 @@ describe('what the run view says', () => {
     expect(describeCheck({ name: 'controller01: exit code 0', detail: 'exit code was 2' })).toEqual({ host: 'controller01', text: 'exit code 2, expected 0' });
     expect(describeCheck({ name: 'exit code one of 0, 3', detail: 'exit code was 1' })).toEqual({ text: 'exit code 1, expected 0, 3' });
     expect(describeCheck({ name: 'stdout contains "ACTIVE"', detail: 'not found' }).text).toBe('not found (expected: stdout contains "ACTIVE")');
-    expect(failedChecks(step('s', 'failed', { hosts: ['c1'], checks: [{ name: 'exit code 0', ok: false, detail: 'exit code was 2' }] }))).toEqual([{ host: 'c1', text: 'exit code 2, expected 0' }]);
+    expect(failedChecks(step('s', 'failed', { hosts: ['c1'], checks: [{ name: 'exit code 0', ok: false, detail: 'exit code was 2' }] }))).toEqual([
+      { host: 'c1', text: 'exit code 2, expected 0' },
+    ]);
   });
 
   it('does not hide skipped or failed-but-continued steps behind "succeeded"', () => {
@@ -34,7 +36,13 @@ describe('what the run view says', () => {
 
   it('offers a rollback only when a step it undoes has run', () => {
     const plan: RunPlan = {
-      runbookId: 'r', runbookTitle: 'R', environmentId: '/e', environmentName: 'e', lab: true, params: {}, hosts: [],
+      runbookId: 'r',
+      runbookTitle: 'R',
+      environmentId: '/e',
+      environmentName: 'e',
+      lab: true,
+      params: {},
+      hosts: [],
       steps: [
         { key: 'write', title: 'Write', kind: 'run', depth: 0, hosts: [], commands: [], checks: [], captures: [] },
         { key: 'look', title: 'Look', kind: 'run', depth: 0, hosts: [], commands: [], checks: [], captures: [] },
@@ -49,7 +57,15 @@ describe('what the run view says', () => {
   });
 
   it('names the chosen label of a decision and splits working time from waiting for a person', () => {
-    expect(chosenLabel(step('d', 'succeeded', { kind: 'decision', reason: 'chose go', planned: { key: 'd', title: 'd', kind: 'decision', depth: 0, hosts: [], commands: [], checks: [], captures: [], choices: [{ id: 'go', label: 'Go on' }] } }))).toBe('Go on');
+    expect(
+      chosenLabel(
+        step('d', 'succeeded', {
+          kind: 'decision',
+          reason: 'chose go',
+          planned: { key: 'd', title: 'd', kind: 'decision', depth: 0, hosts: [], commands: [], checks: [], captures: [], choices: [{ id: 'go', label: 'Go on' }] },
+        }),
+      ),
+    ).toBe('Go on');
     let run = emptyRun('r1', 0);
     const at = (ms: number, event: Parameters<typeof reduceRunEvent>[1]['event']) => (run = reduceRunEvent(run, { runId: 'r1', at: ms, event }));
     at(1000, { type: 'step.started', step: 'm', title: 'M', kind: 'manual', hosts: [], attempt: 1 });

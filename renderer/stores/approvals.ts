@@ -10,14 +10,26 @@ interface ApprovalsState {
   off?: boolean;
   error?: string;
   load(environmentId: string): Promise<void>;
-  answer(environmentId: string, runId: string, step: string, decision: 'approve' | 'refuse', reason: string): Promise<{ ok: true; message: string } | { ok: false; message: string }>;
+  answer(
+    environmentId: string,
+    runId: string,
+    step: string,
+    decision: 'approve' | 'refuse',
+    reason: string,
+  ): Promise<{ ok: true; message: string } | { ok: false; message: string }>;
 }
 
 export const useApprovalsStore = create<ApprovalsState>()((set, get) => ({
   load: async (environmentId) => {
     const result = await api().call('approval:list', { environmentId });
     if (result.ok) set({ environmentId, listing: result.value, off: false, error: undefined });
-    else set({ environmentId, listing: undefined, off: result.error.code === 'approval-not-found', error: result.error.code === 'approval-not-found' ? undefined : result.error.userMessage });
+    else
+      set({
+        environmentId,
+        listing: undefined,
+        off: result.error.code === 'approval-not-found',
+        error: result.error.code === 'approval-not-found' ? undefined : result.error.userMessage,
+      });
   },
   answer: async (environmentId, runId, step, decision, reason) => {
     const result = await api().call('approval:answer', { environmentId, runId, step, decision, reason });

@@ -7,8 +7,7 @@ import { NO_FILTERS, useAuditStore } from './audit';
 function heldClient() {
   const waiting: Array<{ name: CommandName; request: unknown; reply: (result: Result<unknown>) => void }> = [];
   setApiClient({
-    call: <Name extends CommandName>(name: Name, request: CommandRequest<Name>) =>
-      new Promise((resolve) => waiting.push({ name, request, reply: resolve })) as never,
+    call: <Name extends CommandName>(name: Name, request: CommandRequest<Name>) => new Promise((resolve) => waiting.push({ name, request, reply: resolve })) as never,
     on: () => () => undefined,
   });
   return waiting;
@@ -30,7 +29,19 @@ const detailOf = (runId: string) => ({ summary: summary(runId) }) as unknown as 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('useAuditStore actions', () => {
-  beforeEach(() => useAuditStore.setState({ runs: [], loaded: false, listError: undefined, filters: NO_FILTERS, selected: undefined, detail: undefined, error: undefined, facts: {}, compareIds: [] }));
+  beforeEach(() =>
+    useAuditStore.setState({
+      runs: [],
+      loaded: false,
+      listError: undefined,
+      filters: NO_FILTERS,
+      selected: undefined,
+      detail: undefined,
+      error: undefined,
+      facts: {},
+      compareIds: [],
+    }),
+  );
 
   it('drops the reply for a run the operator has left, so a slow journal never shows under another run', async () => {
     const waiting = heldClient();

@@ -26,7 +26,18 @@ describe('reduceRunEvent', () => {
     run = reduceRunEvent(run, envelope({ type: 'step.started', step: 'look', title: 'Look', kind: 'run', hosts: ['c1', 'c2'], attempt: 1 }));
     expect(run.steps.look).toMatchObject({ status: 'running', attempt: 1, startedAt: at });
     run = reduceRunEvent(run, envelope({ type: 'step.command', step: 'look', host: 'c1', command: 'uptime', attempt: 1 }));
-    run = reduceRunEvent(run, envelope({ type: 'step.finished', step: 'look', status: 'failed', durationMs: 250, checks: [{ name: 'exit code 0', ok: false, detail: 'exit code was 3' }], captures: {}, reason: 'exit 3' }));
+    run = reduceRunEvent(
+      run,
+      envelope({
+        type: 'step.finished',
+        step: 'look',
+        status: 'failed',
+        durationMs: 250,
+        checks: [{ name: 'exit code 0', ok: false, detail: 'exit code was 3' }],
+        captures: {},
+        reason: 'exit 3',
+      }),
+    );
     expect(run.steps.look).toMatchObject({ status: 'failed', durationMs: 250, commands: { c1: 'uptime' }, reason: 'exit 3' });
     run = reduceRunEvent(run, envelope({ type: 'step.started', step: 'look', title: 'Look', kind: 'run', hosts: ['c1'], attempt: 1 }));
     expect(run.steps.look).toMatchObject({ status: 'running', attempt: 2, checks: [], reason: undefined, durationMs: undefined });
@@ -56,10 +67,19 @@ describe('reduceRunEvent', () => {
   });
 
   it('retries a failed host: the second attempt starts clean and ends with its own host outcomes', () => {
-    const host = (name: string, exitCode: number) => ({ host: name, exitCode, signal: null, timedOut: false, status: exitCode === 0 ? ('succeeded' as const) : ('failed' as const) });
+    const host = (name: string, exitCode: number) => ({
+      host: name,
+      exitCode,
+      signal: null,
+      timedOut: false,
+      status: exitCode === 0 ? ('succeeded' as const) : ('failed' as const),
+    });
     let run = emptyRun('r1', 0);
     run = reduceRunEvent(run, envelope({ type: 'step.started', step: 'look', title: 'Look', kind: 'run', hosts: ['c1', 'c2'], attempt: 1 }));
-    run = reduceRunEvent(run, envelope({ type: 'step.finished', step: 'look', status: 'failed', durationMs: 5, checks: [], captures: {}, hosts: [host('c1', 0), host('c2', 1)], reason: 'exit 1 on c2' }));
+    run = reduceRunEvent(
+      run,
+      envelope({ type: 'step.finished', step: 'look', status: 'failed', durationMs: 5, checks: [], captures: {}, hosts: [host('c1', 0), host('c2', 1)], reason: 'exit 1 on c2' }),
+    );
     run = reduceRunEvent(run, envelope({ type: 'step.awaiting', step: 'look', need: 'failure', prompt: 'Look failed', choices: [{ id: 'retry', label: 'Retry' }] }));
     run = reduceRunEvent(run, envelope({ type: 'operator.action', action: 'retry', step: 'look', operator: 'op' }));
     expect(run.pending).toEqual({});
@@ -76,7 +96,10 @@ describe('reduceRunEvent', () => {
     run = reduceRunEvent(run, envelope({ type: 'step.finished', step: 'look', status: 'failed', durationMs: 5, checks: [], captures: {} }));
     run = reduceRunEvent(run, envelope({ type: 'step.awaiting', step: 'look', need: 'failure', prompt: 'Look failed' }));
     // The runner records the step's end as skipped, then the operator's action.
-    run = reduceRunEvent(run, envelope({ type: 'step.finished', step: 'look', status: 'skipped', durationMs: 0, checks: [], captures: {}, reason: 'skipped by op after failing: known' }));
+    run = reduceRunEvent(
+      run,
+      envelope({ type: 'step.finished', step: 'look', status: 'skipped', durationMs: 0, checks: [], captures: {}, reason: 'skipped by op after failing: known' }),
+    );
     run = reduceRunEvent(run, envelope({ type: 'operator.action', action: 'skip', step: 'look', operator: 'op', reason: 'known' }));
     expect(run.steps.look).toMatchObject({ status: 'skipped', reason: 'skipped by op after failing: known' });
     expect(run.pending).toEqual({});
@@ -91,7 +114,10 @@ describe('reduceRunEvent', () => {
     run = reduceRunEvent(run, envelope({ type: 'operator.action', action: 'abort', operator: 'op', reason: 'window over' }));
     expect(run.pending).toEqual({});
     expect(run.steps.write).toMatchObject({ waitingSince: undefined, waitedMs: at - waitingSince });
-    run = reduceRunEvent(run, envelope({ type: 'step.finished', step: 'write', status: 'failed', durationMs: 300, checks: [], captures: {}, reason: 'aborted by op: window over' }));
+    run = reduceRunEvent(
+      run,
+      envelope({ type: 'step.finished', step: 'write', status: 'failed', durationMs: 300, checks: [], captures: {}, reason: 'aborted by op: window over' }),
+    );
     run = reduceRunEvent(run, envelope({ type: 'run.finished', status: 'aborted', durationMs: 400, reason: 'window over' }));
     expect(run).toMatchObject({ status: 'aborted', reason: 'window over', pending: {} });
     expect(run.steps.write.status).toBe('failed');
@@ -138,7 +164,7 @@ describe('useRunsStore', () => {
     expect(useRunsStore.getState().order).toEqual(['r1']);
   });
 
-  it('keeps lease and drill notices next to the journal\'s notes, and the drill clock\'s latest reading', () => {
+  it("keeps lease and drill notices next to the journal's notes, and the drill clock's latest reading", () => {
     const notice = { runId: 'r1', at: 5, level: 'error' as const, source: 'lease' as const, message: 'The lease on c1 was broken by bob' };
     useRunsStore.getState().notice(notice);
     useRunsStore.getState().hydrate({ runId: 'r1', plan, startedAt: 0, status: 'running', events: [], notices: [notice], drill: { objectives: { run: 60_000 } } });

@@ -274,7 +274,12 @@ export function reduceRunEvent(run: RunView, envelope: RunEventEnvelope): RunVie
         () => fresh(event.step, event.title, event.kind),
       );
     case 'step.command':
-      return updateStep(next, event.step, (step) => ({ ...step, commands: { ...step.commands, [event.host]: event.command } }), () => fresh(event.step));
+      return updateStep(
+        next,
+        event.step,
+        (step) => ({ ...step, commands: { ...step.commands, [event.host]: event.command } }),
+        () => fresh(event.step),
+      );
     case 'step.remote':
       return next;
     case 'step.awaiting':

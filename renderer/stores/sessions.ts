@@ -41,9 +41,7 @@ export const useSessionsStore = create<SessionsState>()((set, get) => ({
       activeShellId: info.kind === 'shell' ? info.terminalId : state.activeShellId,
     })),
   closed: (terminalId, exitCode) =>
-    set((state) =>
-      state.terminals[terminalId] ? { terminals: { ...state.terminals, [terminalId]: { ...state.terminals[terminalId], closed: true, exitCode } } } : state,
-    ),
+    set((state) => (state.terminals[terminalId] ? { terminals: { ...state.terminals, [terminalId]: { ...state.terminals[terminalId], closed: true, exitCode } } } : state)),
   removed: (terminalId) =>
     set((state) => {
       const terminals = { ...state.terminals };

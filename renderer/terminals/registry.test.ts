@@ -4,11 +4,10 @@ import type { ApiClient } from '../api/client';
 import { Terminal } from '@xterm/xterm';
 import { TerminalRegistry } from './registry';
 
-const runOutput = (host: string): TerminalInfo =>
-  ({ terminalId: `run:r1:${host}`, kind: 'run-output', runId: 'r1', host, title: host }) as unknown as TerminalInfo;
+const runOutput = (host: string): TerminalInfo => ({ terminalId: `run:r1:${host}`, kind: 'run-output', runId: 'r1', host, title: host }) as unknown as TerminalInfo;
 
 describe('TerminalRegistry', () => {
-  it('keeps every host terminal\'s output but opens (renders) only the terminals shown', async () => {
+  it("keeps every host terminal's output but opens (renders) only the terminals shown", async () => {
     const call = vi.fn(async () => undefined);
     const parking = document.createElement('div');
     document.body.appendChild(parking);
@@ -28,7 +27,13 @@ describe('TerminalRegistry', () => {
     document.body.appendChild(container);
     // jsdom has no canvas for xterm's renderer: what open() does is the e2e tests' part (real
     // Chromium); here, that the registry opens the shown terminal, in its container, once.
-    vi.stubGlobal('ResizeObserver', class { observe() {} disconnect() {} });
+    vi.stubGlobal(
+      'ResizeObserver',
+      class {
+        observe() {}
+        disconnect() {}
+      },
+    );
     const open = vi.spyOn(Terminal.prototype, 'open').mockImplementation(() => undefined);
     registry.attach('run:r1:compute007', container)();
     expect(parking.querySelector('[data-terminal-id="run:r1:compute007"]')).not.toBeNull();

@@ -77,7 +77,10 @@ export class TerminalRegistry {
     if (!readOnly) {
       const input = terminal.onData((data) => void this.client.call('terminal:write', { terminalId: info.terminalId, data }));
       const resize = terminal.onResize(({ cols, rows }) => void this.client.call('terminal:resize', { terminalId: info.terminalId, cols, rows }));
-      disposers.push(() => input.dispose(), () => resize.dispose());
+      disposers.push(
+        () => input.dispose(),
+        () => resize.dispose(),
+      );
     }
     this.entries.set(info.terminalId, { info, terminal, fit, search, element, opened: false, disposers, lines: 0 });
   }
@@ -161,7 +164,10 @@ export class TerminalRegistry {
   find(terminalId: string, text: string, direction: 'next' | 'previous'): boolean {
     const entry = this.entries.get(terminalId);
     if (!entry?.opened || !text) return false;
-    const options = { caseSensitive: false, decorations: { matchOverviewRuler: '#d7a94b', activeMatchColorOverviewRuler: '#f2c14e', matchBackground: '#5a4a1f', activeMatchBackground: '#a07f22' } };
+    const options = {
+      caseSensitive: false,
+      decorations: { matchOverviewRuler: '#d7a94b', activeMatchColorOverviewRuler: '#f2c14e', matchBackground: '#5a4a1f', activeMatchBackground: '#a07f22' },
+    };
     return direction === 'next' ? entry.search.findNext(text, options) : entry.search.findPrevious(text, options);
   }
 

@@ -100,7 +100,7 @@ afterAll(async () => {
 });
 
 describe('two-person approval in two consoles (Chromium)', () => {
-  it('alice\'s console waits for a second operator; bob\'s console shows the step, hosts and exact command and approves; the step runs', async () => {
+  it("alice's console waits for a second operator; bob's console shows the step, hosts and exact command and approves; the step runs", async () => {
     const alice = consoleOf('alice');
     const bob = consoleOf('bob');
     await call(alice, 'hosts:check', { environmentId: envs.alice });

@@ -64,9 +64,9 @@ async function waitForTerminalText(text: string, scope = page.locator('body')): 
 
 /** What has the focus: its accessible label, or its text. */
 function focused(): Promise<string> {
-  return page.locator('*:focus').evaluateAll((elements) =>
-    elements.map((element) => (element.getAttribute('aria-label') ?? element.textContent ?? '').trim().slice(0, 80)).join(''),
-  );
+  return page
+    .locator('*:focus')
+    .evaluateAll((elements) => elements.map((element) => (element.getAttribute('aria-label') ?? element.textContent ?? '').trim().slice(0, 80)).join(''));
 }
 
 beforeAll(async () => {
@@ -206,10 +206,13 @@ describe('the console keeps the operator informed: attention, reload, lost backe
 
     // Meanwhile the slow step ends and the run waits at the manual step.
     await expect
-      .poll(async () => {
-        const runs = await service.dispatch('run:list', {});
-        return runs.ok ? JSON.stringify(runs.value) : '';
-      }, { timeout: 30_000 })
+      .poll(
+        async () => {
+          const runs = await service.dispatch('run:list', {});
+          return runs.ok ? JSON.stringify(runs.value) : '';
+        },
+        { timeout: 30_000 },
+      )
       .toContain('"need":"manual"');
 
     server = await startServer({ service, rendererDir: RENDERER_DIR, port, token });

@@ -94,52 +94,54 @@ afterAll(async () => {
 });
 
 describe(`the Runs screen while ${HOSTS} hosts print ~2 MB each at once`, () => {
-  it('shows the step finished soon after the run ends, each host its last lines, and the journal keeps every line', async () => {
-    const started = await service.dispatch('run:start', { runbookId: 'many-hosts', environmentId: lab.envFile, params: {}, onFailure: 'stop' });
-    if (!started.ok) throw new Error(started.error.userMessage);
-    const runId = (started.value as { runId: string }).runId;
-    await expect
-      .poll(() => events.some((envelope) => envelope.runId === runId && envelope.event.type === 'run.finished'), { timeout: 15 * 60_000, interval: 500 })
-      .toBe(true);
-    // The outcome is not the point: on this shared machine under load a host may drop its connection
-    // (keepalives unanswered). The hosts that printed everything are the ones looked at.
-    const stepEnd = events.find((envelope) => envelope.runId === runId && envelope.event.type === 'step.finished' && envelope.event.step === 'fan')?.event;
-    if (stepEnd?.type !== 'step.finished') throw new Error('The run finished without finishing the step fan.');
-    const complete = (stepEnd.hosts ?? []).filter((host) => host.status === 'succeeded').map((host) => host.host);
-    expect(complete.length, 'no host printed everything: the machine is too loaded for this test').toBeGreaterThan(0);
-    const looked = [...new Set([complete[0], complete[Math.floor(complete.length / 2)], complete.at(-1)!])];
+  it(
+    'shows the step finished soon after the run ends, each host its last lines, and the journal keeps every line',
+    async () => {
+      const started = await service.dispatch('run:start', { runbookId: 'many-hosts', environmentId: lab.envFile, params: {}, onFailure: 'stop' });
+      if (!started.ok) throw new Error(started.error.userMessage);
+      const runId = (started.value as { runId: string }).runId;
+      await expect.poll(() => events.some((envelope) => envelope.runId === runId && envelope.event.type === 'run.finished'), { timeout: 15 * 60_000, interval: 500 }).toBe(true);
+      // The outcome is not the point: on this shared machine under load a host may drop its connection
+      // (keepalives unanswered). The hosts that printed everything are the ones looked at.
+      const stepEnd = events.find((envelope) => envelope.runId === runId && envelope.event.type === 'step.finished' && envelope.event.step === 'fan')?.event;
+      if (stepEnd?.type !== 'step.finished') throw new Error('The run finished without finishing the step fan.');
+      const complete = (stepEnd.hosts ?? []).filter((host) => host.status === 'succeeded').map((host) => host.host);
+      expect(complete.length, 'no host printed everything: the machine is too loaded for this test').toBeGreaterThan(0);
+      const looked = [...new Set([complete[0], complete[Math.floor(complete.length / 2)], complete.at(-1)!])];
 
-    // A generous deadline, not a speed: before, the page parsed every terminal's backlog (up to 1 MB
-    // each) before the step's end reached it, minutes on this machine under load.
-    await page.locator(`.run-screen li[data-step="fan"][data-status="${stepEnd.status}"]`).waitFor({ timeout: 60_000 });
-    expect(await page.locator('.run-screen li[data-step="fan"] .step-host-counts').innerText()).toContain(`${HOSTS} hosts: `);
+      // A generous deadline, not a speed: before, the page parsed every terminal's backlog (up to 1 MB
+      // each) before the step's end reached it, minutes on this machine under load.
+      await page.locator(`.run-screen li[data-step="fan"][data-status="${stepEnd.status}"]`).waitFor({ timeout: 60_000 });
+      expect(await page.locator('.run-screen li[data-step="fan"] .step-host-counts').innerText()).toContain(`${HOSTS} hosts: `);
 
-    // Each host's terminal ends with that host's last lines (before, a terminal that was behind
-    // when its host finished dropped them and showed only how much it had not shown).
-    for (const host of looked) {
-      await page.getByRole('tab', { name: host, exact: true }).click();
-      await expect.poll(() => findInTerminal(`${host} last line`), { timeout: 60_000 }).toContain(`${host} last line`);
-      expect(await findInTerminal(`${host} line ${String(LINES).padStart(6, '0')}`)).toContain(`${host} line ${String(LINES).padStart(6, '0')} of the flood`);
-    }
+      // Each host's terminal ends with that host's last lines (before, a terminal that was behind
+      // when its host finished dropped them and showed only how much it had not shown).
+      for (const host of looked) {
+        await page.getByRole('tab', { name: host, exact: true }).click();
+        await expect.poll(() => findInTerminal(`${host} last line`), { timeout: 60_000 }).toContain(`${host} last line`);
+        expect(await findInTerminal(`${host} line ${String(LINES).padStart(6, '0')}`)).toContain(`${host} line ${String(LINES).padStart(6, '0')} of the flood`);
+      }
 
-    // The journal has every line of every host, whatever the view showed.
-    const chunks: RunOutput['chunks'] = [];
-    for (let afterSeq = 0, more = true; more; ) {
-      // One reply holds at most 32 M characters; the rest is asked for after its last record.
-      const output = await service.dispatch('run:output', { runId, step: 'fan', afterSeq });
-      if (!output.ok) throw new Error(output.error.userMessage);
-      const part = output.value as RunOutput;
-      chunks.push(...part.chunks.filter((chunk) => looked.includes(chunk.host)));
-      more = part.truncated;
-      afterSeq = part.lastSeq;
-    }
-    for (const host of looked) {
-      const text = chunks
-        .filter((chunk) => chunk.host === host)
-        .map((chunk) => chunk.data)
-        .join('');
-      expect(text.split('\n').filter((line) => line.startsWith(`${host} line `))).toHaveLength(LINES);
-      expect(text).toContain(`${host} last line`);
-    }
-  }, 20 * 60_000);
+      // The journal has every line of every host, whatever the view showed.
+      const chunks: RunOutput['chunks'] = [];
+      for (let afterSeq = 0, more = true; more;) {
+        // One reply holds at most 32 M characters; the rest is asked for after its last record.
+        const output = await service.dispatch('run:output', { runId, step: 'fan', afterSeq });
+        if (!output.ok) throw new Error(output.error.userMessage);
+        const part = output.value as RunOutput;
+        chunks.push(...part.chunks.filter((chunk) => looked.includes(chunk.host)));
+        more = part.truncated;
+        afterSeq = part.lastSeq;
+      }
+      for (const host of looked) {
+        const text = chunks
+          .filter((chunk) => chunk.host === host)
+          .map((chunk) => chunk.data)
+          .join('');
+        expect(text.split('\n').filter((line) => line.startsWith(`${host} line `))).toHaveLength(LINES);
+        expect(text).toContain(`${host} last line`);
+      }
+    },
+    20 * 60_000,
+  );
 });

@@ -173,7 +173,9 @@ describe('a console that says what happened, in a real browser against the SSH l
     expect(await matches(dialog, 'flood line 00001')).toBe(1);
     await dialog.getByLabel('Search in output').press('Enter');
     await expect.poll(() => dialog.locator('.output-line.current').innerText()).toContain('flood line 00001');
-    expect(await dialog.locator('.output-line.step-start', { hasText: 'Flood the controller' }).first().innerText()).toMatch(/Flood the controller \(flood\) on controller01 · started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    expect(await dialog.locator('.output-line.step-start', { hasText: 'Flood the controller' }).first().innerText()).toMatch(
+      /Flood the controller \(flood\) on controller01 · started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/,
+    );
     await shots('full-output');
     await dialog.getByRole('button', { name: 'Close' }).click();
   });

@@ -21,7 +21,6 @@ import { RunLeases } from '../../electron/core/leases/run-leases';
 import { RENDERER_DIR, startServer, type RunningServer } from '../../electron/server';
 import { SCREENSHOTS, consoleServiceIn, launchChromium, openPage } from './browser';
 
-
 const DRILL_RUNBOOK = `id: console-drill
 title: Console drill
 version: "1.0"

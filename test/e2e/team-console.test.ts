@@ -62,7 +62,12 @@ const notices: RunNotice[] = [];
 
 beforeAll(async () => {
   [lab, db] = await Promise.all([
-    startSshLab({ hosts: [{ name: 'controller01', roles: ['controller', 'db'] }, { name: 'compute01', roles: ['compute'] }] }),
+    startSshLab({
+      hosts: [
+        { name: 'controller01', roles: ['controller', 'db'] },
+        { name: 'compute01', roles: ['compute'] },
+      ],
+    }),
     startMariaDb(),
   ]);
   work = mkdtempSync(path.join(os.tmpdir(), 'opsdeck-team-console-'));
@@ -139,7 +144,9 @@ async function replicateForeignRun(): Promise<void> {
     clock += 21_000;
   }
   journal.close();
-  const lines = readFileSync(path.join(otherAudit, 'runs', otherRunId, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean);
+  const lines = readFileSync(path.join(otherAudit, 'runs', otherRunId, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   const records: TeamRecord[] = lines.map((line) => {
     const record = JSON.parse(line) as { seq: number; type: string; ts: string; prev: string; hash: string };
     return { seq: record.seq, type: record.type, ts: record.ts, prev: record.prev, hash: record.hash, line };
@@ -156,23 +163,32 @@ describe('the console with a team audit database (MariaDB) and the SSH lab', () 
   });
 
   it('runs a drill with its hosts leased in the database and its journal replicated there', async () => {
-    const active = await call<ActiveRun>('run:start', { runbookId: 'team-drill', environmentId: teamEnv, params: {}, onFailure: 'stop', drill: { objectives: { run: 60_000, p10: 30_000 } } });
+    const active = await call<ActiveRun>('run:start', {
+      runbookId: 'team-drill',
+      environmentId: teamEnv,
+      params: {},
+      onFailure: 'stop',
+      drill: { objectives: { run: 60_000, p10: 30_000 } },
+    });
     consoleRunId = active.runId;
     expect(active.drill?.objectives).toEqual({ run: 60_000, p10: 30_000 });
     // While it runs (held at its manual step, so it certainly still runs), the database holds its lease.
-    const awaiting = async () => (await call<ActiveRun[]>('run:list', {})).find((run) => run.runId === consoleRunId)?.events.some((envelope) => envelope.event.type === 'step.awaiting') === true;
+    const awaiting = async () =>
+      (await call<ActiveRun[]>('run:list', {})).find((run) => run.runId === consoleRunId)?.events.some((envelope) => envelope.event.type === 'step.awaiting') === true;
     await until(awaiting, 'the manual step');
     expect((await team.list()).some((lease) => lease.host === 'controller01' && lease.runId === consoleRunId && !lease.expired)).toBe(true);
     await call('run:completeManual', { runId: consoleRunId, step: 'hold', outcome: 'done' });
     await until(async () => (await call<ActiveRun[]>('run:list', {})).find((run) => run.runId === consoleRunId)?.status === 'succeeded', 'the run to succeed');
-    const localLines = readFileSync(path.join(work, 'audit', 'runs', consoleRunId, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const localLines = readFileSync(path.join(work, 'audit', 'runs', consoleRunId, 'journal.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean);
     await until(async () => (await team.lastSeq(consoleRunId)) === localLines.length, 'the database to have every line');
     expect(notices.find((notice) => notice.runId === consoleRunId && notice.source === 'lease')?.message).toMatch(/Leased controller01 .*team database/);
     // Released at the end of the run.
     await until(async () => !(await team.list()).some((lease) => lease.runId === consoleRunId), 'the lease to be released');
   });
 
-  it('lists the team\'s runs, reads one recorded on another machine from the database, and exports its report', async () => {
+  it("lists the team's runs, reads one recorded on another machine from the database, and exports its report", async () => {
     await replicateForeignRun();
     const listing = await call<TeamRunListing>('audit:teamList', { environmentId: teamEnv });
     expect(listing.database).toContain('opsdeck_audit');
@@ -217,7 +233,9 @@ describe('the console with a team audit database (MariaDB) and the SSH lab', () 
       const refused = await service.dispatch('run:start', { runbookId: 'team-drill', environmentId: teamEnv, params: {}, onFailure: 'stop' });
       expect(refused).toMatchObject({ ok: false, error: { code: 'host-locked' } });
       if (refused.ok) return;
-      expect(refused.error.userMessage.split('\n')[0]).toMatch(/controller01 is locked by dave \(run 20261122T020000Z-da7e00, runbook rabbitmq-recovery\) on ops-7 since .*team database/);
+      expect(refused.error.userMessage.split('\n')[0]).toMatch(
+        /controller01 is locked by dave \(run 20261122T020000Z-da7e00, runbook rabbitmq-recovery\) on ops-7 since .*team database/,
+      );
       const locks = await call<LocksListing>('locks:list', { environmentId: teamEnv });
       expect(locks.backend).toBe('team');
       expect(locks.leases.find((lease) => lease.host === 'controller01')).toMatchObject({ operator: 'dave', expired: false });

@@ -107,7 +107,10 @@ describe('review item 5: the browser-mode token stays out of cookies', () => {
   it('a page opened without the token is told where to find the link, and its socket is refused', async () => {
     const page = await context.newPage();
     await page.goto(`${servers[0].origin}/`);
-    await page.getByText(/open the link with its token/i).first().waitFor({ timeout: 20_000 });
+    await page
+      .getByText(/open the link with its token/i)
+      .first()
+      .waitFor({ timeout: 20_000 });
     await page.close();
   });
 });

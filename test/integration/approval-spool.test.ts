@@ -131,7 +131,9 @@ describe('two-person approval through the spool (a second OS user)', () => {
     expect(granted).toMatchObject({ step: 'wipe', approver: APPROVER, reason: 'change CHG-42 reviewed' });
     expect(granted.proof).toMatch(/^uid \d+ \(owner of /);
     // The confirmation came first, then the approval, then the command.
-    const order = records.map((record) => record.type === 'step.command' ? `command:${record.step}` : record.type).filter((type) => ['operator.action', 'approval.requested', 'approval.granted', 'command:wipe'].includes(type));
+    const order = records
+      .map((record) => (record.type === 'step.command' ? `command:${record.step}` : record.type))
+      .filter((type) => ['operator.action', 'approval.requested', 'approval.granted', 'command:wipe'].includes(type));
     expect(order).toEqual(['operator.action', 'approval.requested', 'approval.granted', 'command:wipe']);
     expect(finished.out).toContain(`Step wipe approved by ${APPROVER}`);
   });
@@ -151,7 +153,7 @@ describe('two-person approval through the spool (a second OS user)', () => {
     expect(ofType(records, 'run.finished')[0].status).toBe('aborted');
   });
 
-  it('refuses self-approval: the operator\'s own opsdeck approve is refused, a forged answer file does not count', async () => {
+  it("refuses self-approval: the operator's own opsdeck approve is refused, a forged answer file does not count", async () => {
     const { result, runId, marker } = await startWaitingRun('approve-self');
     const own = await opsdeck('approve', runId, 'wipe', '--env', envFile, '--reason', 'I am sure', '--yes');
     expect(own.code).not.toBe(0);

@@ -71,7 +71,7 @@ afterAll(async () => {
 });
 
 describe('two-person approval through the team database', () => {
-  it('alice\'s run waits; alice cannot approve it; bob, with his own database account, approves; the step runs', async () => {
+  it("alice's run waits; alice cannot approve it; bob, with his own database account, approves; the step runs", async () => {
     const marker = path.join(markers, `team-${process.pid}`);
     const runbook = writeRunbook(
       work,

@@ -40,8 +40,18 @@ function runbookFile(name: string, yaml: string): string {
 describe('opsdeck run against real sshd hosts', () => {
   it('runs the bundled hello-lab runbook end to end, and its journal verifies and exports', async () => {
     const run = await opsdeck(
-      'run', 'hello-lab', '--env', lab.envFile, '--audit-dir', auditDir,
-      '--decide', 'go-on=write', '--manual', 'check-by-hand=done:looked at /tmp', '--confirm', 'write-marker=controller01',
+      'run',
+      'hello-lab',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '--decide',
+      'go-on=write',
+      '--manual',
+      'check-by-hand=done:looked at /tmp',
+      '--confirm',
+      'write-marker=controller01',
     );
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
@@ -80,7 +90,11 @@ describe('opsdeck run against real sshd hosts', () => {
     expect(run.code, run.out + run.err).toBe(0);
     const records = journal(runIdOf(run.out));
     const snapshots = records.filter((record) => record.type === 'run.snapshot');
-    expect(snapshots.map((record) => [record.label, record.step])).toEqual([['start', undefined], ['at check-by-hand', 'check-by-hand'], ['end', undefined]]);
+    expect(snapshots.map((record) => [record.label, record.step])).toEqual([
+      ['start', undefined],
+      ['at check-by-hand', 'check-by-hand'],
+      ['end', undefined],
+    ]);
     // Taken while the step waited: before its answer, after it started.
     const seq = (match: (record: JournalRecord) => boolean) => records.find(match)!.seq;
     const at = seq((record) => record.type === 'run.snapshot' && record.label === 'at check-by-hand');
@@ -97,17 +111,29 @@ describe('opsdeck run against real sshd hosts', () => {
 
   it('refuses a destructive step without a terminal unless it is confirmed on the command line', async () => {
     const marker = `/tmp/opsdeck-refused-${process.pid}`;
-    const file = runbookFile('destructive', `id: destructive\ntitle: D\nversion: "1"\ndescription: d\nsteps:\n  - id: wipe\n    title: Wipe\n    on: compute01\n    destructive: true\n    run: touch ${marker}\n`);
+    const file = runbookFile(
+      'destructive',
+      `id: destructive\ntitle: D\nversion: "1"\ndescription: d\nsteps:\n  - id: wipe\n    title: Wipe\n    on: compute01\n    destructive: true\n    run: touch ${marker}\n`,
+    );
     const run = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir);
     expect(run.code).toBe(3);
     expect(run.out).toContain('--confirm wipe=');
-    const check = await opsdeck('run', runbookFile('check', `id: check\ntitle: C\nversion: "1"\ndescription: c\nsteps:\n  - { id: look, title: Look, on: compute01, run: "test ! -e ${marker}" }\n`), '--env', lab.envFile, '--audit-dir', auditDir);
+    const check = await opsdeck(
+      'run',
+      runbookFile('check', `id: check\ntitle: C\nversion: "1"\ndescription: c\nsteps:\n  - { id: look, title: Look, on: compute01, run: "test ! -e ${marker}" }\n`),
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+    );
     expect(check.code).toBe(0);
   });
 
   it('times out a step, retries a flaky one, and rolls back after a failure', async () => {
     const counter = `/tmp/opsdeck-retry-${process.pid}`;
-    const file = runbookFile('rollback', `id: rollback-demo
+    const file = runbookFile(
+      'rollback',
+      `id: rollback-demo
 title: Rollback demo
 version: "1"
 description: d
@@ -132,7 +158,8 @@ rollback:
     title: Enable again
     on: controller01
     run: rm -f /tmp/opsdeck-state-${process.pid}
-`);
+`,
+    );
     const run = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir, '--on-failure', 'rollback');
     expect(run.code).toBe(5);
     const records = journal(runIdOf(run.out));
@@ -142,12 +169,25 @@ rollback:
     expect(finished(records, 'hang')?.checks[0]).toMatchObject({ name: 'finished in time', ok: false });
     expect(finished(records, 'rollback/enable')?.status).toBe('succeeded');
     expect(records.at(-1)).toMatchObject({ type: 'run.finished', status: 'rolled-back' });
-    const gone = await opsdeck('run', runbookFile('gone', `id: gone\ntitle: G\nversion: "1"\ndescription: g\nsteps:\n  - { id: look, title: Look, on: controller01, run: "test ! -e /tmp/opsdeck-state-${process.pid} && ! pgrep -u ${lab.user} -f '[s]leep 30'" }\n`), '--env', lab.envFile, '--audit-dir', auditDir);
+    const gone = await opsdeck(
+      'run',
+      runbookFile(
+        'gone',
+        `id: gone\ntitle: G\nversion: "1"\ndescription: g\nsteps:\n  - { id: look, title: Look, on: controller01, run: "test ! -e /tmp/opsdeck-state-${process.pid} && ! pgrep -u ${lab.user} -f '[s]leep 30'" }\n`,
+      ),
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+    );
     expect(gone.code).toBe(0);
   });
 
   it('marks a step interrupted when its connection is killed mid-command', async () => {
-    const file = runbookFile('drop', `id: drop\ntitle: Drop\nversion: "1"\ndescription: d\nsteps:\n  - { id: long, title: Long, on: compute02, run: "echo drop-token-$((6*7)); sleep 20" }\n  - { id: after, title: After, on: compute02, run: echo after }\n`);
+    const file = runbookFile(
+      'drop',
+      `id: drop\ntitle: Drop\nversion: "1"\ndescription: d\nsteps:\n  - { id: long, title: Long, on: compute02, run: "echo drop-token-$((6*7)); sleep 20" }\n  - { id: after, title: After, on: compute02, run: echo after }\n`,
+    );
     const running = opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir);
     await waitFor(() => lab.connectionCount('compute02') > 0 && hasLine(auditDir, 'drop-token-42'));
     expect(lab.killSessions('compute02')).toBeGreaterThan(0);
@@ -176,7 +216,17 @@ rollback:
   });
 
   it('names the line of a tampered journal', async () => {
-    const run = await opsdeck('run', runbookFile('small', `id: small\ntitle: S\nversion: "1"\ndescription: s\nsteps:\n  - { id: one, title: One, on: controller01, run: echo one }\n  - { id: two, title: Two, on: controller01, run: echo two }\n`), '--env', lab.envFile, '--audit-dir', auditDir);
+    const run = await opsdeck(
+      'run',
+      runbookFile(
+        'small',
+        `id: small\ntitle: S\nversion: "1"\ndescription: s\nsteps:\n  - { id: one, title: One, on: controller01, run: echo one }\n  - { id: two, title: Two, on: controller01, run: echo two }\n`,
+      ),
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+    );
     expect(run.code).toBe(0);
     const runId = runIdOf(run.out);
     const file = path.join(auditDir, 'runs', runId, 'journal.jsonl');
@@ -191,7 +241,9 @@ rollback:
 
   it('reopens a run whose process was killed: completed steps kept, the step in flight interrupted', async () => {
     const marker = `/tmp/opsdeck-resume-${process.pid}`;
-    const file = runbookFile('killed', `id: killed
+    const file = runbookFile(
+      'killed',
+      `id: killed
 title: Killed
 version: "1"
 description: k
@@ -199,7 +251,8 @@ steps:
   - { id: first, title: First, on: controller01, run: "echo first", capture: { value: { from: stdout } } }
   - { id: slow, title: Slow, on: controller01, run: "if [ ! -e ${marker}.once ]; then touch ${marker}.once; sleep 20; fi" }
   - { id: last, title: Last, on: controller01, run: "echo {{ captures.value }} > ${marker}" }
-`);
+`,
+    );
     const child = spawn(process.execPath, ['bin/opsdeck.mjs', 'run', file, '--env', lab.envFile, '--audit-dir', auditDir], {
       cwd: path.resolve(import.meta.dirname, '../..'),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -238,7 +291,14 @@ steps:
     expect(records.some((record) => record.type === 'step.finished' && record.step === 'slow' && record.status === 'interrupted')).toBe(true);
     expect(finished(records, 'slow')?.status).toBe('succeeded');
     expect(records.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
-    const check = await opsdeck('run', runbookFile('check2', `id: check2\ntitle: C\nversion: "1"\ndescription: c\nsteps:\n  - { id: look, title: Look, on: controller01, run: "grep -x first ${marker}" }\n`), '--env', lab.envFile, '--audit-dir', auditDir);
+    const check = await opsdeck(
+      'run',
+      runbookFile('check2', `id: check2\ntitle: C\nversion: "1"\ndescription: c\nsteps:\n  - { id: look, title: Look, on: controller01, run: "grep -x first ${marker}" }\n`),
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+    );
     expect(check.code).toBe(0);
     expect((await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir)).code).toBe(0);
   }, 90_000);
@@ -254,4 +314,3 @@ function hasLine(dir: string, text: string): boolean {
     }
   });
 }
-

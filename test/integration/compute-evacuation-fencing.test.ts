@@ -54,7 +54,10 @@ beforeEach(() => {
 /** The lab's environment with compute01's BMC; its password comes from OPSDECK_TEST_BMC_PASSWORD. */
 function environmentWithBmc(bmc: IpmiLab, name: string): string {
   const text = readFileSync(lab.envFile, 'utf8');
-  const withBmc = text.replace(/^( {2}compute01: \{.*)\}$/m, (_, head: string) => `${head}, bmc: { address: ${bmc.address}, port: ${bmc.port}, user: ${bmc.user}, password: { env: OPSDECK_TEST_BMC_PASSWORD }, cipher_suite: 3 } }`);
+  const withBmc = text.replace(
+    /^( {2}compute01: \{.*)\}$/m,
+    (_, head: string) => `${head}, bmc: { address: ${bmc.address}, port: ${bmc.port}, user: ${bmc.user}, password: { env: OPSDECK_TEST_BMC_PASSWORD }, cipher_suite: 3 } }`,
+  );
   expect(withBmc).not.toBe(text);
   const file = path.join(path.dirname(lab.envFile), `${name}.yaml`);
   writeFileSync(file, withBmc);
@@ -64,9 +67,23 @@ function environmentWithBmc(bmc: IpmiLab, name: string): string {
 
 async function evacuate(envFile: string, ...extra: string[]) {
   return opsdeck(
-    'run', 'compute-evacuation', '--env', envFile, '--audit-dir', auditDir,
-    '-p', 'host=compute01', '-p', 'host_address=192.0.2.1',
-    '--confirm', 'fence=compute01', '--decide', 'confirm-down=down', '--confirm', 'force-down=compute01', ...extra,
+    'run',
+    'compute-evacuation',
+    '--env',
+    envFile,
+    '--audit-dir',
+    auditDir,
+    '-p',
+    'host=compute01',
+    '-p',
+    'host_address=192.0.2.1',
+    '--confirm',
+    'fence=compute01',
+    '--decide',
+    'confirm-down=down',
+    '--confirm',
+    'force-down=compute01',
+    ...extra,
   );
 }
 
@@ -149,7 +166,9 @@ describe('compute-evacuation fences the failed host through its BMC before anyth
     const records = journal(auditDir, runIdOf(run.out));
     // The power off was asked for and accepted; the BMC kept saying on.
     expect(bmc.calls().some((call) => call.action === 'set' && call.power === 'off')).toBe(true);
-    expect(outputOf(records, 'fence')).toContain("NOT FENCED: the BMC of compute01 (127.0.0.1) still reports 'Chassis Power is on' 4 s after the power off: compute01 may still be running its instances. Nothing was moved.");
+    expect(outputOf(records, 'fence')).toContain(
+      "NOT FENCED: the BMC of compute01 (127.0.0.1) still reports 'Chassis Power is on' 4 s after the power off: compute01 may still be running its instances. Nothing was moved.",
+    );
     expect(finishedSteps(records, 'fence')[0].status).toBe('failed');
     expect(finishedSteps(records, 'disable-service')).toEqual([]);
     expect(changes(lab.readState())).toEqual([]);
@@ -162,7 +181,9 @@ describe('compute-evacuation fences the failed host through its BMC before anyth
     const records = journal(auditDir, runIdOf(run.out));
     expect(finishedSteps(records, 'fence')[0]).toMatchObject({ status: 'skipped' });
     expect(records.some((record) => record.type === 'operator.action' && record.action === 'decide' && record.step === 'confirm-down' && record.choice === 'down')).toBe(true);
-    expect(finishedSteps(records, 'not-fenced')[0].captures.fencing).toMatch(/^not fenced, operator confirmed: compute01 has no BMC in environment lab; \S+ answered that it is down/);
+    expect(finishedSteps(records, 'not-fenced')[0].captures.fencing).toMatch(
+      /^not fenced, operator confirmed: compute01 has no BMC in environment lab; \S+ answered that it is down/,
+    );
     expect(lab.readState().servers.filter((server) => server.host === 'compute01')).toEqual([]);
   }, 120_000);
 });

@@ -108,7 +108,8 @@ describe("a run started from the console's service", () => {
     await waitFor(() => finished() !== undefined, 60_000, 'the run to finish');
 
     const records: JournalRecord[] = journal(auditDir, runId);
-    const outcome = (step: string) => records.find((record): record is Extract<JournalRecord, { type: 'step.finished' }> => record.type === 'step.finished' && record.step === step);
+    const outcome = (step: string) =>
+      records.find((record): record is Extract<JournalRecord, { type: 'step.finished' }> => record.type === 'step.finished' && record.step === step);
     expect({ count: outcome('count')?.status, reason: outcome('count')?.reason }).toEqual({ count: 'succeeded', reason: undefined });
     expect({ onCompute: outcome('on-compute')?.status, reason: outcome('on-compute')?.reason }).toEqual({ onCompute: 'succeeded', reason: undefined });
     expect(outcome('count')?.captures).toEqual({ instances: 2 });

@@ -24,8 +24,16 @@ const RESTORE = path.resolve(import.meta.dirname, '../../runbooks/db-restore.yam
 const SCHEMAS = ['nova', 'nova_api', 'keystone', 'glance'];
 const PASSWORD_ENV = 'OPSDECK_LAB_DB_PASSWORD';
 const CONTROLLER_SERVICES = [
-  'keystone', 'glance-api', 'neutron-server', 'cinder-api', 'cinder-scheduler', 'cinder-volume',
-  'nova-conductor', 'nova-scheduler', 'nova-novncproxy', 'nova-api',
+  'keystone',
+  'glance-api',
+  'neutron-server',
+  'cinder-api',
+  'cinder-scheduler',
+  'cinder-volume',
+  'nova-conductor',
+  'nova-scheduler',
+  'nova-novncproxy',
+  'nova-api',
 ];
 
 let ssh: SshLab;
@@ -86,9 +94,24 @@ describe('db-backup and db-restore on a real MariaDB', () => {
     for (const name of recent) ageDays(path.join(backupDir, name), 2);
 
     const run = await opsdeck(
-      'run', BACKUP, '--env', envFile, '--audit-dir', auditDir,
-      '-p', 'database=all', '-p', `backup_dir=${backupDir}`, '-p', 'db_host=controller01',
-      '-p', 'backup_files=true', '-p', `file_paths=${configDir},${stateDir},${services.dir}/etc/swift`, '-p', 'files_on=controller01',
+      'run',
+      BACKUP,
+      '--env',
+      envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'database=all',
+      '-p',
+      `backup_dir=${backupDir}`,
+      '-p',
+      'db_host=controller01',
+      '-p',
+      'backup_files=true',
+      '-p',
+      `file_paths=${configDir},${stateDir},${services.dir}/etc/swift`,
+      '-p',
+      'files_on=controller01',
     );
     expect(run.err).toBe('');
     expect(run.code, run.out.slice(-3000)).toBe(0);
@@ -150,10 +173,30 @@ describe('db-backup and db-restore on a real MariaDB', () => {
     const actionsBefore = services.actions().length;
 
     const run = await opsdeck(
-      'run', RESTORE, '--env', envFile, '--audit-dir', auditDir,
-      '-p', `dump=${fullDump.dump}`, '-p', 'project=all', '-p', 'db_host=controller01',
-      '-p', 'restore_files=true', '-p', `files_archive=${fullDump.archive}`, '-p', 'files_host=controller01', '-p', `state_dirs=${stateDir}`,
-      '--decide', 'go=go', '--confirm', `import=restore ${manifest.schemas.join(',')}`,
+      'run',
+      RESTORE,
+      '--env',
+      envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      `dump=${fullDump.dump}`,
+      '-p',
+      'project=all',
+      '-p',
+      'db_host=controller01',
+      '-p',
+      'restore_files=true',
+      '-p',
+      `files_archive=${fullDump.archive}`,
+      '-p',
+      'files_host=controller01',
+      '-p',
+      `state_dirs=${stateDir}`,
+      '--decide',
+      'go=go',
+      '--confirm',
+      `import=restore ${manifest.schemas.join(',')}`,
     );
     expect(run.err).toBe('');
     expect(run.code, run.out.slice(-3000)).toBe(0);
@@ -190,8 +233,20 @@ describe('db-backup and db-restore on a real MariaDB', () => {
   it('refuses a dump whose sha256 does not match before stopping anything, and catches a broken import by its row counts', async () => {
     // A fresh single-database dump of nova, gzipped.
     const backup = await opsdeck(
-      'run', BACKUP, '--env', envFile, '--audit-dir', auditDir,
-      '-p', 'database=nova', '-p', `backup_dir=${backupDir}`, '-p', 'db_host=controller01', '-p', 'compress=true',
+      'run',
+      BACKUP,
+      '--env',
+      envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'database=nova',
+      '-p',
+      `backup_dir=${backupDir}`,
+      '-p',
+      'db_host=controller01',
+      '-p',
+      'compress=true',
     );
     expect(backup.code, backup.out.slice(-3000)).toBe(0);
     const dump = finished(journal(runIdOf(backup.out)), 'dump')?.captures?.dump_file as string;
@@ -209,8 +264,22 @@ describe('db-backup and db-restore on a real MariaDB', () => {
     // 1. The manifest still has the original sha256: the restore stops before touching anything.
     const actionsBefore = services.actions().length;
     const refused = await opsdeck(
-      'run', RESTORE, '--env', envFile, '--audit-dir', auditDir,
-      '-p', `dump=${dump}`, '-p', 'project=nova', '-p', 'db_host=controller01', '--decide', 'go=go', '--confirm', 'import=restore nova',
+      'run',
+      RESTORE,
+      '--env',
+      envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      `dump=${dump}`,
+      '-p',
+      'project=nova',
+      '-p',
+      'db_host=controller01',
+      '--decide',
+      'go=go',
+      '--confirm',
+      'import=restore nova',
     );
     expect(refused.code).toBe(1);
     expect(refused.out).toContain('MISMATCH');
@@ -225,8 +294,22 @@ describe('db-backup and db-restore on a real MariaDB', () => {
     manifest.sha256 = createHash('sha256').update(readFileSync(dump)).digest('hex');
     writeFileSync(manifestFile, JSON.stringify(manifest));
     const broken = await opsdeck(
-      'run', RESTORE, '--env', envFile, '--audit-dir', auditDir,
-      '-p', `dump=${dump}`, '-p', 'project=nova', '-p', 'db_host=controller01', '--decide', 'go=go', '--confirm', 'import=restore nova',
+      'run',
+      RESTORE,
+      '--env',
+      envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      `dump=${dump}`,
+      '-p',
+      'project=nova',
+      '-p',
+      'db_host=controller01',
+      '--decide',
+      'go=go',
+      '--confirm',
+      'import=restore nova',
     );
     expect(broken.code).toBe(1);
     const records = journal(runIdOf(broken.out));
@@ -249,13 +332,10 @@ function ageDays(file: string, days: number): void {
 }
 
 function logDurations(what: string, records: JournalRecord[]): void {
-  const steps = records.flatMap((record) =>
-    record.type === 'step.finished' && record.status !== 'skipped' ? [`${record.step} ${(record.durationMs / 1000).toFixed(1)}s`] : [],
-  );
+  const steps = records.flatMap((record) => (record.type === 'step.finished' && record.status !== 'skipped' ? [`${record.step} ${(record.durationMs / 1000).toFixed(1)}s`] : []));
   console.log(`${what}: ${steps.join(', ')}`);
 }
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-

@@ -9,9 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'n
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SshLab } from '../lab/sshd-lab';
-import {
-  finishedSteps, header, journal, journalText, opsdeck, runIdsIn, sleep, spawnCli, startFaultLab, waitFor, workDir, writeRunbook,
-} from '../faults/helpers';
+import { finishedSteps, header, journal, journalText, opsdeck, runIdsIn, sleep, spawnCli, startFaultLab, waitFor, workDir, writeRunbook } from '../faults/helpers';
 
 let lab: SshLab;
 let work: string;
@@ -61,12 +59,16 @@ function fill(file: string): number {
 describe('fault: the disk fills while journaling', () => {
   it('pauses before the next step with a clear message, runs nothing unrecorded, and the journal verifies', async () => {
     const auditDir = mountPoint;
-    const file = writeRunbook(work, 'diskfull', `${header('diskfull')}steps:
+    const file = writeRunbook(
+      work,
+      'diskfull',
+      `${header('diskfull')}steps:
   - { id: first, title: First, on: controller01, run: "echo first" }
   - { id: middle, title: Middle, on: controller01, run: "echo middle-begin; sleep 1.5; for i in $(seq 1 200); do echo middle output line $i; done" }
   - { id: next, title: Next, on: controller01, run: "touch ${marker}; echo next" }
   - { id: last, title: Last, on: controller01, run: "touch ${marker}.2" }
-`);
+`,
+    );
     const cli = spawnCli(['run', file, '--env', lab.envFile, '--audit-dir', auditDir]);
     await waitFor(() => runIdsIn(auditDir).some((id) => journalText(auditDir, id).includes('middle-begin')), 30_000, 'middle step started');
     const runId = runIdsIn(auditDir)[0];
@@ -88,7 +90,10 @@ describe('fault: the disk fills while journaling', () => {
     rmSync(filler);
     const exit = await Promise.race([cli.exited, sleep(20_000).then(() => undefined)]);
     state.continuedAfterFree = exit !== undefined && existsSync(marker);
-    state.pausedMessage = (cli.out() + cli.err()).split('\n').filter((line) => /journal|held/i.test(line)).join('\n');
+    state.pausedMessage = (cli.out() + cli.err())
+      .split('\n')
+      .filter((line) => /journal|held/i.test(line))
+      .join('\n');
     console.log(`[faults-disk] after space was freed: ${exit ? `exited ${exit.code ?? exit.signal}` : 'still held after 20 s'}; the message shown: ${state.pausedMessage}`);
     state.shownOk = cli.out().includes('<== ok [middle]');
     if (cli.child.exitCode === null) {
@@ -97,13 +102,23 @@ describe('fault: the disk fills while journaling', () => {
     }
     expect(exit?.code, cli.out().slice(-800)).toBe(0);
     const records = journal(auditDir, runId);
-    console.log(`[faults-disk] middle step records: ${finishedSteps(records, 'middle').map((r) => r.status).join(', ')}; notes: ${records.filter((r) => r.type === 'run.note').map((r) => (r as { message: string }).message.slice(0, 160)).join(' | ')}`);
+    console.log(
+      `[faults-disk] middle step records: ${finishedSteps(records, 'middle')
+        .map((r) => r.status)
+        .join(', ')}; notes: ${records
+        .filter((r) => r.type === 'run.note')
+        .map((r) => (r as { message: string }).message.slice(0, 160))
+        .join(' | ')}`,
+    );
     const verify = await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir);
     expect(verify.code, verify.out).toBe(0);
     expect(existsSync(`${marker}.2`)).toBe(true);
     expect(records.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
     // Everything the middle step printed while the disk was full is in the journal.
-    const middleOutput = records.filter((r) => r.type === 'step.output' && (r as { step: string }).step === 'middle').map((r) => (r as { data: string }).data).join('');
+    const middleOutput = records
+      .filter((r) => r.type === 'step.output' && (r as { step: string }).step === 'middle')
+      .map((r) => (r as { data: string }).data)
+      .join('');
     expect(middleOutput).toContain('middle output line 200');
     state.middleStatuses = finishedSteps(records, 'middle').map((r) => r.status);
   }, 90_000);

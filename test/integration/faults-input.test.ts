@@ -56,7 +56,11 @@ describe('fault: parameter values with shell metacharacters, quotes, newlines, h
   ];
   for (const [name, value] of values) {
     it(`param: ${name} arrives byte for byte and runs nothing`, async () => {
-      const file = writeRunbook(work, 'param-echo', `${header('param-echo')}params:\n  v: { type: string }\nsteps:\n  - { id: write, title: Write, on: compute01, run: "printf '%s' {{ params.v }} > ${out}-param" }\n`);
+      const file = writeRunbook(
+        work,
+        'param-echo',
+        `${header('param-echo')}params:\n  v: { type: string }\nsteps:\n  - { id: write, title: Write, on: compute01, run: "printf '%s' {{ params.v }} > ${out}-param" }\n`,
+      );
       rmSync(`${out}-param`, { force: true });
       const run = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir, '-p', `v=${value}`);
       if (run.code !== 0) console.log(`[faults-input] param ${name}: exit ${run.code}: ${(run.err + run.out).slice(0, 400)}`);
@@ -69,7 +73,11 @@ describe('fault: parameter values with shell metacharacters, quotes, newlines, h
 
 describe('fault: a 100 KiB parameter value', () => {
   it('is refused before a journal exists, with the limit named', async () => {
-    const file = writeRunbook(work, 'param-echo', `${header('param-echo')}params:\n  v: { type: string }\nsteps:\n  - { id: write, title: Write, on: compute01, run: "printf '%s' {{ params.v }} > ${out}-param" }\n`);
+    const file = writeRunbook(
+      work,
+      'param-echo',
+      `${header('param-echo')}params:\n  v: { type: string }\nsteps:\n  - { id: write, title: Write, on: compute01, run: "printf '%s' {{ params.v }} > ${out}-param" }\n`,
+    );
     const before = runIdsIn(auditDir).length;
     const run = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir, '-p', `v=${'A'.repeat(100 * 1024)}`);
     console.log(`[faults-input] 100 KiB param: exit ${run.code}: ${run.err.trim().split('\n').join(' | ')}`);
@@ -81,7 +89,11 @@ describe('fault: a 100 KiB parameter value', () => {
 
 describe('fault: wrong parameters are refused before a journal exists, naming the parameter', () => {
   const file = () =>
-    writeRunbook(work, 'typed', `${header('typed')}params:\n  n: { type: int, min: 1, max: 5 }\n  b: { type: bool, default: false }\n  mode: { type: enum, values: [fast, safe], default: safe }\n  h: { type: host, role: compute, default: compute01 }\n  t: { type: string, pattern: "CHG[0-9]+", default: CHG1 }\nsteps:\n  - { id: touch, title: T, on: "{{ params.h }}", run: "touch ${pwn}-typed" }\n`);
+    writeRunbook(
+      work,
+      'typed',
+      `${header('typed')}params:\n  n: { type: int, min: 1, max: 5 }\n  b: { type: bool, default: false }\n  mode: { type: enum, values: [fast, safe], default: safe }\n  h: { type: host, role: compute, default: compute01 }\n  t: { type: string, pattern: "CHG[0-9]+", default: CHG1 }\nsteps:\n  - { id: touch, title: T, on: "{{ params.h }}", run: "touch ${pwn}-typed" }\n`,
+    );
   const cases: Array<[string, string[], RegExp]> = [
     ['int not a number', ['n=abc'], /\bn\b/],
     ['int out of range', ['n=99'], /\bn\b/],
@@ -138,7 +150,11 @@ describe('fault: malformed environment files are refused with file:line:column, 
   }
 
   it('a runbook step on a host the environment does not have', async () => {
-    const file = writeRunbook(work, 'ghost-host', `${header('ghost-host')}steps:\n  - { id: touch, title: T, on: controller01, run: "touch ${pwn}-env" }\n  - { id: ghost, title: G, on: compute99, run: "true" }\n`);
+    const file = writeRunbook(
+      work,
+      'ghost-host',
+      `${header('ghost-host')}steps:\n  - { id: touch, title: T, on: controller01, run: "touch ${pwn}-env" }\n  - { id: ghost, title: G, on: compute99, run: "true" }\n`,
+    );
     const before = runIdsIn(auditDir).length;
     const run = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir);
     console.log(`[faults-input] unknown host in on: exit ${run.code}: ${(run.err + run.out).trim().split('\n').slice(-2).join(' | ').slice(0, 300)}`);
@@ -158,7 +174,10 @@ describe('fault: captured output with ;, $(...), backticks and newlines is never
     writeFileSync(`${planted}.json`, json, { mode: 0o644 });
     writeFileSync(`${planted}.txt`, payloads.join('\n') + '\n', { mode: 0o644 });
     // The hosts share this machine's filesystem: the "remote command" prints the planted output.
-    const file = writeRunbook(work, 'captures', `${header('captures')}steps:
+    const file = writeRunbook(
+      work,
+      'captures',
+      `${header('captures')}steps:
   - id: produce
     title: Produce hostile output
     on: compute01
@@ -180,7 +199,8 @@ describe('fault: captured output with ;, $(...), backticks and newlines is never
     foreach: { items: "{{ captures.names }}", as: name }
     steps:
       - { id: each, title: "Each {{ name }}", on: compute02, run: "printf '%s\\\\n' {{ name }} >> ${out}-loop" }
-`);
+`,
+    );
     rmSync(`${out}-loop`, { force: true });
     const run = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir);
     if (run.code !== 0) console.log(run.out + run.err);

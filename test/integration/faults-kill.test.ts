@@ -11,9 +11,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SshLab } from '../lab/sshd-lab';
-import {
-  finishedSteps, header, journal, journalText, opsdeck, runIdsIn, seededRandom, sleep, spawnCli, startFaultLab, waitFor, workDir, writeRunbook,
-} from '../faults/helpers';
+import { finishedSteps, header, journal, journalText, opsdeck, runIdsIn, seededRandom, sleep, spawnCli, startFaultLab, waitFor, workDir, writeRunbook } from '../faults/helpers';
 
 const KILLS = 20;
 const SEED = Number(process.env.OPSDECK_FAULT_SEED ?? Date.now() % 1_000_000);
@@ -101,12 +99,17 @@ describe('fault: the console is SIGKILLed at random points of a run', () => {
         outcome.detail = problems.length ? problems.join('; ') : 'empty journal, nothing ran, resume says so';
         continue;
       }
-      const completedAtKill = finishedSteps(recordsAtKill).filter((record) => record.status === 'succeeded').map((record) => record.step);
+      const completedAtKill = finishedSteps(recordsAtKill)
+        .filter((record) => record.status === 'succeeded')
+        .map((record) => record.step);
       // What the operator saw completed must be in the journal.
       for (const step of STEPS) {
         if (printed.includes(`<== ok [${step}]`) && !completedAtKill.includes(step)) problems.push(`${step} shown ok but not in the journal`);
       }
-      const inFlight = recordsAtKill.filter((record) => record.type === 'step.started').map((record) => (record as { step: string }).step).filter((step) => !finishedSteps(recordsAtKill, step).length);
+      const inFlight = recordsAtKill
+        .filter((record) => record.type === 'step.started')
+        .map((record) => (record as { step: string }).step)
+        .filter((step) => !finishedSteps(recordsAtKill, step).length);
       const verifyAtKill = await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir);
       if (verifyAtKill.code !== 0) problems.push(`verify after kill: exit ${verifyAtKill.code}: ${verifyAtKill.out.trim()}`);
       const finishedAtKill = recordsAtKill.some((record) => record.type === 'run.finished');
@@ -122,11 +125,18 @@ describe('fault: the console is SIGKILLed at random points of a run', () => {
         for (const step of completedAtKill) {
           if (finishedSteps(records, step).length !== 1) problems.push(`${step} completed before the kill but finished ${finishedSteps(records, step).length} times after resume`);
         }
-        if (records.at(-1)?.type !== 'run.finished' || (records.at(-1) as { status?: string }).status !== 'succeeded') problems.push(`last record after resume: ${String(JSON.stringify(records.at(-1))).slice(0, 200)}`);
+        if (records.at(-1)?.type !== 'run.finished' || (records.at(-1) as { status?: string }).status !== 'succeeded')
+          problems.push(`last record after resume: ${String(JSON.stringify(records.at(-1))).slice(0, 200)}`);
         // The journal's lines up to the kill are untouched by the resume.
         const text = journalText(auditDir, runId);
         const linesAtKill = recordsAtKill.length;
-        if (text.split('\n').slice(0, linesAtKill).some((line, at) => JSON.parse(line).hash !== recordsAtKill[at].hash)) problems.push('lines before the kill changed');
+        if (
+          text
+            .split('\n')
+            .slice(0, linesAtKill)
+            .some((line, at) => JSON.parse(line).hash !== recordsAtKill[at].hash)
+        )
+          problems.push('lines before the kill changed');
       }
       const verify = await opsdeck('audit', 'verify', runId, '--audit-dir', auditDir);
       if (verify.code !== 0) problems.push(`final verify: exit ${verify.code}: ${verify.out.trim()}`);
@@ -143,7 +153,12 @@ describe('fault: the console is SIGKILLed at random points of a run', () => {
     }
     console.log(
       `[faults-kill] seed ${SEED}\n` +
-        outcomes.map((o) => `  kill ${String(o.index + 1).padStart(2)} at +${String(o.delayMs).padStart(4)} ms ${o.phase.padEnd(44)} ${o.lostNothing ? 'lost nothing' : 'LOST'}: ${o.detail}`).join('\n'),
+        outcomes
+          .map(
+            (o) =>
+              `  kill ${String(o.index + 1).padStart(2)} at +${String(o.delayMs).padStart(4)} ms ${o.phase.padEnd(44)} ${o.lostNothing ? 'lost nothing' : 'LOST'}: ${o.detail}`,
+          )
+          .join('\n'),
     );
     console.log(`[faults-kill] ${outcomes.filter((o) => o.lostNothing).length}/${outcomes.length} kills lost nothing`);
     expect(outcomes.filter((o) => !o.lostNothing)).toEqual([]);

@@ -118,7 +118,11 @@ describe('fault: two runs on the same host at once', () => {
     const reply = await service.dispatch('run:start', { runbookId: 'console-hold', environmentId: lab.envFile, params: {}, onFailure: 'stop' });
     expect(reply.ok).toBe(true);
     const runId = (reply as { value: { runId: string } }).value.runId;
-    await waitFor(() => existsSync(path.join(auditDir, 'runs', runId, 'journal.jsonl')) && journalText(auditDir, runId).includes('holding-console-hold'), 20_000, 'console run holding');
+    await waitFor(
+      () => existsSync(path.join(auditDir, 'runs', runId, 'journal.jsonl')) && journalText(auditDir, runId).includes('holding-console-hold'),
+      20_000,
+      'console run holding',
+    );
     const second = await opsdeck('run', path.join(work, 'runbooks', 'second-run.yaml'), '--env', lab.envFile, '--audit-dir', auditDir, '--operator', 'bob');
     console.log(`[faults-locks] CLI while the console holds: exit ${second.code}: ${second.err.trim()}`);
     expect(existsSync(marker)).toBe(false);

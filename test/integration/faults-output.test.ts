@@ -143,10 +143,22 @@ describe('fault: secrets and hostile output through the CLI', () => {
 
   it('journal and transcript: what is kept of invalid UTF-8 bytes (every byte?)', () => {
     const records = journal(auditDir, runId);
-    expect(finishedSteps(records).filter((record) => record.step !== 'env-secret').every((record) => record.status === 'succeeded')).toBe(true);
-    const output = records.filter((record) => record.type === 'step.output' && (record as { step: string }).step === 'escapes').map((record) => (record as { data: string }).data).join('');
+    expect(
+      finishedSteps(records)
+        .filter((record) => record.step !== 'env-secret')
+        .every((record) => record.status === 'succeeded'),
+    ).toBe(true);
+    const output = records
+      .filter((record) => record.type === 'step.output' && (record as { step: string }).step === 'escapes')
+      .map((record) => (record as { data: string }).data)
+      .join('');
     const cast = readFileSync(path.join(auditDir, 'runs', runId, 'transcripts', 'compute01.cast'), 'utf8');
-    const castText = cast.split('\n').slice(1).filter(Boolean).map((line) => JSON.parse(line)[2] as string).join('');
+    const castText = cast
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((line) => JSON.parse(line)[2] as string)
+      .join('');
     const originalText = HOSTILE_BYTES.toString('utf8');
     const castBytes = Buffer.from(castText, 'utf8');
     console.log(
@@ -166,7 +178,12 @@ describe('fault: secrets and hostile output through the CLI', () => {
 
   it('the transcript and the journal keep every byte the host printed, invalid UTF-8 included', () => {
     const cast = readFileSync(path.join(auditDir, 'runs', runId, 'transcripts', 'compute01.cast'), 'utf8');
-    const castText = cast.split('\n').slice(1).filter(Boolean).map((line) => JSON.parse(line)[2] as string).join('');
+    const castText = cast
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((line) => JSON.parse(line)[2] as string)
+      .join('');
     // Bytes that are not UTF-8 are kept as U+DC80..U+DCFF (electron/core/utf8.ts) and recovered exactly;
     // the transcript plays output back as a terminal shows it, \n as \r\n (what a PTY's onlcr does).
     expect(encodeByteExact(castText.replace(/\r\n/g, '\n')).includes(HOSTILE_BYTES)).toBe(true);
@@ -256,7 +273,9 @@ describe('fault: browser mode under a 100 MB flood and hostile escapes; secrets 
     const text = await page.locator('body').innerText();
     const inFrames = leaks(frames.join('\n'));
     const inDom = leaks(dom + text);
-    console.log(`[faults-output] browser: ${frames.length} frames; secrets in frames: ${inFrames.join(', ') || 'none'}; in DOM: ${inDom.join(', ') || 'none'}; title now "${await page.title()}"`);
+    console.log(
+      `[faults-output] browser: ${frames.length} frames; secrets in frames: ${inFrames.join(', ') || 'none'}; in DOM: ${inDom.join(', ') || 'none'}; title now "${await page.title()}"`,
+    );
     expect(inFrames).toEqual([]);
     expect(inDom).toEqual([]);
     expect(await page.title()).not.toContain('PWNED');

@@ -69,16 +69,20 @@ function runClosingEarly(args: string[], afterBytes: number, closeStderr = false
 }
 
 describe('review item 8: a reader that stops early does not stop the run', () => {
-  it('run | head: the run goes on to its end, finally steps included, and exits with the run\'s code', async () => {
+  it("run | head: the run goes on to its end, finally steps included, and exits with the run's code", async () => {
     const slow = markerFile('epipe-slow');
     const cleanup = markerFile('epipe-finally');
-    const file = writeRunbook(work, 'epipe', `${header('epipe')}steps:
+    const file = writeRunbook(
+      work,
+      'epipe',
+      `${header('epipe')}steps:
   - { id: chatty, title: Chatty, on: controller01, run: "for i in $(seq 1 300); do echo line $i; done" }
   - { id: slow, title: Slow, on: compute01, run: "sleep 1; echo slow-done > ${slow}" }
   - { id: fails, title: Fails, on: controller01, run: "echo failing; exit 3" }
 finally:
   - { id: cleanup, title: Clean up, on: compute01, run: "echo finally-ran > ${cleanup}" }
-`);
+`,
+    );
     const before = new Set(runIdsIn(auditDir));
     const result = await runClosingEarly(['run', file, '--env', lab.envFile, '--audit-dir', auditDir], 1);
     expect(result.read.length).toBeGreaterThan(0);
@@ -94,14 +98,16 @@ finally:
     expect(result.signal).toBeNull();
     expect(result.code).toBe(1);
   }, 60_000);
-
 });
 
 describe('review item 2: resume never runs with a masked secret', () => {
   const SECRET = 'N3w-Pa55word-for-review';
 
   function rotateRunbook(gate: string, set: string): string {
-    return writeRunbook(work, 'rotate-password', `${header('rotate-password')}params:
+    return writeRunbook(
+      work,
+      'rotate-password',
+      `${header('rotate-password')}params:
   new_password: { type: string, secret: true, required: true }
   target: { type: host, default: controller01 }
 steps:
@@ -111,7 +117,8 @@ steps:
     title: "Set the password to {{ params.new_password }}"
     on: "{{ params.target }}"
     run: "printf '%s' {{ params.new_password }} > ${set}"
-`);
+`,
+    );
   }
 
   it('asks for secret parameters again, refuses without them, and takes them from a file or a variable', async () => {
@@ -206,11 +213,15 @@ steps:
   it('refuses a capture the journal kept masked, naming the step to run again; --rerun runs it again', async () => {
     const gate = markerFile('capture-gate');
     const applied = markerFile('capture-applied');
-    const file = writeRunbook(work, 'generated-password', `${header('generated-password')}steps:
+    const file = writeRunbook(
+      work,
+      'generated-password',
+      `${header('generated-password')}steps:
   - { id: generate, title: Generate, on: controller01, run: "head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \\\\n'", capture: { new_password: stdout } }
   - { id: gate, title: Gate, on: controller01, run: "test -e ${gate}" }
   - { id: apply, title: Apply, on: controller01, run: "printf '%s' {{ captures.new_password }} > ${applied}" }
-`);
+`,
+    );
     const first = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir);
     expect(first.code, first.out + first.err).toBe(1);
     const runId = runIdOf(first.out);
@@ -274,7 +285,11 @@ steps:
       const reply = await service.dispatch('run:start', { runbookId: 'console-rotate', environmentId: lab.envFile, params: { db_password: SECRET }, onFailure: 'stop' });
       expect(reply.ok, JSON.stringify(reply)).toBe(true);
       const runId = (reply as { value: { runId: string } }).value.runId;
-      await waitFor(() => existsSync(path.join(auditDir, 'runs', runId, 'journal.jsonl')) && /"type":"run.finished"/.test(journalText(auditDir, runId)), 30_000, 'console run finished');
+      await waitFor(
+        () => existsSync(path.join(auditDir, 'runs', runId, 'journal.jsonl')) && /"type":"run.finished"/.test(journalText(auditDir, runId)),
+        30_000,
+        'console run finished',
+      );
       expect(journal(auditDir, runId).at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
       const shown = JSON.stringify(seen);
       expect(shown).toContain('Set the password to ********');
@@ -288,14 +303,18 @@ steps:
 
 describe('review item 11: escape sequences from a host are shown, never obeyed', () => {
   const evilRunbook = () =>
-    writeRunbook(work, 'evil-capture', `${header('evil-capture')}steps:
+    writeRunbook(
+      work,
+      'evil-capture',
+      `${header('evil-capture')}steps:
   - { id: grab, title: Grab, on: controller01, run: "printf 'web\\\\033]0;pwned\\\\007\\\\033]52;c;ZWNobyBoaQ==\\\\007\\\\033[2J01'", capture: { name: stdout } }
   - id: use
     title: "Restart {{ captures.name }}"
     on: controller01
     destructive: { confirm: "{{ captures.name }}", warning: "Restarts {{ captures.name }}." }
     run: "echo restarting {{ captures.name }} > /dev/null"
-`);
+`,
+    );
   const control = /[\x00-\x08\x0b-\x1f\x7f]/;
 
   it('in step titles, command echo lines and the destructive prompt of the live log', async () => {

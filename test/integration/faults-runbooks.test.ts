@@ -63,14 +63,31 @@ const VARIANTS: Variant[] = [
   { name: 'duplicate-step-id', content: `${HEAD('m22')}steps:\n${TOUCH}${TOUCH}`, line: 10 },
   { name: 'reserved-step-id', content: `${HEAD('m23')}steps:\n${TOUCH}  - id: end\n    manual: x\n`, line: 10 },
   { name: 'step-id-with-space', content: `${HEAD('m24')}steps:\n${TOUCH}  - id: two words\n    manual: x\n`, line: 10 },
-  { name: 'decision-cycle', content: `${HEAD('m25')}steps:\n${TOUCH}  - id: d\n    decision:\n      question: Again?\n      choices:\n        - { id: again, label: Again, next: touch }\n        - { id: no, label: No }\n`, line: 14, phrase: /forward|loop/ },
-  { name: 'decision-dangling', content: `${HEAD('m26')}steps:\n${TOUCH}  - id: d\n    decision:\n      question: Q\n      choices:\n        - { id: y, label: Y, next: nowhere }\n        - { id: n, label: N }\n`, line: 14 },
+  {
+    name: 'decision-cycle',
+    content: `${HEAD('m25')}steps:\n${TOUCH}  - id: d\n    decision:\n      question: Again?\n      choices:\n        - { id: again, label: Again, next: touch }\n        - { id: no, label: No }\n`,
+    line: 14,
+    phrase: /forward|loop/,
+  },
+  {
+    name: 'decision-dangling',
+    content: `${HEAD('m26')}steps:\n${TOUCH}  - id: d\n    decision:\n      question: Q\n      choices:\n        - { id: y, label: Y, next: nowhere }\n        - { id: n, label: N }\n`,
+    line: 14,
+  },
   { name: 'decision-one-choice', content: `${HEAD('m27')}steps:\n${TOUCH}  - id: d\n    decision:\n      question: Q\n      choices:\n        - { id: y, label: Y }\n` },
   { name: 'capture-unknown', content: `${HEAD('m28')}steps:\n${TOUCH}  - id: b\n    on: all\n    run: echo {{ captures.nope }}\n`, line: 12 },
-  { name: 'capture-used-before', content: `${HEAD('m29')}steps:\n${TOUCH}  - id: b\n    on: all\n    run: echo {{ captures.later }}\n  - id: c\n    on: all\n    run: ls\n    capture: { later: stdout }\n`, line: 12 },
+  {
+    name: 'capture-used-before',
+    content: `${HEAD('m29')}steps:\n${TOUCH}  - id: b\n    on: all\n    run: echo {{ captures.later }}\n  - id: c\n    on: all\n    run: ls\n    capture: { later: stdout }\n`,
+    line: 12,
+  },
   { name: 'param-undeclared', content: `${HEAD('m30')}steps:\n${TOUCH}  - id: b\n    on: all\n    run: echo {{ params.ghost }}\n`, line: 12 },
   { name: 'template-unclosed', content: `${HEAD('m31')}params:\n  x: { type: string, default: a }\nsteps:\n${TOUCH}  - id: b\n    on: all\n    run: echo {{ params.x\n`, line: 14 },
-  { name: 'template-unknown-filter', content: `${HEAD('m32')}params:\n  x: { type: string, default: a }\nsteps:\n${TOUCH}  - id: b\n    on: all\n    run: echo {{ params.x | shout }}\n`, line: 14 },
+  {
+    name: 'template-unknown-filter',
+    content: `${HEAD('m32')}params:\n  x: { type: string, default: a }\nsteps:\n${TOUCH}  - id: b\n    on: all\n    run: echo {{ params.x | shout }}\n`,
+    line: 14,
+  },
   { name: 'param-unknown-type', content: `${HEAD('m33')}params:\n  x: { type: float, default: 1.5 }\nsteps:\n${TOUCH}`, line: 6 },
   { name: 'param-default-wrong-type', content: `${HEAD('m34')}params:\n  n: { type: int, default: many }\nsteps:\n${TOUCH}`, line: 6 },
   { name: 'enum-without-values', content: `${HEAD('m35')}params:\n  mode: { type: enum }\nsteps:\n${TOUCH}`, line: 6 },
@@ -93,11 +110,17 @@ const VARIANTS: Variant[] = [
     line: 10,
   },
   { name: 'foreach-without-items', content: `${HEAD('m42')}steps:\n${TOUCH}  - id: loop\n    foreach: { as: x }\n    steps:\n      - id: inner\n        manual: x\n`, line: 11 },
-  { name: 'foreach-as-namespace', content: `${HEAD('m43')}params:\n  hs: { type: hosts, default: "a,b" }\nsteps:\n${TOUCH}  - id: loop\n    foreach: { items: "{{ params.hs }}", as: params }\n    steps:\n      - id: inner\n        manual: x\n` },
+  {
+    name: 'foreach-as-namespace',
+    content: `${HEAD('m43')}params:\n  hs: { type: hosts, default: "a,b" }\nsteps:\n${TOUCH}  - id: loop\n    foreach: { items: "{{ params.hs }}", as: params }\n    steps:\n      - id: inner\n        manual: x\n`,
+  },
   { name: 'json-path-invalid', content: `${HEAD('m44')}steps:\n${TOUCH}    expect:\n      json:\n        - { path: "[[", equals: 1 }\n`, line: 12 },
   { name: 'matches-invalid-regex', content: `${HEAD('m45')}steps:\n${TOUCH}    expect:\n      stdout:\n        - matches: "(unclosed"\n`, line: 12 },
   { name: 'rollback-undoes-nothing', content: `${HEAD('m46')}steps:\n${TOUCH}rollback:\n  - undoes: ghost\n    id: r\n    manual: y\n`, line: 11 },
-  { name: 'phase-priority-descending', content: `${HEAD('m47')}steps:\n${TOUCH}  - id: p2\n    phase: { priority: 2 }\n    steps: [ { id: a2, manual: x } ]\n  - id: p1\n    phase: { priority: 1 }\n    steps: [ { id: a1, manual: x } ]\n` },
+  {
+    name: 'phase-priority-descending',
+    content: `${HEAD('m47')}steps:\n${TOUCH}  - id: p2\n    phase: { priority: 2 }\n    steps: [ { id: a2, manual: x } ]\n  - id: p1\n    phase: { priority: 1 }\n    steps: [ { id: a1, manual: x } ]\n`,
+  },
   { name: 'concurrency-zero', content: `${HEAD('m48')}steps:\n${TOUCH}    concurrency: 0\n`, line: 10 },
   { name: 'destructive-wrong-type', content: `${HEAD('m49')}steps:\n${TOUCH}    destructive: 42\n`, line: 10 },
   { name: 'when-unknown-key', content: `${HEAD('m50')}steps:\n${TOUCH}    when: { value: x, equalz: y }\n`, line: 10 },
@@ -109,10 +132,17 @@ const VARIANTS: Variant[] = [
     content: `${HEAD('m54')}a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nsteps:\n${TOUCH}`,
     phrase: /alias/i,
   },
-  { name: 'binary-data', content: Buffer.concat([Buffer.from(`${HEAD('m55')}steps:\n${TOUCH}`), Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0x89, 0x50, 0x4e, 0x47])]), phrase: /binary/i },
+  {
+    name: 'binary-data',
+    content: Buffer.concat([Buffer.from(`${HEAD('m55')}steps:\n${TOUCH}`), Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 0, 0x89, 0x50, 0x4e, 0x47])]),
+    phrase: /binary/i,
+  },
   { name: 'png-bytes', content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]), phrase: /binary/i },
-  { name: 'invalid-utf8', content: Buffer.concat([Buffer.from(`${HEAD('m57')}steps:\n${TOUCH}  - id: b\n    manual: "caf`), Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), Buffer.from(`"\n`)]) },
-  { name: 'null-step', content: `${HEAD('m58')}steps:\n${TOUCH}  -\n` , line: 10 },
+  {
+    name: 'invalid-utf8',
+    content: Buffer.concat([Buffer.from(`${HEAD('m57')}steps:\n${TOUCH}  - id: b\n    manual: "caf`), Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), Buffer.from(`"\n`)]),
+  },
+  { name: 'null-step', content: `${HEAD('m58')}steps:\n${TOUCH}  -\n`, line: 10 },
   { name: 'on-wrong-type', content: `${HEAD('m59')}steps:\n${TOUCH}  - id: b\n    run: x\n    on: { host: a }\n`, line: 12 },
 ];
 
@@ -128,7 +158,11 @@ afterAll(async () => {
   rmSync(marker, { force: true });
 });
 
-interface Result { name: string; ok: boolean; detail: string }
+interface Result {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
 const results: Result[] = [];
 
 describe(`fault: ${VARIANTS.length} malformed runbooks through opsdeck validate and opsdeck run`, () => {
@@ -160,7 +194,11 @@ describe(`fault: ${VARIANTS.length} malformed runbooks through opsdeck validate 
           cli.child.kill('SIGKILL');
           await cli.exited;
         }
-        run = { code: exit ? exit.code : null, out: cli.out().slice(0, 2000), err: cli.err().slice(0, 2000) + (exit ? '' : `[still running after ${variant.childRunMs} ms; killed]`) };
+        run = {
+          code: exit ? exit.code : null,
+          out: cli.out().slice(0, 2000),
+          err: cli.err().slice(0, 2000) + (exit ? '' : `[still running after ${variant.childRunMs} ms; killed]`),
+        };
       } else {
         run = await opsdeck('run', file, '--env', lab.envFile, '--audit-dir', auditDir);
       }

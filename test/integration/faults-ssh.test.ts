@@ -9,9 +9,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SshLab } from '../lab/sshd-lab';
-import {
-  finishedSteps, header, journal, opsdeck, runIdOf, runIdsIn, sleep, startFaultLab, waitFor, workDir, writeRunbook, journalText,
-} from '../faults/helpers';
+import { finishedSteps, header, journal, opsdeck, runIdOf, runIdsIn, sleep, startFaultLab, waitFor, workDir, writeRunbook, journalText } from '../faults/helpers';
 import path from 'node:path';
 
 let lab: SshLab;
@@ -39,7 +37,10 @@ afterAll(async () => {
 
 function dropRunbook(kind: string): string {
   const fate = `/tmp/opsdeck-fate-${kind}-${tag}`;
-  return writeRunbook(work, `drop-${kind}`, `${header(`drop-${kind}`)}steps:
+  return writeRunbook(
+    work,
+    `drop-${kind}`,
+    `${header(`drop-${kind}`)}steps:
   - { id: before, title: Before, on: compute02, run: echo before }
   - id: long
     title: Long
@@ -47,7 +48,8 @@ function dropRunbook(kind: string): string {
     timeout: 2m
     run: "echo drop-token-$((6*7)); sleep 3; touch ${fate}; echo finished-on-host"
   - { id: after, title: After, on: compute02, run: echo after }
-`);
+`,
+  );
 }
 
 describe('fault: the SSH connection drops mid-step', () => {
@@ -73,7 +75,9 @@ describe('fault: the SSH connection drops mid-step', () => {
 
     // The command's fate on the host: the product says "unknown". What actually happened here:
     await sleep(3_500);
-    console.log(`[faults-ssh] kill: after the drop the command ${existsSync(fate) ? 'DID finish on the host (marker written)' : 'did NOT finish on the host (killed with its session)'}`);
+    console.log(
+      `[faults-ssh] kill: after the drop the command ${existsSync(fate) ? 'DID finish on the host (marker written)' : 'did NOT finish on the host (killed with its session)'}`,
+    );
 
     killedRun = { runId, out: run.out + run.err };
   });
@@ -91,7 +95,11 @@ describe('fault: the SSH connection drops mid-step', () => {
 
   it('host frozen (sshd SIGSTOPped): detected by keepalive, interrupted, journal verifies', async () => {
     const running = opsdeck('run', dropRunbook('freeze'), '--env', lab.envFile, '--audit-dir', auditDir);
-    await waitFor(() => runIdsIn(auditDir).some((id) => journalText(auditDir, id).includes('drop-token-42') && journalText(auditDir, id).includes('drop-freeze')), 20_000, 'drop-token in journal');
+    await waitFor(
+      () => runIdsIn(auditDir).some((id) => journalText(auditDir, id).includes('drop-token-42') && journalText(auditDir, id).includes('drop-freeze')),
+      20_000,
+      'drop-token in journal',
+    );
     const frozenAt = Date.now();
     lab.freeze('compute02');
     let run;

@@ -46,7 +46,10 @@ describe('discovery through the controller', () => {
       expect(byName.compute04).toMatchObject({ state: 'discovered', address: 'compute04', roles: ['compute'], user: environment.hosts[0].user });
       expect(byName.compute04.reachability).toBeTruthy();
       expect(result.warnings.map((warning) => warning.message)).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^neutron: openstack network agent list -f json on controller01 did not answer/), expect.stringMatching(/^cinder: openstack volume service list/)]),
+        expect.arrayContaining([
+          expect.stringMatching(/^neutron: openstack network agent list -f json on controller01 did not answer/),
+          expect.stringMatching(/^cinder: openstack volume service list/),
+        ]),
       );
 
       const file = path.join(out, 'discovered.yaml');

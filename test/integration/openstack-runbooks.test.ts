@@ -89,9 +89,22 @@ describe('compute-maintenance', () => {
   it('disables with the reason, live-migrates every instance (hostile name too), two at a time, stops, maintains, starts and re-enables', async () => {
     const victim = plantVictim();
     const run = await opsdeck(
-      'run', 'compute-maintenance', '--env', lab.envFile, '--audit-dir', auditDir,
-      '-p', 'host=compute01', '-p', 'reason=replace DIMM B2 (CHG1234)',
-      '--decide', 'how=migrate', '--confirm', 'disable-service=compute01', '--manual', 'maintenance=done:DIMM replaced',
+      'run',
+      'compute-maintenance',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'host=compute01',
+      '-p',
+      'reason=replace DIMM B2 (CHG1234)',
+      '--decide',
+      'how=migrate',
+      '--confirm',
+      'disable-service=compute01',
+      '--manual',
+      'maintenance=done:DIMM replaced',
     );
     expect(run.err).toBe('');
     expect(run.code, run.out.slice(-4000)).toBe(0);
@@ -139,8 +152,22 @@ describe('compute-maintenance', () => {
       state.servers.find((server) => server.name === 'mnt2')!.refuseMigration = true;
     });
     const run = await opsdeck(
-      'run', 'compute-maintenance', '--env', lab.envFile, '--audit-dir', auditDir, '--on-failure', 'rollback',
-      '-p', 'host=compute01', '-p', 'drain_deadline=3s', '--decide', 'how=migrate', '--confirm', 'disable-service=compute01',
+      'run',
+      'compute-maintenance',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '--on-failure',
+      'rollback',
+      '-p',
+      'host=compute01',
+      '-p',
+      'drain_deadline=3s',
+      '--decide',
+      'how=migrate',
+      '--confirm',
+      'disable-service=compute01',
     );
     expect(run.code).toBe(5);
     const records = journal(runIdOf(run.out));
@@ -170,7 +197,20 @@ describe('compute-maintenance', () => {
     lab.updateState((state) => {
       service(state, 'compute01').running = false;
     });
-    const run = await opsdeck('run', 'compute-maintenance', '--env', lab.envFile, '--audit-dir', auditDir, '-p', 'host=compute01', '--decide', 'how=migrate', '--confirm', 'disable-service=compute01');
+    const run = await opsdeck(
+      'run',
+      'compute-maintenance',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'host=compute01',
+      '--decide',
+      'how=migrate',
+      '--confirm',
+      'disable-service=compute01',
+    );
     expect(run.code).toBe(1);
     const records = journal(runIdOf(run.out));
     expect(finished(records, 'health-before/checks/services')?.status).toBe('failed');
@@ -188,9 +228,20 @@ describe('compute-evacuation', () => {
       service(state, 'compute01').running = false;
     });
     const run = await opsdeck(
-      'run', 'compute-evacuation', '--env', lab.envFile, '--audit-dir', auditDir,
-      '-p', 'host=compute01', '-p', 'host_address=192.0.2.1',
-      '--decide', 'confirm-down=down', '--confirm', 'force-down=compute01',
+      'run',
+      'compute-evacuation',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'host=compute01',
+      '-p',
+      'host_address=192.0.2.1',
+      '--decide',
+      'confirm-down=down',
+      '--confirm',
+      'force-down=compute01',
     );
     expect(run.err).toBe('');
     expect(run.code, run.out.slice(-4000)).toBe(0);
@@ -220,8 +271,18 @@ describe('compute-evacuation', () => {
 
   it('moves nothing when the operator is not sure the host is down', async () => {
     const run = await opsdeck(
-      'run', 'compute-evacuation', '--env', lab.envFile, '--audit-dir', auditDir,
-      '-p', 'host=compute01', '--decide', 'confirm-down=stop', '--confirm', 'force-down=compute01',
+      'run',
+      'compute-evacuation',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'host=compute01',
+      '--decide',
+      'confirm-down=stop',
+      '--confirm',
+      'force-down=compute01',
     );
     expect(run.code).toBe(3);
     const state = lab.readState();
@@ -233,9 +294,13 @@ describe('compute-evacuation', () => {
 
 describe('full-outage-restoration', () => {
   const manuals = [
-    'p1-internal-network/network-up', 'p2-storage/storage-up', 'p2-storage/check/storage-healthy',
-    'p3-public-network/public-network-up', 'p3-public-network/check/public-network-checked',
-    'p5-user-vms/guests-started', 'p5-user-vms/check/guests-checked',
+    'p1-internal-network/network-up',
+    'p2-storage/storage-up',
+    'p2-storage/check/storage-healthy',
+    'p3-public-network/public-network-up',
+    'p3-public-network/check/public-network-checked',
+    'p5-user-vms/guests-started',
+    'p5-user-vms/check/guests-checked',
   ].flatMap((step) => ['--manual', `${step}=done`]);
 
   function outage(): void {
@@ -249,8 +314,17 @@ describe('full-outage-restoration', () => {
     outage();
     const controller = lab.ssh.host('controller01');
     const run = await opsdeck(
-      'run', 'full-outage-restoration', '--env', lab.envFile, '--audit-dir', auditDir,
-      '-p', `controller_address=${controller.address}`, '-p', `controller_ssh_port=${controller.port}`, ...manuals,
+      'run',
+      'full-outage-restoration',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      `controller_address=${controller.address}`,
+      '-p',
+      `controller_ssh_port=${controller.port}`,
+      ...manuals,
     );
     expect(run.err).toBe('');
     expect(run.code, run.out.slice(-4000)).toBe(0);
@@ -265,9 +339,13 @@ describe('full-outage-restoration', () => {
     const at = (unit: string) => started.indexOf(unit);
     // nova-compute (the service) starts after the conductors and nova-api: before them it cannot register.
     for (const [before, after] of [
-      ['openstack-cinder-volume', 'rabbitmq-server'], ['mariadb', 'httpd'], ['openstack-nova-api', 'openstack-nova-compute'],
-      ['httpd', 'openstack-cinder-scheduler'], ['openstack-cinder-scheduler', 'openstack-glance-api'],
-      ['openstack-glance-api', 'openstack-nova-scheduler'], ['openstack-nova-scheduler', 'openstack-cinder-api'],
+      ['openstack-cinder-volume', 'rabbitmq-server'],
+      ['mariadb', 'httpd'],
+      ['openstack-nova-api', 'openstack-nova-compute'],
+      ['httpd', 'openstack-cinder-scheduler'],
+      ['openstack-cinder-scheduler', 'openstack-glance-api'],
+      ['openstack-glance-api', 'openstack-nova-scheduler'],
+      ['openstack-nova-scheduler', 'openstack-cinder-api'],
       ['openstack-cinder-api', 'openstack-nova-api'],
     ]) {
       expect(at(before), `${before} before ${after}`).toBeGreaterThanOrEqual(0);
@@ -290,8 +368,17 @@ describe('full-outage-restoration', () => {
     });
     const controller = lab.ssh.host('controller01');
     const run = await opsdeck(
-      'run', 'full-outage-restoration', '--env', lab.envFile, '--audit-dir', auditDir,
-      '-p', `controller_address=${controller.address}`, '-p', `controller_ssh_port=${controller.port}`, ...manuals,
+      'run',
+      'full-outage-restoration',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      `controller_address=${controller.address}`,
+      '-p',
+      `controller_ssh_port=${controller.port}`,
+      ...manuals,
     );
     expect(run.code).toBe(1);
     const records = journal(runIdOf(run.out));
@@ -312,9 +399,20 @@ describe('upgrade and upgrade-rollback', () => {
     }
     const backupDir = path.join(lab.scratchDir, 'backups');
     const upgrade = await opsdeck(
-      'run', 'upgrade', '--env', lab.envFile, '--audit-dir', auditDir,
-      '-p', 'release=2023.1', '-p', `backup_dir=${backupDir}`, '-p', `config_dirs=${etc}/keystone ${etc}/nova ${etc}/missing`,
-      '--decide', 'clone-tested=tested',
+      'run',
+      'upgrade',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'release=2023.1',
+      '-p',
+      `backup_dir=${backupDir}`,
+      '-p',
+      `config_dirs=${etc}/keystone ${etc}/nova ${etc}/missing`,
+      '--decide',
+      'clone-tested=tested',
       ...['release-notes', 'user-impact', 'repositories', 'orchestration-telemetry', 'final-steps'].flatMap((step) => ['--manual', `${step}=done`]),
     );
     expect(upgrade.err).toBe('');
@@ -336,17 +434,37 @@ describe('upgrade and upgrade-rollback', () => {
 
     // Service by service: stop, db sync, start, verify; the token flush before keystone's db sync.
     const sequence = [
-      'service stop httpd', 'manage keystone-manage token_flush', 'manage keystone-manage db_sync', 'service start httpd',
-      'service stop openstack-glance-api', 'manage glance-manage db_sync', 'service start openstack-glance-api',
-      'service stop openstack-nova-api', 'manage nova-manage api_db sync', 'manage nova-manage db sync', 'service start openstack-nova-conductor',
-      'service stop neutron-server', 'manage neutron-db-manage upgrade heads', 'service start neutron-server',
-      'service stop openstack-cinder-api', 'manage cinder-manage db sync', 'service start openstack-cinder-scheduler',
-      'service restart httpd', 'manage nova-manage db online_data_migrations',
+      'service stop httpd',
+      'manage keystone-manage token_flush',
+      'manage keystone-manage db_sync',
+      'service start httpd',
+      'service stop openstack-glance-api',
+      'manage glance-manage db_sync',
+      'service start openstack-glance-api',
+      'service stop openstack-nova-api',
+      'manage nova-manage api_db sync',
+      'manage nova-manage db sync',
+      'service start openstack-nova-conductor',
+      'service stop neutron-server',
+      'manage neutron-db-manage upgrade heads',
+      'service start neutron-server',
+      'service stop openstack-cinder-api',
+      'manage cinder-manage db sync',
+      'service start openstack-cinder-scheduler',
+      'service restart httpd',
+      'manage nova-manage db online_data_migrations',
     ];
     const positions = sequence.map((line) => first(line));
-    expect(positions.every((position) => position >= 0), JSON.stringify(sequence.filter((_, index) => positions[index] < 0))).toBe(true);
+    expect(
+      positions.every((position) => position >= 0),
+      JSON.stringify(sequence.filter((_, index) => positions[index] < 0)),
+    ).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-    expect(Object.values(state.packages!).flatMap((installed) => Object.values(installed)).every((entry) => entry.version === entry.available && entry.configKept)).toBe(true);
+    expect(
+      Object.values(state.packages!)
+        .flatMap((installed) => Object.values(installed))
+        .every((entry) => entry.version === entry.available && entry.configKept),
+    ).toBe(true);
 
     // The upgrade changed a config; then roll back with what the upgrade recorded.
     writeFileSync(path.join(etc, 'keystone', 'keystone.conf'), '[DEFAULT]\n# changed by the upgrade\n');
@@ -358,12 +476,28 @@ describe('upgrade and upgrade-rollback', () => {
     expect(existsSync(dumpFile)).toBe(true);
     expect(existsSync(`${dumpFile}.manifest.json`)).toBe(true);
     const rollback = await opsdeck(
-      'run', 'upgrade-rollback', '--env', lab.envFile, '--audit-dir', auditDir,
+      'run',
+      'upgrade-rollback',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
       // One node after another: the lab's hosts share one file system, where four tars extracting the
       // same files at once collide ("Cannot open: File exists"); real nodes each have their own.
-      '-p', `backup_path=${backupPath}`, '-p', `dump_file=${dumpFile}`, '-p', 'restore_concurrency=1',
-      '--decide', 'go=rollback', '--confirm', 'restore-configs=restore configs', '--confirm', 'restore-databases=restore databases',
-      '--manual', 'remove-repositories=done',
+      '-p',
+      `backup_path=${backupPath}`,
+      '-p',
+      `dump_file=${dumpFile}`,
+      '-p',
+      'restore_concurrency=1',
+      '--decide',
+      'go=rollback',
+      '--confirm',
+      'restore-configs=restore configs',
+      '--confirm',
+      'restore-databases=restore databases',
+      '--manual',
+      'remove-repositories=done',
     );
     expect(rollback.err).toBe('');
     expect(rollback.code, rollback.out.slice(-4000)).toBe(0);

@@ -86,8 +86,9 @@ function replay(block: Block): void {
 function heartbeatsFrom(block: Block): void {
   const state = read();
   for (const service of state.services) {
-    const match = new RegExp(`${service.id}[^\\n]*?(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d)\\.000000`).exec(block.stdout)
-      ?? new RegExp(`"ID": "${service.id}"[\\s\\S]*?"Updated At": "([^.]+)\\.000000"`).exec(block.stdout);
+    const match =
+      new RegExp(`${service.id}[^\\n]*?(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d)\\.000000`).exec(block.stdout) ??
+      new RegExp(`"ID": "${service.id}"[\\s\\S]*?"Updated At": "([^.]+)\\.000000"`).exec(block.stdout);
     if (match) service.updatedAt = match[1];
   }
   write(state);
@@ -97,13 +98,33 @@ const PROJECT = '881c7aa66a504285b0bec288e66e0155';
 
 function capturedDeployment(): StandinState {
   const service = (id: string, binary: string, host: string, zone: string): StandinService => ({
-    id, binary, host, zone, disabled: false, disabledReason: null, forcedDown: false, running: true, updatedAt: '2026-11-21T23:54:37',
+    id,
+    binary,
+    host,
+    zone,
+    disabled: false,
+    disabledReason: null,
+    forcedDown: false,
+    running: true,
+    updatedAt: '2026-11-21T23:54:37',
   });
   const server = (id: string, name: string, index: number, created: string, launched: string, reservation: string): StandinServer => ({
-    id, name, hostname: name, status: 'ACTIVE', host: 'compute01', projectId: PROJECT, userId: '5db51ec221d844c1a4cc7be7d509a4e2',
-    flavor: { id: 1, name: 'm1.tiny', vcpus: 1, ram: 128, disk: 1 }, image: { name: 'tiny-raw', id: '271808d7-18a3-4bc3-a39a-401679391358' },
-    addresses: {}, created, updated: `${launched}Z`, launchedAt: `${launched}.000000`, instanceName: `instance-${index.toString(16).padStart(8, '0')}`,
-    reservationId: reservation, pending: null,
+    id,
+    name,
+    hostname: name,
+    status: 'ACTIVE',
+    host: 'compute01',
+    projectId: PROJECT,
+    userId: '5db51ec221d844c1a4cc7be7d509a4e2',
+    flavor: { id: 1, name: 'm1.tiny', vcpus: 1, ram: 128, disk: 1 },
+    image: { name: 'tiny-raw', id: '271808d7-18a3-4bc3-a39a-401679391358' },
+    addresses: {},
+    created,
+    updated: `${launched}Z`,
+    launchedAt: `${launched}.000000`,
+    instanceName: `instance-${index.toString(16).padStart(8, '0')}`,
+    reservationId: reservation,
+    pending: null,
   });
   return {
     now: '2026-11-21T23:56:42',
@@ -171,8 +192,20 @@ describe('the openstack stand-in matches python-openstackclient 6.0 byte for byt
     expect(after.migrations.at(-1)).toMatchObject({ type: 'live-migration', status: 'completed', sourceNode: 'compute01', destNode: 'compute02' });
     // The listing's records, as nova had them then.
     const record = (id: number, uuid: string, server: string, created: string, updated: string) => ({
-      id, uuid, sourceNode: 'compute01', destNode: 'compute02', sourceCompute: 'compute01', destCompute: 'compute02', destHost: null,
-      status: 'completed', serverUuid: server, oldFlavor: 1, newFlavor: 1, type: 'live-migration', createdAt: created, updatedAt: updated,
+      id,
+      uuid,
+      sourceNode: 'compute01',
+      destNode: 'compute02',
+      sourceCompute: 'compute01',
+      destCompute: 'compute02',
+      destHost: null,
+      status: 'completed',
+      serverUuid: server,
+      oldFlavor: 1,
+      newFlavor: 1,
+      type: 'live-migration',
+      createdAt: created,
+      updatedAt: updated,
     });
     write({
       ...after,
@@ -193,7 +226,10 @@ describe('the openstack stand-in matches python-openstackclient 6.0 byte for byt
   });
 
   it('mysql -e SHOW DATABASES (mysql.txt)', () => {
-    write({ ...capturedDeployment(), databases: ['glance', 'information_schema', 'keystone', 'mysql', 'neutron', 'nova', 'nova_api', 'nova_cell0', 'performance_schema', 'placement', 'sys'] });
+    write({
+      ...capturedDeployment(),
+      databases: ['glance', 'information_schema', 'keystone', 'mysql', 'neutron', 'nova', 'nova_api', 'nova_cell0', 'performance_schema', 'placement', 'sys'],
+    });
     const [block] = blocks('mysql.txt');
     replay(block);
   });

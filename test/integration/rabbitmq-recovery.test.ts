@@ -19,8 +19,16 @@ const journal = (runId: string) => readJournal(auditDir, runId);
 const RUNBOOK = path.resolve(import.meta.dirname, '../../runbooks/rabbitmq-hang-recovery.yaml');
 const PASSWORD = "Rabbit-p4ss'w0rd$x";
 const CONTROLLER_SERVICES = [
-  'nova-conductor', 'nova-scheduler', 'nova-api', 'neutron-server', 'cinder-scheduler', 'cinder-api', 'cinder-volume',
-  'neutron-openvswitch-agent', 'neutron-l3-agent', 'neutron-dhcp-agent',
+  'nova-conductor',
+  'nova-scheduler',
+  'nova-api',
+  'neutron-server',
+  'cinder-scheduler',
+  'cinder-api',
+  'cinder-volume',
+  'neutron-openvswitch-agent',
+  'neutron-l3-agent',
+  'neutron-dhcp-agent',
 ];
 const COMPUTE_SERVICES = ['nova-compute', 'neutron-openvswitch-agent'];
 const EXPECTED_QUEUES = ['conductor', 'scheduler', 'compute.compute01', 'compute.compute02', 'q-plugin', 'cinder-volume'];
@@ -65,9 +73,22 @@ describe('rabbitmq-hang-recovery on a real broker', () => {
     // A queue holding messages that nobody consumes: the diagnosis must point it out.
     await rabbit.publish('openstack', PASSWORD, 'cinder-backup', 3);
     const run = await opsdeck(
-      'run', RUNBOOK, '--env', envFile, '--audit-dir', auditDir,
-      '-p', 'broker_host=controller01', '--param-file', `rabbit_password=${passwordFile}`, '-p', 'expected_queues=conductor,scheduler,q-plugin,cinder-volume',
-      '--decide', 'recover=reconnect', '--decide', 'trace=on',
+      'run',
+      RUNBOOK,
+      '--env',
+      envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'broker_host=controller01',
+      '--param-file',
+      `rabbit_password=${passwordFile}`,
+      '-p',
+      'expected_queues=conductor,scheduler,q-plugin,cinder-volume',
+      '--decide',
+      'recover=reconnect',
+      '--decide',
+      'trace=on',
       // No answer for the manual inspect-trace step: without a terminal the run is aborted there.
     );
     expect(run.out).toContain('STUCK cinder-backup (3 messages, no consumer)');
@@ -96,10 +117,28 @@ describe('rabbitmq-hang-recovery on a real broker', () => {
 
     const started = Date.now();
     const run = await opsdeck(
-      'run', RUNBOOK, '--env', envFile, '--audit-dir', auditDir,
-      '-p', 'broker_host=controller01', '--param-file', `rabbit_password=${passwordFile}`, '-p', 'expected_queues=conductor,scheduler,q-plugin,cinder-volume',
-      '--decide', 'recover=restart', '--decide', 'still-failing=reset', '--confirm', 'reset-mnesia=reset controller01',
-      '--decide', 'trace=on', '--manual', 'inspect-trace=done:read the trace',
+      'run',
+      RUNBOOK,
+      '--env',
+      envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'broker_host=controller01',
+      '--param-file',
+      `rabbit_password=${passwordFile}`,
+      '-p',
+      'expected_queues=conductor,scheduler,q-plugin,cinder-volume',
+      '--decide',
+      'recover=restart',
+      '--decide',
+      'still-failing=reset',
+      '--confirm',
+      'reset-mnesia=reset controller01',
+      '--decide',
+      'trace=on',
+      '--manual',
+      'inspect-trace=done:read the trace',
     );
     const seconds = (Date.now() - started) / 1000;
     expect(run.err).toBe('');
@@ -154,9 +193,7 @@ describe('rabbitmq-hang-recovery on a real broker', () => {
 
 /** One line with each step's duration: where the minutes of a recovery go. */
 function logDurations(what: string, records: JournalRecord[]): void {
-  const steps = records.flatMap((record) =>
-    record.type === 'step.finished' && record.status !== 'skipped' ? [`${record.step} ${(record.durationMs / 1000).toFixed(1)}s`] : [],
-  );
+  const steps = records.flatMap((record) => (record.type === 'step.finished' && record.status !== 'skipped' ? [`${record.step} ${(record.durationMs / 1000).toFixed(1)}s`] : []));
   console.log(`${what}: ${steps.join(', ')}`);
 }
 
@@ -166,14 +203,15 @@ function everyQueueConsumed(consumers: Map<string, number>): boolean {
 
 /** How many times the stand-in of a service has started consuming (one per connection). */
 function countConsuming(service: string, host: string): number {
-  return services.serviceLog(service, host).split('\n').filter((line) => line.includes(`consuming from compute.${host}`)).length;
+  return services
+    .serviceLog(service, host)
+    .split('\n')
+    .filter((line) => line.includes(`consuming from compute.${host}`)).length;
 }
 
 /** Everything a step printed, as the journal recorded it. */
 function commandOutput(records: JournalRecord[], step: string): string {
-  return records
-    .flatMap((record) => (record.type === 'step.output' && record.step === step ? [record.data] : []))
-    .join('');
+  return records.flatMap((record) => (record.type === 'step.output' && record.step === step ? [record.data] : [])).join('');
 }
 
 function escape(text: string): string {

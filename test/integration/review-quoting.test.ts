@@ -44,14 +44,7 @@ afterAll(async () => {
 /** Values that would each create a file in `canaries` if they became shell syntax. */
 function hostile(tag: string): string[] {
   const file = (n: number) => path.join(canaries, `${tag}-${n}`);
-  return [
-    `$(touch ${file(1)})`,
-    `'; touch ${file(2)}; echo '`,
-    `"; touch ${file(3)}; echo "`,
-    `\`touch ${file(4)}\``,
-    `x\ntouch ${file(5)}`,
-    `\\"; touch ${file(6)}; echo \\"`,
-  ];
+  return [`$(touch ${file(1)})`, `'; touch ${file(2)}; echo '`, `"; touch ${file(3)}; echo "`, `\`touch ${file(4)}\``, `x\ntouch ${file(5)}`, `\\"; touch ${file(6)}; echo \\"`];
 }
 
 describe('db-restore and a hostile manifest (item 1)', () => {
@@ -76,8 +69,22 @@ describe('db-restore and a hostile manifest (item 1)', () => {
 
   async function restore(dump: string) {
     const run = await opsdeck(
-      'run', RESTORE, '--env', envFile, '--audit-dir', auditDir,
-      '-p', `dump=${dump}`, '-p', 'project=nova', '-p', 'db_host=controller01', '--decide', 'go=go', '--confirm', 'import=restore nova',
+      'run',
+      RESTORE,
+      '--env',
+      envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      `dump=${dump}`,
+      '-p',
+      'project=nova',
+      '-p',
+      'db_host=controller01',
+      '--decide',
+      'go=go',
+      '--confirm',
+      'import=restore nova',
     );
     return { run, records: journal(auditDir, runIdOf(run.out)) };
   }
@@ -140,10 +147,10 @@ describe('hostile parameters in every quoting context (item 7)', () => {
       `id: quoting\ntitle: Quoting\nparams:\n  v: { type: string }\nsteps:\n` +
         step('word', false, "printf '%s|' {{ params.v }}") +
         step('single', false, "printf '%s|' 'value={{ params.v }};'") +
-        step('double', false, "printf '%s|' \"value={{ params.v }};\"") +
+        step('double', false, 'printf \'%s|\' "value={{ params.v }};"') +
         step('sudo-word', true, "printf '%s|' {{ params.v }}") +
         step('sudo-single', true, "printf '%s|' 'value={{ params.v }};'") +
-        step('sudo-double', true, "printf '%s|' \"value={{ params.v }};\" \"$(id -u)\""),
+        step('sudo-double', true, 'printf \'%s|\' "value={{ params.v }};" "$(id -u)"'),
     );
     for (const value of hostile('param')) {
       const run = await opsdeck('run', file, '--env', ssh.envFile, '--audit-dir', auditDir, '-p', `v=${value}`);
@@ -161,7 +168,11 @@ describe('hostile parameters in every quoting context (item 7)', () => {
   }, 120_000);
 
   it('a template in backticks or | raw on a parameter is refused before anything runs, with file:line:column', async () => {
-    const file = writeRunbook(work, 'refused', `id: refused\ntitle: Refused\nparams:\n  v: { type: string }\nsteps:\n  - { id: a, on: compute01, run: "echo \`echo {{ params.v }}\`" }\n  - { id: b, on: compute01, run: "echo \\"{{ params.v | raw }}\\"" }\n`);
+    const file = writeRunbook(
+      work,
+      'refused',
+      `id: refused\ntitle: Refused\nparams:\n  v: { type: string }\nsteps:\n  - { id: a, on: compute01, run: "echo \`echo {{ params.v }}\`" }\n  - { id: b, on: compute01, run: "echo \\"{{ params.v | raw }}\\"" }\n`,
+    );
     const validate = await opsdeck('validate', file);
     expect(validate.code).toBe(1);
     expect(validate.out).toContain(`${file}:6:46: steps[0].run: {{ params.v }} cannot be used here: it sits inside backticks`);
@@ -188,7 +199,11 @@ describe('parameter defaults and requires: (item 16)', () => {
     expect(readdirSync(canaries)).toEqual(['role-default']);
     rmSync(path.join(canaries, 'role-default'));
 
-    const requiresFile = writeRunbook(work, 'needs-storage', `id: needs-storage\ntitle: Needs storage\nrequires: [compute, storage]\nsteps:\n  - { id: touch, on: compute01, run: "touch ${canaries}/requires" }\n`);
+    const requiresFile = writeRunbook(
+      work,
+      'needs-storage',
+      `id: needs-storage\ntitle: Needs storage\nrequires: [compute, storage]\nsteps:\n  - { id: touch, on: compute01, run: "touch ${canaries}/requires" }\n`,
+    );
     const missing = await opsdeck('run', requiresFile, '--env', ssh.envFile, '--audit-dir', auditDir);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('Nothing was run: runbook "needs-storage" requires hosts with the role storage, and environment');

@@ -13,14 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
-import {
-  DEBIAN_COMPUTE_UNITS,
-  DEBIAN_CONTROLLER_UNITS,
-  seedState,
-  startOpenStackLab,
-  type OpenStackLab,
-  type StandinState,
-} from '../lab/openstack-lab';
+import { DEBIAN_COMPUTE_UNITS, DEBIAN_CONTROLLER_UNITS, seedState, startOpenStackLab, type OpenStackLab, type StandinState } from '../lab/openstack-lab';
 import { startMariaDbLab, type MariaDbLab } from '../lab/mariadb-lab';
 import { opsdeck, runIdOf, spawnCli, journal as readJournal, lastFinished as finished } from '../support/cli';
 
@@ -109,8 +102,22 @@ describe('db-restore on a cloud that differs from the one it imagines', () => {
       state.unstoppable = ['controller01:openstack-nova-conductor'];
     });
     const run = await opsdeck(
-      'run', 'db-restore', '--env', lab.envFile, '--audit-dir', auditDir, '--on-failure', 'rollback',
-      '-p', `dump=${novaDump()}`, '-p', 'project=nova', '-p', 'db_host=controller01', '--decide', 'go=go',
+      'run',
+      'db-restore',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '--on-failure',
+      'rollback',
+      '-p',
+      `dump=${novaDump()}`,
+      '-p',
+      'project=nova',
+      '-p',
+      'db_host=controller01',
+      '--decide',
+      'go=go',
     );
     const records = journal(runIdOf(run.out));
     const state = lab.readState();
@@ -126,16 +133,16 @@ describe('db-restore on a cloud that differs from the one it imagines', () => {
 
     // nova-api and nova-scheduler stopped, then the conductor refused: the step failed half way.
     expect(finished(records, 'stop-controller-services')?.status).toBe('failed');
-    expect(serviceCalls(state, 'stop')).toEqual([
-      'controller01 openstack-nova-api', 'controller01 openstack-nova-scheduler', 'controller01 openstack-nova-conductor',
-    ]);
+    expect(serviceCalls(state, 'stop')).toEqual(['controller01 openstack-nova-api', 'controller01 openstack-nova-scheduler', 'controller01 openstack-nova-conductor']);
     // The absent unit was never touched (on the old runbook its stop killed the loop after nova-api was down).
     expect(JSON.stringify(state.calls)).not.toContain('novncproxy');
 
     // The rollback started exactly what the run had stopped, and the run says so.
     expect(serviceCalls(state, 'start').sort()).toEqual(['controller01 openstack-nova-api', 'controller01 openstack-nova-scheduler']);
     expect(state.units?.controller01).toMatchObject({
-      'openstack-nova-api': 'active', 'openstack-nova-scheduler': 'active', 'openstack-nova-conductor': 'active',
+      'openstack-nova-api': 'active',
+      'openstack-nova-scheduler': 'active',
+      'openstack-nova-conductor': 'active',
     });
     expect(finished(records, 'rollback/restart-controller-services')?.captures).toEqual({
       undone: ['controller01: openstack-nova-scheduler', 'controller01: openstack-nova-api'],
@@ -154,8 +161,22 @@ describe('db-restore on a cloud that differs from the one it imagines', () => {
       state.unstoppable = ['controller01:openstack-nova-api'];
     });
     const run = await opsdeck(
-      'run', 'db-restore', '--env', lab.envFile, '--audit-dir', auditDir, '--on-failure', 'rollback',
-      '-p', `dump=${novaDump()}`, '-p', 'project=nova', '-p', 'db_host=controller01', '--decide', 'go=go',
+      'run',
+      'db-restore',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '--on-failure',
+      'rollback',
+      '-p',
+      `dump=${novaDump()}`,
+      '-p',
+      'project=nova',
+      '-p',
+      'db_host=controller01',
+      '--decide',
+      'go=go',
     );
     const records = journal(runIdOf(run.out));
     const end = runFinished(records);
@@ -168,9 +189,13 @@ describe('db-restore on a cloud that differs from the one it imagines', () => {
 
 describe('full-outage-restoration on a cloud without network or storage nodes', () => {
   const manuals = [
-    'p1-internal-network/network-up', 'p2-storage/storage-up', 'p2-storage/check/storage-healthy',
-    'p3-public-network/public-network-up', 'p3-public-network/check/public-network-checked',
-    'p5-user-vms/guests-started', 'p5-user-vms/check/guests-checked',
+    'p1-internal-network/network-up',
+    'p2-storage/storage-up',
+    'p2-storage/check/storage-healthy',
+    'p3-public-network/public-network-up',
+    'p3-public-network/check/public-network-checked',
+    'p5-user-vms/guests-started',
+    'p5-user-vms/check/guests-checked',
   ].flatMap((step) => ['--manual', `${step}=done`]);
 
   it('is not refused, starts the units this cloud has in priority order (neutron-server too), skips what it lacks with the reason, and proves the cloud by booting a server', async () => {
@@ -182,8 +207,17 @@ describe('full-outage-restoration on a cloud without network or storage nodes', 
     const serversBefore = lab.readState().servers.length;
     const controller = lab.ssh.host('controller01');
     const run = await opsdeck(
-      'run', 'full-outage-restoration', '--env', lab.envFile, '--audit-dir', auditDir,
-      '-p', `controller_address=${controller.address}`, '-p', `controller_ssh_port=${controller.port}`, ...manuals,
+      'run',
+      'full-outage-restoration',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      `controller_address=${controller.address}`,
+      '-p',
+      `controller_ssh_port=${controller.port}`,
+      ...manuals,
     );
     expect(run.code, run.out.slice(-4000)).toBe(0);
     const records = journal(runIdOf(run.out));
@@ -197,7 +231,10 @@ describe('full-outage-restoration on a cloud without network or storage nodes', 
     const starts = serviceCalls(state, 'start');
     expect(starts.every((call) => DEBIAN_CONTROLLER_UNITS.includes(call.split(' ')[1]) || call.endsWith('openstack-nova-compute'))).toBe(true);
     expect(JSON.stringify(state.calls)).not.toMatch(/novncproxy|memcached|cinder|neutron-openvswitch-agent/);
-    const output = records.filter((record) => record.type === 'step.output').map((record) => (record as { data: string }).data).join('');
+    const output = records
+      .filter((record) => record.type === 'step.output')
+      .map((record) => (record as { data: string }).data)
+      .join('');
     expect(output).toContain('absent on controller01: openstack-nova-novncproxy');
     expect(output).toContain('absent on controller01: memcached');
     expect(output).toContain('absent on compute01: neutron-openvswitch-agent');
@@ -206,9 +243,15 @@ describe('full-outage-restoration on a cloud without network or storage nodes', 
     // schedulers and conductors, nova-api, then the computes.
     const at = (unit: string) => starts.findIndex((call) => call.endsWith(` ${unit}`));
     const order = [
-      ['mariadb', 'apache2'], ['rabbitmq-server', 'apache2'], ['apache2', 'neutron-server'], ['apache2', 'openstack-glance-api'],
-      ['neutron-server', 'openstack-nova-conductor'], ['openstack-glance-api', 'openstack-nova-scheduler'],
-      ['openstack-nova-conductor', 'openstack-nova-api'], ['openstack-nova-scheduler', 'openstack-nova-api'], ['openstack-nova-api', 'openstack-nova-compute'],
+      ['mariadb', 'apache2'],
+      ['rabbitmq-server', 'apache2'],
+      ['apache2', 'neutron-server'],
+      ['apache2', 'openstack-glance-api'],
+      ['neutron-server', 'openstack-nova-conductor'],
+      ['openstack-glance-api', 'openstack-nova-scheduler'],
+      ['openstack-nova-conductor', 'openstack-nova-api'],
+      ['openstack-nova-scheduler', 'openstack-nova-api'],
+      ['openstack-nova-api', 'openstack-nova-compute'],
     ];
     for (const [before, after] of order) {
       expect(at(before), `${before} started`).toBeGreaterThanOrEqual(0);
@@ -234,8 +277,12 @@ describe('control-plane-health', () => {
       // expire by themselves), the fanout queues have no consumer yet, and compute02 has not sent
       // its first heartbeat.
       state.queues = [
-        ['conductor', 0, 1], ['scheduler', 0, 1], ['compute.compute01', 0, 1], ['compute.compute02', 0, 1],
-        ['reply_0b1c2d3e4f5a46b7a8c9d0e1f2a3b4c5', 3, 0], ['reply_fb9e26eba8654c97a514cd47c28e4092', 0, 0],
+        ['conductor', 0, 1],
+        ['scheduler', 0, 1],
+        ['compute.compute01', 0, 1],
+        ['compute.compute02', 0, 1],
+        ['reply_0b1c2d3e4f5a46b7a8c9d0e1f2a3b4c5', 3, 0],
+        ['reply_fb9e26eba8654c97a514cd47c28e4092', 0, 0],
         ['compute_fanout_6f0c1d2e3f4a4b5c8d9e0f1a2b3c4d5e', 1, 0],
       ];
       state.services.find((candidate) => candidate.host === 'compute02')!.running = false;
@@ -262,7 +309,11 @@ describe('control-plane-health', () => {
   it('runs every check and reports every failure, not the first only', async () => {
     debianCloud((state) => {
       state.services.find((candidate) => candidate.host === 'compute01')!.running = false;
-      state.queues = [['conductor', 0, 1], ['scheduler', 0, 0], ['compute.compute02', 0, 1]];
+      state.queues = [
+        ['conductor', 0, 1],
+        ['scheduler', 0, 0],
+        ['compute.compute02', 0, 1],
+      ];
       state.databases = ['information_schema', 'mysql', 'nova'];
     });
     const run = await opsdeck('run', 'control-plane-health', '--env', lab.envFile, '--audit-dir', auditDir, '-p', 'settle_time=2s');
@@ -304,9 +355,22 @@ describe('upgrade on a Debian cloud', () => {
     writeFileSync(path.join(etc, 'nova', 'nova.conf'), '[DEFAULT]\n');
     const before = lab.readState().packages;
     const run = await opsdeck(
-      'run', 'upgrade', '--env', lab.envFile, '--audit-dir', auditDir,
-      '-p', 'release=2023.1', '-p', `backup_dir=${path.join(lab.scratchDir, 'backups')}`, '-p', `config_dirs=${etc}/nova`, '-p', 'dry_run=true',
-      '--decide', 'clone-tested=tested',
+      'run',
+      'upgrade',
+      '--env',
+      lab.envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'release=2023.1',
+      '-p',
+      `backup_dir=${path.join(lab.scratchDir, 'backups')}`,
+      '-p',
+      `config_dirs=${etc}/nova`,
+      '-p',
+      'dry_run=true',
+      '--decide',
+      'clone-tested=tested',
       ...['release-notes', 'user-impact', 'repositories', 'orchestration-telemetry', 'final-steps'].flatMap((step) => ['--manual', `${step}=done`]),
     );
     expect(run.code, run.out.slice(-4000)).toBe(0);
@@ -316,7 +380,9 @@ describe('upgrade on a Debian cloud', () => {
 
     // The package manager only simulated, on the controller and on each compute node; nothing changed.
     expect(lines.filter((line) => line.includes('packages simulate')).sort()).toEqual([
-      'compute01 packages simulate', 'compute02 packages simulate', 'controller01 packages simulate',
+      'compute01 packages simulate',
+      'compute02 packages simulate',
+      'controller01 packages simulate',
     ]);
     expect(lines.some((line) => line.includes('packages upgrade'))).toBe(false);
     expect(state.packages).toEqual(before);

@@ -148,11 +148,7 @@ describe('exec', () => {
     const pool = newPool();
     const host = lab.host('controller01');
     for (let round = 0; round < 20; round++) {
-      const results = await Promise.all([
-        pool.exec(host, 'kill -KILL $$'),
-        pool.exec(host, 'exit 7'),
-        pool.exec(host, 'kill -TERM $$'),
-      ]);
+      const results = await Promise.all([pool.exec(host, 'kill -KILL $$'), pool.exec(host, 'exit 7'), pool.exec(host, 'kill -TERM $$')]);
       expect(results.map((result) => [result.exitCode, result.signal])).toEqual([
         [null, 'KILL'],
         [7, null],
@@ -162,11 +158,10 @@ describe('exec', () => {
   });
 
   it('loads under plain Node ESM, as the CLI runs it (ssh2 is CommonJS)', () => {
-    const output = execFileSync(
-      'npx',
-      ['tsx', '-e', "import('./electron/core/ssh/pool.ts').then((m) => console.log(typeof m.SshPool))"],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-    );
+    const output = execFileSync('npx', ['tsx', '-e', "import('./electron/core/ssh/pool.ts').then((m) => console.log(typeof m.SshPool))"], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(output.trim()).toBe('function');
   });
 
@@ -185,9 +180,7 @@ describe('exec', () => {
   it('queues 30 concurrent commands on one host beyond the channel limit instead of failing', async () => {
     const pool = newPool();
     const host = lab.host('compute01');
-    const results = await Promise.all(
-      Array.from({ length: 30 }, (_, index) => run(pool, host, `sleep 0.2; echo ${index}`)),
-    );
+    const results = await Promise.all(Array.from({ length: 30 }, (_, index) => run(pool, host, `sleep 0.2; echo ${index}`)));
     results.forEach((result, index) => {
       expect(result.exitCode).toBe(0);
       expect(result.stdout.toString()).toBe(`${index}\n`);
@@ -256,9 +249,7 @@ describe('stopping remote commands', () => {
     const pool = new SshPool({ knownHostsFile: lab.knownHostsFile, killGraceMs: 500 });
     const duration = uniqueSleep();
     let started = false;
-    const outcome = pool
-      .exec(lab.host('controller01'), `echo started; sleep ${duration}`, { onStdout: () => (started = true) })
-      .catch((caught: unknown) => caught);
+    const outcome = pool.exec(lab.host('controller01'), `echo started; sleep ${duration}`, { onStdout: () => (started = true) }).catch((caught: unknown) => caught);
     await waitFor(() => started, 'the command to start');
     await pool.close();
     expect(await outcome).toBeInstanceOf(CancelledError);
@@ -321,9 +312,7 @@ describe('connection failures', () => {
 
   it('a name that does not resolve is an SshDnsError', async () => {
     const pool = newPool();
-    const error = await pool
-      .check({ ...lab.host('controller01'), address: 'no-such-host.invalid', port: 22 })
-      .catch((caught: unknown) => caught);
+    const error = await pool.check({ ...lab.host('controller01'), address: 'no-such-host.invalid', port: 22 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SshDnsError);
   });
 
@@ -364,16 +353,18 @@ describe('connection failures', () => {
     const open = new Set<net.Socket>();
     let accepted = 0;
     const servers = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        new Promise<net.Server>((resolve) => {
-          const server = net.createServer((socket) => {
-            accepted++;
-            open.add(socket);
-            socket.on('close', () => open.delete(socket));
-            socket.on('error', () => undefined);
-          });
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<net.Server>((resolve) => {
+            const server = net.createServer((socket) => {
+              accepted++;
+              open.add(socket);
+              socket.on('close', () => open.delete(socket));
+              socket.on('error', () => undefined);
+            });
+            server.listen(0, '127.0.0.1', () => resolve(server));
+          }),
       ),
     );
     try {
@@ -417,9 +408,7 @@ describe('connection failures', () => {
     const pool = newPool({ keepaliveIntervalMs: 300, keepaliveCountMax: 2 });
     const host = lab.host('compute02');
     let started = false;
-    const outcome = pool
-      .exec(host, 'echo started; sleep 20', { onStdout: () => (started = true) })
-      .catch((caught: unknown) => caught);
+    const outcome = pool.exec(host, 'echo started; sleep 20', { onStdout: () => (started = true) }).catch((caught: unknown) => caught);
     try {
       await waitFor(() => started, 'the command to start');
       lab.freeze('compute02');

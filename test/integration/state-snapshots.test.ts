@@ -64,9 +64,22 @@ describe('state snapshots of a drain (compute-maintenance on compute01)', () => 
 
   it('journals a snapshot at the start (before the first step) and at the end (before run.finished)', async () => {
     const run = await opsdeck(
-      'run', 'compute-maintenance', '--env', envFile, '--audit-dir', auditDir,
-      '-p', 'host=compute01', '-p', 'reason=replace DIMM B2',
-      '--decide', 'how=migrate', '--confirm', 'disable-service=compute01', '--manual', 'maintenance=done:DIMM replaced',
+      'run',
+      'compute-maintenance',
+      '--env',
+      envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'host=compute01',
+      '-p',
+      'reason=replace DIMM B2',
+      '--decide',
+      'how=migrate',
+      '--confirm',
+      'disable-service=compute01',
+      '--manual',
+      'maintenance=done:DIMM replaced',
     );
     expect(run.err).toBe('');
     expect(run.code, run.out.slice(-4000)).toBe(0);
@@ -87,7 +100,11 @@ describe('state snapshots of a drain (compute-maintenance on compute01)', () => 
     expect((JSON.parse(byId('instances')[0].stdout) as Array<{ Host: string }>).map((server) => server.Host)).toContain('compute01');
     expect(byId('rabbitmq_queues')[0].exitCode).toBe(0);
     // Unit states on the hosts the run touches: the controller and compute01, nowhere else.
-    expect(byId('units').map((probe) => probe.host).sort()).toEqual(['compute01', 'controller01']);
+    expect(
+      byId('units')
+        .map((probe) => probe.host)
+        .sort(),
+    ).toEqual(['compute01', 'controller01']);
     expect(byId('units').find((probe) => probe.host === 'compute01')!.stdout).toContain('openstack-nova-compute active');
   }, 120_000);
 
@@ -123,8 +140,20 @@ describe('state snapshots of a drain (compute-maintenance on compute01)', () => 
       state.services.find((service) => service.binary === 'nova-compute' && service.host === 'compute02')!.running = false;
     });
     const run = await opsdeck(
-      'run', 'compute-evacuation', '--env', envFile, '--audit-dir', auditDir,
-      '-p', 'host=compute02', '-p', 'host_address=192.0.2.1', '--decide', 'confirm-down=down', '--confirm', 'force-down=compute02',
+      'run',
+      'compute-evacuation',
+      '--env',
+      envFile,
+      '--audit-dir',
+      auditDir,
+      '-p',
+      'host=compute02',
+      '-p',
+      'host_address=192.0.2.1',
+      '--decide',
+      'confirm-down=down',
+      '--confirm',
+      'force-down=compute02',
     );
     expect(run.code, run.out.slice(-4000)).toBe(0);
     const report = await opsdeck('audit', 'export', runIdOf(run.out), '--format', 'md', '--audit-dir', auditDir);
@@ -166,7 +195,11 @@ describe('state snapshots of a drain (compute-maintenance on compute01)', () => 
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       const snapshots = journal(auditDir, runId).filter((record): record is Snapshot => record.type === 'run.snapshot');
-      expect(snapshots.map((snapshot) => [snapshot.label, snapshot.step])).toEqual([['start', undefined], ['before the drain', 'disable-service'], ['end', undefined]]);
+      expect(snapshots.map((snapshot) => [snapshot.label, snapshot.step])).toEqual([
+        ['start', undefined],
+        ['before the drain', 'disable-service'],
+        ['end', undefined],
+      ]);
       // The console's audit view gets the diff of the first and last ones (nothing moved: aborted before the drain).
       const detail = await service.dispatch('audit:show', { runId });
       expect(detail).toMatchObject({ ok: true, value: { stateChanges: { from: 'start', to: 'end', changes: [] } } });

@@ -94,7 +94,7 @@ afterAll(async () => {
 });
 
 describe('who inserted the team database rows', () => {
-  it('migrates with an admin account named on the command line, its password only in that command\'s environment', async () => {
+  it("migrates with an admin account named on the command line, its password only in that command's environment", async () => {
     expect(readFileSync(aliceEnv, 'utf8')).not.toContain('admin');
     const missing = await opsdeck('team', 'migrate', '--env', aliceEnv, '--admin-user', 'opsdeck_admin');
     expect(missing.code).toBe(2);
@@ -152,7 +152,7 @@ describe('who inserted the team database rows', () => {
     }
   });
 
-  it('verify --team shows the inserting account and flags a run forged under another operator\'s name and rows added by another account', async () => {
+  it("verify --team shows the inserting account and flags a run forged under another operator's name and rows added by another account", async () => {
     const alice = await teamOf(aliceEnv);
     const bob = await teamOf(bobEnv);
     const genuine = `genuine-${process.pid}`;

@@ -94,7 +94,9 @@ function runbookFile(name: string, yaml: string): string {
 }
 
 function journalLines(runId: string): string[] {
-  return readFileSync(path.join(auditDir, 'runs', runId, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean);
+  return readFileSync(path.join(auditDir, 'runs', runId, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
 }
 
 function runCount(): number {
@@ -102,7 +104,12 @@ function runCount(): number {
 }
 
 /** Waits for `condition`; fails at once with the run's output if the run in the background ended first. */
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000, running?: Promise<{ code: number; out: string; err: string }>): Promise<void> {
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+  running?: Promise<{ code: number; out: string; err: string }>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let ended: { code: number; out: string; err: string } | undefined;
   void running?.then((result) => (ended = result));
@@ -155,14 +162,17 @@ describe('the team audit database', () => {
   });
 
   it('receives every journal line of a run verbatim, in order, and verifies against the chain and the local journal', async () => {
-    const file = runbookFile('replicated', `id: replicated
+    const file = runbookFile(
+      'replicated',
+      `id: replicated
 title: Replicated
 version: "1"
 description: r
 steps:
   - { id: one, title: One, on: controller01, run: "echo one; echo two >&2" }
   - { id: fan, title: Fan out, on: "compute01, compute02", run: "hostname" }
-`);
+`,
+    );
     const run = await opsdeck('run', file, '--env', teamEnv, '--audit-dir', auditDir);
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
@@ -199,7 +209,9 @@ steps:
   it('queues events while the database is down mid-run and sends them in order, none twice, when it is back', async () => {
     const first = path.join(work, `outage-1-${process.pid}`);
     const second = path.join(work, `outage-2-${process.pid}`);
-    const file = runbookFile('outage', `id: outage
+    const file = runbookFile(
+      'outage',
+      `id: outage
 title: Outage
 version: "1"
 description: o
@@ -210,11 +222,17 @@ steps:
   - { id: during-b, title: During B, on: compute02, run: "echo during-b" }
   - { id: wait-2, title: Wait two, on: controller01, run: "while [ ! -e ${second} ]; do sleep 0.1; done; echo outage-after", timeout: 60s }
   - { id: last, title: Last, on: compute01, run: "echo outage-end" }
-`);
+`,
+    );
     // The sshd lab user must be able to see the markers: they live in the test's work directory.
     const running = opsdeck('run', file, '--env', teamEnv, '--audit-dir', auditDir);
     let runId: string | undefined;
-    await waitFor(() => Boolean((runId = runHolding('"outage"')) && journalLines(runId).some((line) => line.includes('"step.started"') && line.includes('"wait-1"'))), 'step wait-1', 20_000, running);
+    await waitFor(
+      () => Boolean((runId = runHolding('"outage"')) && journalLines(runId).some((line) => line.includes('"step.started"') && line.includes('"wait-1"'))),
+      'step wait-1',
+      20_000,
+      running,
+    );
     await waitFor(async () => (await team.lastSeq(runId!)) >= journalLines(runId!).length, 'the database to catch up before the outage');
     const before = await team.lastSeq(runId!);
     await team.close();
@@ -236,7 +254,9 @@ steps:
     const remote = await team.records(runId!);
     expect(remote.map((record) => record.line)).toEqual(local);
     expect(await team.arrivalOrder(runId!)).toEqual(local.map((_, index) => index + 1));
-    const notes = journal(runId!).filter((record) => record.type === 'run.note').map((record) => (record as { message: string }).message);
+    const notes = journal(runId!)
+      .filter((record) => record.type === 'run.note')
+      .map((record) => (record as { message: string }).message);
     expect(notes.some((message) => /cannot be reached .*events wait in the local journal/.test(message))).toBe(true);
     expect(notes.some((message) => /reachable again; \d+ queued events were sent in order/.test(message))).toBe(true);
     expect((await opsdeck('audit', 'verify', runId!, '--env', teamEnv, '--audit-dir', auditDir)).code).toBe(0);
@@ -369,7 +389,9 @@ describe('a team database down when a run starts', () => {
 
 describe('sql steps through an SSH tunnel', () => {
   it('query the real MariaDB, and no database password reaches the audit directory or the team database', async () => {
-    const file = runbookFile('sql-count', `id: sql-count
+    const file = runbookFile(
+      'sql-count',
+      `id: sql-count
 title: Count instances
 version: "1"
 description: s
@@ -381,7 +403,8 @@ steps:
       json:
         - { path: "[*]", count: 2 }
         - { path: "[1].name", equals: vm-b }
-`);
+`,
+    );
     const run = await opsdeck('run', file, '--env', teamEnv, '--audit-dir', auditDir);
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
@@ -409,7 +432,9 @@ steps:
 
 describe('reports of a drill', () => {
   const drillBook = () =>
-    runbookFile('drill', `id: drill-restore
+    runbookFile(
+      'drill',
+      `id: drill-restore
 title: Restore drill
 version: "1"
 description: d
@@ -433,10 +458,31 @@ steps:
   - id: tell
     title: Tell the team
     manual: Post in the channel.
-`);
+`,
+    );
 
   it('times the run live against its objectives and reports them in Markdown, HTML (in Chromium) and JSON', async () => {
-    const args = ['run', drillBook(), '--env', teamEnv, '--audit-dir', auditDir, '--drill', '--rto', '10m', '--phase-rto', 'p10=100ms', '--phase-rto', 'p20=10m', '--confirm', 'p20/nova=compute01', '--decide', 'go-on=yes', '--manual', 'tell=done:posted in #ops'];
+    const args = [
+      'run',
+      drillBook(),
+      '--env',
+      teamEnv,
+      '--audit-dir',
+      auditDir,
+      '--drill',
+      '--rto',
+      '10m',
+      '--phase-rto',
+      'p10=100ms',
+      '--phase-rto',
+      'p20=10m',
+      '--confirm',
+      'p20/nova=compute01',
+      '--decide',
+      'go-on=yes',
+      '--manual',
+      'tell=done:posted in #ops',
+    ];
     const run = await opsdeck(...args);
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
@@ -513,7 +559,23 @@ steps:
   it('compares two drills of the same runbook step by step', async () => {
     const runs = (await opsdeck('audit', 'list', '--runbook', 'drill-restore', '--audit-dir', auditDir)).out.trim().split('\n');
     const older = runs.at(-1)!.split(' ')[0];
-    const second = await opsdeck('run', drillBook(), '--env', teamEnv, '--audit-dir', auditDir, '--rto', '10m', '--phase-rto', 'p10=1m', '--yes-destructive', '--decide', 'go-on=yes', '--manual', 'tell=done');
+    const second = await opsdeck(
+      'run',
+      drillBook(),
+      '--env',
+      teamEnv,
+      '--audit-dir',
+      auditDir,
+      '--rto',
+      '10m',
+      '--phase-rto',
+      'p10=1m',
+      '--yes-destructive',
+      '--decide',
+      'go-on=yes',
+      '--manual',
+      'tell=done',
+    );
     expect(second.code).toBe(0);
     const newer = runIdOf(second.out);
     const comparison = await opsdeck('audit', 'compare', older, newer, '--audit-dir', auditDir);

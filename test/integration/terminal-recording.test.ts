@@ -80,7 +80,7 @@ describe('host terminal recordings', () => {
     await type('echo visible-$((6*7))\r', 20);
     await waitFor(() => screen.includes('visible-42'), 'the echoed command to run');
     // The lab user's shell is sh (dash), which has no read -s: this is what read -s does.
-    await type("stty -echo; printf 'Password: '; read pw; stty echo; echo; echo \"got ${#pw} characters\"\r");
+    await type('stty -echo; printf \'Password: \'; read pw; stty echo; echo; echo "got ${#pw} characters"\r');
     await waitFor(() => screen.includes('Password: '), 'the password prompt');
     await type(`${secret}\r`, 30);
     await waitFor(() => screen.includes(`got ${secret.length} characters`), 'the password read to finish');
@@ -89,7 +89,10 @@ describe('host terminal recordings', () => {
     await waitFor(() => closed, 'the terminal to close');
 
     const text = readFileSync(transcript, 'utf8');
-    const typed = readCast(transcript).events.filter(([, kind]) => kind === 'i').map(([, , data]) => data).join('');
+    const typed = readCast(transcript)
+      .events.filter(([, kind]) => kind === 'i')
+      .map(([, , data]) => data)
+      .join('');
     console.log(`[terminal-recording] typed as recorded: ${JSON.stringify(typed)}`);
     expect(text).not.toContain(secret);
     expect(text).not.toContain(secret.slice(0, 6));
@@ -132,7 +135,13 @@ describe('a host terminal whose recording hits a full disk', () => {
     mkdirSync(mountPoint);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint]);
     mounted = true;
-    full = new ConsoleService({ auditDir: mountPoint, bundledRunbooksDir: BUNDLED_RUNBOOKS_DIR, userRunbooksDir: path.join(work, 'runbooks'), environmentFiles: [lab.envFile], operator: 'alice' });
+    full = new ConsoleService({
+      auditDir: mountPoint,
+      bundledRunbooksDir: BUNDLED_RUNBOOKS_DIR,
+      userRunbooksDir: path.join(work, 'runbooks'),
+      environmentFiles: [lab.envFile],
+      operator: 'alice',
+    });
     screen = '';
     closed = false;
     full.onEvent((event: ServiceEvent) => {
@@ -169,7 +178,10 @@ describe('a host terminal whose recording hits a full disk', () => {
     expect(terminalId).toMatch(/^shell:/);
     const cast = readCast(transcript);
     expect(cast.truncated).toBe(false);
-    const printed = cast.events.filter(([, kind]) => kind === 'o').map(([, , data]) => data).join('');
+    const printed = cast.events
+      .filter(([, kind]) => kind === 'o')
+      .map(([, , data]) => data)
+      .join('');
     expect(printed).toContain('\r\n20000\r\n');
     expect(printed).toContain('still-alive');
   });

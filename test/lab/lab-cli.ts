@@ -30,9 +30,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`  ${host.name.padEnd(14)} ${host.address}:${host.port}  [${host.roles.join(', ')}]\n`);
   }
   process.stdout.write(`environment: ${lab.envFile}\n`);
-  process.stdout.write(
-    `try: ssh -i ${lab.keyFile} -o UserKnownHostsFile=${lab.knownHostsFile} -p ${lab.hosts[0].port} ${lab.user}@${lab.hosts[0].address} hostname\n`,
-  );
+  process.stdout.write(`try: ssh -i ${lab.keyFile} -o UserKnownHostsFile=${lab.knownHostsFile} -p ${lab.hosts[0].port} ${lab.user}@${lab.hosts[0].address} hostname\n`);
   process.stdout.write('Ctrl-C stops the lab.\n');
   // The lab's processes are unref'd; this timer is what keeps the CLI alive until a signal.
   const keepAlive = setInterval(() => undefined, 1 << 30);

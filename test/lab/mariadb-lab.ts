@@ -95,8 +95,17 @@ export async function startMariaDbLab(options: { dir: string; user?: string }): 
   const server: ChildProcess = spawn(
     '/usr/sbin/mariadbd',
     [
-      '--no-defaults', '--user=mysql', `--datadir=${dataDir}`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${socket}`,
-      `--pid-file=${pidFile}`, `--log-error=${errorLog}`, '--skip-log-bin', '--innodb-buffer-pool-size=32M', '--skip-name-resolve',
+      '--no-defaults',
+      '--user=mysql',
+      `--datadir=${dataDir}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${socket}`,
+      `--pid-file=${pidFile}`,
+      `--log-error=${errorLog}`,
+      '--skip-log-bin',
+      '--innodb-buffer-pool-size=32M',
+      '--skip-name-resolve',
     ],
     { stdio: 'ignore', detached: true },
   );
@@ -139,9 +148,11 @@ export async function startMariaDbLab(options: { dir: string; user?: string }): 
     clientCnf,
     sql,
     async counts(schemas) {
-      const tables = (await sql(
-        `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (${schemas.map((s) => `'${s}'`).join(',')}) ORDER BY 1, 2`,
-      ))
+      const tables = (
+        await sql(
+          `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (${schemas.map((s) => `'${s}'`).join(',')}) ORDER BY 1, 2`,
+        )
+      )
         .trim()
         .split('\n')
         .filter(Boolean)
@@ -164,4 +175,3 @@ export async function startMariaDbLab(options: { dir: string; user?: string }): 
     },
   };
 }
-

@@ -45,7 +45,9 @@ export async function startMariaDb(): Promise<MariaDb> {
   const socket = path.join(dir, 'mysqld.sock');
   const pidFile = path.join(dir, 'mysqld.pid');
   const logFile = path.join(dir, 'error.log');
-  await run('/usr/bin/mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${dataDir}`, '--auth-root-authentication-method=socket', '--skip-test-db'], { maxBuffer: 16 * 1024 * 1024 });
+  await run('/usr/bin/mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${dataDir}`, '--auth-root-authentication-method=socket', '--skip-test-db'], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   // mariadbd (as mysql) creates its socket, PID file and log next to the data.
   const [uid, gid] = await Promise.all([run('id', ['-u', 'mysql']), run('id', ['-g', 'mysql'])]).then((ids) => ids.map(({ stdout }) => Number(stdout.trim())));
   chownSync(dir, uid, gid);
@@ -152,4 +154,3 @@ function tail(file: string): string {
     return '(no log)';
   }
 }
-

@@ -149,10 +149,7 @@ export async function startOpenStackLab(options: { hosts?: LabHostOptions[]; api
     const stateFile = path.join(base, 'state.json');
     for (const tool of TOOLS) {
       const wrapper = path.join(binDir, tool);
-      writeFileSync(
-        wrapper,
-        `#!/bin/sh\nOPSDECK_STANDIN_STATE=${stateFile} exec ${process.execPath} ${STANDIN_SCRIPT} ${tool} "$@"\n`,
-      );
+      writeFileSync(wrapper, `#!/bin/sh\nOPSDECK_STANDIN_STATE=${stateFile} exec ${process.execPath} ${STANDIN_SCRIPT} ${tool} "$@"\n`);
       chmodSync(wrapper, 0o755);
     }
     const profileFile = path.join(base, 'lab-profile.yaml');
@@ -251,14 +248,34 @@ export function labProfileYaml(binDir: string): string {
 
 /** The units of an RDO (packstack) controller and compute node: every unit the systemd profile names. */
 export const RDO_CONTROLLER_UNITS = [
-  'httpd', 'mariadb', 'memcached', 'rabbitmq-server', 'openstack-glance-api', 'neutron-server', 'neutron-l3-agent', 'neutron-dhcp-agent',
-  'neutron-openvswitch-agent', 'openstack-nova-api', 'openstack-nova-conductor', 'openstack-nova-scheduler', 'openstack-nova-novncproxy',
-  'openstack-cinder-api', 'openstack-cinder-scheduler', 'openstack-cinder-volume',
+  'httpd',
+  'mariadb',
+  'memcached',
+  'rabbitmq-server',
+  'openstack-glance-api',
+  'neutron-server',
+  'neutron-l3-agent',
+  'neutron-dhcp-agent',
+  'neutron-openvswitch-agent',
+  'openstack-nova-api',
+  'openstack-nova-conductor',
+  'openstack-nova-scheduler',
+  'openstack-nova-novncproxy',
+  'openstack-cinder-api',
+  'openstack-cinder-scheduler',
+  'openstack-cinder-volume',
 ];
 export const RDO_COMPUTE_UNITS = ['openstack-nova-compute', 'neutron-openvswitch-agent'];
 /** A Debian (bookworm, Zed) cloud as the real lab has it: no novncproxy, cinder, memcached or agents. */
 export const DEBIAN_CONTROLLER_UNITS = [
-  'apache2', 'mariadb', 'rabbitmq-server', 'openstack-glance-api', 'neutron-server', 'openstack-nova-api', 'openstack-nova-conductor', 'openstack-nova-scheduler',
+  'apache2',
+  'mariadb',
+  'rabbitmq-server',
+  'openstack-glance-api',
+  'neutron-server',
+  'openstack-nova-api',
+  'openstack-nova-conductor',
+  'openstack-nova-scheduler',
 ];
 export const DEBIAN_COMPUTE_UNITS = ['openstack-nova-compute'];
 
@@ -386,7 +403,7 @@ export function seedState(ssh: SshLab, apiPort = 9): StandinState {
         host.name,
         host.roles.includes('controller')
           ? {
-              'keystone': { version: '2:22.0.2-1', available: '2:23.0.0-1' },
+              keystone: { version: '2:22.0.2-1', available: '2:23.0.0-1' },
               'glance-api': { version: '2:25.1.0-1', available: '2:26.0.0-1' },
               'nova-api': { version: '2:26.2.2-1', available: '2:27.0.0-1' },
               'nova-common': { version: '2:26.2.2-1', available: '2:27.0.0-1' },
@@ -405,4 +422,3 @@ export function seedState(ssh: SshLab, apiPort = 9): StandinState {
     maxInflightMigrations: 0,
   };
 }
-

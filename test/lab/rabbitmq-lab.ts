@@ -74,7 +74,9 @@ export async function startRabbitLab(services: ServiceLab): Promise<RabbitLab> {
   };
   writeFileSync(
     path.join(services.binDir, 'rabbit.env'),
-    Object.entries(env).map(([key, value]) => `export ${key}=${shellQuote(value)}`).join('\n') + '\n',
+    Object.entries(env)
+      .map(([key, value]) => `export ${key}=${shellQuote(value)}`)
+      .join('\n') + '\n',
   );
 
   // The private epmd, started here so that its PID is known (a node would start a daemonised one).
@@ -118,7 +120,9 @@ export async function startRabbitLab(services: ServiceLab): Promise<RabbitLab> {
     await run(path.join(services.binDir, 'lab-rabbit'), ['start'], { timeout: 120_000 });
   } catch (error) {
     killAll();
-    const log = readdirSync(logDir).map((file) => readFileSync(path.join(logDir, file), 'utf8').slice(-2000)).join('\n');
+    const log = readdirSync(logDir)
+      .map((file) => readFileSync(path.join(logDir, file), 'utf8').slice(-2000))
+      .join('\n');
     throw new Error(`The lab's RabbitMQ node did not start: ${(error as Error).message}\n${log}`);
   }
   seenBeams.add(beamPid());
@@ -129,10 +133,8 @@ export async function startRabbitLab(services: ServiceLab): Promise<RabbitLab> {
     mnesiaDir,
     ctl,
     amqpUrl,
-    declare: (user, password, queues, durable = false) =>
-      standin(['declare', '--url', amqpUrl(user, password), '--queues', queues.join(','), ...(durable ? ['--durable'] : [])]),
-    publish: (user, password, queue, count) =>
-      standin(['publish', '--url', amqpUrl(user, password), '--queues', queue, '--count', String(count)]),
+    declare: (user, password, queues, durable = false) => standin(['declare', '--url', amqpUrl(user, password), '--queues', queues.join(','), ...(durable ? ['--durable'] : [])]),
+    publish: (user, password, queue, count) => standin(['publish', '--url', amqpUrl(user, password), '--queues', queue, '--count', String(count)]),
     beamPid,
     hang() {
       const pid = beamPid();
@@ -159,7 +161,6 @@ export async function startRabbitLab(services: ServiceLab): Promise<RabbitLab> {
     },
   };
 }
-
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

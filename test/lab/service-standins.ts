@@ -80,13 +80,17 @@ export async function startServiceLab(options: { dir?: string } = {}): Promise<S
   const writeEnv = () =>
     writeFileSync(
       path.join(binDir, 'lab.env'),
-      Object.entries(envValues).map(([key, value]) => `${key}=${shellQuote(value)}`).join('\n') + '\n',
+      Object.entries(envValues)
+        .map(([key, value]) => `${key}=${shellQuote(value)}`)
+        .join('\n') + '\n',
     );
   writeEnv();
   const profileFile = path.join(dir, 'lab-services.profile.yaml');
   writeFileSync(
     profileFile,
-    readFileSync(path.join(FIXTURES, 'profiles', 'lab-services.yaml'), 'utf8').replaceAll('@BIN@', binDir).replaceAll('@LAB@', dir),
+    readFileSync(path.join(FIXTURES, 'profiles', 'lab-services.yaml'), 'utf8')
+      .replaceAll('@BIN@', binDir)
+      .replaceAll('@LAB@', dir),
   );
   await ensureSudoInstalled();
 

@@ -194,13 +194,23 @@ export async function startSshLab(options: StartSshLabOptions): Promise<SshLab> 
     },
     freeze: (name) => {
       const state = stateOf(name);
-      for (const pid of [state.pid, ...descendants(state.pid).filter((p) => p.comm === 'sshd').map((p) => p.pid)]) {
+      for (const pid of [
+        state.pid,
+        ...descendants(state.pid)
+          .filter((p) => p.comm === 'sshd')
+          .map((p) => p.pid),
+      ]) {
         signal(pid, 'SIGSTOP');
       }
     },
     thaw: (name) => {
       const state = stateOf(name);
-      for (const pid of [state.pid, ...descendants(state.pid).filter((p) => p.comm === 'sshd').map((p) => p.pid)]) {
+      for (const pid of [
+        state.pid,
+        ...descendants(state.pid)
+          .filter((p) => p.comm === 'sshd')
+          .map((p) => p.pid),
+      ]) {
         signal(pid, 'SIGCONT');
       }
     },
@@ -277,11 +287,9 @@ export function labAddress(index: number): string {
 
 async function launch(state: LabHostState): Promise<void> {
   const { name } = state.spec;
-  const child = spawn(
-    'unshare',
-    ['--uts', 'sh', '-c', `hostname "$1" && exec ${SSHD} -D -f "$2" -E "$3"`, 'sh', name, state.configFile, state.logFile],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const child = spawn('unshare', ['--uts', 'sh', '-c', `hostname "$1" && exec ${SSHD} -D -f "$2" -E "$3"`, 'sh', name, state.configFile, state.logFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   // unshare and sh both exec, so the child's PID is the sshd listener's.
@@ -354,9 +362,7 @@ function environmentYaml(lab: SshLab): string {
     `known_hosts: ${lab.knownHostsFile}`,
     `defaults: { user: ${lab.user}, key: ${lab.keyFile} }`,
     'hosts:',
-    ...lab.hosts.map(
-      (host) => `  ${host.name}: { address: ${host.address}, port: ${host.port}, roles: [${host.roles.join(', ')}] }`,
-    ),
+    ...lab.hosts.map((host) => `  ${host.name}: { address: ${host.address}, port: ${host.port}, roles: [${host.roles.join(', ')}] }`),
   ];
   return lines.join('\n') + '\n';
 }
@@ -514,7 +520,6 @@ export function removeLabUser(user: string): void {
     }
   }
 }
-
 
 interface ProcessInfo {
   pid: number;

@@ -31,7 +31,10 @@ async function problemsOf(file: string): Promise<string[]> {
 describe('approval: in an environment file', () => {
   it('reads `approval: two-person` with the default spool, and the mapping form with its own spool beside the file', async () => {
     expect((await loadEnvironment(envFile('approval: two-person\n'), { processEnv: {} })).approval).toEqual({ mode: 'two-person', spool: DEFAULT_APPROVAL_SPOOL });
-    expect((await loadEnvironment(envFile('approval: { mode: two-person, spool: ./spool }\n'), { processEnv: {} })).approval).toEqual({ mode: 'two-person', spool: path.join(dir, 'spool') });
+    expect((await loadEnvironment(envFile('approval: { mode: two-person, spool: ./spool }\n'), { processEnv: {} })).approval).toEqual({
+      mode: 'two-person',
+      spool: path.join(dir, 'spool'),
+    });
     expect((await loadEnvironment(envFile(''), { processEnv: {} })).approval).toBeUndefined();
   });
 

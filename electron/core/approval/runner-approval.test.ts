@@ -71,7 +71,7 @@ function setUp(withTransport = true) {
   return { runner, events, ssh, awaiting };
 }
 
-describe('the runner\'s two-person approval gate', () => {
+describe("the runner's two-person approval gate", () => {
   it('waits after the typed confirmation; an abort while waiting ends the run, withdraws the request and runs nothing', async () => {
     const { runner, events, ssh, awaiting } = setUp();
     const done = runner.start();

@@ -33,7 +33,7 @@ function request(id = 'run1~c3RlcA~0a0b0c0d', operator = 'alice'): ApprovalReque
     machine: 'bastion',
     requestedAt: new Date().toISOString(),
     hosts: ['compute01'],
-    commands: [{ host: 'compute01', command: "sudo -n -- \"${SHELL:-/bin/sh}\" -c 'systemctl stop nova-compute'" }],
+    commands: [{ host: 'compute01', command: 'sudo -n -- "${SHELL:-/bin/sh}" -c \'systemctl stop nova-compute\'' }],
     checks: ['exit code 0'],
     plan: [{ key: 'stop-nova', title: 'Stop nova-compute', state: 'this' }],
   };
@@ -80,7 +80,7 @@ describe('SpoolApprovalTransport', () => {
     expect(answer.rejected).toMatch(/^self-approval: root is the operator of the run/);
   });
 
-  it('does not count an answer from a user who has the run operator\'s name', async () => {
+  it("does not count an answer from a user who has the run operator's name", async () => {
     const transport = new SpoolApprovalTransport(spool);
     const req = request(undefined, 'nobody');
     await transport.submit(req);
@@ -113,7 +113,7 @@ describe('SpoolApprovalTransport', () => {
     for (const answer of answers) expect(answer.rejected).toMatch(/is not a plain file of its own \(a link\)/);
   });
 
-  it('takes a break-glass only from the run\'s own uid, and a refusal only with a reason', async () => {
+  it("takes a break-glass only from the run's own uid, and a refusal only with a reason", async () => {
     const transport = new SpoolApprovalTransport(spool);
     const req = request();
     await transport.submit(req);

@@ -36,7 +36,9 @@ export async function userNameOf(uid: number): Promise<string> {
     // No getent, or no such user: /etc/passwd below.
   }
   try {
-    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.split(':')[2] === String(uid));
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((entry) => entry.split(':')[2] === String(uid));
     if (line) return line.split(':')[0];
   } catch {
     // Unreadable: the number is all there is.
@@ -126,7 +128,10 @@ export class SpoolApprovalTransport implements ApprovalTransport {
     }
     const me = await userNameOf(this.uid);
     if (decision === 'override' && owner !== this.uid) {
-      throw new OpsError('approval-not-operator', `Only the operator who started run ${request.runId} (the owner of its request, uid ${owner}) can break the glass; you are ${me}. Approve or refuse it instead.`);
+      throw new OpsError(
+        'approval-not-operator',
+        `Only the operator who started run ${request.runId} (the owner of its request, uid ${owner}) can break the glass; you are ${me}. Approve or refuse it instead.`,
+      );
     }
     if (decision !== 'override' && (owner === this.uid || me === request.operator)) {
       throw new OpsError(
@@ -229,9 +234,10 @@ export class SpoolApprovalTransport implements ApprovalTransport {
 
   private spoolError(what: string, error: unknown): OpsError {
     const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'EACCES' || code === 'EPERM'
-      ? ` Every operator of this machine must be able to add files there: make it sticky and writable by all (chmod 1777 ${this.directory}) or by the operators' group (chgrp ops ${this.directory}; chmod 3770 ${this.directory}).`
-      : '';
+    const hint =
+      code === 'EACCES' || code === 'EPERM'
+        ? ` Every operator of this machine must be able to add files there: make it sticky and writable by all (chmod 1777 ${this.directory}) or by the operators' group (chgrp ops ${this.directory}; chmod 3770 ${this.directory}).`
+        : '';
     return new OpsError('approval-spool', `OpsDeck ${what} the approval spool ${this.directory}: ${(error as Error).message}.${hint}`, { cause: error });
   }
 }

@@ -62,7 +62,14 @@ export class TeamApprovalTransport implements ApprovalTransport {
         const account = accountOf(row.inserted_by);
         const approver = this.operatorOf(account);
         const decision: ApprovalDecision = row.decision === 'approve' || row.decision === 'override' ? row.decision : 'refuse';
-        const answer: ApprovalAnswer = { decision, reason: row.reason, approver, proof: `db account ${row.inserted_by}`, at: String(row.answered_at), answerId: `answer-${row.id}` };
+        const answer: ApprovalAnswer = {
+          decision,
+          reason: row.reason,
+          approver,
+          proof: `db account ${row.inserted_by}`,
+          at: String(row.answered_at),
+          answerId: `answer-${row.id}`,
+        };
         if (!account) return { ...answer, rejected: 'the database did not record who inserted it' };
         if (!['approve', 'refuse', 'override'].includes(row.decision)) return { ...answer, rejected: `it says "${row.decision}", neither approve nor refuse` };
         if (decision === 'override') {
@@ -112,7 +119,10 @@ export class TeamApprovalTransport implements ApprovalTransport {
       const approver = this.operatorOf(account);
       const own = account === accountOf(owner.inserted_by);
       if (decision === 'override' && !own) {
-        throw new OpsError('approval-not-operator', `Only the operator who started run ${request.runId} (database account ${owner.inserted_by}) can break the glass; you are ${me.login}. Approve or refuse it instead.`);
+        throw new OpsError(
+          'approval-not-operator',
+          `Only the operator who started run ${request.runId} (database account ${owner.inserted_by}) can break the glass; you are ${me.login}. Approve or refuse it instead.`,
+        );
       }
       if (decision !== 'override' && (own || approver === request.operator || this.operators[request.operator] === account)) {
         throw new OpsError(

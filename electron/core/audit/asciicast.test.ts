@@ -83,10 +83,18 @@ describe('CastWriter', () => {
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('S3cret');
     const { events } = readCast(file);
-    expect(events.filter(([, type]) => type === 'o').map(([, , data]) => data).join('')).toBe(
-      `connecting with ${MASK}\nmysql -uroot -p${MASK}\n`,
-    );
-    expect(events.filter(([, type]) => type === 'i').map(([, , data]) => data).join('')).toBe(`${MASK}\r`);
+    expect(
+      events
+        .filter(([, type]) => type === 'o')
+        .map(([, , data]) => data)
+        .join(''),
+    ).toBe(`connecting with ${MASK}\nmysql -uroot -p${MASK}\n`);
+    expect(
+      events
+        .filter(([, type]) => type === 'i')
+        .map(([, , data]) => data)
+        .join(''),
+    ).toBe(`${MASK}\r`);
   });
 
   it('buffers until flush', () => {

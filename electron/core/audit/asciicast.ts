@@ -321,9 +321,13 @@ export class CastWriter {
       while (written < length) written += fs.writeSync(this.fd, bytes, written, length - written, this.size + written);
     } catch (error) {
       this.hold(text);
-      throw new OpsError('transcript-write', `The terminal transcript ${this.file} could not be written: ${(error as Error).message}. What it has not written is held and written once the disk takes it.`, {
-        cause: error,
-      });
+      throw new OpsError(
+        'transcript-write',
+        `The terminal transcript ${this.file} could not be written: ${(error as Error).message}. What it has not written is held and written once the disk takes it.`,
+        {
+          cause: error,
+        },
+      );
     }
     this.size += length;
     this.batch = [];

@@ -18,7 +18,10 @@ afterEach(() => {
 });
 
 function typedIn(file: string): string {
-  return readCast(file).events.filter(([, kind]) => kind === 'i').map(([, , data]) => data).join('');
+  return readCast(file)
+    .events.filter(([, kind]) => kind === 'i')
+    .map(([, , data]) => data)
+    .join('');
 }
 
 describe('CastWriter with hideUnechoedInput', () => {

@@ -44,7 +44,14 @@ function writeRun(runId: string, timeline: Array<[number, RunEvent]>, objectives
 }
 
 const started = (step: string, kind = 'run'): RunEvent => ({ type: 'step.started', step, title: step, kind, hosts: [], attempt: 1 });
-const finished = (step: string, durationMs: number, status: 'succeeded' | 'failed' = 'succeeded'): RunEvent => ({ type: 'step.finished', step, status, durationMs, checks: [], captures: {} });
+const finished = (step: string, durationMs: number, status: 'succeeded' | 'failed' = 'succeeded'): RunEvent => ({
+  type: 'step.finished',
+  step,
+  status,
+  durationMs,
+  checks: [],
+  captures: {},
+});
 
 function drillRun(runId: string, scale: number, objectives?: Record<string, number>, failP20 = false): RunState {
   return writeRun(
@@ -127,7 +134,15 @@ describe('checkObjectives', () => {
 
   it('expands phases as run.started records them', () => {
     const plan = planOfSteps([
-      { id: 'p1', title: 'P1', kind: 'phase', priority: 1, concurrency: 1, steps: [{ id: 'a', title: 'A', kind: 'manual', instructions: 'x' }], check: [{ id: 'c', title: 'C', kind: 'manual', instructions: 'x' }] },
+      {
+        id: 'p1',
+        title: 'P1',
+        kind: 'phase',
+        priority: 1,
+        concurrency: 1,
+        steps: [{ id: 'a', title: 'A', kind: 'manual', instructions: 'x' }],
+        check: [{ id: 'c', title: 'C', kind: 'manual', instructions: 'x' }],
+      },
     ] as never);
     expect(plan.map((entry) => entry.key)).toEqual(['p1', 'p1/a', 'p1/check/c']);
   });

@@ -12,8 +12,29 @@ import { holdsSteps } from '../runbook/step-lists';
 import type { RunEvent, RunStartedEvent, RunStatus, StepStatus } from './events';
 import type { RunState, StepState } from './replay';
 import { compareStateChanges, type RunStateChanges } from './state-compare';
-import type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
-export type { ObjectiveVerdict, DrillObjectiveResult, DrillPhaseTiming, DrillStepTiming, DrillReport, DrillClockEntry, DrillClockReading, ComparedRun, ComparisonRow, RunComparison } from './report-types';
+import type {
+  ObjectiveVerdict,
+  DrillObjectiveResult,
+  DrillPhaseTiming,
+  DrillReport,
+  DrillClockEntry,
+  DrillClockReading,
+  ComparedRun,
+  ComparisonRow,
+  RunComparison,
+} from './report-types';
+export type {
+  ObjectiveVerdict,
+  DrillObjectiveResult,
+  DrillPhaseTiming,
+  DrillStepTiming,
+  DrillReport,
+  DrillClockEntry,
+  DrillClockReading,
+  ComparedRun,
+  ComparisonRow,
+  RunComparison,
+} from './report-types';
 
 /** The objective key of the whole run. */
 export const RUN_OBJECTIVE = 'run';
@@ -133,9 +154,7 @@ export function checkObjectives(objectives: Record<string, number>, plan: RunSta
   for (const [key, value] of Object.entries(objectives)) {
     if (!Number.isFinite(value) || value <= 0) problems.push(`the objective for ${key} must be a positive duration.`);
     if (key !== RUN_OBJECTIVE && !keys.has(key)) {
-      problems.push(
-        `"${key}" is not a step of this runbook${phases.length ? ` (its phases: ${phases.join(', ')})` : ' (it has no phases; name a step key)'}.`,
-      );
+      problems.push(`"${key}" is not a step of this runbook${phases.length ? ` (its phases: ${phases.join(', ')})` : ' (it has no phases; name a step key)'}.`);
     }
   }
   return problems;
@@ -194,9 +213,7 @@ export class DrillClock {
 
   /** Objectives passed since the last call while what they measure is still running: warn once each. */
   newlyExceeded(nowMs: number = Date.now()): DrillClockEntry[] {
-    const exceeded = this.reading(nowMs).entries.filter(
-      (entry) => (entry.state === 'exceeded' || entry.state === 'finished-late') && !this.warned.has(entry.key),
-    );
+    const exceeded = this.reading(nowMs).entries.filter((entry) => (entry.state === 'exceeded' || entry.state === 'finished-late') && !this.warned.has(entry.key));
     for (const entry of exceeded) this.warned.add(entry.key);
     return exceeded;
   }

@@ -21,7 +21,7 @@ describe('promptsEndedBy', () => {
     expect(promptsEndedBy({ type: 'approval.not-counted', ...answer, why: 'self-approval' })).toBe('none');
   });
 
-  it('ends every prompt on abort, rollback, reopening and the run\'s end (the runner cancels them all)', () => {
+  it("ends every prompt on abort, rollback, reopening and the run's end (the runner cancels them all)", () => {
     expect(promptsEndedBy(action({ action: 'abort', reason: 'stop' }))).toBe('all');
     expect(promptsEndedBy(action({ action: 'rollback', reason: 'stop' }))).toBe('all');
     expect(promptsEndedBy(action({ action: 'reopen' }))).toBe('all');

@@ -6,15 +6,7 @@
 
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
 
-export type RunStatus =
-  | 'running'
-  | 'paused'
-  | 'succeeded'
-  | 'failed'
-  | 'aborted'
-  | 'interrupted'
-  | 'rolled-back'
-  | 'rollback-failed';
+export type RunStatus = 'running' | 'paused' | 'succeeded' | 'failed' | 'aborted' | 'interrupted' | 'rolled-back' | 'rollback-failed';
 
 export interface CheckResult {
   /** What was checked, in words: `exit code 0`, `stdout contains "ACTIVE"`, `[*].State equals "up"`. */
@@ -115,18 +107,7 @@ export interface StepFinishedEvent {
 
 export interface OperatorActionEvent {
   type: 'operator.action';
-  action:
-    | 'confirm'
-    | 'manual-done'
-    | 'manual-failed'
-    | 'decide'
-    | 'skip'
-    | 'retry'
-    | 'pause'
-    | 'resume'
-    | 'abort'
-    | 'rollback'
-    | 'reopen';
+  action: 'confirm' | 'manual-done' | 'manual-failed' | 'decide' | 'skip' | 'retry' | 'pause' | 'resume' | 'abort' | 'rollback' | 'reopen';
   step?: string;
   operator: string;
   /** The text typed at a confirmation. */

@@ -16,7 +16,13 @@ beforeEach(() => {
   const journal = Journal.create(auditDir, 'exp', new Masker(['Tr0ub4dor&3']), { syncIntervalMs: 0 });
   journal.append(runStarted('exp'));
   journal.append({ type: 'step.started', step: 'disable', title: 'Disable the compute service', kind: 'run', hosts: ['ctl-01'], attempt: 1 });
-  journal.append({ type: 'step.command', step: 'disable', host: 'ctl-01', command: 'OS_PASSWORD=Tr0ub4dor&3 openstack compute service set --disable compute-01 nova-compute', attempt: 1 });
+  journal.append({
+    type: 'step.command',
+    step: 'disable',
+    host: 'ctl-01',
+    command: 'OS_PASSWORD=Tr0ub4dor&3 openstack compute service set --disable compute-01 nova-compute',
+    attempt: 1,
+  });
   for (let index = 1; index <= 60; index += 1) {
     journal.append({ type: 'step.output', step: 'disable', host: 'ctl-01', stream: 'stdout', data: `output line ${index}\n` });
   }
@@ -27,7 +33,10 @@ beforeEach(() => {
     status: 'succeeded',
     exitCode: 0,
     durationMs: 1500,
-    checks: [{ name: 'exit code 0', ok: true }, { name: 'stdout contains "disabled"', ok: false, detail: 'not found' }],
+    checks: [
+      { name: 'exit code 0', ok: true },
+      { name: 'stdout contains "disabled"', ok: false, detail: 'not found' },
+    ],
     captures: { service_id: 'c0ffee' },
   });
   journal.append({ type: 'step.started', step: 'confirm-reboot', title: 'Confirm the reboot', kind: 'confirm', hosts: [], attempt: 1 });

@@ -156,14 +156,16 @@ export function exportRun(records: readonly JournalRecord[], format: ExportForma
  */
 function text(raw: unknown): string {
   const value = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? '');
-  return value
-    .replace(/[\\`*[\]~]/g, '\\$&')
-    // An underscore inside a word (db_password) never makes emphasis; one at a word's edge may.
-    .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\r\n|\r|\n/g, ' ');
+  return (
+    value
+      .replace(/[\\`*[\]~]/g, '\\$&')
+      // An underscore inside a word (db_password) never makes emphasis; one at a word's edge may.
+      .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/\r\n|\r|\n/g, ' ')
+  );
 }
 
 /** Recorded text in a table cell. */
@@ -242,13 +244,14 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
   out.push('| | |', '|---|---|');
   out.push(`| Runbook | ${cell(`${run.runbook.id} ${run.runbook.version}`)} (${cell(run.runbook.file)}) |`);
   out.push(`| Runbook sha256 | \`${run.runbook.sha256}\` |`);
-  out.push(
-    `| Environment | ${cell(run.environment.name)} (profile ${cell(run.environment.profile)}${run.environment.lab ? ', **lab**' : ''}) — ${cell(run.environment.file)} |`,
-  );
+  out.push(`| Environment | ${cell(run.environment.name)} (profile ${cell(run.environment.profile)}${run.environment.lab ? ', **lab**' : ''}) — ${cell(run.environment.file)} |`);
   out.push(`| Operator | ${cell(run.operator)} on ${cell(run.machine)} |`);
   out.push(`| Status | **${run.status}**${run.reason ? ` — ${cell(run.reason)}` : ''} |`);
   if (run.attempts.length > 1) {
-    const ends = run.attempts.map((attempt) => `attempt ${attempt.attempt}: ${attempt.status ?? 'running'} (${attempt.startedAt} → ${attempt.finishedAt ?? '…'})${attempt.reason && attempt.attempt < run.attempts.length ? ` — ${attempt.reason}` : ''}`);
+    const ends = run.attempts.map(
+      (attempt) =>
+        `attempt ${attempt.attempt}: ${attempt.status ?? 'running'} (${attempt.startedAt} → ${attempt.finishedAt ?? '…'})${attempt.reason && attempt.attempt < run.attempts.length ? ` — ${attempt.reason}` : ''}`,
+    );
     const first = run.attempts[0].status ?? 'interrupted';
     out.push(`| Attempts | This run ${first === 'interrupted' ? 'was interrupted' : first} and was resumed: ${cell(ends.join('; '))} |`);
   }
@@ -278,12 +281,11 @@ function renderMarkdown(document: RunExport, verified: VerifyResult | null): str
   out.push('## Timeline', '');
   out.push('| # | Step | Status | Started | Duration | Host(s) | Exit code |', '|---|---|---|---|---|---|---|');
   steps.forEach((step, index) => {
-    const exit =
-      step.hostResults?.length
-        ? step.hostResults.map((host) => `${host.host}: ${host.exitCode ?? host.signal ?? (host.timedOut ? 'timeout' : '—')}`).join(', ')
-        : step.exitCode === undefined || step.exitCode === null
-          ? '—'
-          : String(step.exitCode);
+    const exit = step.hostResults?.length
+      ? step.hostResults.map((host) => `${host.host}: ${host.exitCode ?? host.signal ?? (host.timedOut ? 'timeout' : '—')}`).join(', ')
+      : step.exitCode === undefined || step.exitCode === null
+        ? '—'
+        : String(step.exitCode);
     out.push(
       `| ${index + 1} | ${cell(step.title)} (${cellMarkdown(code(step.key))}) | ${STATUS_MARK[step.status] ?? step.status} | ${step.startedAt ?? '—'} | ${formatDuration(step.durationMs)} | ${cell(step.hosts.join(', ') || '—')} | ${cell(exit)} |`,
     );
@@ -365,7 +367,10 @@ export function snapshotMarkdown(snapshots: RunExport['snapshots']): string[] {
   if (!snapshots) return [];
   const out: string[] = ['## What changed (state snapshots)', ''];
   // `at STEP` is the label `opsdeck run --snapshot-at` gives: the step is not said twice.
-  const taken = snapshots.taken.map((snapshot) => `${snapshot.label}${snapshot.step && snapshot.label !== `at ${snapshot.step}` ? ` (at ${snapshot.step})` : ''} at ${snapshot.ts}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`);
+  const taken = snapshots.taken.map(
+    (snapshot) =>
+      `${snapshot.label}${snapshot.step && snapshot.label !== `at ${snapshot.step}` ? ` (at ${snapshot.step})` : ''} at ${snapshot.ts}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`,
+  );
   out.push(`Snapshots: ${text(taken.join('; '))}.`, '');
   const diff = snapshots.diff;
   if (!diff) {
@@ -448,7 +453,9 @@ function drillMarkdown(drill: DrillReport): string[] {
     out.push('## Slowest steps', '');
     out.push('| Step | Duration | Share of the run | Status |', '|---|---|---|---|');
     for (const step of drill.slowestSteps) {
-      out.push(`| ${cell(step.title)} (${code(step.key)}) | ${formatDuration(step.durationMs)} | ${step.share !== undefined ? `${Math.round(step.share * 100)} %` : '—'} | ${step.status} |`);
+      out.push(
+        `| ${cell(step.title)} (${code(step.key)}) | ${formatDuration(step.durationMs)} | ${step.share !== undefined ? `${Math.round(step.share * 100)} %` : '—'} | ${step.status} |`,
+      );
     }
     out.push('');
   }
@@ -464,7 +471,8 @@ export function renderComparison(comparison: RunComparison): string {
   const out: string[] = [];
   out.push(`# ${text(a.runbook.title)}: ${text(a.runId)} (A) against ${text(b.runId)} (B)`, '');
   if (!comparison.sameRunbook) out.push(`**Different runbooks**: A ran ${code(a.runbook.id)}, B ran ${code(b.runbook.id)}; only steps with the same key are compared.`, '');
-  else if (!comparison.sameRunbookText) out.push(`Note: the runbook's text changed between the runs (sha256 ${a.runbook.sha256.slice(0, 12)}… → ${b.runbook.sha256.slice(0, 12)}…).`, '');
+  else if (!comparison.sameRunbookText)
+    out.push(`Note: the runbook's text changed between the runs (sha256 ${a.runbook.sha256.slice(0, 12)}… → ${b.runbook.sha256.slice(0, 12)}…).`, '');
   out.push('| | A | B | B − A |', '|---|---|---|---|');
   out.push(`| Run | ${cell(a.runId)} | ${cell(b.runId)} | |`);
   out.push(`| Started | ${a.startedAt} | ${b.startedAt} | |`);
@@ -478,15 +486,20 @@ export function renderComparison(comparison: RunComparison): string {
       const delta = objective.a?.achievedMs !== undefined && objective.b?.achievedMs !== undefined ? objective.b.achievedMs - objective.a.achievedMs : undefined;
       const side = (result: typeof objective.a) =>
         result ? `${formatDuration(result.objectiveMs)} | ${formatDuration(result.achievedMs)} (${VERDICT_TEXT[result.verdict]})` : '— | —';
-      out.push(`| ${objective.key === 'run' ? 'whole run (RTO)' : `${cell(objective.title)} (${code(objective.key)})`} | ${side(objective.a)} | ${side(objective.b)} | ${formatDelta(delta)} |`);
+      out.push(
+        `| ${objective.key === 'run' ? 'whole run (RTO)' : `${cell(objective.title)} (${code(objective.key)})`} | ${side(objective.a)} | ${side(objective.b)} | ${formatDelta(delta)} |`,
+      );
     }
     out.push('');
   }
   out.push('## Steps', '', '| Step | Kind | A | B | B − A | Change |', '|---|---|---|---|---|---|');
   for (const row of comparison.steps) {
-    const side = (timing: typeof row.a) => (timing ? `${formatDuration(timing.durationMs)} ${timing.status === 'succeeded' ? '' : `(${timing.status})`}`.trim() : 'not in this run');
+    const side = (timing: typeof row.a) =>
+      timing ? `${formatDuration(timing.durationMs)} ${timing.status === 'succeeded' ? '' : `(${timing.status})`}`.trim() : 'not in this run';
     const change = row.deltaRatio === undefined ? '—' : `${row.deltaRatio >= 0 ? '+' : '−'}${Math.round(Math.abs(row.deltaRatio) * 100)} %`;
-    out.push(`| ${'\u00a0\u00a0'.repeat(row.depth)}${cell(row.title)} (${code(row.key)}) | ${row.kind} | ${side(row.a)} | ${side(row.b)} | ${formatDelta(row.deltaMs)} | ${change} |`);
+    out.push(
+      `| ${'\u00a0\u00a0'.repeat(row.depth)}${cell(row.title)} (${code(row.key)}) | ${row.kind} | ${side(row.a)} | ${side(row.b)} | ${formatDelta(row.deltaMs)} | ${change} |`,
+    );
   }
   out.push('');
   const state = comparison.stateChanges;

@@ -39,10 +39,7 @@ const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Throws unless `runId` can safely name a directory. */
 export function checkRunId(runId: string): void {
   if (!RUN_ID.test(runId)) {
-    throw new OpsError(
-      'audit-bad-run-id',
-      `"${runId}" is not a valid run id: use letters, digits, ".", "_" and "-" only.`,
-    );
+    throw new OpsError('audit-bad-run-id', `"${runId}" is not a valid run id: use letters, digits, ".", "_" and "-" only.`);
   }
 }
 
@@ -67,7 +64,10 @@ export function journalFile(auditDir: string, runId: string): string {
 
 /** A new run id: UTC time to the second, then 6 random hex digits (`20250314T021500Z-3fa9c1`). */
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const random = Math.floor(Math.random() * 0x1000000)
     .toString(16)
     .padStart(6, '0');

@@ -35,7 +35,10 @@ beforeEach(() => {
     exitCode: 0,
     durationMs: 1500,
     hosts: [{ host: 'ctl-01', exitCode: 0, signal: null, timedOut: false, status: 'succeeded' }],
-    checks: [{ name: 'stdout contains "<ok>"', ok: true }, { name: 'exit code 0', ok: false, detail: '</details><h1>x</h1>' }],
+    checks: [
+      { name: 'stdout contains "<ok>"', ok: true },
+      { name: 'exit code 0', ok: false, detail: '</details><h1>x</h1>' },
+    ],
     captures: { service_id: '<c0ffee>' },
   });
   journal.append({ type: 'step.awaiting', step: 'reboot', need: 'confirm', prompt: 'Type <host>', expected: 'compute-01' });
@@ -110,7 +113,9 @@ describe('the HTML report', () => {
     expect(html).toMatch(/<span class="fail">✗ FAIL<\/span> exit code 0/);
     expect(html).toContain('data-verification="verified"');
     expect(html).toContain('Journal verified: 10 records, hash chain intact');
-    expect(html).toMatch(/data-objective="disable"><td>step Disable [^\n]*<td class="num">1\.0 s<\/td><td class="num">6\.0 s<\/td><td class="num">−5\.0 s<\/td><td><span class="badge v-missed">MISSED/);
+    expect(html).toMatch(
+      /data-objective="disable"><td>step Disable [^\n]*<td class="num">1\.0 s<\/td><td class="num">6\.0 s<\/td><td class="num">−5\.0 s<\/td><td><span class="badge v-missed">MISSED/,
+    );
     expect(html).toMatch(/data-objective="run"[^\n]*met/);
   });
 

@@ -120,7 +120,10 @@ export function renderHtml(document: RunExport, verified: VerifyResult | null): 
   const row = (label: string, html: string) => body.push(`<dt>${label}</dt><dd>${html}</dd>`);
   row('Runbook', `${e(run.runbook.id)} ${e(run.runbook.version)} — <span class="mono">${e(run.runbook.file)}</span>`);
   row('Runbook sha256', `<span class="mono">${e(run.runbook.sha256)}</span>`);
-  row('Environment', `${e(run.environment.name)} (profile ${e(run.environment.profile)}${run.environment.lab ? ', lab' : ''}) — <span class="mono">${e(run.environment.file)}</span>`);
+  row(
+    'Environment',
+    `${e(run.environment.name)} (profile ${e(run.environment.profile)}${run.environment.lab ? ', lab' : ''}) — <span class="mono">${e(run.environment.file)}</span>`,
+  );
   row('Operator', `${e(run.operator)} on ${e(run.machine)}`);
   row('Status', `${badge(run.status)}${run.reason ? ` ${e(run.reason)}` : ''}`);
   row('Started', e(run.startedAt));
@@ -180,7 +183,9 @@ export function renderHtml(document: RunExport, verified: VerifyResult | null): 
     if (step.hostResults?.length) {
       body.push('<h4>Exit codes</h4><ul>');
       for (const host of step.hostResults) {
-        body.push(`<li>${e(host.host)}: exit ${e(host.exitCode ?? '—')}${host.signal ? `, signal ${e(host.signal)}` : ''}${host.timedOut ? ', timed out' : ''} ${badge(host.status)}</li>`);
+        body.push(
+          `<li>${e(host.host)}: exit ${e(host.exitCode ?? '—')}${host.signal ? `, signal ${e(host.signal)}` : ''}${host.timedOut ? ', timed out' : ''} ${badge(host.status)}</li>`,
+        );
       }
       body.push('</ul>');
     }
@@ -201,7 +206,9 @@ export function renderHtml(document: RunExport, verified: VerifyResult | null): 
     if (step.prompts.length || stepActions.length) {
       body.push('<h4>Operator</h4><ul>');
       for (const prompt of step.prompts) {
-        body.push(`<li>${e(prompt.ts)} — asked (${e(prompt.need)}): ${e(prompt.prompt)}${prompt.expected ? ` (expected <span class="mono">${e(prompt.expected)}</span>)` : ''}</li>`);
+        body.push(
+          `<li>${e(prompt.ts)} — asked (${e(prompt.need)}): ${e(prompt.prompt)}${prompt.expected ? ` (expected <span class="mono">${e(prompt.expected)}</span>)` : ''}</li>`,
+        );
       }
       for (const action of stepActions) body.push(`<li>${describeAction(action)}</li>`);
       body.push('</ul>');
@@ -213,9 +220,7 @@ export function renderHtml(document: RunExport, verified: VerifyResult | null): 
       body.push('</ul>');
     }
     for (const [host, lines] of Object.entries(step.output)) {
-      body.push(
-        `<details><summary>Output on ${e(host)} (last ${lines.length} line${lines.length === 1 ? '' : 's'})</summary><pre>${e(lines.join('\n'))}</pre></details>`,
-      );
+      body.push(`<details><summary>Output on ${e(host)} (last ${lines.length} line${lines.length === 1 ? '' : 's'})</summary><pre>${e(lines.join('\n'))}</pre></details>`);
     }
     body.push('</section>');
   });
@@ -311,7 +316,9 @@ function describeAction(action: ActionRecord): string {
 function snapshotHtml(snapshots: RunExport['snapshots']): string[] {
   if (!snapshots) return [];
   const out = ['<h2>What changed (state snapshots)</h2>'];
-  out.push(`<p>${snapshots.taken.map((snapshot) => `${e(snapshot.label)}${snapshot.step && snapshot.label !== `at ${snapshot.step}` ? ` (at ${e(snapshot.step)})` : ''} at ${e(snapshot.ts)}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`).join('; ')}</p>`);
+  out.push(
+    `<p>${snapshots.taken.map((snapshot) => `${e(snapshot.label)}${snapshot.step && snapshot.label !== `at ${snapshot.step}` ? ` (at ${e(snapshot.step)})` : ''} at ${e(snapshot.ts)}, ${snapshot.probes} probes${snapshot.failed ? `, ${snapshot.failed} failed` : ''}`).join('; ')}</p>`,
+  );
   const diff = snapshots.diff;
   if (!diff) return [...out, '<p>Only one snapshot was taken: nothing to compare.</p>'];
   if (diff.changes.length === 0) out.push(`<p>No change seen by the ${diff.compared} probes compared.</p>`);
@@ -321,7 +328,8 @@ function snapshotHtml(snapshots: RunExport['snapshots']): string[] {
     groups.set(heading, [...(groups.get(heading) ?? []), change.text]);
   }
   for (const [heading, lines] of groups) out.push(`<h3>${e(heading)}</h3><ul>${lines.map((line) => `<li>${e(line)}</li>`).join('')}</ul>`);
-  if (diff.notCompared.length) out.push(`<p>Not compared:</p><ul>${diff.notCompared.map((skipped) => `<li>${e(skipped.probe)} (${e(skipped.host)}): ${e(skipped.text)}</li>`).join('')}</ul>`);
+  if (diff.notCompared.length)
+    out.push(`<p>Not compared:</p><ul>${diff.notCompared.map((skipped) => `<li>${e(skipped.probe)} (${e(skipped.host)}): ${e(skipped.text)}</li>`).join('')}</ul>`);
   if (snapshots.between) {
     out.push('<h3>Snapshot by snapshot</h3>');
     for (const step of snapshots.between) {
@@ -329,7 +337,9 @@ function snapshotHtml(snapshots: RunExport['snapshots']): string[] {
         ...step.changes.map((change) => `<li>${e(change.probe)} (${e(change.host)}): ${e(change.text)}</li>`),
         ...step.notCompared.map((skipped) => `<li>not compared: ${e(skipped.probe)} (${e(skipped.host)}): ${e(skipped.text)}</li>`),
       ];
-      out.push(`<p><strong>${e(step.from)} → ${e(step.to)}</strong></p><ul>${lines.length ? lines.join('') : `<li>no change seen by the ${step.compared} probes compared</li>`}</ul>`);
+      out.push(
+        `<p><strong>${e(step.from)} → ${e(step.to)}</strong></p><ul>${lines.length ? lines.join('') : `<li>no change seen by the ${step.compared} probes compared</li>`}</ul>`,
+      );
     }
   }
   return out;

@@ -192,7 +192,7 @@ describe('Journal', () => {
     const after = readLines('torn');
     expect(after.slice(0, before.length)).toEqual(before);
     const note = JSON.parse(after.at(-1) as string) as JournalRecord;
-    expect(note).toMatchObject({ seq: 10, type: "run.note", level: "warning" });
+    expect(note).toMatchObject({ seq: 10, type: 'run.note', level: 'warning' });
     expect(note.type === 'run.note' && note.message).toContain(`incomplete (${tornBytes.length} bytes`);
     expect(verifyJournal(fileOf('torn'))).toMatchObject({ ok: true, problems: [] });
   });
@@ -209,10 +209,7 @@ describe('Journal', () => {
 
   it('refuses to open a run held by another live process', () => {
     writeSampleRun(auditDir, 'held').close();
-    fs.writeFileSync(
-      fileOf('held', 'journal.lock'),
-      JSON.stringify({ pid: process.ppid, machine: os.hostname(), since: 'now' }),
-    );
+    fs.writeFileSync(fileOf('held', 'journal.lock'), JSON.stringify({ pid: process.ppid, machine: os.hostname(), since: 'now' }));
     expect(() => Journal.open(auditDir, 'held', new Masker())).toThrow(expect.objectContaining({ code: 'run-in-use' }));
   });
 

@@ -118,8 +118,7 @@ function describeWriteError(error: unknown): string {
 function journalWriteError(file: string, error: unknown): OpsError {
   return new OpsError(
     'journal-write',
-    `The audit journal could not be written (disk full?): ${describeWriteError(error)} at ${file}; ` +
-      'the run is paused so nothing happens unrecorded.',
+    `The audit journal could not be written (disk full?): ${describeWriteError(error)} at ${file}; ` + 'the run is paused so nothing happens unrecorded.',
     { cause: error },
   );
 }
@@ -227,10 +226,7 @@ export class Journal {
     }
     const lock = readLock(directory);
     if (lock && lock.pid !== process.pid && isLockLive(lock)) {
-      throw new OpsError(
-        'run-in-use',
-        `Run ${runId} is still open in another OpsDeck process (pid ${lock.pid} since ${lock.since}); close it there first.`,
-      );
+      throw new OpsError('run-in-use', `Run ${runId} is still open in another OpsDeck process (pid ${lock.pid} since ${lock.since}); close it there first.`);
     }
     let recovery: JournalRecovery | null = null;
     let seq = 0;

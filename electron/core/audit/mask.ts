@@ -69,10 +69,7 @@ const PATTERNS: Pattern[] = [
     name: 'config line',
     // Not `OS_PASSWORD=x openstack …`: an upper-case name glued to `=` is a shell assignment, whose
     // value ends at the first blank (the assignment pattern below).
-    regex: new RegExp(
-      String.raw`^([ \t]*(?![A-Z0-9_]+=)["']?[\w.-]*${SECRET_WORD_ANY_CASE}[\w.-]*["']?[ \t]*[=:][ \t]*)(\S(?:[^\n]*\S)?)`,
-      'gm',
-    ),
+    regex: new RegExp(String.raw`^([ \t]*(?![A-Z0-9_]+=)["']?[\w.-]*${SECRET_WORD_ANY_CASE}[\w.-]*["']?[ \t]*[=:][ \t]*)(\S(?:[^\n]*\S)?)`, 'gm'),
     group: 2,
   },
   {
@@ -204,9 +201,7 @@ export class Masker {
     this.secrets = [...unique].sort((a, b) => b.length - a.length);
     this.secretRegex = this.secrets.length ? new RegExp(this.secrets.map(escapeRegExp).join('|'), 'g') : null;
     this.longestSecret = this.secrets.reduce((max, s) => Math.max(max, s.length), 0);
-    this.longestMultilineSecret = this.secrets
-      .filter((s) => s.includes('\n'))
-      .reduce((max, s) => Math.max(max, s.length), 0);
+    this.longestMultilineSecret = this.secrets.filter((s) => s.includes('\n')).reduce((max, s) => Math.max(max, s.length), 0);
   }
 
   /** A masker that also masks `more`. */
@@ -261,9 +256,7 @@ export class Masker {
       }
       result = result.replace(pattern.regex, (...args: unknown[]) => {
         const groups = args.slice(1, -2).filter((g): g is string | undefined => typeof g === 'string' || g === undefined);
-        return groups
-          .map((g, index) => (index === (pattern.group ?? 1) - 1 ? maskToken(g ?? '') : (g ?? '')))
-          .join('');
+        return groups.map((g, index) => (index === (pattern.group ?? 1) - 1 ? maskToken(g ?? '') : (g ?? ''))).join('');
       });
     }
     return result;

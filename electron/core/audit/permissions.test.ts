@@ -66,7 +66,10 @@ describe('audit file permissions', () => {
     await leases.release('alice');
     const names = listed.map(([name]) => name);
     for (const expected of ['journal.jsonl', 'head.json', 'journal.torn', 'journal.lock', 'compute-01.cast', 'host.cast', 'breaks.jsonl', '1.lease', '1.end']) {
-      expect(names.some((name) => name.endsWith(expected)), `${expected} in ${names.join(', ')}`).toBe(true);
+      expect(
+        names.some((name) => name.endsWith(expected)),
+        `${expected} in ${names.join(', ')}`,
+      ).toBe(true);
     }
     const wrong = listed.filter(([, mode]) => mode !== 'dir 700' && mode !== 'file 600');
     expect(wrong).toEqual([]);

@@ -32,12 +32,38 @@ describe('replayRun', () => {
         runStarted('done'),
         { type: 'step.started', step: 'disable', title: 'Disable the compute service', kind: 'run', hosts: ['ctl-01'], attempt: 1 },
         { type: 'step.command', step: 'disable', host: 'ctl-01', command: 'openstack compute service set --disable compute-01', attempt: 1 },
-        { type: 'step.finished', step: 'disable', status: 'failed', exitCode: 1, durationMs: 900, checks: [{ name: 'exit code 0', ok: false, detail: 'exit code 1' }], captures: {}, reason: 'exit code 1' },
+        {
+          type: 'step.finished',
+          step: 'disable',
+          status: 'failed',
+          exitCode: 1,
+          durationMs: 900,
+          checks: [{ name: 'exit code 0', ok: false, detail: 'exit code 1' }],
+          captures: {},
+          reason: 'exit code 1',
+        },
         { type: 'operator.action', action: 'retry', step: 'disable', operator: 'alice' },
         { type: 'step.started', step: 'disable', title: 'Disable the compute service', kind: 'run', hosts: ['ctl-01'], attempt: 2 },
-        { type: 'step.finished', step: 'disable', status: 'succeeded', exitCode: 0, durationMs: 800, checks: [{ name: 'exit code 0', ok: true }], captures: { service_id: 'c0ffee' } },
+        {
+          type: 'step.finished',
+          step: 'disable',
+          status: 'succeeded',
+          exitCode: 0,
+          durationMs: 800,
+          checks: [{ name: 'exit code 0', ok: true }],
+          captures: { service_id: 'c0ffee' },
+        },
         { type: 'step.started', step: 'migrate', title: 'Live-migrate instances', kind: 'decision', hosts: [], attempt: 1 },
-        { type: 'step.awaiting', step: 'migrate', need: 'decision', prompt: 'How?', choices: [{ id: 'live', label: 'Live' }, { id: 'cold', label: 'Cold' }] },
+        {
+          type: 'step.awaiting',
+          step: 'migrate',
+          need: 'decision',
+          prompt: 'How?',
+          choices: [
+            { id: 'live', label: 'Live' },
+            { id: 'cold', label: 'Cold' },
+          ],
+        },
         { type: 'operator.action', action: 'decide', step: 'migrate', operator: 'alice', choice: 'live' },
         { type: 'step.finished', step: 'migrate', status: 'succeeded', durationMs: 10, checks: [], captures: { strategy: 'live' } },
         { type: 'operator.action', action: 'skip', step: 'confirm-reboot', operator: 'alice', reason: 'host already rebooted by vendor' },
@@ -109,7 +135,13 @@ describe('replayRun', () => {
   });
 
   it('leaves no prompt open once the run is aborted at a failed step, and counts a failed host retried to success once', () => {
-    const host = (name: string, exitCode: number) => ({ host: name, exitCode, signal: null, timedOut: false, status: exitCode === 0 ? ('succeeded' as const) : ('failed' as const) });
+    const host = (name: string, exitCode: number) => ({
+      host: name,
+      exitCode,
+      signal: null,
+      timedOut: false,
+      status: exitCode === 0 ? ('succeeded' as const) : ('failed' as const),
+    });
     const state = replayRun(
       records('aborted', [
         runStarted('aborted'),

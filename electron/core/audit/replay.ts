@@ -9,17 +9,7 @@
  * are two folds); the rules both must share, which prompts an event ends and what the run's status
  * becomes, live in events.ts.
  */
-import type {
-  CheckResult,
-  JournalRecord,
-  OperatorActionEvent,
-  RunNoteEvent,
-  RunStartedEvent,
-  RunStatus,
-  StepAwaitingEvent,
-  StepFinishedEvent,
-  StepStatus,
-} from './events';
+import type { CheckResult, JournalRecord, OperatorActionEvent, RunNoteEvent, RunStartedEvent, RunStatus, StepAwaitingEvent, StepFinishedEvent, StepStatus } from './events';
 import { promptsEndedBy, runStatusAfter } from './events';
 import { OpsError } from '../errors';
 import { Journal, type JournalOptions } from './journal';
@@ -28,8 +18,7 @@ import { runDir, isLockLive, readLock } from './files';
 import { AuditStore } from './store';
 
 /** Why a step in flight is marked interrupted when its run is reopened. */
-export const INTERRUPTED_REASON =
-  'OpsDeck stopped while this step was running (process killed or crashed); its outcome on the host is unknown';
+export const INTERRUPTED_REASON = 'OpsDeck stopped while this step was running (process killed or crashed); its outcome on the host is unknown';
 
 export interface StepCommand {
   host: string;

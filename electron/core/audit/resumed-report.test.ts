@@ -35,7 +35,7 @@ describe('the report of a resumed run', () => {
     ]);
   });
 
-  it('says in the Markdown report that the run failed and was resumed, with each attempt\'s output under its own heading', () => {
+  it("says in the Markdown report that the run failed and was resumed, with each attempt's output under its own heading", () => {
     const markdown = exportRun(resumedJournal(), 'md');
     expect(markdown).toContain('| Duration | 1 min 53 s |');
     expect(markdown).toMatch(/failed and was resumed/);

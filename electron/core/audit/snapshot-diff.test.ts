@@ -61,7 +61,7 @@ describe('the snapshot diff, on real outputs', () => {
     ]);
   });
 
-  it('instances: the real lab\'s `server list --all-projects --long -f json` (the probe\'s one call), and the per-hypervisor form journaled before', () => {
+  it("instances: the real lab's `server list --all-projects --long -f json` (the probe's one call), and the per-hypervisor form journaled before", () => {
     const real = (file: string) => readFileSync(path.join(FIXTURES, 'real-lab', file), 'utf8');
     const long = real('server-list-all-projects-long.json');
     expect([...parseInstances(long).servers.values()]).toEqual([
@@ -73,7 +73,10 @@ describe('the snapshot diff, on real outputs', () => {
     // A journal of the old probe against one of the new: the same servers, nothing moved.
     expect(diffOf('instances', real('instances-per-hypervisor.txt'), long)).toEqual([]);
     // A list without the Host column cannot say where anything is: not compared, rather than "moved".
-    const short = diffSnapshots(snapshot('start', [probe('instances', long)]), snapshot('end', [probe('instances', JSON.stringify((JSON.parse(long) as Array<Record<string, unknown>>).map(({ Host: _host, ...row }) => row)))]));
+    const short = diffSnapshots(
+      snapshot('start', [probe('instances', long)]),
+      snapshot('end', [probe('instances', JSON.stringify((JSON.parse(long) as Array<Record<string, unknown>>).map(({ Host: _host, ...row }) => row)))]),
+    );
     expect(short.notCompared[0].text).toBe('output not understood: the server list has no "Host" column (was it listed without --long?)');
   });
 
@@ -113,7 +116,9 @@ describe('the snapshot diff, on real outputs', () => {
 
   it('hypervisors: a state change', () => {
     const before = captured('hypervisor.txt', 'openstack hypervisor list -f json');
-    const after = JSON.stringify((JSON.parse(before) as Array<Record<string, unknown>>).map((row) => (row['Hypervisor Hostname'] === 'compute02' ? { ...row, State: 'down' } : row)));
+    const after = JSON.stringify(
+      (JSON.parse(before) as Array<Record<string, unknown>>).map((row) => (row['Hypervisor Hostname'] === 'compute02' ? { ...row, State: 'down' } : row)),
+    );
     expect(diffOf('hypervisors', before, after)).toEqual(['hypervisor compute02: up → down']);
   });
 
@@ -121,7 +126,8 @@ describe('the snapshot diff, on real outputs', () => {
     expect(diffOf('units', 'openstack-nova-compute active\nneutron-openvswitch-agent active\n', 'openstack-nova-compute inactive\nneutron-openvswitch-agent active\n')).toEqual([
       'openstack-nova-compute on controller: active → inactive',
     ]);
-    const galera = (size: number, state: string) => `Variable_name\tValue\nwsrep_cluster_size\t${size}\nwsrep_cluster_status\tPrimary\nwsrep_local_state_comment\t${state}\nwsrep_ready\tON\n`;
+    const galera = (size: number, state: string) =>
+      `Variable_name\tValue\nwsrep_cluster_size\t${size}\nwsrep_cluster_status\tPrimary\nwsrep_local_state_comment\t${state}\nwsrep_ready\tON\n`;
     expect(diffOf('db-cluster', galera(3, 'Synced'), galera(2, 'Donor/Desynced'))).toEqual(['wsrep_cluster_size: 3 → 2', 'wsrep_local_state_comment: Synced → Donor/Desynced']);
     expect(diffOf('db-cluster', '', '')).toEqual([]);
     // MariaDB 10.11 without Galera (measured): the variables are there, the provider is not.
@@ -138,7 +144,10 @@ describe('the snapshot diff, on real outputs', () => {
 
   it('a probe that failed at either end is not compared, and says why', () => {
     const listed = captured('hypervisor.txt', 'openstack hypervisor list -f json');
-    const failed = probe('hypervisors', '', { exitCode: 1, stderr: "sudo: unable to resolve host controller01: Name or service not known\nexpected string or bytes-like object, got 'NoneType'\n" });
+    const failed = probe('hypervisors', '', {
+      exitCode: 1,
+      stderr: "sudo: unable to resolve host controller01: Name or service not known\nexpected string or bytes-like object, got 'NoneType'\n",
+    });
     const diff = diffSnapshots(snapshot('start', [probe('hypervisors', listed)]), snapshot('end', [failed]));
     expect(diff.changes).toEqual([]);
     expect(diff.notCompared).toEqual([{ probe: 'hypervisors', host: 'controller', text: "failed at end (exit 1): expected string or bytes-like object, got 'NoneType'" }]);

@@ -65,7 +65,11 @@ export function diffSnapshots(before: RunSnapshotEvent, after: RunSnapshotEvent)
 function failureOf(probe: SnapshotProbeResult, label: string): string | undefined {
   if (probe.error) return `failed at ${label}: ${probe.error}`;
   if (probe.exitCode !== 0) {
-    const line = probe.stderr.trim().split('\n').find((candidate) => candidate.trim() && !/^sudo: unable to resolve host/.test(candidate)) ?? '';
+    const line =
+      probe.stderr
+        .trim()
+        .split('\n')
+        .find((candidate) => candidate.trim() && !/^sudo: unable to resolve host/.test(candidate)) ?? '';
     return `failed at ${label} (exit ${probe.exitCode ?? 'none'})${line ? `: ${line.trim().slice(0, 200)}` : ''}`;
   }
   return undefined;
@@ -138,7 +142,8 @@ function diffNovaServices(beforeText: string, afterText: string): string[] {
       continue;
     }
     if (first.state !== second.state) out.push(`${name}: ${first.state} → ${second.state}${second.reason && second.reason !== first.reason ? `, reason "${second.reason}"` : ''}`);
-    else if (first.reason !== second.reason) out.push(`${name}: disabled reason ${first.reason === null ? 'none' : `"${first.reason}"`} → ${second.reason === null ? 'none' : `"${second.reason}"`}`);
+    else if (first.reason !== second.reason)
+      out.push(`${name}: disabled reason ${first.reason === null ? 'none' : `"${first.reason}"`} → ${second.reason === null ? 'none' : `"${second.reason}"`}`);
   }
   for (const [name, second] of after) if (!before.has(name)) out.push(`${name}: new, ${second.state}`);
   return out;

@@ -12,10 +12,13 @@ const REAL_LAB = path.resolve(import.meta.dirname, '../../../test/fixtures/opens
 const servers = readFileSync(path.join(REAL_LAB, 'server-list-all-projects-long.json'), 'utf8');
 const services = readFileSync(path.join(REAL_LAB, 'compute-service-list-long.json'), 'utf8');
 
-const onHost = (host: string, count = 2) =>
-  JSON.stringify((JSON.parse(servers) as Array<Record<string, unknown>>).slice(0, count).map((row) => ({ ...row, Host: host })));
+const onHost = (host: string, count = 2) => JSON.stringify((JSON.parse(servers) as Array<Record<string, unknown>>).slice(0, count).map((row) => ({ ...row, Host: host })));
 const drained = (host: string) =>
-  JSON.stringify((JSON.parse(services) as Array<Record<string, unknown>>).map((row) => (row.Host === host && row.Binary === 'nova-compute' ? { ...row, Status: 'disabled', State: 'down', 'Disabled Reason': 'drill' } : row)));
+  JSON.stringify(
+    (JSON.parse(services) as Array<Record<string, unknown>>).map((row) =>
+      row.Host === host && row.Binary === 'nova-compute' ? { ...row, Status: 'disabled', State: 'down', 'Disabled Reason': 'drill' } : row,
+    ),
+  );
 
 function probe(kind: SnapshotProbeResult['kind'], id: string, stdout: string): SnapshotProbeResult {
   return { id, title: id, kind, host: 'controller', command: 'x', exitCode: 0, stdout, stderr: '', durationMs: 1 };
@@ -28,9 +31,17 @@ function journal(runId: string, spanMs: number, start: SnapshotProbeResult[], en
   const base = (seq: number, ms: number) => ({ seq, ts: at(ms), prevHash: '', hash: '' });
   return [
     {
-      ...base(1, 0), type: 'run.started', runId, operator: 'ops', machine: 'm', lab: true,
+      ...base(1, 0),
+      type: 'run.started',
+      runId,
+      operator: 'ops',
+      machine: 'm',
+      lab: true,
       runbook: { id: 'compute-maintenance', title: 'Compute maintenance', version: '1', sha256: 'abc', file: 'x.yaml' },
-      environment: { name: 'lab', file: 'env.yaml', sha256: 'e' }, params: {}, plan: [], hosts: [],
+      environment: { name: 'lab', file: 'env.yaml', sha256: 'e' },
+      params: {},
+      plan: [],
+      hosts: [],
     },
     { ...base(2, 10), type: 'run.snapshot', label: 'start', durationMs: 1, probes: start },
     { ...base(3, 10 + spanMs), type: 'run.snapshot', label: 'end', durationMs: 1, probes: end },
@@ -38,14 +49,20 @@ function journal(runId: string, spanMs: number, start: SnapshotProbeResult[], en
   ] as unknown as JournalRecord[];
 }
 
-describe('two drills\' state changes side by side', () => {
+describe("two drills' state changes side by side", () => {
   // Drill A drained compute01 (2 instances) over 3 min and left it disabled; drill B moved 1 in 5 min and re-enabled.
-  const a = journal('run-a', 180_000,
+  const a = journal(
+    'run-a',
+    180_000,
     [probe('instances', 'instances', onHost('compute01')), probe('nova-services', 'nova_services', services)],
-    [probe('instances', 'instances', onHost('compute02')), probe('nova-services', 'nova_services', drained('compute01'))]);
-  const b = journal('run-b', 300_000,
+    [probe('instances', 'instances', onHost('compute02')), probe('nova-services', 'nova_services', drained('compute01'))],
+  );
+  const b = journal(
+    'run-b',
+    300_000,
     [probe('instances', 'instances', onHost('compute01', 1)), probe('nova-services', 'nova_services', services)],
-    [probe('instances', 'instances', onHost('compute02', 1)), probe('nova-services', 'nova_services', services)]);
+    [probe('instances', 'instances', onHost('compute02', 1)), probe('nova-services', 'nova_services', services)],
+  );
 
   it('counts the moves and the span of each run, and puts each change in one row', () => {
     const left = stateChangesOfRecords(a)!;
@@ -89,9 +106,13 @@ describe('a run with a snapshot taken during it', () => {
     const markdown = exportRun(withMiddle, 'md');
     expect(markdown).toContain('Snapshots: start at 2026-12-03T10:00:00.010Z, 2 probes; at maintenance at 2026-12-03T10:05:00.000Z, 2 probes; end at');
     const between = markdown.slice(markdown.indexOf('### Snapshot by snapshot'));
-    expect(between).toContain('**start → at maintenance**\n\n- instances (controller): 2 instances moved compute01 → compute02: vm; touch /tmp/pwned, mnt1\n- nova_services (controller): nova-compute on compute01: enabled/up → disabled/down, reason "drill"');
+    expect(between).toContain(
+      '**start → at maintenance**\n\n- instances (controller): 2 instances moved compute01 → compute02: vm; touch /tmp/pwned, mnt1\n- nova_services (controller): nova-compute on compute01: enabled/up → disabled/down, reason "drill"',
+    );
     expect(between).toContain('**at maintenance → end**\n\n- nova_services (controller): nova-compute on compute01: disabled/down → enabled/up');
-    expect(exportRun(withMiddle, 'html')).toContain('<p><strong>at maintenance → end</strong></p><ul><li>nova_services (controller): nova-compute on compute01: disabled/down → enabled/up</li></ul>');
+    expect(exportRun(withMiddle, 'html')).toContain(
+      '<p><strong>at maintenance → end</strong></p><ul><li>nova_services (controller): nova-compute on compute01: disabled/down → enabled/up</li></ul>',
+    );
     // Two snapshots only: no section of its own (the first-to-last diff says it all).
     expect(exportRun(records, 'md')).not.toContain('Snapshot by snapshot');
   });

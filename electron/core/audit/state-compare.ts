@@ -76,7 +76,10 @@ function rowOf(text: string): { subject: string; how: string } {
 export function compareStateChanges(a: RunStateChanges | undefined, b: RunStateChanges | undefined): StateChangesComparison | undefined {
   if (!a && !b) return undefined;
   const rows = new Map<string, StateChangesRow>();
-  for (const [side, changes] of [['a', a], ['b', b]] as const) {
+  for (const [side, changes] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
     for (const change of changes?.diff.changes ?? []) {
       const { subject, how } = rowOf(change.text);
       const row = rows.get(subject) ?? { subject };

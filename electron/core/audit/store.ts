@@ -9,23 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OpsError } from '../errors';
 import type { JournalRecord } from './events';
-import {
-  JOURNAL_FILE,
-  checkRunId,
-  defaultAuditDir,
-  forEachLine,
-  isLockLive,
-  readFirstLine,
-  readLastLines,
-  readLock,
-  runDir,
-  runsDir,
-} from './files';
+import { JOURNAL_FILE, checkRunId, defaultAuditDir, forEachLine, isLockLive, readFirstLine, readLastLines, readLock, runDir, runsDir } from './files';
 import { parseRecord } from './journal';
 import { verifyJournal, type VerifyResult } from './verify';
 import type { RunSummary } from './report-types';
 export type { RunSummary } from './report-types';
-
 
 export class AuditStore {
   readonly auditDir: string;
@@ -108,10 +96,7 @@ export class AuditStore {
       throw new OpsError('audit-run-not-found', `No run id starts with "${wanted}" in ${this.auditDir}.`);
     }
     const shown = matches.slice(0, 5).join(', ') + (matches.length > 5 ? ', …' : '');
-    throw new OpsError(
-      'audit-run-ambiguous',
-      `"${wanted}" matches ${matches.length} runs (${shown}); type more of the id.`,
-    );
+    throw new OpsError('audit-run-ambiguous', `"${wanted}" matches ${matches.length} runs (${shown}); type more of the id.`);
   }
 
   runDir(runId: string): string {

@@ -60,7 +60,7 @@ describe('verifyJournal names a forged line', () => {
     lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
   });
 
-  it('calls a line that carries another line\'s seq, prev and hash but other content a forgery, not a copy', () => {
+  it("calls a line that carries another line's seq, prev and hash but other content a forgery, not a copy", () => {
     const forged = lines[4].replace('line 1', 'line 9');
     lines.splice(5, 0, forged);
     rewrite(lines);

@@ -50,9 +50,7 @@ describe('verifyJournal', () => {
   it('names the line after a removed line', () => {
     lines.splice(6, 1);
     rewrite(lines);
-    expect(problems()).toEqual([
-      { line: 7, message: 'previous-hash link broken: a line before it was removed (seq jumps from 6 to 8: 1 record missing)' },
-    ]);
+    expect(problems()).toEqual([{ line: 7, message: 'previous-hash link broken: a line before it was removed (seq jumps from 6 to 8: 1 record missing)' }]);
   });
 
   it('names an inserted forged line even when its own hash is right', () => {
@@ -90,9 +88,7 @@ describe('verifyJournal', () => {
     const { hash: _hash, ...body } = record;
     lines[4] = sealRecord({ ...body, data: 'nothing to see\n' }).line;
     rewrite(lines);
-    expect(problems()).toEqual([
-      { line: 6, message: 'previous-hash link broken: a line before it was removed or inserted, or rewritten with a new hash' },
-    ]);
+    expect(problems()).toEqual([{ line: 6, message: 'previous-hash link broken: a line before it was removed or inserted, or rewritten with a new hash' }]);
   });
 
   it('detects the last lines removed, against head.json', () => {
@@ -100,16 +96,12 @@ describe('verifyJournal', () => {
     const result = verifyJournal(file);
     expect(result.ok).toBe(false);
     expect(result.finished).toBe(false);
-    expect(result.problems).toEqual([
-      { line: 10, message: 'the journal ends at seq 9 but head.json recorded seq 11: the last 2 lines were removed' },
-    ]);
+    expect(result.problems).toEqual([{ line: 10, message: 'the journal ends at seq 9 but head.json recorded seq 11: the last 2 lines were removed' }]);
   });
 
   it('reports a torn last line', () => {
     rewrite([...lines, lines[5].slice(0, 40)], false);
-    expect(problems()).toEqual([
-      { line: 12, message: 'the last line is incomplete (no newline): OpsDeck stopped while writing it; reopening the run moves it aside' },
-    ]);
+    expect(problems()).toEqual([{ line: 12, message: 'the last line is incomplete (no newline): OpsDeck stopped while writing it; reopening the run moves it aside' }]);
   });
 
   it('reports invalid JSON in the middle without blaming the next line', () => {

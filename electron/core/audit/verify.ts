@@ -88,7 +88,11 @@ function sha256Canonical(line: Buffer): string {
   const saved = line[at];
   line[at] = CLOSE_BRACE;
   try {
-    return oneShotHash ? oneShotHash('sha256', line.subarray(0, at + 1), 'hex') : createHash('sha256').update(line.subarray(0, at + 1)).digest('hex');
+    return oneShotHash
+      ? oneShotHash('sha256', line.subarray(0, at + 1), 'hex')
+      : createHash('sha256')
+          .update(line.subarray(0, at + 1))
+          .digest('hex');
   } finally {
     line[at] = saved;
   }
@@ -275,13 +279,7 @@ function checkChain(entries: Array<Entry | null>, problems: VerifyProblem[]): vo
     }
     const next = entries[index + 1];
     const afterNext = entries[index + 2];
-    if (
-      previous &&
-      next &&
-      entry.prev === next.hash &&
-      next.prev === previous.hash &&
-      (!afterNext || afterNext.prev === entry.hash)
-    ) {
+    if (previous && next && entry.prev === next.hash && next.prev === previous.hash && (!afterNext || afterNext.prev === entry.hash)) {
       problems.push({
         line: entry.line,
         message: `lines ${entry.line} and ${next.line} are swapped (seq ${entry.seq} comes before seq ${next.seq})`,
@@ -312,8 +310,7 @@ function checkChain(entries: Array<Entry | null>, problems: VerifyProblem[]): vo
       problems.push({
         line: entry.line,
         message:
-          `previous-hash link broken: a line before it was removed ` +
-          `(seq jumps from ${previousSeq} to ${entry.seq}: ${missing} record${missing === 1 ? '' : 's'} missing)`,
+          `previous-hash link broken: a line before it was removed ` + `(seq jumps from ${previousSeq} to ${entry.seq}: ${missing} record${missing === 1 ? '' : 's'} missing)`,
       });
     } else {
       problems.push({
@@ -348,9 +345,7 @@ function checkHead(headFile: string, entries: Array<Entry | null>, last: Entry |
     const missing = head.seq - lastSeq;
     problems.push({
       line: (last?.line ?? 0) + 1,
-      message:
-        `the journal ends at seq ${lastSeq} but head.json recorded seq ${head.seq}: ` +
-        `the last ${missing} line${missing === 1 ? ' was' : 's were'} removed`,
+      message: `the journal ends at seq ${lastSeq} but head.json recorded seq ${head.seq}: ` + `the last ${missing} line${missing === 1 ? ' was' : 's were'} removed`,
     });
     return;
   }

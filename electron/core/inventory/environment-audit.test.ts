@@ -39,7 +39,9 @@ describe('the audit key of an environment', () => {
   });
 
   it('reports an unknown database, a bad schema name, a bad TTL and an unknown field at their positions', async () => {
-    const error = await loadEnvironment(environmentFile('audit: { database: nope, schema: "a;b", lease_ttl: soon, when: now }\n'), { processEnv: { TEAM_DB_PASSWORD: 'pw' } }).catch((caught) => caught);
+    const error = await loadEnvironment(environmentFile('audit: { database: nope, schema: "a;b", lease_ttl: soon, when: now }\n'), {
+      processEnv: { TEAM_DB_PASSWORD: 'pw' },
+    }).catch((caught) => caught);
     expect(error).toBeInstanceOf(ValidationError);
     const messages = (error as ValidationError).problems.map((problem) => `${problem.line}:${problem.column} ${problem.message}`);
     expect(messages).toEqual(

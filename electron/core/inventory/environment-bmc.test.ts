@@ -27,7 +27,7 @@ hosts:
   controller-0: { address: 192.0.2.10, roles: [controller] }
 `;
 
-describe('a host\'s BMC (hosts.<name>.bmc), for fencing', () => {
+describe("a host's BMC (hosts.<name>.bmc), for fencing", () => {
   it('is read with its defaults (port 623, lanplus), its password from a secret source, and shown to runbooks as env.bmc by host name', async () => {
     writeFileSync(path.join(dir, 'bmc.pass'), 'bmc-s3cret\n');
     const file = write(`${HEAD}  compute-0:
@@ -41,13 +41,33 @@ describe('a host\'s BMC (hosts.<name>.bmc), for fencing', () => {
   compute-2: { address: 192.0.2.22, roles: [compute] }
 `);
     const environment = await loadEnvironment(file, { processEnv: { BMC1: 'other-secret' } });
-    expect(environment.hosts.find((host) => host.name === 'compute-0')!.bmc).toEqual({ address: '10.0.0.20', port: 623, user: 'admin', password: 'bmc-s3cret', interface: 'lanplus' });
-    expect(environment.hosts.find((host) => host.name === 'compute-1')!.bmc).toEqual({ address: '10.0.0.21', port: 6230, user: 'root', password: 'other-secret', interface: 'lan', cipherSuite: 3 });
+    expect(environment.hosts.find((host) => host.name === 'compute-0')!.bmc).toEqual({
+      address: '10.0.0.20',
+      port: 623,
+      user: 'admin',
+      password: 'bmc-s3cret',
+      interface: 'lanplus',
+    });
+    expect(environment.hosts.find((host) => host.name === 'compute-1')!.bmc).toEqual({
+      address: '10.0.0.21',
+      port: 6230,
+      user: 'root',
+      password: 'other-secret',
+      interface: 'lan',
+      cipherSuite: 3,
+    });
     expect(environment.hosts.find((host) => host.name === 'compute-2')!.bmc).toBeUndefined();
 
     const scope = environmentScope(environment);
     expect(Object.keys(scope.bmc as object)).toEqual(['compute-0', 'compute-1']);
-    expect((scope.bmc as Record<string, unknown>)['compute-1']).toEqual({ address: '10.0.0.21', port: 6230, user: 'root', password: 'other-secret', interface: 'lan', cipher_suite: 3 });
+    expect((scope.bmc as Record<string, unknown>)['compute-1']).toEqual({
+      address: '10.0.0.21',
+      port: 6230,
+      user: 'root',
+      password: 'other-secret',
+      interface: 'lan',
+      cipher_suite: 3,
+    });
 
     // The passwords are secrets of every run in this environment: masked wherever they could be written.
     const runbook = { params: [] } as unknown as Runbook;

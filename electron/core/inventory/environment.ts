@@ -11,7 +11,17 @@ import { fileURLToPath } from 'node:url';
 import { ValidationError, type Problem } from '../errors';
 import { loadYamlFile, positionAt, type YamlPath, type YamlSource } from '../runbook/yaml-source';
 import { parseDuration } from '../runbook/parse';
-import { DEFAULT_APPROVAL_SPOOL, STANDARD_PROBE_IDS, type ApprovalSettings, type AuditSettings, type BmcSpec, type DatabaseSpec, type DeploymentProfile, type Environment, type HostSpec } from './model';
+import {
+  DEFAULT_APPROVAL_SPOOL,
+  STANDARD_PROBE_IDS,
+  type ApprovalSettings,
+  type AuditSettings,
+  type BmcSpec,
+  type DatabaseSpec,
+  type DeploymentProfile,
+  type Environment,
+  type HostSpec,
+} from './model';
 
 /** Where the bundled runbooks and profiles live (runbooks/ at the project root). */
 export const BUNDLED_RUNBOOKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../runbooks');
@@ -53,9 +63,7 @@ export async function loadEnvironment(file: string, options: LoadEnvironmentOpti
 
 /** Loads a deployment profile by id (from the profile directories) or by path. */
 export async function loadProfile(idOrPath: string, profileDirs: string[] = [BUNDLED_PROFILES_DIR]): Promise<DeploymentProfile> {
-  const candidates = idOrPath.includes('/') || idOrPath.endsWith('.yaml')
-    ? [path.resolve(idOrPath)]
-    : profileDirs.map((dir) => path.join(dir, `${idOrPath}.yaml`));
+  const candidates = idOrPath.includes('/') || idOrPath.endsWith('.yaml') ? [path.resolve(idOrPath)] : profileDirs.map((dir) => path.join(dir, `${idOrPath}.yaml`));
   const file = candidates.find((candidate) => existsSync(candidate));
   if (!file) {
     const known = (await listProfiles(profileDirs)).join(', ') || 'none';
@@ -161,7 +169,8 @@ class Reader {
       } else {
         probes = root.probes as string[];
         probes.forEach((probe, index) => {
-          if (!(STANDARD_PROBE_IDS as readonly string[]).includes(probe)) this.problem(['probes', index], `"${probe}" is not a standard probe (they are ${STANDARD_PROBE_IDS.join(', ')}).`);
+          if (!(STANDARD_PROBE_IDS as readonly string[]).includes(probe))
+            this.problem(['probes', index], `"${probe}" is not a standard probe (they are ${STANDARD_PROBE_IDS.join(', ')}).`);
         });
       }
     }
@@ -197,7 +206,10 @@ class Reader {
       try {
         profile = await loadProfile(profileName.includes('/') ? this.relative(profileName) : profileName, options.profileDirs);
       } catch (error) {
-        const inProfile = error instanceof ValidationError ? error.problems.filter((problem) => problem.file && problem.file !== this.source.file && !problem.message.startsWith('No deployment profile')) : [];
+        const inProfile =
+          error instanceof ValidationError
+            ? error.problems.filter((problem) => problem.file && problem.file !== this.source.file && !problem.message.startsWith('No deployment profile'))
+            : [];
         if (inProfile.length > 0) {
           // Mistakes inside the profile file are reported at their own file:line:column; the
           // environment's profile: line only says which file that is.
@@ -249,7 +261,8 @@ class Reader {
 
     const audit = root.audit === undefined ? undefined : this.audit(root.audit, databases);
 
-    if (root.snapshots !== undefined && typeof root.snapshots !== 'boolean') this.problem(['snapshots'], 'snapshots must be true (take state snapshots at the start and end of every run) or false.');
+    if (root.snapshots !== undefined && typeof root.snapshots !== 'boolean')
+      this.problem(['snapshots'], 'snapshots must be true (take state snapshots at the start and end of every run) or false.');
     const approval = root.approval === undefined ? undefined : this.approval(root.approval, root.lab === true);
     const knownHosts = typeof root.known_hosts === 'string' ? this.relative(root.known_hosts) : path.join(os.homedir(), '.ssh', 'known_hosts');
     if (!name || !profile) return undefined;
@@ -290,12 +303,7 @@ class Reader {
     return { mode: 'two-person', spool: this.relative(spool) };
   }
 
-  private async host(
-    name: string,
-    value: unknown,
-    defaults: Record<string, unknown>,
-    processEnv: NodeJS.ProcessEnv,
-  ): Promise<HostSpec | undefined> {
+  private async host(name: string, value: unknown, defaults: Record<string, unknown>, processEnv: NodeJS.ProcessEnv): Promise<HostSpec | undefined> {
     const at = ['hosts', name];
     if (!HOST_NAME.test(name)) this.problem(at, `"${name}" is not a usable host name (letters, digits, dot, dash, underscore).`, 'key');
     const spec = this.map(value, at, `host ${name}`);
@@ -350,7 +358,10 @@ class Reader {
     }
     const cipherSuite = spec.cipher_suite;
     if (cipherSuite !== undefined && !(Number.isInteger(cipherSuite) && (cipherSuite as number) >= 0 && (cipherSuite as number) <= 17)) {
-      this.problem([...at, 'cipher_suite'], `hosts.${name}.bmc.cipher_suite must be an IPMI cipher suite number from 0 to 17 (3 and 17 are common), not ${JSON.stringify(cipherSuite)}.`);
+      this.problem(
+        [...at, 'cipher_suite'],
+        `hosts.${name}.bmc.cipher_suite must be an IPMI cipher suite number from 0 to 17 (3 and 17 are common), not ${JSON.stringify(cipherSuite)}.`,
+      );
     }
     if (spec.password === undefined) {
       this.problem(at, `the BMC of host ${name} has no password; give it as password: { env: VARIABLE } or { file: PATH }.`);
@@ -368,12 +379,7 @@ class Reader {
     };
   }
 
-  private async database(
-    name: string,
-    value: unknown,
-    hosts: HostSpec[],
-    processEnv: NodeJS.ProcessEnv,
-  ): Promise<DatabaseSpec | undefined> {
+  private async database(name: string, value: unknown, hosts: HostSpec[], processEnv: NodeJS.ProcessEnv): Promise<DatabaseSpec | undefined> {
     const at = ['databases', name];
     const spec = this.map(value, at, `database ${name}`);
     if (!spec) return undefined;

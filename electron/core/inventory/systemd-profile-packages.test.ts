@@ -30,7 +30,12 @@ describe('the systemd profile on a Debian host', () => {
     const installed = sh(words.installed_versions);
     const dpkg = sh("dpkg-query -W -f '${Version}' dpkg");
     expect(installed).toContain(`\ndpkg ${dpkg}\n`);
-    expect(installed.split('\n').filter(Boolean).every((line) => /^\S+ \S+$/.test(line))).toBe(true);
+    expect(
+      installed
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => /^\S+ \S+$/.test(line)),
+    ).toBe(true);
     const simulated = sh(words.package_upgrade_simulate);
     expect(simulated).toMatch(/^Reading package lists\.\.\./);
     expect(simulated).toMatch(/\d+ upgraded, \d+ newly installed, \d+ to remove and \d+ not upgraded\./);
@@ -46,7 +51,10 @@ describe('the systemd profile on a host with dnf and no apt', () => {
     for (const tool of ['dnf', 'rpm']) {
       const file = path.join(dir, tool);
       // dnf check-update exits 100 when updates are available, as dnf does.
-      writeFileSync(file, `#!/bin/sh\nprintf '%s\\n' "${tool} $*" >> ${log}\n[ "${tool} $1" = "dnf check-update" ] && exit 100\n[ "${tool}" = rpm ] && echo "openstack-nova-api 26.2.2-1.el9"\nexit 0\n`);
+      writeFileSync(
+        file,
+        `#!/bin/sh\nprintf '%s\\n' "${tool} $*" >> ${log}\n[ "${tool} $1" = "dnf check-update" ] && exit 100\n[ "${tool}" = rpm ] && echo "openstack-nova-api 26.2.2-1.el9"\nexit 0\n`,
+      );
       chmodSync(file, 0o755);
     }
     const PATH = dir;
@@ -55,7 +63,7 @@ describe('the systemd profile on a host with dnf and no apt', () => {
     sh(words.package_upgrade_simulate, { path: PATH });
     sh(words.package_install_versions, { path: PATH, input: 'openstack-nova-api 26.2.2-1.el9\n' });
     expect(sh(`cat ${log}`).split('\n').filter(Boolean)).toEqual([
-      "rpm -qa --qf %{NAME} %{VERSION}-%{RELEASE}\\n",
+      'rpm -qa --qf %{NAME} %{VERSION}-%{RELEASE}\\n',
       'dnf -y upgrade',
       'dnf check-update',
       'dnf -y downgrade openstack-nova-api-26.2.2-1.el9',

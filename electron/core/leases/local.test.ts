@@ -29,7 +29,9 @@ describe('local host leases', () => {
   it('refuses a second run on a leased host, naming the holder, its run and since when; takes none of the others', async () => {
     const first = await RunLeases.acquire(backend, { environment: 'prod', hosts: ['compute01', 'controller01'], holder: holder('run-a'), ttlMs: 60_000 });
     expect(first.hosts).toEqual(['compute01', 'controller01']);
-    const refused = await RunLeases.acquire(backend, { environment: 'prod', hosts: ['compute02', 'controller01'], holder: holder('run-b', 'bob'), ttlMs: 60_000 }).catch((error) => error);
+    const refused = await RunLeases.acquire(backend, { environment: 'prod', hosts: ['compute02', 'controller01'], holder: holder('run-b', 'bob'), ttlMs: 60_000 }).catch(
+      (error) => error,
+    );
     expect(refused).toBeInstanceOf(HostLockedError);
     expect(refused.code).toBe('host-locked');
     expect(refused.heldBy.map((lease: { host: string; runId: string }) => [lease.host, lease.runId])).toEqual([['controller01', 'run-a']]);
@@ -68,11 +70,13 @@ describe('local host leases', () => {
     const record = await backend.breakLease('prod', 'compute01', { operator: 'bob', machine: 'ops-2' }, 'alice is off shift, her laptop died');
     expect(record).toMatchObject({ host: 'compute01', by: 'bob', reason: 'alice is off shift, her laptop died', lease: { runId: 'run-a', operator: 'alice' } });
     await held.renewNow();
-    expect(events).toEqual([
-      expect.objectContaining({ type: 'lost', host: 'compute01', message: expect.stringContaining('broken by bob on ops-2') }),
-    ]);
+    expect(events).toEqual([expect.objectContaining({ type: 'lost', host: 'compute01', message: expect.stringContaining('broken by bob on ops-2') })]);
     expect(held.leases).toEqual([]);
-    const log = fs.readFileSync(path.join(auditDir, 'locks', 'breaks.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const log = fs
+      .readFileSync(path.join(auditDir, 'locks', 'breaks.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(log).toEqual([expect.objectContaining({ host: 'compute01', by: 'bob', reason: 'alice is off shift, her laptop died' })]);
     expect(await backend.breaks('prod')).toHaveLength(1);
     await expect(backend.breakLease('prod', 'compute01', { operator: 'bob', machine: 'ops-2' }, 'again')).rejects.toMatchObject({ code: 'lease-not-found' });
@@ -100,7 +104,9 @@ describe('local host leases', () => {
     );
     const startAt = String(Date.now() + 2500);
     const outcomes = await Promise.all(
-      Array.from({ length: 5 }, () => run(process.execPath, ['--import', 'tsx', script, auditDir, startAt], { cwd: path.resolve(import.meta.dirname, '../../..') }).then(({ stdout }) => stdout.trim())),
+      Array.from({ length: 5 }, () =>
+        run(process.execPath, ['--import', 'tsx', script, auditDir, startAt], { cwd: path.resolve(import.meta.dirname, '../../..') }).then(({ stdout }) => stdout.trim()),
+      ),
     );
     expect(outcomes.filter((outcome) => outcome === 'won')).toHaveLength(1);
     expect(outcomes.filter((outcome) => outcome === 'lost')).toHaveLength(4);

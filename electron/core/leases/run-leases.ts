@@ -21,9 +21,7 @@ export type { LeaseHolder, LeaseInfo, LeaseEnd, LeaseBreak } from '../audit/repo
 /** Default time to live of a lease: a holder that stops renewing loses it after this. */
 export const DEFAULT_LEASE_TTL_MS = 120_000;
 
-export type AcquireResult =
-  | { ok: true; lease: LeaseInfo; tookOver?: LeaseInfo }
-  | { ok: false; heldBy: LeaseInfo };
+export type AcquireResult = { ok: true; lease: LeaseInfo; tookOver?: LeaseInfo } | { ok: false; heldBy: LeaseInfo };
 
 export type RenewResult = { ok: true; expiresAt: string } | { ok: false; ended: LeaseEnd | null };
 
@@ -47,7 +45,11 @@ export interface LeaseBackend {
 /** A run that would touch a host another run holds: refused before it starts. */
 export class HostLockedError extends OpsError {
   constructor(readonly heldBy: LeaseInfo[]) {
-    super('host-locked', heldBy.map(describeHeldLease).join('\n') + `\nNothing was run. Wait for that run to end; if its holder is gone for good, break the lease: opsdeck locks break ${heldBy[0]?.host ?? '<host>'} --reason "..."`);
+    super(
+      'host-locked',
+      heldBy.map(describeHeldLease).join('\n') +
+        `\nNothing was run. Wait for that run to end; if its holder is gone for good, break the lease: opsdeck locks break ${heldBy[0]?.host ?? '<host>'} --reason "..."`,
+    );
   }
 }
 
@@ -65,9 +67,7 @@ export function describeHeldLease(lease: LeaseInfo): string {
 // ---- a run's set of leases ---------------------------------------------------------------------
 
 export type LeaseEvent =
-  | { type: 'renew-failed'; host: string; message: string }
-  | { type: 'renewed-again'; host: string }
-  | { type: 'lost'; host: string; ended: LeaseEnd | null; message: string };
+  { type: 'renew-failed'; host: string; message: string } | { type: 'renewed-again'; host: string } | { type: 'lost'; host: string; ended: LeaseEnd | null; message: string };
 
 export interface AcquireLeasesOptions {
   environment: string;
@@ -178,7 +178,11 @@ export class RunLeases {
       } catch (error) {
         if (!this.failing.has(lease.host)) {
           this.failing.add(lease.host);
-          this.emit({ type: 'renew-failed', host: lease.host, message: `The lease on ${lease.host} could not be renewed in ${this.backend.description}: ${(error as Error).message}. Retrying; it expires at ${lease.expiresAt}.` });
+          this.emit({
+            type: 'renew-failed',
+            host: lease.host,
+            message: `The lease on ${lease.host} could not be renewed in ${this.backend.description}: ${(error as Error).message}. Retrying; it expires at ${lease.expiresAt}.`,
+          });
         }
         continue;
       }
@@ -194,9 +198,10 @@ export class RunLeases {
         type: 'lost',
         host: lease.host,
         ended,
-        message: ended?.kind === 'broken'
-          ? `The lease on ${lease.host} was broken by ${ended.operator} on ${ended.machine} at ${ended.at}: ${ended.reason ?? 'no reason given'}. Another run may now touch ${lease.host}.`
-          : `The lease on ${lease.host} was lost (it expired while it could not be renewed). Another run may now touch ${lease.host}.`,
+        message:
+          ended?.kind === 'broken'
+            ? `The lease on ${lease.host} was broken by ${ended.operator} on ${ended.machine} at ${ended.at}: ${ended.reason ?? 'no reason given'}. Another run may now touch ${lease.host}.`
+            : `The lease on ${lease.host} was lost (it expired while it could not be renewed). Another run may now touch ${lease.host}.`,
       });
     }
   }

@@ -63,7 +63,7 @@ describe('evaluateExpect', () => {
     expect(results.slice(1).map((result) => [result.name, result.ok])).toEqual([
       ['[*].Status is one of "ACTIVE", "SHUTOFF"', true],
       ['[*].Status equals "ACTIVE"', false],
-      ["[1]['Disabled Reason'] equals \"maintenance\"", true],
+      ['[1][\'Disabled Reason\'] equals "maintenance"', true],
       ['$[*] selects 2 values', true],
       ['[*].Host does not exist', true],
       ['[?] selects at least 1', false],

@@ -4,11 +4,7 @@ import { CancelledError } from '../errors';
  * Calls `work` for every item with at most `limit` calls in flight, and resolves with the results in
  * the items' order. Every call runs to its end even when another fails: a fan-out reports every host.
  */
-export async function mapWithLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
+export async function mapWithLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

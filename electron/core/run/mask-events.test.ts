@@ -91,7 +91,10 @@ describe('runner events are masked at the source', () => {
     expect(confirm.prompt).toBe('The services will use ******** from now on.\nStep "Set the password to ********" is destructive. Type "ctl" to run it.');
     const decision = prompts.find((prompt) => prompt.need === 'decision')!;
     expect(decision.prompt).toBe('Can the services log in with ********?');
-    expect(decision.choices).toEqual([{ id: 'yes', label: 'Yes, ******** works' }, { id: 'no', label: 'No' }]);
+    expect(decision.choices).toEqual([
+      { id: 'yes', label: 'Yes, ******** works' },
+      { id: 'no', label: 'No' },
+    ]);
     expect(prompts.find((prompt) => prompt.need === 'manual')!.prompt).toBe('Store ******** in the vault.');
     const parse = seen.find((event) => event.type === 'step.finished' && event.step === 'parse');
     expect(JSON.stringify(parse)).toContain('not json ********');

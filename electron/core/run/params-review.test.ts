@@ -54,7 +54,14 @@ describe('parameter defaults are checked against the environment like given valu
 
   it('defaults that fit are used as before', () => {
     const values = resolveParams(
-      { id: 'rb', params: [spec('h', { type: 'host', role: 'compute', default: 'compute02' }), spec('hs', { type: 'hosts', default: ['compute01', 'compute02'] }), spec('n', { type: 'int', default: 3, min: 1 })] },
+      {
+        id: 'rb',
+        params: [
+          spec('h', { type: 'host', role: 'compute', default: 'compute02' }),
+          spec('hs', { type: 'hosts', default: ['compute01', 'compute02'] }),
+          spec('n', { type: 'int', default: 3, min: 1 }),
+        ],
+      },
       {},
       environment,
     );

@@ -51,9 +51,7 @@ describe('resolveParams', () => {
   });
 
   it('names every wrong parameter at once', () => {
-    expect(
-      problems({ host: 'controller01', concurrency: '99', shared: 'maybe', mode: 'teleport', ticket: 'JIRA-1', colour: 'red' }),
-    ).toEqual([
+    expect(problems({ host: 'controller01', concurrency: '99', shared: 'maybe', mode: 'teleport', ticket: 'JIRA-1', colour: 'red' })).toEqual([
       'colour: runbook "maint" has no such parameter (it has: host, targets, reason, concurrency, shared, mode, ticket).',
       'host: "controller01" does not have the role "compute" in environment "lab" (its roles: controller).',
       'concurrency: 99 is above the maximum 10.',

@@ -15,12 +15,7 @@ import { stepKindOf } from './steps';
  * (OpsError `target`, naming every such step), and so does an included runbook whose `requires:`
  * the environment does not meet (OpsError `requires`).
  */
-export function plannedHosts(
-  runbook: Runbook,
-  params: Record<string, ParamValue>,
-  environment: Environment,
-  library?: { get(id: string): Runbook | undefined },
-): string[] {
+export function plannedHosts(runbook: Runbook, params: Record<string, ParamValue>, environment: Environment, library?: { get(id: string): Runbook | undefined }): string[] {
   const names = new Set<string>();
   const unknown: string[] = [];
   const scope = { params, captures: {}, env: environmentScope(environment), run: {}, locals: {} };

@@ -80,7 +80,10 @@ export class OperatorPrompts {
   waiting(stepKey: string, need: PromptNeed): PendingPrompt {
     const waiter = this.waiters.get(stepKey);
     if (!waiter || waiter.need !== need) {
-      const waiting = this.pending().map((prompt) => `${prompt.step} (${prompt.need})`).join(', ') || 'nothing';
+      const waiting =
+        this.pending()
+          .map((prompt) => `${prompt.step} (${prompt.need})`)
+          .join(', ') || 'nothing';
       throw new OpsError('no-such-prompt', `Step ${stepKey} is not waiting for a ${need} answer; the run waits for: ${waiting}.`);
     }
     return { step: stepKey, need, expected: waiter.expected, choices: waiter.choices };

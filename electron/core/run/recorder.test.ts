@@ -64,7 +64,11 @@ describe('JournalRecorder', () => {
     FillingJournal.full = false;
     expect(events.recover()).toBe(true);
     const [first, ...rest] = FillingJournal.written;
-    expect(first).toMatchObject({ type: 'run.note', level: 'warning', message: `${3 * chunk.length} characters of command output could not be kept while the journal could not be written.` });
+    expect(first).toMatchObject({
+      type: 'run.note',
+      level: 'warning',
+      message: `${3 * chunk.length} characters of command output could not be kept while the journal could not be written.`,
+    });
     expect(rest.filter((event) => event.type === 'step.output')).toHaveLength(HELD_OUTPUT_CHARS / chunk.length);
     expect(rest.at(-1)).toMatchObject({ type: 'step.finished', step: 's' });
   });

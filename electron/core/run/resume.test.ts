@@ -47,11 +47,13 @@ describe('resume', () => {
 
   it('finds masked captures that remaining steps, rollback and finally read, and --rerun clears the step and its groups', () => {
     // A phase half done: the step of it that is done and read the capture no longer needs it.
-    expect(lostCaptures(runbook, { steps: [{ key: 'one', captures: { api_token: '********' } }], captures: { api_token: '********' } } as never, {
-      one: 'succeeded',
-      'group/inner': 'succeeded',
-      'group/reads': 'succeeded',
-    })).toEqual([{ capture: 'api_token', step: 'one', neededBy: ['group/later', 'two'] }]);
+    expect(
+      lostCaptures(runbook, { steps: [{ key: 'one', captures: { api_token: '********' } }], captures: { api_token: '********' } } as never, {
+        one: 'succeeded',
+        'group/inner': 'succeeded',
+        'group/reads': 'succeeded',
+      }),
+    ).toEqual([{ capture: 'api_token', step: 'one', neededBy: ['group/later', 'two'] }]);
     const statuses: Record<string, StepStatus> = { one: 'succeeded', group: 'succeeded', 'group/inner': 'succeeded', 'group/reads': 'succeeded', 'group/later': 'succeeded' };
     const steps = [
       { key: 'one', captures: { api_token: '********' } },

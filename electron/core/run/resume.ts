@@ -26,9 +26,7 @@ export function isMasked(value: unknown): boolean {
  * the run started with, and any other whose recorded value was masked.
  */
 export function paramsToGiveAgain(runbook: Pick<Runbook, 'params'>, recorded: Record<string, unknown>): string[] {
-  return runbook.params
-    .filter((spec) => Object.hasOwn(recorded, spec.name) && (spec.secret || isMasked(recorded[spec.name])))
-    .map((spec) => spec.name);
+  return runbook.params.filter((spec) => Object.hasOwn(recorded, spec.name) && (spec.secret || isMasked(recorded[spec.name]))).map((spec) => spec.name);
 }
 
 /**
@@ -81,7 +79,11 @@ export interface LostCapture {
  * Captures a resumed run would read as {@link MASK}: masked in the journal, captured by a step that is
  * done (`statuses` says succeeded or skipped), and read by a step that may still run.
  */
-export function lostCaptures(runbook: Pick<Runbook, 'steps' | 'rollback' | 'finally'>, state: Pick<RunState, 'steps' | 'captures'>, statuses: Record<string, StepStatus>): LostCapture[] {
+export function lostCaptures(
+  runbook: Pick<Runbook, 'steps' | 'rollback' | 'finally'>,
+  state: Pick<RunState, 'steps' | 'captures'>,
+  statuses: Record<string, StepStatus>,
+): LostCapture[] {
   const done = (key: string) => statuses[key] === 'succeeded' || statuses[key] === 'skipped';
   // A phase is looked into: the steps of it that are done do not count, those still to run do.
   const notDone = (steps: Step[], prefix: string): Array<{ key: string; step: Step }> =>
@@ -116,8 +118,13 @@ export function lostCaptures(runbook: Pick<Runbook, 'steps' | 'rollback' | 'fina
 export function rerunStep(resume: { statuses: Record<string, StepStatus>; completedOrder: string[] }, stepKey: string): void {
   const status = resume.statuses[stepKey];
   if (status !== 'succeeded' && status !== 'skipped') {
-    const done = Object.entries(resume.statuses).filter(([, candidate]) => candidate === 'succeeded').map(([key]) => key);
-    throw new OpsError('rerun-unknown', `--rerun ${stepKey}: that step is not done in this run, so it runs anyway if it is still to run (steps done: ${done.join(', ') || 'none'}).`);
+    const done = Object.entries(resume.statuses)
+      .filter(([, candidate]) => candidate === 'succeeded')
+      .map(([key]) => key);
+    throw new OpsError(
+      'rerun-unknown',
+      `--rerun ${stepKey}: that step is not done in this run, so it runs anyway if it is still to run (steps done: ${done.join(', ') || 'none'}).`,
+    );
   }
   for (const key of Object.keys(resume.statuses)) {
     if (key === stepKey || key.startsWith(`${stepKey}/`) || key.startsWith(`${stepKey}[`)) delete resume.statuses[key];
@@ -125,7 +132,12 @@ export function rerunStep(resume: { statuses: Record<string, StepStatus>; comple
   // The groups around it (phase/x → phase, loop[2]/x → loop): a group that is done is not entered.
   const parts = stepKey.split('/');
   for (let length = 1; length < parts.length; length++) {
-    delete resume.statuses[parts.slice(0, length).join('/').replace(/\[\d+\]$/, '')];
+    delete resume.statuses[
+      parts
+        .slice(0, length)
+        .join('/')
+        .replace(/\[\d+\]$/, '')
+    ];
   }
   const topLevel = parts[0].replace(/\[\d+\]$/, '');
   const at = resume.completedOrder.indexOf(topLevel);

@@ -93,7 +93,8 @@ const header = (steps: string, extra = '') => `id: t\ntitle: T\nversion: "1"\nde
 
 describe('Runner', () => {
   it('runs steps in order and records command, output and result', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: one
     title: One
     on: ctl
@@ -103,20 +104,25 @@ describe('Runner', () => {
     on: ctl
     run: echo second; exit 3
     expect: { exit: [3] }
-`));
+`),
+    );
     expect(await h.runner.start()).toBe('succeeded');
     const types = h.events.map((event) => event.type);
     expect(types[0]).toBe('run.started');
     expect(types.at(-1)).toBe('run.finished');
     expect(h.ssh.commands.map((c) => c.command)).toEqual(['echo first', 'echo second; exit 3']);
-    const output = h.events.filter((e) => e.type === 'step.output' && e.step === 'one').map((e) => (e as { data: string }).data).join('');
+    const output = h.events
+      .filter((e) => e.type === 'step.output' && e.step === 'one')
+      .map((e) => (e as { data: string }).data)
+      .join('');
     expect(output).toBe('first\n');
     expect(h.finished('two')?.exitCode).toBe(3);
     expect(h.finished('two')?.status).toBe('succeeded');
   });
 
   it('fans out over a role with captures from every host', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: fan
     title: Fan
     on: compute
@@ -124,7 +130,8 @@ describe('Runner', () => {
     run: echo "$OPSDECK_HOST"
     capture:
       names: { from: stdout }
-`));
+`),
+    );
     expect(await h.runner.start()).toBe('succeeded');
     expect(h.ssh.commands.map((c) => c.host).sort()).toEqual(['cmp1', 'cmp2']);
     expect(h.finished('fan')?.captures.names).toEqual(['cmp1', 'cmp2']);
@@ -135,7 +142,8 @@ describe('Runner', () => {
     const marker = path.join(work, 'pwned');
     const evil = [`a; touch ${marker}`, `$(touch ${marker})`, `\`touch ${marker}\``, `it's "quoted"\nnew line`, 'ünï ☃'];
     writeFileSync(path.join(work, 'list.json'), JSON.stringify(evil.map((name) => ({ Name: name }))));
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: list
     title: List
     on: ctl
@@ -152,7 +160,8 @@ describe('Runner', () => {
         run: printf '%s' {{ server.Name }}
         capture:
           echoed: { from: stdout }
-`));
+`),
+    );
     expect(await h.runner.start()).toBe('succeeded');
     expect(existsSync(marker)).toBe(false);
     for (let index = 0; index < evil.length; index++) {
@@ -167,20 +176,23 @@ describe('Runner', () => {
   it('retries with a delay and succeeds when a later attempt passes', async () => {
     const counter = path.join(work, 'count');
     const command = `n=$(cat ${counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counter}; [ $n -ge 3 ]`;
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: flaky
     title: Flaky
     on: ctl
     run: "${command}"
     retry: { times: 2, delay: 10ms }
-`));
+`),
+    );
     expect(await h.runner.start()).toBe('succeeded');
     expect(readFileSync(counter, 'utf8').trim()).toBe('3');
     expect(h.events.filter((e) => e.type === 'step.command')).toHaveLength(3);
   });
 
   it('fails when the retries run out, and stops the run there', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: never
     title: Never
     on: ctl
@@ -190,7 +202,8 @@ describe('Runner', () => {
     title: After
     on: ctl
     run: echo after
-`));
+`),
+    );
     expect(await h.runner.start()).toBe('failed');
     expect(h.finished('never')?.status).toBe('failed');
     expect(h.finished('never')?.checks[0]).toMatchObject({ ok: false });
@@ -199,13 +212,15 @@ describe('Runner', () => {
 
   it('kills a command that outlives its timeout and fails the step', async () => {
     const marker = path.join(work, 'late');
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: slow
     title: Slow
     on: ctl
     run: sleep 3; touch ${marker}
     timeout: 200ms
-`));
+`),
+    );
     expect(await h.runner.start()).toBe('failed');
     expect(h.finished('slow')?.checks[0].name).toBe('finished in time');
     await new Promise((resolve) => setTimeout(resolve, 3200));
@@ -213,13 +228,15 @@ describe('Runner', () => {
   }, 10_000);
 
   it('waits for the typed confirmation before a destructive step, and records what was typed', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: wipe
     title: Wipe
     on: cmp1
     destructive: { warning: "This wipes {{ env.region }} on cmp1." }
     run: echo wiped
-`));
+`),
+    );
     const done = h.runner.start();
     const prompt = await h.awaiting('wipe');
     expect(prompt.need).toBe('confirm');
@@ -234,7 +251,8 @@ describe('Runner', () => {
   });
 
   it('follows a decision forward and skips the steps in between', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: ask
     title: Ask
     decision:
@@ -250,7 +268,8 @@ describe('Runner', () => {
     title: Last
     on: ctl
     run: echo "chose {{ captures.ask }}"
-`));
+`),
+    );
     const done = h.runner.start();
     await h.awaiting('ask');
     expect(() => h.runner.decide('ask', 'sideways')).toThrow(/not a choice/);
@@ -290,11 +309,17 @@ describe('Runner', () => {
   });
 
   it('waits for a manual step to be marked, and fails the run when it is marked failed', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(
+        `
   - id: hands
     title: Hands
     manual: Replace the disk in {{ params.host }}.
-`, 'params:\n  host: { type: host, required: true }\n'), { params: { host: 'cmp1' } });
+`,
+        'params:\n  host: { type: host, required: true }\n',
+      ),
+      { params: { host: 'cmp1' } },
+    );
     const done = h.runner.start();
     const prompt = await h.awaiting('hands');
     expect(prompt.prompt).toBe('Replace the disk in cmp1.');
@@ -303,7 +328,7 @@ describe('Runner', () => {
     expect(h.finished('hands')?.reason).toContain('no spare disk');
   });
 
-  it('rolls back in reverse order what ran when a step fails, the failed step\'s own undo first (it may have done part of its work)', async () => {
+  it("rolls back in reverse order what ran when a step fails, the failed step's own undo first (it may have done part of its work)", async () => {
     const h = harness(
       header(`
   - id: a
@@ -401,7 +426,8 @@ rollback:
 
   it('abort kills the running command, rolls back on request and always runs finally', async () => {
     const marker = path.join(work, 'late');
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: start-trace
     title: Start trace
     on: ctl
@@ -414,7 +440,8 @@ rollback:
   - { undoes: start-trace, id: undo, title: Undo, on: ctl, run: echo undo }
 finally:
   - { id: trace-off, title: Trace off, on: ctl, run: echo trace_off }
-`));
+`),
+    );
     const done = h.runner.start();
     await new Promise<void>((resolve) => {
       const off = h.runner.onEvent((event) => {
@@ -434,7 +461,8 @@ finally:
   }, 10_000);
 
   it('runs phases in order, their steps in parallel, and stops when a phase check fails', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: p1
     title: Network
     phase: { priority: 1 }
@@ -455,7 +483,8 @@ finally:
     phase: { priority: 15 }
     steps:
       - { id: ks, title: Keystone, on: ctl, run: echo keystone }
-`));
+`),
+    );
     expect(await h.runner.start()).toBe('failed');
     expect(h.finished('p1')?.status).toBe('succeeded');
     expect(h.finished('p10')?.status).toBe('failed');
@@ -467,7 +496,8 @@ finally:
   it('polls a wait step until its condition holds', async () => {
     const flag = path.join(work, 'ready');
     setTimeout(() => writeFileSync(flag, 'yes'), 300);
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: until-ready
     title: Until ready
     on: ctl
@@ -476,13 +506,15 @@ finally:
       until: { stdout: [{ contains: "yes" }] }
       interval: 50ms
       deadline: 5s
-`));
+`),
+    );
     expect(await h.runner.start()).toBe('succeeded');
     expect(h.events.filter((e) => e.type === 'step.command').length).toBeGreaterThan(1);
   });
 
   it('fails a wait step at its deadline and says what was still found', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: drain
     title: Drain
     on: ctl
@@ -491,13 +523,15 @@ finally:
       until: { stdout: [{ empty: true }] }
       interval: 50ms
       deadline: 200ms
-`));
+`),
+    );
     expect(await h.runner.start()).toBe('failed');
     expect(h.finished('drain')?.reason).toMatch(/deadline.*vm-1 vm-2/s);
   });
 
   it('marks a step interrupted, never succeeded, when the connection drops', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - id: drop
     title: Drop
     on: ctl
@@ -506,7 +540,8 @@ finally:
     title: Next
     on: ctl
     run: echo next
-`));
+`),
+    );
     h.ssh.dropNext.add('ctl');
     expect(await h.runner.start()).toBe('interrupted');
     expect(h.finished('drop')?.status).toBe('interrupted');
@@ -515,7 +550,8 @@ finally:
   });
 
   it('takes concurrency and a wait deadline from parameters when the step starts', async () => {
-    const yaml = header(`
+    const yaml = header(
+      `
   - id: fan
     title: Fan
     on: compute
@@ -529,16 +565,24 @@ finally:
       until: { stdout: [{ empty: true }] }
       interval: 20ms
       deadline: "{{ params.patience }}"
-`, 'params:\n  at_once: { type: int, default: 1 }\n  patience: { type: string, default: 150ms }\n');
+`,
+      'params:\n  at_once: { type: int, default: 1 }\n  patience: { type: string, default: 150ms }\n',
+    );
     const serial = harness(yaml);
     expect(await serial.runner.start()).toBe('failed');
-    const serialOutput = serial.events.filter((e) => e.type === 'step.output' && e.step === 'fan').map((e) => (e as { data: string }).data).join('');
+    const serialOutput = serial.events
+      .filter((e) => e.type === 'step.output' && e.step === 'fan')
+      .map((e) => (e as { data: string }).data)
+      .join('');
     expect(serialOutput).toMatch(/^cmp1 start\ncmp1 end\ncmp2 start\ncmp2 end\n$/);
     expect(serial.finished('drain')?.reason).toMatch(/deadline of 150ms/);
 
     const parallel = harness(yaml, { params: { at_once: 2, patience: '1s' } });
     expect(await parallel.runner.start()).toBe('failed');
-    const parallelOutput = parallel.events.filter((e) => e.type === 'step.output' && e.step === 'fan').map((e) => (e as { data: string }).data).join('');
+    const parallelOutput = parallel.events
+      .filter((e) => e.type === 'step.output' && e.step === 'fan')
+      .map((e) => (e as { data: string }).data)
+      .join('');
     expect(parallelOutput.indexOf('cmp2 start')).toBeLessThan(parallelOutput.indexOf('cmp1 end'));
     expect(parallel.finished('drain')?.reason).toMatch(/deadline of 1s/);
 
@@ -548,7 +592,8 @@ finally:
   });
 
   it('counts the schemas a capture names, refuses names that are not identifiers, and renders titles', async () => {
-    const yaml = header(`
+    const yaml = header(
+      `
   - id: which
     title: Which schemas
     on: ctl
@@ -557,7 +602,9 @@ finally:
   - id: counts
     title: Row counts of {{ captures.schemas | join(", ") }}
     sql: { database: openstack, row_counts: "{{ captures.schemas }}" }
-`, 'params:\n  schemas: { type: string, default: \'["nova", "nova_api"]\' }\n');
+`,
+      'params:\n  schemas: { type: string, default: \'["nova", "nova_api"]\' }\n',
+    );
     const counted: string[][] = [];
     const sql = {
       query: async () => [],
@@ -572,8 +619,16 @@ finally:
       const runbook = runbookOf(yaml);
       const events: RunEvent[] = [];
       const runner = new Runner({
-        runId: 'r', runbook, environment: withDatabase, params: resolveParams(runbook, params, withDatabase), ssh: new LocalShellConnector(), sql,
-        operator: 'alice', masker: new Masker([]), recorder: { append: (event) => events.push(event) }, onFailure: 'stop',
+        runId: 'r',
+        runbook,
+        environment: withDatabase,
+        params: resolveParams(runbook, params, withDatabase),
+        ssh: new LocalShellConnector(),
+        sql,
+        operator: 'alice',
+        masker: new Masker([]),
+        recorder: { append: (event) => events.push(event) },
+        onFailure: 'stop',
       });
       return runner.start().then((status) => ({ status, events }));
     };
@@ -590,9 +645,12 @@ finally:
   });
 
   it('says at the failure prompt whether an interrupted command still runs on its host', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - { id: drop, title: Drop, on: ctl, run: echo hi }
-`), { onFailure: 'ask' });
+`),
+      { onFailure: 'ask' },
+    );
     h.ssh.dropNext.add('ctl');
     h.ssh.stillRunning = true;
     const done = h.runner.start();
@@ -607,21 +665,30 @@ finally:
   });
 
   it('skips a step whose condition is false', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(
+        `
   - id: maybe
     title: Maybe
     when: "{{ params.shared }}"
     on: ctl
     run: echo shared
-`, 'params:\n  shared: { type: bool, default: false }\n'));
+`,
+        'params:\n  shared: { type: bool, default: false }\n',
+      ),
+    );
     expect(await h.runner.start()).toBe('succeeded');
     expect(h.finished('maybe')?.status).toBe('skipped');
     expect(h.ssh.commands).toHaveLength(0);
   });
 
   it('runs an included runbook with its own parameters and keeps its captures under the step id', async () => {
-    const child = runbookOf(`id: child\ntitle: Child\nversion: "1"\ndescription: c\nparams:\n  who: { type: string, required: true }\nsteps:\n  - { id: greet, title: Greet, on: ctl, run: "echo hello {{ params.who }}", capture: { greeting: { from: stdout } } }\n`);
-    const h = harness(header(`
+    const child = runbookOf(
+      `id: child\ntitle: Child\nversion: "1"\ndescription: c\nparams:\n  who: { type: string, required: true }\nsteps:\n  - { id: greet, title: Greet, on: ctl, run: "echo hello {{ params.who }}", capture: { greeting: { from: stdout } } }\n`,
+    );
+    const h = harness(
+      header(
+        `
   - id: inc
     title: Include
     include: child
@@ -630,7 +697,11 @@ finally:
     title: Use
     on: ctl
     run: echo {{ captures.inc.greeting }}
-`, 'params:\n  name: { type: string, default: world }\n'), { library: [child] });
+`,
+        'params:\n  name: { type: string, default: world }\n',
+      ),
+      { library: [child] },
+    );
     expect(await h.runner.start()).toBe('succeeded');
     expect(h.ssh.commands.map((c) => c.command)).toEqual(["echo hello 'world'", "echo 'hello world'"]);
   });
@@ -647,12 +718,18 @@ finally:
   });
 
   it('masks secret parameters in commands and output', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(
+        `
   - id: leak
     title: Leak
     on: ctl
     run: echo "password is {{ params.db_password }}"
-`, 'params:\n  db_password: { type: string, secret: true, required: true }\n'), { params: { db_password: 'hunter2-Sup3r' } });
+`,
+        'params:\n  db_password: { type: string, secret: true, required: true }\n',
+      ),
+      { params: { db_password: 'hunter2-Sup3r' } },
+    );
     expect(await h.runner.start()).toBe('succeeded');
     const written = JSON.stringify(h.events);
     expect(written).not.toContain('hunter2-Sup3r');
@@ -660,10 +737,12 @@ finally:
   });
 
   it('pauses before the next step until resumed', async () => {
-    const h = harness(header(`
+    const h = harness(
+      header(`
   - { id: one, title: One, on: ctl, run: echo one }
   - { id: two, title: Two, on: ctl, run: echo two }
-`));
+`),
+    );
     h.runner.onEvent((event) => {
       if (event.type === 'step.finished' && event.step === 'one') h.runner.pause();
     });

@@ -76,7 +76,10 @@ export interface RunnerOptions {
 
 /** Raised inside the walk when the operator or a decision ends the run early. */
 class StopRun extends Error {
-  constructor(readonly how: 'abort' | 'rollback' | 'end', readonly reason: string) {
+  constructor(
+    readonly how: 'abort' | 'rollback' | 'end',
+    readonly reason: string,
+  ) {
     super(reason);
   }
 }
@@ -135,7 +138,10 @@ export class Runner {
       release: () => this.releaseHold(),
       aborting: () => this.abortRequest !== undefined,
     });
-    this.prompts = new OperatorPrompts((event) => this.emit(event), () => this.abortRequest !== undefined);
+    this.prompts = new OperatorPrompts(
+      (event) => this.emit(event),
+      () => this.abortRequest !== undefined,
+    );
     this.context = {
       runbook: options.runbook,
       library: options.library,
@@ -282,7 +288,10 @@ export class Runner {
   resolveFailure(stepKey: string, action: FailureAction, reason?: string): void {
     this.prompts.waiting(stepKey, 'failure');
     if (action === 'retry-failed' && !this.failedHosts.has(stepKey)) {
-      throw new OpsError('retry-failed-unavailable', `Step ${stepKey} cannot be retried on its failed hosts only (it is not a run step on several hosts with some succeeded, or it captures values): retry the whole step.`);
+      throw new OpsError(
+        'retry-failed-unavailable',
+        `Step ${stepKey} cannot be retried on its failed hosts only (it is not a run step on several hosts with some succeeded, or it captures values): retry the whole step.`,
+      );
     }
     if (action === 'skip' && !reason?.trim()) {
       throw new OpsError('reason-required', 'Skipping a failed step needs a reason; it is recorded in the audit trail.');
@@ -511,7 +520,10 @@ export class Runner {
     const transport = this.options.approvals;
     const environment = this.options.environment;
     if (!transport) {
-      throw new OpsError('approval-unavailable', `Environment ${environment.name} asks for two-person approval of destructive steps, and this run has no way to reach a second operator; step ${key} was not run.`);
+      throw new OpsError(
+        'approval-unavailable',
+        `Environment ${environment.name} asks for two-person approval of destructive steps, and this run has no way to reach a second operator; step ${key} was not run.`,
+      );
     }
     const request = this.approvalRequest(step, key, scope, warning, commands);
     await this.journal.emitDurable({ type: 'approval.requested', step: key, requestId: request.id, hosts: request.hosts, commands: request.commands, via: transport.description });
@@ -527,7 +539,8 @@ export class Runner {
         return true;
       } catch (error) {
         const problem = userMessageOf(error);
-        if (problem !== lastProblem) this.note('error', `The approval request of step ${key} could not be posted: ${problem} Retrying; the operator can still break the glass with a reason.`, key);
+        if (problem !== lastProblem)
+          this.note('error', `The approval request of step ${key} could not be posted: ${problem} Retrying; the operator can still break the glass with a reason.`, key);
         lastProblem = problem;
         return false;
       }
@@ -557,11 +570,22 @@ export class Runner {
           if (!waiting || handled.has(answer.answerId)) continue;
           handled.add(answer.answerId);
           if (answer.rejected) {
-            this.emit({ type: 'approval.not-counted', step: key, requestId: request.id, approver: answer.approver, proof: answer.proof, reason: answer.reason, why: answer.rejected });
+            this.emit({
+              type: 'approval.not-counted',
+              step: key,
+              requestId: request.id,
+              approver: answer.approver,
+              proof: answer.proof,
+              reason: answer.reason,
+              why: answer.rejected,
+            });
             continue;
           }
           if (this.prompts.pending().some((prompt) => prompt.step === key && prompt.need === 'approval')) {
-            this.prompts.settle(key, answer.decision === 'override' ? { kind: 'approval', override: { reason: answer.reason, proof: answer.proof } } : { kind: 'approval', answer });
+            this.prompts.settle(
+              key,
+              answer.decision === 'override' ? { kind: 'approval', override: { reason: answer.reason, proof: answer.proof } } : { kind: 'approval', answer },
+            );
           }
           waiting = false;
         }
@@ -618,9 +642,7 @@ export class Runner {
       // The preview is for the approver's eyes; the commands below are what counts.
     }
     const sudo = (step.kind === 'run' || step.kind === 'wait') && step.sudo;
-    const sent = commands
-      ? commands.map((entry) => ({ host: entry.host, command: commandAsSent(entry.command, sudo) }))
-      : preview.flatMap((entry) => entry.commands);
+    const sent = commands ? commands.map((entry) => ({ host: entry.host, command: commandAsSent(entry.command, sudo) })) : preview.flatMap((entry) => entry.commands);
     const top = key.split('/')[0].replace(/\[\d+\]$/, '');
     return this.options.masker.maskValue({
       id: `${this.runId}~${Buffer.from(key).toString('base64url')}~${randomBytes(4).toString('hex')}`,
@@ -699,14 +721,10 @@ export class Runner {
   private async rollback(statusWithoutRollback: RunStatus): Promise<RunStatus> {
     const entries = this.options.runbook.rollback;
     const order = [...this.undoOrder].reverse();
-    const chosen = [
-      ...order.flatMap((id) => entries.filter((entry) => entry.undoes === id)),
-      ...entries.filter((entry) => !entry.undoes),
-    ];
+    const chosen = [...order.flatMap((id) => entries.filter((entry) => entry.undoes === id)), ...entries.filter((entry) => !entry.undoes)];
     if (chosen.length === 0) {
-      this.rollbackSummary = entries.length === 0
-        ? 'Nothing was undone: this runbook has no rollback section.'
-        : 'Nothing was undone: no step that ran has an undo in the rollback section.';
+      this.rollbackSummary =
+        entries.length === 0 ? 'Nothing was undone: this runbook has no rollback section.' : 'Nothing was undone: no step that ran has an undo in the rollback section.';
       this.note('warning', this.rollbackSummary);
       return statusWithoutRollback;
     }

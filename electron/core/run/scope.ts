@@ -18,7 +18,19 @@ export function environmentScope(environment: Environment): Record<string, unkno
   scope.bmc = Object.fromEntries(
     environment.hosts.flatMap((host) =>
       host.bmc
-        ? [[host.name, { address: host.bmc.address, port: host.bmc.port, user: host.bmc.user, password: host.bmc.password, interface: host.bmc.interface, cipher_suite: host.bmc.cipherSuite ?? null }]]
+        ? [
+            [
+              host.name,
+              {
+                address: host.bmc.address,
+                port: host.bmc.port,
+                user: host.bmc.user,
+                password: host.bmc.password,
+                interface: host.bmc.interface,
+                cipher_suite: host.bmc.cipherSuite ?? null,
+              },
+            ],
+          ]
         : [],
     ),
   );

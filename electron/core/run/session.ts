@@ -203,7 +203,11 @@ export function leaseNotice(event: LeaseEvent): SessionNotice {
 /** What a replication event means, in words; undefined for the ones nobody needs to hear of. */
 export function replicationNotice(event: ReplicationEvent): SessionNotice | undefined {
   if (event.type === 'unreachable') {
-    return { level: 'warning', source: 'team', message: `The team audit database cannot be reached (${event.message}); events wait in the local journal and are sent when it is back.` };
+    return {
+      level: 'warning',
+      source: 'team',
+      message: `The team audit database cannot be reached (${event.message}); events wait in the local journal and are sent when it is back.`,
+    };
   }
   if (event.afterOutage) return { level: 'info', source: 'team', message: `The team audit database is reachable again; ${event.sent} queued events were sent in order.` };
   return undefined;
@@ -231,9 +235,7 @@ export function createRunSession(options: RunSessionOptions): RunSession {
   if (options.leases && options.leases.leases.some((lease) => lease.runId !== runId)) {
     throw new OpsError('lease-run-mismatch', `The host leases were taken for another run id than ${runId}.`);
   }
-  const journal = options.resume
-    ? Journal.open(options.auditDir, runId, masker)
-    : Journal.create(options.auditDir, runId, masker);
+  const journal = options.resume ? Journal.open(options.auditDir, runId, masker) : Journal.create(options.auditDir, runId, masker);
   const runDirectory = runDir(options.auditDir, runId);
   // Between the runner and the journal: holds events (in order) while the disk is full, never drops them.
   const journalRecorder = new JournalRecorder(journal, reopenJournal(options.auditDir, runId, masker));

@@ -206,7 +206,15 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<RunSna
         durationMs: Date.now() - probeStarted,
       };
     } catch (error) {
-      return { ...base, command: options.masker.mask(command), exitCode: null, stdout: '', stderr: '', error: options.masker.mask(userMessageOf(error)), durationMs: Date.now() - probeStarted };
+      return {
+        ...base,
+        command: options.masker.mask(command),
+        exitCode: null,
+        stdout: '',
+        stderr: '',
+        error: options.masker.mask(userMessageOf(error)),
+        durationMs: Date.now() - probeStarted,
+      };
     }
   });
   return { type: 'run.snapshot', label: options.label, ...(options.step ? { step: options.step } : {}), durationMs: Date.now() - started, probes: results };

@@ -86,7 +86,10 @@ describe('run events as terminal text', () => {
     const log = new RunLog(style);
     const host = new HostTerminalText(style);
     const cli = events.map((event) => log.render(event)).join('');
-    const console = events.flatMap((event) => host.render(event)).map((piece) => piece.text).join('');
+    const console = events
+      .flatMap((event) => host.render(event))
+      .map((piece) => piece.text)
+      .join('');
     expect(cli).toBe('\n==> Title ^[[2J [a] on h1\n    $ echo x\n    x\n<== ok [a] 5ms\n');
     expect(console).toBe('\n==> Title ^[[2J [a] on h1\n$ echo x\nx\n<== ok [a] 5ms\n');
   });

@@ -162,7 +162,9 @@ export class RunLog {
       case 'step.finished':
         return this.flushPartials(event.step) + stepResult(event, s);
       case 'operator.action':
-        return s.dim(`${forTerminal(`    ${event.operator}: ${event.action}${event.step ? ` ${event.step}` : ''}${event.choice ? ` -> ${event.choice}` : ''}${event.reason ? ` (${event.reason})` : ''}${event.note ? ` (${event.note})` : ''}`)}\n`);
+        return s.dim(
+          `${forTerminal(`    ${event.operator}: ${event.action}${event.step ? ` ${event.step}` : ''}${event.choice ? ` -> ${event.choice}` : ''}${event.reason ? ` (${event.reason})` : ''}${event.note ? ` (${event.note})` : ''}`)}\n`,
+        );
       case 'run.note': {
         const colour = event.level === 'error' ? s.red : event.level === 'warning' ? s.yellow : s.dim;
         return colour(`    ${event.level === 'info' ? '' : `${event.level}: `}${forTerminal(event.message)}\n`);

@@ -11,10 +11,7 @@
  */
 import { OpsError } from '../errors';
 
-export type JsonPathSegment =
-  | { kind: 'key'; key: string }
-  | { kind: 'index'; index: number }
-  | { kind: 'wildcard' };
+export type JsonPathSegment = { kind: 'key'; key: string } | { kind: 'index'; index: number } | { kind: 'wildcard' };
 
 export interface JsonSelection {
   /** The values found, in document order; empty when the path leads nowhere. */
@@ -51,7 +48,7 @@ export function parseJsonPath(path: string): JsonPathSegment[] {
         segments.push({ kind: 'key', key: raw.replace(/\\(.)/g, '$1') });
         rest = rest.slice(quoted[0].length);
       } else {
-        fail('expected [number], [*] or [\'key\']');
+        fail("expected [number], [*] or ['key']");
       }
     } else {
       if (rest.startsWith('.')) rest = rest.slice(1);

@@ -52,17 +52,12 @@ describe('RunbookLibrary', () => {
     write('a.yaml', runbook('same', '  - id: one\n    manual: x\n'));
     const second = write('b.yaml', `# comment\n${runbook('same', '  - id: one\n    manual: x\n')}`);
     const library = await RunbookLibrary.load([root]);
-    expect(library.problems).toEqual([
-      { file: second, line: 2, column: 5, severity: 'error', message: expect.stringContaining('The runbook id "same" is also the id of') },
-    ]);
+    expect(library.problems).toEqual([{ file: second, line: 2, column: 5, severity: 'error', message: expect.stringContaining('The runbook id "same" is also the id of') }]);
   });
 
   it('checks includes: missing runbook, unknown and missing params', async () => {
     write('backup.yaml', runbook('db-backup', '  - id: dump\n    manual: dump {{ params.target }}\n', 'params:\n  target: { type: string }\n  keep: { type: int, default: 3 }\n'));
-    const upgrade = write(
-      'upgrade.yaml',
-      runbook('upgrade', '  - id: backup\n    include: db-backup\n    with: { keeep: "4" }\n  - id: other\n    include: db-backupp\n'),
-    );
+    const upgrade = write('upgrade.yaml', runbook('upgrade', '  - id: backup\n    include: db-backup\n    with: { keeep: "4" }\n  - id: other\n    include: db-backupp\n'));
     const library = await RunbookLibrary.load([root]);
     expect(library.problemsOf(upgrade).map((problem) => `${problem.line}:${problem.column} ${problem.message}`)).toEqual([
       '4:5 The step "backup" gives "keeep" to the runbook "db-backup", which has no such parameter; did you mean "keep"?',

@@ -174,7 +174,10 @@ export class RunbookLibrary {
         for (const name of Object.keys(step.with)) {
           if (names.includes(name)) continue;
           const suggestion = didYouMean(name, names);
-          error(step.source, `The step "${step.id}" gives "${name}" to the runbook "${target.id}", which has no such parameter${suggestion ? `; did you mean "${suggestion}"?` : names.length ? `; its parameters are ${names.join(', ')}.` : '; it takes none.'}`);
+          error(
+            step.source,
+            `The step "${step.id}" gives "${name}" to the runbook "${target.id}", which has no such parameter${suggestion ? `; did you mean "${suggestion}"?` : names.length ? `; its parameters are ${names.join(', ')}.` : '; it takes none.'}`,
+          );
         }
         for (const param of target.params) {
           if (param.required && param.default === undefined && !Object.hasOwn(step.with, param.name)) {

@@ -90,9 +90,7 @@ export interface CaptureSpec {
 }
 
 /** A condition under which a step runs. */
-export type Condition =
-  | { kind: 'truthy'; value: Template }
-  | { kind: 'equals'; left: Template; right: Template; negate: boolean };
+export type Condition = { kind: 'truthy'; value: Template } | { kind: 'equals'; left: Template; right: Template; negate: boolean };
 
 export interface Retry {
   /** Extra attempts after the first; 0 means no retry. */
@@ -239,15 +237,7 @@ export interface SqlStep extends StepBase {
   retry: Retry;
 }
 
-export type Step =
-  | RunStep
-  | WaitStep
-  | ManualStep
-  | DecisionStep
-  | ForeachStep
-  | PhaseStep
-  | IncludeStep
-  | SqlStep;
+export type Step = RunStep | WaitStep | ManualStep | DecisionStep | ForeachStep | PhaseStep | IncludeStep | SqlStep;
 
 export type StepKind = Step['kind'];
 

@@ -17,47 +17,122 @@ function errors(text: string): string[] {
 const MALFORMED: Array<[string, string, string, string]> = [
   ['unknown header field', `${HEAD}tittle: x\nsteps:\n  - id: a\n    manual: x\n`, '3:1', 'unknown field "tittle" at the top of the runbook; did you mean "title"?'],
   ['unknown step field', `${HEAD}steps:\n  - id: a\n    run: x\n    on: all\n    tiemout: 5m\n`, '7:5', 'steps[0]: unknown field "tiemout"; did you mean "timeout"?'],
-  ['bad duration', `${HEAD}steps:\n  - id: a\n    run: x\n    on: all\n    timeout: 5 minuts\n`, '7:14', 'steps[0].timeout: "5 minuts" is not a duration; write it like 30s, 5m or 1h'],
+  [
+    'bad duration',
+    `${HEAD}steps:\n  - id: a\n    run: x\n    on: all\n    timeout: 5 minuts\n`,
+    '7:14',
+    'steps[0].timeout: "5 minuts" is not a duration; write it like 30s, 5m or 1h',
+  ],
   ['step without kind', `${HEAD}steps:\n  - id: a\n    title: nothing\n`, '4:5', 'steps[0]: this step has no kind'],
   ['step with two kinds', `${HEAD}steps:\n  - id: a\n    run: x\n    manual: y\n`, '6:5', 'has run and manual'],
-  ['duplicate id in a foreach', `${HEAD}steps:\n  - id: a\n    manual: x\n  - id: loop\n    foreach: { items: "{{ params.x }}" }\n    steps:\n      - id: a\n        manual: y\nparams:\n  x: { type: hosts }\n`, '9:13', 'the step id "a" is already used by steps[0] (line 4)'],
-  ['decision jumping back', `${HEAD}steps:\n  - id: a\n    manual: x\n  - id: d\n    decision:\n      question: Q\n      choices:\n        - { id: y, label: Y, next: a }\n        - { id: n, label: N }\n`, '10:36', '"a" comes before this decision; a decision may only jump forward'],
-  ['decision to nowhere', `${HEAD}steps:\n  - id: d\n    decision:\n      question: Q\n      choices:\n        - { id: y, label: Y, next: fnish }\n        - { id: n, label: N }\n  - id: finish\n    manual: x\n`, '8:36', 'there is no step "fnish"; did you mean "finish"?'],
-  ['decision into another list', `${HEAD}steps:\n  - id: d\n    decision:\n      question: Q\n      choices:\n        - { id: y, label: Y, next: inner }\n        - { id: n, label: N }\n  - id: p\n    phase: { priority: 1 }\n    steps:\n      - id: inner\n        manual: x\n`, '8:36', 'the step "inner" is not in the same list as this decision'],
+  [
+    'duplicate id in a foreach',
+    `${HEAD}steps:\n  - id: a\n    manual: x\n  - id: loop\n    foreach: { items: "{{ params.x }}" }\n    steps:\n      - id: a\n        manual: y\nparams:\n  x: { type: hosts }\n`,
+    '9:13',
+    'the step id "a" is already used by steps[0] (line 4)',
+  ],
+  [
+    'decision jumping back',
+    `${HEAD}steps:\n  - id: a\n    manual: x\n  - id: d\n    decision:\n      question: Q\n      choices:\n        - { id: y, label: Y, next: a }\n        - { id: n, label: N }\n`,
+    '10:36',
+    '"a" comes before this decision; a decision may only jump forward',
+  ],
+  [
+    'decision to nowhere',
+    `${HEAD}steps:\n  - id: d\n    decision:\n      question: Q\n      choices:\n        - { id: y, label: Y, next: fnish }\n        - { id: n, label: N }\n  - id: finish\n    manual: x\n`,
+    '8:36',
+    'there is no step "fnish"; did you mean "finish"?',
+  ],
+  [
+    'decision into another list',
+    `${HEAD}steps:\n  - id: d\n    decision:\n      question: Q\n      choices:\n        - { id: y, label: Y, next: inner }\n        - { id: n, label: N }\n  - id: p\n    phase: { priority: 1 }\n    steps:\n      - id: inner\n        manual: x\n`,
+    '8:36',
+    'the step "inner" is not in the same list as this decision',
+  ],
   ['rollback undoing nothing', `${HEAD}steps:\n  - id: a\n    manual: x\nrollback:\n  - undoes: b\n    id: r\n    manual: y\n`, '7:13', 'there is no top-level step "b" to undo'],
-  ['undeclared param', `${HEAD}params:\n  host: { type: host }\nsteps:\n  - id: a\n    run: ping -c1 {{ params.hots }}\n    on: all\n`, '7:19', 'refers to the parameter "hots", which is not declared under params; did you mean "host"?'],
-  ['capture used before it is captured', `${HEAD}steps:\n  - id: a\n    run: echo {{ captures.ids }}\n    on: all\n  - id: b\n    run: ls\n    on: all\n    capture: { ids: { lines: true } }\n`, '5:15', 'captured only later, by steps[1] (line 7)'],
+  [
+    'undeclared param',
+    `${HEAD}params:\n  host: { type: host }\nsteps:\n  - id: a\n    run: ping -c1 {{ params.hots }}\n    on: all\n`,
+    '7:19',
+    'refers to the parameter "hots", which is not declared under params; did you mean "host"?',
+  ],
+  [
+    'capture used before it is captured',
+    `${HEAD}steps:\n  - id: a\n    run: echo {{ captures.ids }}\n    on: all\n  - id: b\n    run: ls\n    on: all\n    capture: { ids: { lines: true } }\n`,
+    '5:15',
+    'captured only later, by steps[1] (line 7)',
+  ],
   ['capture nobody makes', `${HEAD}steps:\n  - id: a\n    run: echo {{ captures.nope }}\n    on: all\n`, '5:15', 'uses the capture "nope", but no step captures it'],
   ['loop variable outside its foreach', `${HEAD}steps:\n  - id: a\n    run: echo {{ instance.ID }}\n    on: all\n`, '5:15', 'refers to "instance", which is not known here'],
   ['host outside a command', `${HEAD}steps:\n  - id: a\n    manual: "log in to {{ host }}"\n`, '5:24', '{{ host }} can be used only in the command of a run or wait step'],
   ['unclosed template', `${HEAD}steps:\n  - id: a\n    run: echo {{ params.x\n    on: all\n`, '5:15', 'has no closing "}}"'],
   ['unknown filter', `${HEAD}params:\n  x: { type: string }\nsteps:\n  - id: a\n    run: echo {{ params.x | shout }}\n    on: all\n`, '7:15', 'unknown filter "shout"'],
   ['enum without values', `${HEAD}params:\n  mode:\n    type: enum\nsteps:\n  - id: a\n    manual: x\n`, '5:5', 'an enum parameter needs values'],
-  ['int default that is not an int', `${HEAD}params:\n  count: { type: int, default: many }\nsteps:\n  - id: a\n    manual: x\n`, '4:32', 'the default "many" is not a whole number'],
-  ['enum default not among values', `${HEAD}params:\n  mode: { type: enum, values: [fast, safe], default: sfe }\nsteps:\n  - id: a\n    manual: x\n`, '4:54', 'is not one of fast, safe; did you mean "safe"?'],
+  [
+    'int default that is not an int',
+    `${HEAD}params:\n  count: { type: int, default: many }\nsteps:\n  - id: a\n    manual: x\n`,
+    '4:32',
+    'the default "many" is not a whole number',
+  ],
+  [
+    'enum default not among values',
+    `${HEAD}params:\n  mode: { type: enum, values: [fast, safe], default: sfe }\nsteps:\n  - id: a\n    manual: x\n`,
+    '4:54',
+    'is not one of fast, safe; did you mean "safe"?',
+  ],
   ['runbook id not kebab-case', 'id: Compute_Maint\ntitle: T\nsteps:\n  - id: a\n    manual: x\n', '1:5', 'is not a valid runbook id; use kebab-case'],
   ['no steps', `${HEAD}`, '1:1', 'steps is missing'],
   ['run without on', `${HEAD}steps:\n  - id: a\n    run: hostname\n`, '4:5', 'has no on:, and the runbook has no defaults.on'],
-  ['parallel and concurrency', `${HEAD}steps:\n  - id: a\n    run: hostname\n    on: compute\n    parallel: true\n    concurrency: 2\n`, '7:5', 'either parallel: true (all hosts at once) or concurrency: N, not both'],
-  ['phases out of order', `${HEAD}steps:\n  - id: p2\n    phase: { priority: 2 }\n    steps: [{ id: a, manual: x }]\n  - id: p1\n    phase: { priority: 1 }\n    steps: [{ id: b, manual: y }]\n`, '8:24', 'phase priority 1 comes after a phase with priority 2'],
+  [
+    'parallel and concurrency',
+    `${HEAD}steps:\n  - id: a\n    run: hostname\n    on: compute\n    parallel: true\n    concurrency: 2\n`,
+    '7:5',
+    'either parallel: true (all hosts at once) or concurrency: N, not both',
+  ],
+  [
+    'phases out of order',
+    `${HEAD}steps:\n  - id: p2\n    phase: { priority: 2 }\n    steps: [{ id: a, manual: x }]\n  - id: p1\n    phase: { priority: 1 }\n    steps: [{ id: b, manual: y }]\n`,
+    '8:24',
+    'phase priority 1 comes after a phase with priority 2',
+  ],
   ['exit code out of range', `${HEAD}steps:\n  - id: a\n    run: x\n    on: all\n    expect: { exit: [0, 300] }\n`, '7:25', 'exit codes go from 0 to 255'],
   ['invalid regex', `${HEAD}steps:\n  - id: a\n    run: x\n    on: all\n    expect:\n      stdout:\n        - matches: "up("\n`, '9:20', 'is not a valid regular expression'],
   ['invalid json path', `${HEAD}steps:\n  - id: a\n    run: x\n    on: all\n    expect:\n      json:\n        - { path: "[*", count: 0 }\n`, '9:19', 'is not a valid JSON path'],
-  ['regex group that does not exist', `${HEAD}steps:\n  - id: a\n    run: x\n    on: all\n    capture:\n      v: { regex: "v=(\\\\d+)", group: 2 }\n`, '8:38', 'the regex has 1 group, so there is no group 2'],
+  [
+    'regex group that does not exist',
+    `${HEAD}steps:\n  - id: a\n    run: x\n    on: all\n    capture:\n      v: { regex: "v=(\\\\d+)", group: 2 }\n`,
+    '8:38',
+    'the regex has 1 group, so there is no group 2',
+  ],
   ['YAML syntax error', `${HEAD}steps:\n  - id: a\n    manual: "unclosed\n`, '6:1', 'YAML syntax'],
   ['duplicate key', `${HEAD}steps:\n  - id: a\n    manual: x\n    manual: y\n`, '6:5', 'This key is written twice'],
   ['step that is a string', `${HEAD}steps:\n  - hostname\n`, '4:5', 'expected a step (a mapping'],
   ['reserved step id', `${HEAD}steps:\n  - id: end\n    manual: x\n`, '4:9', '"end" cannot be a step id'],
   ['runbook including itself', `${HEAD}steps:\n  - id: a\n    include: t\n`, '5:14', 'the runbook includes itself'],
   ['camelCase key', `${HEAD}steps:\n  - id: a\n    manual: x\n    continueOnFailure: true\n`, '6:5', 'unknown field "continueOnFailure"; did you mean "continue_on_failure"?'],
-  ['two checks in one stdout item', `${HEAD}steps:\n  - id: a\n    run: x\n    on: all\n    expect:\n      stdout:\n        - { contains: a, empty: true }\n`, '9:11', 'write exactly one of contains, not_contains, matches, not_matches, empty (found contains, empty)'],
+  [
+    'two checks in one stdout item',
+    `${HEAD}steps:\n  - id: a\n    run: x\n    on: all\n    expect:\n      stdout:\n        - { contains: a, empty: true }\n`,
+    '9:11',
+    'write exactly one of contains, not_contains, matches, not_matches, empty (found contains, empty)',
+  ],
   ['invalid param name', `${HEAD}params:\n  Host-Name: { type: host }\nsteps:\n  - id: a\n    manual: x\n`, '4:3', '"Host-Name" is not a valid parameter name'],
   ['wait without until', `${HEAD}steps:\n  - id: w\n    on: all\n    wait:\n      run: "true"\n`, '7:7', 'steps[0].wait.until is missing'],
-  ['foreach variable named like a namespace', `${HEAD}params:\n  x: { type: hosts }\nsteps:\n  - id: l\n    foreach: { items: "{{ params.x }}", as: params }\n    steps: [{ id: a, manual: x }]\n`, '7:45', '"params" is a template namespace'],
+  [
+    'foreach variable named like a namespace',
+    `${HEAD}params:\n  x: { type: hosts }\nsteps:\n  - id: l\n    foreach: { items: "{{ params.x }}", as: params }\n    steps: [{ id: a, manual: x }]\n`,
+    '7:45',
+    '"params" is a template namespace',
+  ],
   ['empty file', '', '1:1', 'The file is empty'],
   ['file that is a list', '- a\n- b\n', '1:1', 'A runbook is a YAML mapping'],
   ['param type misspelt', `${HEAD}params:\n  h: { type: hots }\nsteps:\n  - id: a\n    manual: x\n`, '4:14', '"hots" is not a parameter type'],
-  ['decision with one choice', `${HEAD}steps:\n  - id: d\n    decision:\n      question: Q\n      choices:\n        - { id: y, label: Y }\n`, '8:9', 'a decision needs at least 2 choices'],
+  [
+    'decision with one choice',
+    `${HEAD}steps:\n  - id: d\n    decision:\n      question: Q\n      choices:\n        - { id: y, label: Y }\n`,
+    '8:9',
+    'a decision needs at least 2 choices',
+  ],
 ];
 
 describe('parseRunbook: malformed runbooks', () => {
@@ -179,7 +254,14 @@ describe('parseRunbook: normalisation', () => {
       ],
       source: { file: 'rb.yaml', line: 7, column: 5 },
     });
-    expect(pick).toMatchObject({ kind: 'decision', captureAs: 'answer', choices: [{ id: 'go', label: 'Go' }, { id: 'stop', label: 'Stop', next: 'end' }] });
+    expect(pick).toMatchObject({
+      kind: 'decision',
+      captureAs: 'answer',
+      choices: [
+        { id: 'go', label: 'Go' },
+        { id: 'stop', label: 'Stop', next: 'end' },
+      ],
+    });
     expect(each).toMatchObject({ kind: 'foreach', as: 'server', concurrency: 2, when: { kind: 'equals', left: '{{ captures.answer }}', right: 'go', negate: false } });
     expect(each.kind === 'foreach' && each.steps[0]).toMatchObject({ id: 'migrate', kind: 'run' });
   });
@@ -190,7 +272,10 @@ describe('parseRunbook: normalisation', () => {
       'rb.yaml',
     );
     expect(problems).toEqual([]);
-    expect(runbook!.rollback.map((entry) => [entry.undoes, entry.step.id])).toEqual([['stop', 'start'], [undefined, 'note']]);
+    expect(runbook!.rollback.map((entry) => [entry.undoes, entry.step.id])).toEqual([
+      ['stop', 'start'],
+      [undefined, 'note'],
+    ]);
     expect(runbook!.finally.map((step) => step.id)).toEqual(['bye']);
   });
 });

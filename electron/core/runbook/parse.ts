@@ -165,9 +165,7 @@ class RunbookParser {
       tags: Array.isArray(header.tags) ? header.tags.map(String) : [],
       params,
       requires: Array.isArray(header.requires) ? header.requires.map(String) : [],
-      optionalRoles: isPlainRecord(header.optional_roles)
-        ? Object.fromEntries(Object.entries(header.optional_roles).map(([role, fallback]) => [role, String(fallback)]))
-        : {},
+      optionalRoles: isPlainRecord(header.optional_roles) ? Object.fromEntries(Object.entries(header.optional_roles).map(([role, fallback]) => [role, String(fallback)])) : {},
       ...(Array.isArray(header.probes) && header.probes.length
         ? {
             probes: (header.probes as Array<Record<string, unknown>>).map((probe) => ({
@@ -278,7 +276,10 @@ class RunbookParser {
           sudo: data.sudo ?? this.defaults.sudo ?? false,
         };
         if (step.intervalMs > step.deadlineMs) {
-          this.collector.error([...path, 'wait', 'interval'], `${formatPath([...path, 'wait', 'interval'])}: the interval is longer than the deadline, so the command would be polled only once.`);
+          this.collector.error(
+            [...path, 'wait', 'interval'],
+            `${formatPath([...path, 'wait', 'interval'])}: the interval is longer than the deadline, so the command would be polled only once.`,
+          );
         }
         return step;
       }
@@ -291,7 +292,10 @@ class RunbookParser {
         const seen = new Set<string>();
         (decision.choices as Data[]).forEach((choice, index) => {
           if (seen.has(choice.id)) {
-            this.collector.error([...path, 'decision', 'choices', index, 'id'], `${formatPath([...path, 'decision', 'choices', index, 'id'])}: the choice id "${choice.id}" is used twice in this decision.`);
+            this.collector.error(
+              [...path, 'decision', 'choices', index, 'id'],
+              `${formatPath([...path, 'decision', 'choices', index, 'id'])}: the choice id "${choice.id}" is used twice in this decision.`,
+            );
           }
           seen.add(choice.id);
         });
@@ -362,7 +366,10 @@ class RunbookParser {
   private target(data: Data, path: YamlPath): { on: string; concurrency: number } {
     const on: string | undefined = data.on ?? this.defaults.on;
     if (on === undefined) {
-      this.collector.error(path, `${where(path)}: this ${data.run !== undefined ? 'run' : 'wait'} step has no on:, and the runbook has no defaults.on; say where it runs (a host, a role, all, or {{ params.host }}).`);
+      this.collector.error(
+        path,
+        `${where(path)}: this ${data.run !== undefined ? 'run' : 'wait'} step has no on:, and the runbook has no defaults.on; say where it runs (a host, a role, all, or {{ params.host }}).`,
+      );
     }
     if (data.parallel === true && data.concurrency !== undefined) {
       this.collector.error([...path, 'parallel'], `${where(path)}: write either parallel: true (all hosts at once) or concurrency: N, not both.`, 'key');
@@ -425,7 +432,10 @@ class RunbookParser {
         const matchPath = [...path, stream, index];
         const keys = Object.keys(match).filter((key) => match[key] !== undefined);
         if (keys.length !== 1) {
-          this.collector.error(matchPath, `${formatPath(matchPath)}: write exactly one of contains, not_contains, matches, not_matches, empty${keys.length ? ` (found ${keys.join(', ')})` : ''}; use one list item per check.`);
+          this.collector.error(
+            matchPath,
+            `${formatPath(matchPath)}: write exactly one of contains, not_contains, matches, not_matches, empty${keys.length ? ` (found ${keys.join(', ')})` : ''}; use one list item per check.`,
+          );
           return;
         }
         for (const key of ['matches', 'not_matches']) {
@@ -448,7 +458,10 @@ class RunbookParser {
         this.collector.error(checkPath, `${formatPath(checkPath)}: this JSON check checks nothing; add equals, not_equals, one_of, exists, count, min_count or max_count.`);
       }
       if (check.min_count !== undefined && check.max_count !== undefined && check.min_count > check.max_count) {
-        this.collector.error([...checkPath, 'min_count'], `${formatPath(checkPath)}: min_count ${check.min_count} is more than max_count ${check.max_count}, so the check can never pass.`);
+        this.collector.error(
+          [...checkPath, 'min_count'],
+          `${formatPath(checkPath)}: min_count ${check.min_count} is more than max_count ${check.max_count}, so the check can never pass.`,
+        );
       }
       const normalised: JsonCheck = { path: check.path };
       if (Object.hasOwn(check, 'equals')) normalised.equals = check.equals;
@@ -486,7 +499,10 @@ class RunbookParser {
         if (regex && spec.group !== undefined) {
           const groups = new RegExp(`${spec.regex}|`).exec('')!.length - 1;
           if (spec.group > groups) {
-            this.collector.error([...specPath, 'group'], `${formatPath([...specPath, 'group'])}: the regex has ${groups} group${groups === 1 ? '' : 's'}, so there is no group ${spec.group}.`);
+            this.collector.error(
+              [...specPath, 'group'],
+              `${formatPath([...specPath, 'group'])}: the regex has ${groups} group${groups === 1 ? '' : 's'}, so there is no group ${spec.group}.`,
+            );
           }
         }
         if (spec.group !== undefined) capture.group = spec.group;
@@ -501,7 +517,10 @@ class RunbookParser {
     try {
       return new RegExp(pattern, 'm');
     } catch (error) {
-      this.collector.error(path, `${formatPath(path)}: ${JSON.stringify(pattern)} is not a valid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')}).`);
+      this.collector.error(
+        path,
+        `${formatPath(path)}: ${JSON.stringify(pattern)} is not a valid regular expression (${(error as Error).message.replace(/^Invalid regular expression: /, '')}).`,
+      );
       return undefined;
     }
   }
@@ -584,7 +603,7 @@ class RunbookParser {
  * what is wrong ("is not a whole number").
  */
 export function checkParamValue(param: Pick<ParamSpec, 'type' | 'values' | 'min' | 'max' | 'pattern'>, value: unknown): { value: ParamValue } | string {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const shown = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   switch (param.type) {
     case 'int': {
       const number = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;

@@ -58,7 +58,11 @@ const duration = (description: string) =>
 
 /** Durations that may also come from a template, rendered when the step starts. */
 const positiveInt = (description: string) =>
-  z.number().int({ error: (issue) => `${show(issue.input)} is not a whole number` }).min(1, { error: 'must be 1 or more' }).meta({ description });
+  z
+    .number()
+    .int({ error: (issue) => `${show(issue.input)} is not a whole number` })
+    .min(1, { error: 'must be 1 or more' })
+    .meta({ description });
 
 /** How many at once: a whole number, or a template giving one (e.g. a parameter). */
 const concurrencyValue = (description: string) =>
@@ -109,7 +113,11 @@ const jsonCheck = strict(
   'A check on the JSON a command prints (openstack ... -f json).',
 );
 
-const exitCode = z.number().int({ error: (issue) => `${show(issue.input)} is not an exit code` }).min(0).max(255, { error: 'exit codes go from 0 to 255' });
+const exitCode = z
+  .number()
+  .int({ error: (issue) => `${show(issue.input)} is not an exit code` })
+  .min(0)
+  .max(255, { error: 'exit codes go from 0 to 255' });
 
 export const expectSchema = strict(
   {
@@ -212,7 +220,9 @@ function makeStepSchemas(nested: () => z.ZodType) {
     {
       ...commonStep,
       run: template('The shell command (POSIX sh). Values from templates are shell-quoted.').min(1, { error: 'the command is empty' }),
-      stdin: template('Text written to the command\'s standard input (templates rendered as text). How a secret reaches a command without being on its command line, where any user of the host could read it in ps; never journaled.').optional(),
+      stdin: template(
+        "Text written to the command's standard input (templates rendered as text). How a secret reaches a command without being on its command line, where any user of the host could read it in ps; never journaled.",
+      ).optional(),
       ...target,
       timeout: duration('Per host; default 5m (or defaults.timeout).').optional(),
       expect: expectSchema.optional(),
@@ -288,9 +298,15 @@ function makeStepSchemas(nested: () => z.ZodType) {
         .string()
         .regex(new RegExp(RUNBOOK_ID_PATTERN), { error: (issue) => `${show(issue.input)} is not a runbook id (kebab-case)` })
         .meta({ description: 'The id of another runbook, run as this step.' }),
-      with: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'a parameter given to an included runbook is text, a number or true/false (write a list of hosts as "a,b")' })).optional().meta({
-        description: 'Parameters of the included runbook (templates, rendered in this run).',
-      }),
+      with: z
+        .record(
+          z.string(),
+          z.union([z.string(), z.number(), z.boolean()], { error: 'a parameter given to an included runbook is text, a number or true/false (write a list of hosts as "a,b")' }),
+        )
+        .optional()
+        .meta({
+          description: 'Parameters of the included runbook (templates, rendered in this run).',
+        }),
     },
     'Runs another runbook as a step.',
   );
@@ -331,9 +347,7 @@ function makeStepSchemas(nested: () => z.ZodType) {
 const undoes = z.string().meta({ description: 'The id of the top-level step this entry undoes; without it the entry always runs.' });
 
 function makeRollbackSchemas(kinds: ReturnType<typeof makeStepSchemas>) {
-  return Object.fromEntries(
-    Object.entries(kinds).map(([kind, schema]) => [kind, schema.extend({ undoes: undoes.optional() })]),
-  ) as unknown as Record<StepKindKey, z.ZodType>;
+  return Object.fromEntries(Object.entries(kinds).map(([kind, schema]) => [kind, schema.extend({ undoes: undoes.optional() })])) as unknown as Record<StepKindKey, z.ZodType>;
 }
 
 export const paramSchema = strict(
@@ -379,14 +393,10 @@ function makeRunbookSchema(stepList: z.ZodType, rollbackList: z.ZodType) {
       params: z.record(name('parameter'), paramSchema).optional(),
       requires: z.array(z.string()).optional().meta({ description: 'Host roles the environment must have.' }),
       optional_roles: z
-        .record(
-          z.string(),
-          z.string().regex(/^[A-Za-z0-9_-]+$/, { error: (issue) => `${show(issue.input)} is neither skip nor a role name` }),
-        )
+        .record(z.string(), z.string().regex(/^[A-Za-z0-9_-]+$/, { error: (issue) => `${show(issue.input)} is neither skip nor a role name` }))
         .optional()
         .meta({
-          description:
-            'Roles the runbook can do without: role -> skip (its steps are skipped, the reason recorded) or another role whose hosts take over (db: controller).',
+          description: 'Roles the runbook can do without: role -> skip (its steps are skipped, the reason recorded) or another role whose hosts take over (db: controller).',
         }),
       probes: z
         .array(
@@ -401,7 +411,7 @@ function makeRunbookSchema(stepList: z.ZodType, rollbackList: z.ZodType) {
           ),
         )
         .optional()
-        .meta({ description: 'Read-only probes added to the state snapshots of this runbook\'s runs; the report diffs their output lines.' }),
+        .meta({ description: "Read-only probes added to the state snapshots of this runbook's runs; the report diffs their output lines." }),
       defaults: defaultsSchema.optional(),
       steps: stepList,
       rollback: rollbackList.optional(),
@@ -413,7 +423,9 @@ function makeRunbookSchema(stepList: z.ZodType, rollbackList: z.ZodType) {
 
 /** For the JSON Schema: one recursive document schema. */
 const documentKinds: ReturnType<typeof makeStepSchemas> = makeStepSchemas(() => stepListSchema);
-export const stepSchema: z.ZodType = z.union(Object.values(documentKinds)).meta({ id: 'step', description: 'A step: exactly one of run, wait, manual, decision, foreach, phase, include, sql.' });
+export const stepSchema: z.ZodType = z
+  .union(Object.values(documentKinds))
+  .meta({ id: 'step', description: 'A step: exactly one of run, wait, manual, decision, foreach, phase, include, sql.' });
 const stepListSchema: z.ZodType = z.array(stepSchema).min(1);
 const rollbackEntrySchema = z
   .union(Object.values(makeRollbackSchemas(documentKinds)))

@@ -55,7 +55,7 @@ const REFUSALS: Record<Exclude<Frame['kind'], 'code' | 'double' | 'single'>, str
   test: 'it sits inside [[ … ]], where bash evaluates the operands of -eq, -lt and the like as arithmetic (which can run commands, even from quoted text); use [ … ] instead',
 };
 const IN_LET = 'it is an argument of let, which evaluates it as arithmetic (which can run commands, even from quoted text); compare with [ … ] instead';
-const AFTER_BACKSLASH = 'it follows a \\ directly, which would take the value\'s first character out of its quoting; remove the \\';
+const AFTER_BACKSLASH = "it follows a \\ directly, which would take the value's first character out of its quoting; remove the \\";
 const AFTER_DOLLAR = 'it follows a $ directly, which would make the shell read the value as syntax; remove the $ or put a space after it';
 const IN_HEREDOC = 'it sits inside a here-document (<<…), where a value cannot be kept literal; pass it as an argument or through printf instead';
 const HEREDOC_WORD = 'it is part of the word that ends a here-document (<<…); write that word out';

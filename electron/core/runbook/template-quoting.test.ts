@@ -51,7 +51,7 @@ const PLACES: Array<[string, string, (v: string) => string]> = [
   ['after a here-document', "cat <<'EOF'\nbody 'x' \"y\nEOF\nprintf %s \"{{ captures.v }}\" >/dev/null; printf %s '{{ captures.v }}'", (v) => `body 'x' "y\n${v}`],
   ['after $((…)) and ${…}', 'n=$((1+2)); printf %s "${n}" {{ captures.v }}', (v) => `3${v}`],
   ['after a # glued to "$( … )"', `printf %s "$(printf a)"#'\n{{ captures.v }}'`, (v) => `a#\n${v}`],
-  ['after a comment', '# a comment with a quote \' in it\nprintf %s {{ captures.v }}', (v) => v],
+  ['after a comment', "# a comment with a quote ' in it\nprintf %s {{ captures.v }}", (v) => v],
 ];
 
 describe('commands render values as literal text in their quoting context', () => {
@@ -109,7 +109,7 @@ const REFUSED: Array<[string, string, string]> = [
   ['inside [[ … ]], even quoted', '[[ 1 -eq "{{ captures.v }}" ]] && echo one', 'inside [[ … ]]'],
   ['an argument of let, even quoted', 'echo a; let "n = {{ captures.v }}"', 'argument of let'],
   ['inside a here-document body', 'cat <<EOF\n{{ captures.v }}\nEOF', 'here-document'],
-  ["inside a quoted here-document body", "cat <<'EOF'\nx {{ captures.v }}\nEOF", 'here-document'],
+  ['inside a quoted here-document body', "cat <<'EOF'\nx {{ captures.v }}\nEOF", 'here-document'],
   ['as a here-document delimiter', 'cat <<{{ captures.v }}\nx\n', 'ends a here-document'],
   ['after a backslash', 'echo \\{{ captures.v }}', 'follows a \\'],
   ['after a backslash inside "…"', 'echo "\\{{ captures.v }}"', 'follows a \\'],
@@ -129,8 +129,12 @@ describe('places where no rendering is safe are refused', () => {
   it('| raw on parameters, captures and loop variables is refused; on env, run and host it is allowed', () => {
     for (const path of ['params.v', 'captures.v', 'instance.ID']) {
       const [problem] = commandTemplateProblems(`echo "{{ ${path} | raw }}"`);
-      expect(problem.message).toBe(`{{ ${path} | raw }}: | raw would run this value as shell code, and values of parameters, captures and loop variables are data; remove | raw (the value is written as literal text wherever it sits: as a word, inside '…' or inside "…")`);
-      expect(() => renderTemplate(`echo {{ ${path} | raw }}`, { params: { v: 'x' }, captures: { v: 'x' }, locals: { instance: { ID: 'x' } } })).toThrow('| raw would run this value');
+      expect(problem.message).toBe(
+        `{{ ${path} | raw }}: | raw would run this value as shell code, and values of parameters, captures and loop variables are data; remove | raw (the value is written as literal text wherever it sits: as a word, inside '…' or inside "…")`,
+      );
+      expect(() => renderTemplate(`echo {{ ${path} | raw }}`, { params: { v: 'x' }, captures: { v: 'x' }, locals: { instance: { ID: 'x' } } })).toThrow(
+        '| raw would run this value',
+      );
     }
     expect(commandTemplateProblems('{{ env.rabbitmqctl | raw }} {{ run.id | raw }} {{ host | raw }}')).toEqual([]);
   });
@@ -163,7 +167,7 @@ describe('validate refuses them with file:line:column', () => {
     const problems = parseRunbook(text, 'rb.yaml').problems.map((problem) => `${problem.line}:${problem.column} ${problem.message}`);
     expect(problems).toEqual([
       '8:19 steps[0].run: {{ params.v }} cannot be used here: it sits inside backticks `…`, where quoting cannot be relied on; write $( … ) instead.',
-      "13:19 steps[1].run: {{ params.v | raw }}: | raw would run this value as shell code, and values of parameters, captures and loop variables are data; remove | raw (the value is written as literal text wherever it sits: as a word, inside '…' or inside \"…\").",
+      '13:19 steps[1].run: {{ params.v | raw }}: | raw would run this value as shell code, and values of parameters, captures and loop variables are data; remove | raw (the value is written as literal text wherever it sits: as a word, inside \'…\' or inside "…").',
       '14:9 steps[1].run: {{ params.v }} cannot be used here: it sits inside a shell comment (#…), which a value holding a line break would end; take it out of the comment.',
     ]);
   });

@@ -96,9 +96,7 @@ describe('renderTemplate in shell mode: captured values never become shell synta
 describe('renderTemplate in text mode', () => {
   it('inserts values as they are, lists joined with commas', () => {
     const scope: TemplateScope = { params: { hosts: ['compute01', 'compute02'], n: 3, yes: true }, run: { operator: 'ana' } };
-    expect(renderTemplate('Drain {{ params.hosts }} ({{ params.n }}, {{ params.yes }}) by {{ run.operator }}', scope, 'text')).toBe(
-      'Drain compute01, compute02 (3, true) by ana',
-    );
+    expect(renderTemplate('Drain {{ params.hosts }} ({{ params.n }}, {{ params.yes }}) by {{ run.operator }}', scope, 'text')).toBe('Drain compute01, compute02 (3, true) by ana');
   });
 
   it('default() fills in missing, null and empty values', () => {

@@ -71,11 +71,7 @@ export interface IndexReference {
   source: string;
 }
 
-export type TemplateFilter =
-  | { name: 'raw' }
-  | { name: 'json' }
-  | { name: 'join'; separator: string }
-  | { name: 'default'; value: string | number | boolean };
+export type TemplateFilter = { name: 'raw' } | { name: 'json' } | { name: 'join'; separator: string } | { name: 'default'; value: string | number | boolean };
 
 export interface TemplateExpression {
   /** `undefined` for a literal (`{{ "{{" }}`). */
@@ -341,10 +337,7 @@ function lookupOrThrow(expression: TemplateExpression, scope: TemplateScope): un
   const value = lookupPath(scope, path);
   const hasDefault = expression.filters.some((filter) => filter.name === 'default');
   if ((value === undefined || value === null) && !hasDefault) {
-    throw new OpsError(
-      'template',
-      `{{ ${expression.source} }} refers to ${formatTemplatePath(path)}, which is not defined at this point of the run.`,
-    );
+    throw new OpsError('template', `{{ ${expression.source} }} refers to ${formatTemplatePath(path)}, which is not defined at this point of the run.`);
   }
   return value;
 }

@@ -97,7 +97,10 @@ class Validator {
         const earlier = this.idPaths.get(step.id);
         if (earlier) {
           const line = positionAt(this.collector.source, earlier).line;
-          this.collector.error(idPath, `${formatPath(idPath)}: the step id "${step.id}" is already used by ${formatPath(earlier.slice(0, -1))} (line ${line}); step ids are unique in the whole runbook.`);
+          this.collector.error(
+            idPath,
+            `${formatPath(idPath)}: the step id "${step.id}" is already used by ${formatPath(earlier.slice(0, -1))} (line ${line}); step ids are unique in the whole runbook.`,
+          );
         } else {
           this.idPaths.set(step.id, idPath);
         }
@@ -118,7 +121,10 @@ class Validator {
         if (step.kind === 'decision') this.checkDecision(step, itemPath, index, siblingIds);
         if (step.kind === 'phase') {
           if (lastPhase && step.priority < lastPhase.priority) {
-            this.collector.error([...itemPath, 'phase', 'priority'], `${formatPath([...itemPath, 'phase', 'priority'])}: phase priority ${step.priority} comes after a phase with priority ${lastPhase.priority} (${formatPath(lastPhase.path)}); write the phases of a list in ascending priority, the order they run in.`);
+            this.collector.error(
+              [...itemPath, 'phase', 'priority'],
+              `${formatPath([...itemPath, 'phase', 'priority'])}: phase priority ${step.priority} comes after a phase with priority ${lastPhase.priority} (${formatPath(lastPhase.path)}); write the phases of a list in ascending priority, the order they run in.`,
+            );
           }
           lastPhase = { priority: step.priority, path: itemPath };
         }
@@ -133,9 +139,15 @@ class Validator {
         const foreach = isRecord(item.foreach) ? item.foreach : {};
         const variable = typeof foreach.as === 'string' ? foreach.as : 'item';
         if ((TEMPLATE_NAMESPACES as readonly string[]).includes(variable)) {
-          this.collector.error([...itemPath, 'foreach', 'as'], `${formatPath([...itemPath, 'foreach', 'as'])}: "${variable}" is a template namespace; name the loop variable after what it holds, like instance.`);
+          this.collector.error(
+            [...itemPath, 'foreach', 'as'],
+            `${formatPath([...itemPath, 'foreach', 'as'])}: "${variable}" is a template namespace; name the loop variable after what it holds, like instance.`,
+          );
         } else if (scope.loopVariables.includes(variable)) {
-          this.collector.error([...itemPath, 'foreach', Object.hasOwn(foreach, 'as') ? 'as' : 'items'], `${formatPath([...itemPath, 'foreach'])}: the loop variable "${variable}" is already the variable of an enclosing foreach; give this one another name with as:.`);
+          this.collector.error(
+            [...itemPath, 'foreach', Object.hasOwn(foreach, 'as') ? 'as' : 'items'],
+            `${formatPath([...itemPath, 'foreach'])}: the loop variable "${variable}" is already the variable of an enclosing foreach; give this one another name with as:.`,
+          );
         }
         this.walk(item.steps, [...itemPath, 'steps'], { captures: scope.captures, loopVariables: [...scope.loopVariables, variable] });
       } else if (Object.hasOwn(item, 'phase')) {
@@ -184,7 +196,10 @@ class Validator {
       if (field[0] === 'sql' && field[1] === 'query' && value.includes('{{')) {
         // The query goes to the database as written; a value belongs in a bound argument.
         const at = positionInString(this.collector.source, [...path, ...field], value.indexOf('{{'));
-        this.collector.at(at, `${formatPath([...path, ...field])}: a query is sent to the database as written, so this template would not be replaced by its value; write ? where the value goes and give it under args: (like args: ["{{ params.host }}"]), where it is bound as a value.`);
+        this.collector.at(
+          at,
+          `${formatPath([...path, ...field])}: a query is sent to the database as written, so this template would not be replaced by its value; write ? where the value goes and give it under args: (like args: ["{{ params.host }}"]), where it is bound as a value.`,
+        );
         continue;
       }
       this.checkTemplate(value, [...path, ...field], scope, hostAllowed);
@@ -238,7 +253,10 @@ class Validator {
           } else if (!scope.captures.has(first)) {
             const declared = this.captureDeclarations.get(first);
             if (declared) {
-              collector.at(at, `${field}: ${written} uses the capture "${first}", which is captured only later, by ${formatPath(declared)} (line ${positionAt(collector.source, declared).line}); a step can use only what earlier steps captured.`);
+              collector.at(
+                at,
+                `${field}: ${written} uses the capture "${first}", which is captured only later, by ${formatPath(declared)} (line ${positionAt(collector.source, declared).line}); a step can use only what earlier steps captured.`,
+              );
             } else {
               const suggestion = didYouMean(first, [...scope.captures]);
               collector.at(at, `${field}: ${written} uses the capture "${first}", but no step captures it${suggestion ? `; did you mean "${suggestion}"?` : '.'}`);
@@ -248,7 +266,8 @@ class Validator {
         }
         case 'env':
         case 'run':
-          if (typeof first !== 'string') collector.at(at, `${field}: ${written} needs a name after ${reference.root}., like {{ ${reference.root === 'env' ? 'env.rabbitmqctl' : 'run.id'} }}.`);
+          if (typeof first !== 'string')
+            collector.at(at, `${field}: ${written} needs a name after ${reference.root}., like {{ ${reference.root === 'env' ? 'env.rabbitmqctl' : 'run.id'} }}.`);
           break;
         case 'host':
           if (!hostAllowed) {
@@ -278,13 +297,22 @@ class Validator {
       const target = siblingIds.indexOf(choice.next);
       if (target > index) return;
       if (target >= 0) {
-        this.collector.error(nextPath, `${field}: "${choice.next}" comes before this decision; a decision may only jump forward in its list (or to end or abort), so a run can never loop.`);
+        this.collector.error(
+          nextPath,
+          `${field}: "${choice.next}" comes before this decision; a decision may only jump forward in its list (or to end or abort), so a run can never loop.`,
+        );
       } else if (this.idPaths.has(choice.next)) {
-        this.collector.error(nextPath, `${field}: the step "${choice.next}" is not in the same list as this decision (it is ${formatPath(this.idPaths.get(choice.next)!.slice(0, -1))}); a decision jumps only within its own list.`);
+        this.collector.error(
+          nextPath,
+          `${field}: the step "${choice.next}" is not in the same list as this decision (it is ${formatPath(this.idPaths.get(choice.next)!.slice(0, -1))}); a decision jumps only within its own list.`,
+        );
       } else {
         const later = siblingIds.slice(index + 1).filter((id): id is string => id !== undefined);
         const suggestion = didYouMean(choice.next, [...later, 'end', 'abort']);
-        this.collector.error(nextPath, `${field}: there is no step "${choice.next}"${suggestion ? `; did you mean "${suggestion}"?` : '; next names a later step of the same list, end or abort.'}`);
+        this.collector.error(
+          nextPath,
+          `${field}: there is no step "${choice.next}"${suggestion ? `; did you mean "${suggestion}"?` : '; next names a later step of the same list, end or abort.'}`,
+        );
       }
     });
   }
@@ -292,7 +320,10 @@ class Validator {
   private checkRollback(): void {
     if (!Array.isArray(this.raw.rollback)) return;
     const topLevel = Array.isArray(this.raw.steps)
-      ? this.raw.steps.filter(isRecord).map((step) => step.id).filter((id): id is string => typeof id === 'string')
+      ? this.raw.steps
+          .filter(isRecord)
+          .map((step) => step.id)
+          .filter((id): id is string => typeof id === 'string')
       : [];
     this.raw.rollback.forEach((entry, index) => {
       if (!isRecord(entry) || typeof entry.undoes !== 'string') return;
@@ -300,7 +331,10 @@ class Validator {
       if (topLevel.includes(entry.undoes)) return;
       const elsewhere = this.idPaths.get(entry.undoes);
       if (elsewhere) {
-        this.collector.error(path, `${formatPath(path)}: "${entry.undoes}" is ${formatPath(elsewhere.slice(0, -1))}, not a top-level step; undoes names a step of the main steps list.`);
+        this.collector.error(
+          path,
+          `${formatPath(path)}: "${entry.undoes}" is ${formatPath(elsewhere.slice(0, -1))}, not a top-level step; undoes names a step of the main steps list.`,
+        );
       } else {
         const suggestion = didYouMean(entry.undoes, topLevel);
         this.collector.error(path, `${formatPath(path)}: there is no top-level step "${entry.undoes}" to undo${suggestion ? `; did you mean "${suggestion}"?` : '.'}`);

@@ -108,7 +108,13 @@ export function parseYamlSource(text: string, file: string, limits: Partial<Yaml
   } catch (error) {
     const message = (error as Error).message;
     if (/alias/i.test(message)) {
-      problems.push(at(1, 1, `The file uses YAML aliases (*name) so many times that expanding them would exhaust memory (more than ${maxAliasCount} expansions); write the values out or use fewer aliases.`));
+      problems.push(
+        at(
+          1,
+          1,
+          `The file uses YAML aliases (*name) so many times that expanding them would exhaust memory (more than ${maxAliasCount} expansions); write the values out or use fewer aliases.`,
+        ),
+      );
     } else {
       problems.push(at(1, 1, `The YAML cannot be turned into values: ${message}`));
     }
@@ -128,7 +134,15 @@ export async function loadYamlFile(path: string, limits: Partial<YamlLimits> = {
   }
   if (size > maxBytes) {
     return {
-      problems: [{ file: path, line: 1, column: 1, severity: 'error', message: `The file is ${formatBytes(size)}; files larger than ${formatBytes(maxBytes)} are refused (is this really the file you meant?).` }],
+      problems: [
+        {
+          file: path,
+          line: 1,
+          column: 1,
+          severity: 'error',
+          message: `The file is ${formatBytes(size)}; files larger than ${formatBytes(maxBytes)} are refused (is this really the file you meant?).`,
+        },
+      ],
     };
   }
   const text = await readYamlText(path);
@@ -161,7 +175,6 @@ export async function readYamlText(path: string): Promise<string | Problem> {
   }
   return bytes.toString('utf8');
 }
-
 
 /**
  * Where the value at `path` was written. With `part: 'key'`, where its key was written (for
@@ -232,8 +245,14 @@ function positionInBlockLiteral(source: YamlSource, written: string, offset: num
   const before = value.slice(0, index).split('\n');
   const lineIndex = before.length - 1;
   const bodyLine = body.split('\n')[lineIndex];
-  if (bodyLine === undefined || (bodyLine.slice(indent) !== value.split('\n')[lineIndex])) return undefined;
-  const lineOffset = offset + header[0].length + body.split('\n').slice(0, lineIndex).reduce((sum, line) => sum + line.length + 1, 0);
+  if (bodyLine === undefined || bodyLine.slice(indent) !== value.split('\n')[lineIndex]) return undefined;
+  const lineOffset =
+    offset +
+    header[0].length +
+    body
+      .split('\n')
+      .slice(0, lineIndex)
+      .reduce((sum, line) => sum + line.length + 1, 0);
   return positionOfOffset(source, lineOffset + indent + before[lineIndex].length);
 }
 
@@ -278,7 +297,10 @@ export class ProblemCollector {
 
 /** The closest of `candidates` to `word`, when close enough to be a likely typo. */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  const snake = word.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toLowerCase();
+  const snake = word
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/-/g, '_')
+    .toLowerCase();
   if (snake !== word && candidates.includes(snake)) return snake;
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -292,7 +314,6 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const allowed = Math.max(1, Math.floor(word.length / 3));
   return bestDistance <= allowed ? best : undefined;
 }
-
 
 function keyText(key: unknown): string | undefined {
   if (isScalar(key)) return String(key.value);

@@ -25,8 +25,16 @@ describe('sql steps in runbooks', () => {
   });
 
   it('refuses a step with both or neither of query and row_counts, and undefined references in args', () => {
-    expect(parseRunbook(runbook('      database: openstack'), 't.yaml').problems.map((p) => p.message).join('\n')).toMatch(/exactly one of query or row_counts/);
-    expect(parseRunbook(runbook('      database: openstack\n      query: SELECT 1\n      row_counts: [nova]'), 't.yaml').problems.map((p) => p.message).join('\n')).toMatch(/exactly one of query or row_counts/);
+    expect(
+      parseRunbook(runbook('      database: openstack'), 't.yaml')
+        .problems.map((p) => p.message)
+        .join('\n'),
+    ).toMatch(/exactly one of query or row_counts/);
+    expect(
+      parseRunbook(runbook('      database: openstack\n      query: SELECT 1\n      row_counts: [nova]'), 't.yaml')
+        .problems.map((p) => p.message)
+        .join('\n'),
+    ).toMatch(/exactly one of query or row_counts/);
     const dangling = parseRunbook(runbook('      database: openstack\n      query: SELECT ?\n      args: ["{{ params.nope }}"]'), 't.yaml').problems;
     expect(dangling[0]).toMatchObject({ line: 11 });
     expect(dangling[0].message).toMatch(/nope/);
@@ -40,15 +48,27 @@ describe('compareRowCounts', () => {
   ];
 
   it('passes identical counts', () => {
-    expect(compareRowCounts([{ schema: 'nova', table: 'instances', rows: 3 }, { schema: 'nova', table: 'services', rows: 2 }], manifest)).toEqual([]);
+    expect(
+      compareRowCounts(
+        [
+          { schema: 'nova', table: 'instances', rows: 3 },
+          { schema: 'nova', table: 'services', rows: 2 },
+        ],
+        manifest,
+      ),
+    ).toEqual([]);
   });
 
   it('names every table that differs, appeared or vanished', () => {
-    expect(compareRowCounts([{ schema: 'nova', table: 'instances', rows: 1 }, { schema: 'nova', table: 'extra', rows: 0 }], manifest)).toEqual([
-      'nova.instances: 1 rows, the manifest says 3',
-      'nova.extra: 0 rows, not in the manifest',
-      'nova.services: in the manifest, missing now',
-    ]);
+    expect(
+      compareRowCounts(
+        [
+          { schema: 'nova', table: 'instances', rows: 1 },
+          { schema: 'nova', table: 'extra', rows: 0 },
+        ],
+        manifest,
+      ),
+    ).toEqual(['nova.instances: 1 rows, the manifest says 3', 'nova.extra: 0 rows, not in the manifest', 'nova.services: in the manifest, missing now']);
   });
 
   it('says so when the manifest is not a list', () => {

@@ -67,8 +67,7 @@ export class SshUnreachableError extends SshError {
     super(
       'ssh-unreachable',
       host,
-      `${describeHost(host)} cannot be reached from this machine (no route to host). ` +
-        `Check the address, the network and any firewall between here and the host.`,
+      `${describeHost(host)} cannot be reached from this machine (no route to host). ` + `Check the address, the network and any firewall between here and the host.`,
       options,
     );
   }
@@ -106,8 +105,7 @@ export class HostKeyUnknownError extends SshError {
     const host = { name: presented.host, address: presented.address, port: presented.port };
     const other =
       otherKeyTypes.length > 0
-        ? ` known_hosts already has a key of another type (${otherKeyTypes.join(', ')}) for this host; ` +
-          `this ${presented.keyType} key is new, not changed.`
+        ? ` known_hosts already has a key of another type (${otherKeyTypes.join(', ')}) for this host; ` + `this ${presented.keyType} key is new, not changed.`
         : '';
     super(
       'ssh-host-key-unknown',
@@ -177,8 +175,7 @@ export class SshTimeoutError extends SshError {
     super(
       'ssh-timeout',
       host,
-      `${describeHost(host)} ${what} within ${Math.round(timeoutMs / 1000)} s. ` +
-        `Check that the host is up and that nothing between here and the host drops the traffic.`,
+      `${describeHost(host)} ${what} within ${Math.round(timeoutMs / 1000)} s. ` + `Check that the host is up and that nothing between here and the host drops the traffic.`,
       options,
     );
     this.phase = phase;
@@ -191,19 +188,10 @@ export class SshConnectionLostError extends SshError {
   readonly reason: 'keepalive' | 'closed';
   readonly command?: string;
 
-  constructor(
-    host: HostLabel,
-    reason: 'keepalive' | 'closed',
-    details: { command?: string; keepaliveMs?: number } = {},
-    options?: { cause?: unknown },
-  ) {
-    const why =
-      reason === 'keepalive'
-        ? `the host stopped answering (no reply to keepalives for ${Math.round((details.keepaliveMs ?? 0) / 1000)} s)`
-        : 'the connection was closed';
+  constructor(host: HostLabel, reason: 'keepalive' | 'closed', details: { command?: string; keepaliveMs?: number } = {}, options?: { cause?: unknown }) {
+    const why = reason === 'keepalive' ? `the host stopped answering (no reply to keepalives for ${Math.round((details.keepaliveMs ?? 0) / 1000)} s)` : 'the connection was closed';
     const fate = details.command
-      ? ' while a command was running. What the command did on the host is unknown: ' +
-        'check its effect on the host before retrying or going on.'
+      ? ' while a command was running. What the command did on the host is unknown: ' + 'check its effect on the host before retrying or going on.'
       : '.';
     super('ssh-connection-lost', host, `Lost the connection to ${describeHost(host)}: ${why}${fate}`, options);
     this.reason = reason;
@@ -216,12 +204,7 @@ export class SshKeyError extends SshError {
   readonly keyFile: string;
   readonly problem: 'unreadable' | 'passphrase-missing' | 'passphrase-wrong' | 'invalid';
 
-  constructor(
-    host: HostLabel,
-    keyFile: string,
-    problem: 'unreadable' | 'passphrase-missing' | 'passphrase-wrong' | 'invalid',
-    options?: { cause?: unknown },
-  ) {
+  constructor(host: HostLabel, keyFile: string, problem: 'unreadable' | 'passphrase-missing' | 'passphrase-wrong' | 'invalid', options?: { cause?: unknown }) {
     const what = {
       unreadable: `cannot be read (${causeText(options?.cause)}); check the path and its permissions`,
       'passphrase-missing': 'is encrypted and no passphrase is configured; set the passphrase for this key',
@@ -239,12 +222,7 @@ export class SshJumpError extends SshError {
   readonly jumpHost: HostLabel;
 
   constructor(host: HostLabel, jumpHost: HostLabel, detail: string, options?: { cause?: unknown }) {
-    super(
-      'ssh-jump',
-      host,
-      `Cannot reach ${describeHost(host)} through the jump host ${describeHost(jumpHost)}: ${detail}`,
-      options,
-    );
+    super('ssh-jump', host, `Cannot reach ${describeHost(host)} through the jump host ${describeHost(jumpHost)}: ${detail}`, options);
     this.jumpHost = { name: jumpHost.name, address: jumpHost.address, port: jumpHost.port };
   }
 }

@@ -83,10 +83,7 @@ describe('known_hosts', () => {
   });
 
   it('refuses @revoked keys and ignores @cert-authority lines', () => {
-    const text =
-      `@cert-authority *.example.com ${keyB.type} ${keyB.base64}\n` +
-      `@revoked * ${keyB.type} ${keyB.base64}\n` +
-      `alpha ${keyA.type} ${keyA.base64}\n`;
+    const text = `@cert-authority *.example.com ${keyB.type} ${keyB.base64}\n` + `@revoked * ${keyB.type} ${keyB.base64}\n` + `alpha ${keyA.type} ${keyA.base64}\n`;
     expect(verify(text, ['alpha'], 22, keyB)).toEqual({ status: 'revoked', line: 2 });
     expect(verify(text, ['alpha'], 22, keyA).status).toBe('known');
     expect(verify(text, ['x.example.com'], 22, keyA).status).toBe('unknown');

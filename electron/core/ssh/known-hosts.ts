@@ -99,7 +99,10 @@ function parseLine(raw: string, line: number): KnownHostsEntry | null {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 
@@ -138,13 +141,7 @@ export function entryMatches(entry: KnownHostsEntry, names: string[]): boolean {
 }
 
 /** Checks a presented key against parsed entries (see the module comment for the semantics). */
-export function verifyHostKey(
-  entries: KnownHostsEntry[],
-  hostNames: string[],
-  port: number,
-  keyType: string,
-  keyBlob: Buffer,
-): HostKeyVerdict {
+export function verifyHostKey(entries: KnownHostsEntry[], hostNames: string[], port: number, keyType: string, keyBlob: Buffer): HostKeyVerdict {
   const names = [...new Set(hostNames.map((host) => knownHostsName(host, port)))];
   const matching = entries.filter((entry) => entry.marker !== 'cert-authority' && entryMatches(entry, names));
   const revoked = matching.find((entry) => entry.marker === 'revoked' && entry.keyBlob.equals(keyBlob));
@@ -158,13 +155,7 @@ export function verifyHostKey(
 }
 
 /** Formats one known_hosts line the way `ssh` (or `ssh` with HashKnownHosts yes) writes it. */
-export function formatKnownHostsLine(
-  host: string,
-  port: number,
-  keyType: string,
-  keyBase64: string,
-  options: { hashed?: boolean } = {},
-): string {
+export function formatKnownHostsLine(host: string, port: number, keyType: string, keyBase64: string, options: { hashed?: boolean } = {}): string {
   const name = knownHostsName(host, port);
   let hostField = name;
   if (options.hashed) {
@@ -207,9 +198,7 @@ export class KnownHostsFile {
   /** Key types the file holds for the host (the pool prefers these when negotiating, as OpenSSH does). */
   async knownKeyTypes(hostNames: string[], port: number): Promise<string[]> {
     const names = hostNames.map((host) => knownHostsName(host, port));
-    const types = (await this.entries())
-      .filter((entry) => entry.marker === null && entryMatches(entry, names))
-      .map((entry) => entry.keyType);
+    const types = (await this.entries()).filter((entry) => entry.marker === null && entryMatches(entry, names)).map((entry) => entry.keyType);
     return [...new Set(types)];
   }
 

@@ -44,14 +44,7 @@ import {
   describeHost,
 } from './errors';
 import { fingerprintOf, keyTypeOfBlob, KnownHostsFile } from './known-hosts';
-import type {
-  ExecOptions,
-  ExecResult,
-  PresentedHostKey,
-  ShellOptions,
-  ShellSession,
-  SshConnector,
-} from './types';
+import type { ExecOptions, ExecResult, PresentedHostKey, ShellOptions, ShellSession, SshConnector } from './types';
 
 export interface SshPoolOptions {
   /** OpenSSH known_hosts file used to verify every host and jump host; accepted keys are appended. */
@@ -103,15 +96,7 @@ const DEFAULTS = {
 const { Client, utils } = ssh2;
 
 /** ssh2's default host key algorithm order; reordered so the types known_hosts has come first, as OpenSSH does. */
-const HOST_KEY_ALGORITHMS = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-];
+const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
 /** Stdout before the PID marker is held at most this long; a shell start-up file printing more disables killing. */
 const MARKER_SEARCH_LIMIT = 64 * 1024;
@@ -263,9 +248,7 @@ class Connection {
     }
   }
 
-  private openChannelOnce(
-    open: (callback: (error: Error | undefined, stream: ClientChannel) => void) => void,
-  ): Promise<{ stream: ClientChannel; state: ChannelState }> {
+  private openChannelOnce(open: (callback: (error: Error | undefined, stream: ClientChannel) => void) => void): Promise<{ stream: ClientChannel; state: ChannelState }> {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
       try {
@@ -328,9 +311,7 @@ export class SshPool implements SshConnector {
     const nonce = randomBytes(8).toString('hex');
     try {
       // Not abortable: a channel opened after an abort must still be seen, and stopped, below.
-      ({ stream, state } = await connection.openChannel('exec', (callback) =>
-        connection.client.exec(wrapCommand(command, nonce, options.sudo === true), callback),
-      ));
+      ({ stream, state } = await connection.openChannel('exec', (callback) => connection.client.exec(wrapCommand(command, nonce, options.sudo === true), callback)));
     } catch (error) {
       release();
       throw error;
@@ -543,11 +524,7 @@ export class SshPool implements SshConnector {
       connection.markLost();
       connection.client.end();
     }
-    await Promise.all(
-      [...this.live].map((connection) =>
-        Promise.race([connection.closed, delay(2000).then(() => connection.client.destroy())]),
-      ),
-    );
+    await Promise.all([...this.live].map((connection) => Promise.race([connection.closed, delay(2000).then(() => connection.client.destroy())])));
     this.live.clear();
   }
 
@@ -558,9 +535,7 @@ export class SshPool implements SshConnector {
     try {
       release = await connection.killSlots.acquire();
       const graceTicks = Math.max(1, Math.ceil(this.options.killGraceMs / 100));
-      const { stream, state } = await connection.openChannel('exec', (callback) =>
-        connection.client.exec(killScript(pid, sudo, graceTicks), callback),
-      );
+      const { stream, state } = await connection.openChannel('exec', (callback) => connection.client.exec(killScript(pid, sudo, graceTicks), callback));
       await new Promise<void>((resolve) => {
         if (state.closed) return resolve();
         stream.on('close', () => resolve());

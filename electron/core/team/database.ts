@@ -255,9 +255,12 @@ export class TeamDatabase {
   }
 
   private drop(connection: mysql.Connection): void {
-    void this.connection?.then((current) => {
-      if (current === connection) this.connection = null;
-    }, () => undefined);
+    void this.connection?.then(
+      (current) => {
+        if (current === connection) this.connection = null;
+      },
+      () => undefined,
+    );
     connection.destroy();
   }
 

@@ -31,27 +31,40 @@ afterEach(() => {
 });
 
 describe('verifyTeamRecords: who inserted the rows', () => {
-  it('accepts a run inserted by its operator\'s account, from any client host, and lists the logins', () => {
-    const result = verifyTeamRecords('team', asRecords((seq) => (seq < 3 ? 'opsdeck_alice@10.0.0.4' : 'opsdeck_alice@10.0.0.9')), undefined, {
-      runRow: { operator: 'alice', machine: 'ops-laptop', insertedBy: 'opsdeck_alice@10.0.0.4' },
-      operators,
-    });
+  it("accepts a run inserted by its operator's account, from any client host, and lists the logins", () => {
+    const result = verifyTeamRecords(
+      'team',
+      asRecords((seq) => (seq < 3 ? 'opsdeck_alice@10.0.0.4' : 'opsdeck_alice@10.0.0.9')),
+      undefined,
+      {
+        runRow: { operator: 'alice', machine: 'ops-laptop', insertedBy: 'opsdeck_alice@10.0.0.4' },
+        operators,
+      },
+    );
     expect(result).toMatchObject({ ok: true, problems: [] });
     expect(result.insertedBy).toEqual(['opsdeck_alice@10.0.0.4', 'opsdeck_alice@10.0.0.9']);
   });
 
   it('names consecutive rows from another account as one range', () => {
-    const result = verifyTeamRecords('team', asRecords((seq) => (seq >= 3 ? 'opsdeck_bob@h' : 'opsdeck_alice@h')));
+    const result = verifyTeamRecords(
+      'team',
+      asRecords((seq) => (seq >= 3 ? 'opsdeck_bob@h' : 'opsdeck_alice@h')),
+    );
     expect(result.problems).toEqual([
       { seq: 3, message: "inserted by opsdeck_bob@h (seq 3–4), while the run's other rows were inserted by opsdeck_alice@h: rows from another account were added to the run" },
     ]);
   });
 
   it('fails an operator with no account in the map, a run row from another account, and a run row naming someone else', () => {
-    const result = verifyTeamRecords('team', asRecords(() => 'opsdeck_alice@h'), undefined, {
-      runRow: { operator: 'bob', machine: 'ops-7', insertedBy: 'opsdeck_bob@h' },
-      operators: { bob: 'opsdeck_bob' },
-    });
+    const result = verifyTeamRecords(
+      'team',
+      asRecords(() => 'opsdeck_alice@h'),
+      undefined,
+      {
+        runRow: { operator: 'bob', machine: 'ops-7', insertedBy: 'opsdeck_bob@h' },
+        operators: { bob: 'opsdeck_bob' },
+      },
+    );
     expect(result.problems.map((problem) => problem.message)).toEqual([
       "the run's summary row (audit_runs) was inserted by opsdeck_bob@h, its records by opsdeck_alice@h: another account registered this run id",
       "run.started names operator alice, who has no database account in the environment's audit.operators: who recorded the run cannot be checked (inserted by opsdeck_alice@h)",
@@ -60,6 +73,13 @@ describe('verifyTeamRecords: who inserted the rows', () => {
   });
 
   it('does not judge rows inserted before attribution was recorded', () => {
-    expect(verifyTeamRecords('team', asRecords(() => ''), undefined, { operators })).toMatchObject({ ok: true, insertedBy: [] });
+    expect(
+      verifyTeamRecords(
+        'team',
+        asRecords(() => ''),
+        undefined,
+        { operators },
+      ),
+    ).toMatchObject({ ok: true, insertedBy: [] });
   });
 });

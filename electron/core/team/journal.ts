@@ -74,32 +74,46 @@ export class TeamJournal {
    */
   async insertRecords(runId: string, records: TeamRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.database.exclusive(async (connection) => {
-      await connection.beginTransaction();
-      try {
-        const first = records[0].seq === 1 ? parseRecord(records[0].line) : null;
-        if (first && first.type === 'run.started') {
-          const started = first as RunStartedEvent & { ts: string };
-          await this.database.query(
-            connection,
-            'INSERT IGNORE INTO audit_runs (run_id, runbook_id, runbook_title, runbook_version, runbook_sha256, environment, lab, operator, machine, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            [runId, started.runbook.id, started.runbook.title, started.runbook.version, started.runbook.sha256, started.environment.name, started.environment.lab ? 1 : 0, started.operator, started.machine, started.ts],
-          );
+    await this.database
+      .exclusive(async (connection) => {
+        await connection.beginTransaction();
+        try {
+          const first = records[0].seq === 1 ? parseRecord(records[0].line) : null;
+          if (first && first.type === 'run.started') {
+            const started = first as RunStartedEvent & { ts: string };
+            await this.database.query(
+              connection,
+              'INSERT IGNORE INTO audit_runs (run_id, runbook_id, runbook_title, runbook_version, runbook_sha256, environment, lab, operator, machine, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+              [
+                runId,
+                started.runbook.id,
+                started.runbook.title,
+                started.runbook.version,
+                started.runbook.sha256,
+                started.environment.name,
+                started.environment.lab ? 1 : 0,
+                started.operator,
+                started.machine,
+                started.ts,
+              ],
+            );
+          }
+          await this.database.query(connection, 'INSERT INTO audit_records (run_id, seq, type, ts, prev, hash, line) VALUES ?', [
+            records.map((record) => [runId, record.seq, record.type, record.ts, record.prev, record.hash, record.line]),
+          ]);
+          await connection.commit();
+        } catch (error) {
+          await connection.rollback().catch(() => undefined);
+          if (isDuplicate(error))
+            throw new OpsError('team-duplicate', `${this.database.description} already has some of records ${records[0].seq}–${records[records.length - 1].seq} of run ${runId}.`, {
+              cause: error,
+            });
+          throw error;
         }
-        await this.database.query(
-          connection,
-          'INSERT INTO audit_records (run_id, seq, type, ts, prev, hash, line) VALUES ?',
-          [records.map((record) => [runId, record.seq, record.type, record.ts, record.prev, record.hash, record.line])],
-        );
-        await connection.commit();
-      } catch (error) {
-        await connection.rollback().catch(() => undefined);
-        if (isDuplicate(error)) throw new OpsError('team-duplicate', `${this.database.description} already has some of records ${records[0].seq}–${records[records.length - 1].seq} of run ${runId}.`, { cause: error });
-        throw error;
-      }
-    }).catch((error) => {
-      throw this.database.describe(error);
-    });
+      })
+      .catch((error) => {
+        throw this.database.describe(error);
+      });
   }
 
   /** Every record of a run, in seq order. */
@@ -183,7 +197,9 @@ export class TeamJournal {
   /** The run id that `prefix` names in the database (exact, or the only one starting with it). */
   async resolveRun(prefix: string): Promise<string> {
     return this.database.exclusive(async (connection) => {
-      const rows = await this.database.query(connection, 'SELECT run_id FROM audit_runs WHERE run_id LIKE ? ORDER BY run_id LIMIT 6', [`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+      const rows = await this.database.query(connection, 'SELECT run_id FROM audit_runs WHERE run_id LIKE ? ORDER BY run_id LIMIT 6', [
+        `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+      ]);
       const ids = rows.map((row) => String(row.run_id));
       if (ids.includes(prefix)) return prefix;
       if (ids.length === 1) return ids[0];
@@ -196,7 +212,9 @@ export class TeamJournal {
 // ---- verifying the database copy ---------------------------------------------------------------
 
 function lineHash(line: string): string {
-  return createHash('sha256').update(line.slice(0, -HASH_SUFFIX_LENGTH) + '}').digest('hex');
+  return createHash('sha256')
+    .update(line.slice(0, -HASH_SUFFIX_LENGTH) + '}')
+    .digest('hex');
 }
 
 /**
@@ -213,7 +231,10 @@ export function verifyTeamRecords(runId: string, records: TeamRecord[], localLin
       const missing = record.seq - expectedSeq;
       problems.push({
         seq: record.seq,
-        message: missing > 0 ? `seq ${expectedSeq}${missing > 1 ? `–${record.seq - 1}` : ''} missing: ${missing} record${missing === 1 ? '' : 's'} removed from the database` : `seq ${record.seq} out of order`,
+        message:
+          missing > 0
+            ? `seq ${expectedSeq}${missing > 1 ? `–${record.seq - 1}` : ''} missing: ${missing} record${missing === 1 ? '' : 's'} removed from the database`
+            : `seq ${record.seq} out of order`,
       });
     }
     expectedSeq = record.seq + 1;
@@ -293,7 +314,10 @@ function checkAttribution(records: TeamRecord[], options: TeamAttributionOptions
     const report = () => {
       if (!range) return;
       const seqs = range.from === range.to ? '' : ` (seq ${range.from}–${range.to})`;
-      problems.push({ seq: range.from, message: `inserted by ${range.login}${seqs}, while the run's other rows were inserted by ${baseline}: rows from another account were added to the run` });
+      problems.push({
+        seq: range.from,
+        message: `inserted by ${range.login}${seqs}, while the run's other rows were inserted by ${baseline}: rows from another account were added to the run`,
+      });
       range = null;
     };
     for (const record of records) {

@@ -72,105 +72,129 @@ export class TeamLeases implements LeaseBackend {
   }
 
   async tryAcquire(environment: string, host: string, holder: LeaseHolder, ttlMs: number): Promise<AcquireResult> {
-    return this.database.exclusive(async (connection): Promise<AcquireResult> => {
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const latest = await this.latestLease(connection, environment, host);
-        if (latest && !latest.ended && !latest.expired && latest.runId !== holder.runId) return { ok: false, heldBy: latest };
-        try {
-          const result = await this.database.query<mysql.ResultSetHeader>(
-            connection,
-            `INSERT INTO host_leases (environment, host, generation, run_id, operator, machine, pid, runbook_id, ttl_ms, acquired_at, expires_at)
+    return this.database
+      .exclusive(async (connection): Promise<AcquireResult> => {
+        for (let attempt = 0; attempt < 20; attempt++) {
+          const latest = await this.latestLease(connection, environment, host);
+          if (latest && !latest.ended && !latest.expired && latest.runId !== holder.runId) return { ok: false, heldBy: latest };
+          try {
+            const result = await this.database.query<mysql.ResultSetHeader>(
+              connection,
+              `INSERT INTO host_leases (environment, host, generation, run_id, operator, machine, pid, runbook_id, ttl_ms, acquired_at, expires_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(3), NOW(3) + INTERVAL ? MICROSECOND)`,
-            [environment, host, (latest?.generation ?? 0) + 1, holder.runId, holder.operator, holder.machine, holder.pid, holder.runbook ?? null, ttlMs, ttlMs * 1000],
-          );
-          const rows = await this.database.query(connection, `${TeamLeases.LEASE_SELECT} WHERE l.id = ?`, [result.insertId]);
-          return { ok: true, lease: this.leaseOf(rows[0]), ...(latest && !latest.ended ? { tookOver: latest } : {}) };
-        } catch (error) {
-          // Another run took this generation a moment ago: look again.
-          if (!isDuplicate(error)) throw error;
+              [environment, host, (latest?.generation ?? 0) + 1, holder.runId, holder.operator, holder.machine, holder.pid, holder.runbook ?? null, ttlMs, ttlMs * 1000],
+            );
+            const rows = await this.database.query(connection, `${TeamLeases.LEASE_SELECT} WHERE l.id = ?`, [result.insertId]);
+            return { ok: true, lease: this.leaseOf(rows[0]), ...(latest && !latest.ended ? { tookOver: latest } : {}) };
+          } catch (error) {
+            // Another run took this generation a moment ago: look again.
+            if (!isDuplicate(error)) throw error;
+          }
         }
-      }
-      throw new OpsError('lease-contention', `Could not take the lease on ${host}: other runs kept taking it at the same moment. Try again.`);
-    }).catch((error) => {
-      throw this.database.describe(error);
-    });
+        throw new OpsError('lease-contention', `Could not take the lease on ${host}: other runs kept taking it at the same moment. Try again.`);
+      })
+      .catch((error) => {
+        throw this.database.describe(error);
+      });
   }
 
   async renew(lease: LeaseInfo): Promise<RenewResult> {
-    return this.database.exclusive(async (connection): Promise<RenewResult> => {
-      const before = await this.latestLease(connection, lease.environment, lease.host);
-      const own = await this.database.query(connection, `${TeamLeases.LEASE_SELECT} WHERE l.id = ?`, [lease.leaseId]);
-      const current = own[0] ? this.leaseOf(own[0]) : null;
-      if (!current) return { ok: false, ended: null };
-      if (current.ended) return { ok: false, ended: current.ended };
-      if ((before?.generation ?? 0) > lease.generation) return { ok: false, ended: null };
-      await this.database.query(connection, 'INSERT INTO host_lease_renewals (lease_id, renewed_at, expires_at) VALUES (?, NOW(3), NOW(3) + INTERVAL ? MICROSECOND)', [lease.leaseId, lease.ttlMs * 1000]);
-      // A break that landed meanwhile wins over the renewal.
-      const after = await this.database.query(connection, `${TeamLeases.LEASE_SELECT} WHERE l.id = ?`, [lease.leaseId]);
-      const renewed = this.leaseOf(after[0]);
-      if (renewed.ended) return { ok: false, ended: renewed.ended };
-      return { ok: true, expiresAt: renewed.expiresAt };
-    }).catch((error) => {
-      throw this.database.describe(error);
-    });
+    return this.database
+      .exclusive(async (connection): Promise<RenewResult> => {
+        const before = await this.latestLease(connection, lease.environment, lease.host);
+        const own = await this.database.query(connection, `${TeamLeases.LEASE_SELECT} WHERE l.id = ?`, [lease.leaseId]);
+        const current = own[0] ? this.leaseOf(own[0]) : null;
+        if (!current) return { ok: false, ended: null };
+        if (current.ended) return { ok: false, ended: current.ended };
+        if ((before?.generation ?? 0) > lease.generation) return { ok: false, ended: null };
+        await this.database.query(connection, 'INSERT INTO host_lease_renewals (lease_id, renewed_at, expires_at) VALUES (?, NOW(3), NOW(3) + INTERVAL ? MICROSECOND)', [
+          lease.leaseId,
+          lease.ttlMs * 1000,
+        ]);
+        // A break that landed meanwhile wins over the renewal.
+        const after = await this.database.query(connection, `${TeamLeases.LEASE_SELECT} WHERE l.id = ?`, [lease.leaseId]);
+        const renewed = this.leaseOf(after[0]);
+        if (renewed.ended) return { ok: false, ended: renewed.ended };
+        return { ok: true, expiresAt: renewed.expiresAt };
+      })
+      .catch((error) => {
+        throw this.database.describe(error);
+      });
   }
 
   async release(lease: LeaseInfo, operator: string): Promise<void> {
-    await this.database.exclusive(async (connection) => {
-      await this.database.query(connection, "INSERT IGNORE INTO host_lease_ends (lease_id, kind, at, operator, machine, reason) VALUES (?, 'released', NOW(3), ?, ?, NULL)", [lease.leaseId, operator, lease.machine]);
-    }).catch((error) => {
-      throw this.database.describe(error);
-    });
+    await this.database
+      .exclusive(async (connection) => {
+        await this.database.query(connection, "INSERT IGNORE INTO host_lease_ends (lease_id, kind, at, operator, machine, reason) VALUES (?, 'released', NOW(3), ?, ?, NULL)", [
+          lease.leaseId,
+          operator,
+          lease.machine,
+        ]);
+      })
+      .catch((error) => {
+        throw this.database.describe(error);
+      });
   }
 
   async list(environment?: string): Promise<LeaseInfo[]> {
-    return this.database.exclusive(async (connection) => {
-      const rows = await this.database.query(
-        connection,
-        `${TeamLeases.LEASE_SELECT}
+    return this.database
+      .exclusive(async (connection) => {
+        const rows = await this.database.query(
+          connection,
+          `${TeamLeases.LEASE_SELECT}
          WHERE l.generation = (SELECT MAX(m.generation) FROM host_leases m WHERE m.environment = l.environment AND m.host = l.host)
            AND e.lease_id IS NULL ${environment !== undefined ? 'AND l.environment = ?' : ''}
          ORDER BY l.environment, l.host`,
-        environment !== undefined ? [environment] : [],
-      );
-      return rows.map((row) => this.leaseOf(row));
-    }).catch((error) => {
-      throw this.database.describe(error);
-    });
+          environment !== undefined ? [environment] : [],
+        );
+        return rows.map((row) => this.leaseOf(row));
+      })
+      .catch((error) => {
+        throw this.database.describe(error);
+      });
   }
 
   async breakLease(environment: string, host: string, by: { operator: string; machine: string }, reason: string): Promise<LeaseBreak> {
-    return this.database.exclusive(async (connection) => {
-      const latest = await this.latestLease(connection, environment, host);
-      if (!latest || latest.ended) throw new OpsError('lease-not-found', `No lease holds ${host} in environment ${environment} (${this.database.description}).`);
-      try {
-        await this.database.query(connection, "INSERT INTO host_lease_ends (lease_id, kind, at, operator, machine, reason) VALUES (?, 'broken', NOW(3), ?, ?, ?)", [latest.leaseId, by.operator, by.machine, reason]);
-      } catch (error) {
-        if (isDuplicate(error)) throw new OpsError('lease-not-found', `The lease on ${host} ended just now (released or broken by someone else); nothing to break.`);
-        throw error;
-      }
-      const rows = await this.database.query(connection, `${TeamLeases.LEASE_SELECT} WHERE l.id = ?`, [latest.leaseId]);
-      const end = this.leaseOf(rows[0]).ended;
-      return { environment, host, lease: latest, by: by.operator, machine: by.machine, reason, at: end?.at ?? new Date().toISOString() };
-    }).catch((error) => {
-      throw this.database.describe(error);
-    });
+    return this.database
+      .exclusive(async (connection) => {
+        const latest = await this.latestLease(connection, environment, host);
+        if (!latest || latest.ended) throw new OpsError('lease-not-found', `No lease holds ${host} in environment ${environment} (${this.database.description}).`);
+        try {
+          await this.database.query(connection, "INSERT INTO host_lease_ends (lease_id, kind, at, operator, machine, reason) VALUES (?, 'broken', NOW(3), ?, ?, ?)", [
+            latest.leaseId,
+            by.operator,
+            by.machine,
+            reason,
+          ]);
+        } catch (error) {
+          if (isDuplicate(error)) throw new OpsError('lease-not-found', `The lease on ${host} ended just now (released or broken by someone else); nothing to break.`);
+          throw error;
+        }
+        const rows = await this.database.query(connection, `${TeamLeases.LEASE_SELECT} WHERE l.id = ?`, [latest.leaseId]);
+        const end = this.leaseOf(rows[0]).ended;
+        return { environment, host, lease: latest, by: by.operator, machine: by.machine, reason, at: end?.at ?? new Date().toISOString() };
+      })
+      .catch((error) => {
+        throw this.database.describe(error);
+      });
   }
 
   async breaks(environment?: string): Promise<LeaseBreak[]> {
-    return this.database.exclusive(async (connection) => {
-      const rows = await this.database.query(
-        connection,
-        `${TeamLeases.LEASE_SELECT} WHERE e.kind = 'broken' ${environment !== undefined ? 'AND l.environment = ?' : ''} ORDER BY e.at, l.id`,
-        environment !== undefined ? [environment] : [],
-      );
-      return rows.map((row) => {
-        const lease = this.leaseOf(row);
-        const end = lease.ended!;
-        return { environment: lease.environment, host: lease.host, lease, by: end.operator, machine: end.machine, reason: end.reason ?? '', at: end.at };
+    return this.database
+      .exclusive(async (connection) => {
+        const rows = await this.database.query(
+          connection,
+          `${TeamLeases.LEASE_SELECT} WHERE e.kind = 'broken' ${environment !== undefined ? 'AND l.environment = ?' : ''} ORDER BY e.at, l.id`,
+          environment !== undefined ? [environment] : [],
+        );
+        return rows.map((row) => {
+          const lease = this.leaseOf(row);
+          const end = lease.ended!;
+          return { environment: lease.environment, host: lease.host, lease, by: end.operator, machine: end.machine, reason: end.reason ?? '', at: end.at };
+        });
+      })
+      .catch((error) => {
+        throw this.database.describe(error);
       });
-    }).catch((error) => {
-      throw this.database.describe(error);
-    });
   }
 }

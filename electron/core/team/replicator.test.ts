@@ -104,9 +104,7 @@ describe('TeamReplicator', () => {
   it('goes on from what the database has when it starts (a run replicated earlier, or by another process)', async () => {
     append(6, 'x');
     const lines = localLines();
-    team.rows.push(
-      ...lines.slice(0, 4).map((line, index) => ({ seq: index + 1, type: 'run.note', ts: '', prev: '', hash: '', line })),
-    );
+    team.rows.push(...lines.slice(0, 4).map((line, index) => ({ seq: index + 1, type: 'run.note', ts: '', prev: '', hash: '', line })));
     expect(await replicator.drain(5000)).toEqual({ pending: 0 });
     expect(team.batches.flat()).toEqual([5, 6, 7]);
     expect(team.rows.map((row) => row.line)).toEqual(lines);

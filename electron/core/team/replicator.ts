@@ -24,9 +24,7 @@ export interface ReplicatorOptions {
   batchBytes?: number;
 }
 
-export type ReplicationEvent =
-  | { type: 'unreachable'; message: string; pending: number }
-  | { type: 'caught-up'; sent: number; afterOutage: boolean };
+export type ReplicationEvent = { type: 'unreachable'; message: string; pending: number } | { type: 'caught-up'; sent: number; afterOutage: boolean };
 
 export interface ReplicationStatus {
   runId: string;

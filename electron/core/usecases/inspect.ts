@@ -38,12 +38,12 @@ export function transcriptLinks(store: AuditStore, runId: string, reportDir?: st
 export function localJournalLines(store: AuditStore, runId: string): string[] | undefined {
   const file = store.journalFile(runId);
   if (!existsSync(file)) return undefined;
-  return readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 0);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0);
 }
 
-export type TeamCopyCheck =
-  | { state: 'missing'; records: TeamRecord[]; localLines?: string[] }
-  | { state: 'checked'; records: TeamRecord[]; result: TeamVerifyResult };
+export type TeamCopyCheck = { state: 'missing'; records: TeamRecord[]; localLines?: string[] } | { state: 'checked'; records: TeamRecord[]; result: TeamVerifyResult };
 
 /**
  * The team database's copy of a run, checked: its hash chain, against the local journal when this

@@ -73,11 +73,11 @@ export async function resolveRunbook(reference: string, directories: string[], o
     throw new ValidationError(fileProblems.length ? fileProblems : library.problems, `Runbook ${reference}`);
   }
   if (!runbook) {
-    const ids = library.list().map((candidate) => candidate.id).join(', ');
-    throw new OpsError(
-      'runbook-not-found',
-      `No runbook "${reference}": ${options.allowFile ? 'not a file, and ' : ''}not the id of a runbook in the library (${ids}).`,
-    );
+    const ids = library
+      .list()
+      .map((candidate) => candidate.id)
+      .join(', ');
+    throw new OpsError('runbook-not-found', `No runbook "${reference}": ${options.allowFile ? 'not a file, and ' : ''}not the id of a runbook in the library (${ids}).`);
   }
   const files = new Set<string>();
   const pending = [runbook];
@@ -199,10 +199,9 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchedRun> {
     leases = await takeLeases({ runbook, library, environment, params, runId, operator, auditDir, team }, options, notices);
     const problems = await options.preflight(plannedHosts(runbook, params, environment, library));
     if (problems.length > 0) {
-      throw Object.assign(
-        new OpsError('hosts-not-ready', `Nothing was run: ${problems.map((problem) => problem.host).join(', ')} did not pass the host check; fix that first.`),
-        { problems: problems.map((problem) => ({ field: problem.host, message: problem.message })) },
-      );
+      throw Object.assign(new OpsError('hosts-not-ready', `Nothing was run: ${problems.map((problem) => problem.host).join(', ')} did not pass the host check; fix that first.`), {
+        problems: problems.map((problem) => ({ field: problem.host, message: problem.message })),
+      });
     }
     const session = createRunSession({
       runbook,

@@ -77,7 +77,9 @@ export function processTable(): Proc[] {
       const close = stat.lastIndexOf(')');
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const fields = stat.slice(close + 2).split(' ');
-      const uidLine = readFileSync(`/proc/${entry}/status`, 'utf8').split('\n').find((line) => line.startsWith('Uid:'));
+      const uidLine = readFileSync(`/proc/${entry}/status`, 'utf8')
+        .split('\n')
+        .find((line) => line.startsWith('Uid:'));
       table.push({ pid: Number(entry), state: fields[0], ppid: Number(fields[1]), pgid: Number(fields[2]), comm, uid: Number(uidLine?.split(/\s+/)[1] ?? -1) });
     } catch {
       // The process ended while we read.

@@ -19,9 +19,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureSudoInstalled, writeSudoRule } from '../sshd-lab';
 import { adminEnv, API_PORTS, BOOTSTRAP_CATALOG_PY, configFiles, KEYSTONE_URL, PASSWORDS, RABBIT_USER, REGION } from './configs';
-import {
-  beamPid, inLab, labBinds, mainPid, neutronWarmUp, portInUse, processTable, readPid, runInLab, signal, startMember, stopMember, waitPort,
-} from './daemons';
+import { beamPid, inLab, labBinds, mainPid, neutronWarmUp, portInUse, processTable, readPid, runInLab, signal, startMember, stopMember, waitPort } from './daemons';
 import { COMPUTE_HOSTS, LAB_HOST_NAMES, logDir, MEMBER_ORDER, type LabConfig, type LabHostName, type MemberName } from './units';
 import { freePort, waitForSshBanner } from '../ports';
 
@@ -189,17 +187,18 @@ async function checkApiPortsFree(): Promise<void> {
   for (const [service, port] of Object.entries(API_PORTS)) if (await portInUse(port)) busy.push(`${service} ${port}`);
   if (busy.length > 0) {
     throw new Error(
-      `The OpenStack lab needs the usual API ports on 127.0.0.1, and something else listens on: ${busy.join(', ')}. ` +
-        'Stop that (another OpenStack lab?) and start again.',
+      `The OpenStack lab needs the usual API ports on 127.0.0.1, and something else listens on: ${busy.join(', ')}. ` + 'Stop that (another OpenStack lab?) and start again.',
     );
   }
 }
 
 function stateIsBootstrapped(state: string): boolean {
   try {
-    return readFileSync(path.join(state, '.bootstrapped'), 'utf8').trim() === BOOTSTRAP_VERSION
-      && existsSync(path.join(state, 'mysql/mysql'))
-      && existsSync(path.join(state, 'etc/keystone/fernet-keys/0'));
+    return (
+      readFileSync(path.join(state, '.bootstrapped'), 'utf8').trim() === BOOTSTRAP_VERSION &&
+      existsSync(path.join(state, 'mysql/mysql')) &&
+      existsSync(path.join(state, 'etc/keystone/fernet-keys/0'))
+    );
   } catch {
     return false;
   }
@@ -230,16 +229,20 @@ async function canBind(port: number): Promise<boolean> {
 
 /** nova_api.cell_mappings hold the cells' database and transport URLs, ports included: they follow the lab's. */
 async function followPortsInCellMappings(config: LabConfig): Promise<void> {
-  await mysqlAsRoot(config, [
-    'UPDATE nova_api.cell_mappings SET',
-    `database_connection = REGEXP_REPLACE(database_connection, '@127\\.0\\.0\\.1:[0-9]+/', '@127.0.0.1:${config.ports.db}/'),`,
-    `transport_url = REGEXP_REPLACE(transport_url, '@127\\.0\\.0\\.1:[0-9]+/', '@127.0.0.1:${config.ports.amqp}/');`,
-  ].join('\n'));
+  await mysqlAsRoot(
+    config,
+    [
+      'UPDATE nova_api.cell_mappings SET',
+      `database_connection = REGEXP_REPLACE(database_connection, '@127\\.0\\.0\\.1:[0-9]+/', '@127.0.0.1:${config.ports.db}/'),`,
+      `transport_url = REGEXP_REPLACE(transport_url, '@127\\.0\\.0\\.1:[0-9]+/', '@127.0.0.1:${config.ports.amqp}/');`,
+    ].join('\n'),
+  );
 }
 
-
 function uidOf(user: string): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.startsWith(`${user}:`));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith(`${user}:`));
   if (!line) throw new Error(`No ${user} user on this machine: is its package installed?`);
   const fields = line.split(':');
   return { uid: Number(fields[2]), gid: Number(fields[3]) };
@@ -310,7 +313,11 @@ async function bundleShim(config: LabConfig): Promise<void> {
   });
   for (const host of LAB_HOST_NAMES) {
     const wrapper = path.join(RUN_DIR, 'bin', `systemctl-${host}`);
-    writeFileSync(wrapper, `#!/bin/sh\n# systemctl of the lab host ${host} (test/lab/openstack-real/systemctl.ts)\nexec ${config.node} ${RUN_DIR}/bin/systemctl.mjs ${RUN_DIR}/lab.json ${host} "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\n# systemctl of the lab host ${host} (test/lab/openstack-real/systemctl.ts)\nexec ${config.node} ${RUN_DIR}/bin/systemctl.mjs ${RUN_DIR}/lab.json ${host} "$@"\n`,
+      { mode: 0o755 },
+    );
     chmodSync(wrapper, 0o755);
   }
 }
@@ -340,10 +347,10 @@ async function bootstrapDatabases(config: LabConfig, log: (line: string) => void
 }
 
 async function ensureOpsdeckDbUser(config: LabConfig): Promise<void> {
-  await mysqlAsRoot(config, [
-    `CREATE USER IF NOT EXISTS 'opsdeck'@'127.0.0.1' IDENTIFIED BY '${PASSWORDS.opsdeckDb}';`,
-    `GRANT SELECT, SHOW VIEW ON *.* TO 'opsdeck'@'127.0.0.1';`,
-  ].join('\n'));
+  await mysqlAsRoot(
+    config,
+    [`CREATE USER IF NOT EXISTS 'opsdeck'@'127.0.0.1' IDENTIFIED BY '${PASSWORDS.opsdeckDb}';`, `GRANT SELECT, SHOW VIEW ON *.* TO 'opsdeck'@'127.0.0.1';`].join('\n'),
+  );
 }
 
 /**
@@ -358,7 +365,10 @@ async function cheapPasswordHashes(config: LabConfig): Promise<void> {
     return stdout.trim();
   };
   const statements = [];
-  for (const [users, password] of [[['admin'], PASSWORDS.admin], [['nova', 'placement', 'glance', 'neutron'], PASSWORDS.service]] as const) {
+  for (const [users, password] of [
+    [['admin'], PASSWORDS.admin],
+    [['nova', 'placement', 'glance', 'neutron'], PASSWORDS.service],
+  ] as const) {
     const names = users.map((name) => `'${name}'`).join(', ');
     statements.push(
       `UPDATE keystone.password p JOIN keystone.local_user u ON p.local_user_id = u.id SET p.password_hash = '${await hash(password)}' ` +
@@ -392,9 +402,20 @@ async function bootstrapKeystone(config: LabConfig, log: (line: string) => void)
   await manage(config, log, 'keystone-manage', 'fernet_setup', '--keystone-user', 'root', '--keystone-group', 'root');
   await manage(config, log, 'keystone-manage', 'credential_setup', '--keystone-user', 'root', '--keystone-group', 'root');
   await manage(
-    config, log, 'keystone-manage', 'bootstrap', '--bootstrap-password', PASSWORDS.admin,
-    '--bootstrap-admin-url', `${KEYSTONE_URL}/`, '--bootstrap-internal-url', `${KEYSTONE_URL}/`, '--bootstrap-public-url', `${KEYSTONE_URL}/`,
-    '--bootstrap-region-id', REGION,
+    config,
+    log,
+    'keystone-manage',
+    'bootstrap',
+    '--bootstrap-password',
+    PASSWORDS.admin,
+    '--bootstrap-admin-url',
+    `${KEYSTONE_URL}/`,
+    '--bootstrap-internal-url',
+    `${KEYSTONE_URL}/`,
+    '--bootstrap-public-url',
+    `${KEYSTONE_URL}/`,
+    '--bootstrap-region-id',
+    REGION,
   );
 }
 
@@ -402,7 +423,14 @@ async function bootstrapServices(config: LabConfig, log: (line: string) => void)
   const script = path.join(config.state, 'bootstrap_catalog.py');
   writeFileSync(script, BOOTSTRAP_CATALOG_PY, { mode: 0o600 });
   await manage(
-    config, log, '/usr/bin/python3', script, KEYSTONE_URL, PASSWORDS.admin, PASSWORDS.service, REGION,
+    config,
+    log,
+    '/usr/bin/python3',
+    script,
+    KEYSTONE_URL,
+    PASSWORDS.admin,
+    PASSWORDS.service,
+    REGION,
     `nova=compute=http://127.0.0.1:${API_PORTS.nova}/v2.1`,
     `placement=placement=http://127.0.0.1:${API_PORTS.placement}`,
     `glance=image=http://127.0.0.1:${API_PORTS.glance}`,
@@ -493,11 +521,15 @@ async function ensureLabUser(): Promise<{ uid: number; gid: number; home: string
   } catch {
     await run('useradd', ['--create-home', '--shell', '/bin/bash', '--comment', 'OpsDeck OpenStack lab operator', LAB_USER]);
   }
-  const shadow = readFileSync('/etc/shadow', 'utf8').split('\n').find((line) => line.startsWith(`${LAB_USER}:`));
+  const shadow = readFileSync('/etc/shadow', 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith(`${LAB_USER}:`));
   // '*': no password, yet not locked ('!'), which sshd refuses without PAM.
   if (shadow?.split(':')[1] !== '*') await run('usermod', ['-p', '*', LAB_USER]);
   const { uid, gid } = uidOf(LAB_USER);
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.startsWith(`${LAB_USER}:`))!;
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith(`${LAB_USER}:`))!;
   return { uid, gid, home: line.split(':')[5] };
 }
 
@@ -555,7 +587,12 @@ async function startHosts(lab: RealOpenStackLab, config: LabConfig, log: (line: 
 }
 
 function sshdConfigText(host: RealLabHost, hostKey: string): string {
-  const env = host.name === 'controller' ? Object.entries(adminEnv()).map(([key, value]) => `${key}=${value}`).join(' ') : '';
+  const env =
+    host.name === 'controller'
+      ? Object.entries(adminEnv())
+          .map(([key, value]) => `${key}=${value}`)
+          .join(' ')
+      : '';
   return [
     `# OpsDeck OpenStack lab host ${host.name}`,
     `ListenAddress ${host.address}:${host.port}`,

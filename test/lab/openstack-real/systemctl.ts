@@ -9,9 +9,7 @@
  * <state>/log/systemctl.log.
  */
 import { appendFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import {
-  beamPid, failedResult, mainPid, markFailed, memberPids, processTable, running, signal, startMember, stopMember,
-} from './daemons';
+import { beamPid, failedResult, mainPid, markFailed, memberPids, processTable, running, signal, startMember, stopMember } from './daemons';
 import { findUnit, hostUnits, LAB_HOST_NAMES, logDir, member, type LabConfig, type LabHostName, type Unit } from './units';
 
 interface Options {
@@ -63,9 +61,16 @@ export async function systemctl(config: LabConfig, host: LabHostName, argv: stri
     else if (arg === '--state') options.states.push(...next().split(','));
     else if (arg.startsWith('--state=')) options.states.push(...arg.slice('--state='.length).split(','));
     else if (arg === '--kill-whom' || arg === '--kill-who') next();
-    else if (['--no-pager', '--full', '-l', '--no-block', '--no-ask-password', '--system', '--now', '--kill-whom=all', '--kill-whom=main', '--kill-who=all', '--kill-who=main'].includes(arg)) continue;
+    else if (
+      ['--no-pager', '--full', '-l', '--no-block', '--no-ask-password', '--system', '--now', '--kill-whom=all', '--kill-whom=main', '--kill-who=all', '--kill-who=main'].includes(
+        arg,
+      )
+    )
+      continue;
     else if (arg === '--version') {
-      io.out('systemd 252 (252.39-1~deb12u1)\n+PAM +AUDIT +SELINUX +APPARMOR +IMA +SMACK +SECCOMP +GCRYPT -GNUTLS +OPENSSL +ACL +BLKID +CURL +ELFUTILS +FIDO2 +IDN2 -IDN +IPTC +KMOD +LIBCRYPTSETUP +LIBFDISK +PCRE2 -PWQUALITY +P11KIT +QRENCODE +TPM2 +BZIP2 +LZ4 +XZ +ZLIB +ZSTD -BPF_FRAMEWORK -XKBCOMMON +UTMP +SYSVINIT default-hierarchy=unified\n');
+      io.out(
+        'systemd 252 (252.39-1~deb12u1)\n+PAM +AUDIT +SELINUX +APPARMOR +IMA +SMACK +SECCOMP +GCRYPT -GNUTLS +OPENSSL +ACL +BLKID +CURL +ELFUTILS +FIDO2 +IDN2 -IDN +IPTC +KMOD +LIBCRYPTSETUP +LIBFDISK +PCRE2 -PWQUALITY +P11KIT +QRENCODE +TPM2 +BZIP2 +LZ4 +XZ +ZLIB +ZSTD -BPF_FRAMEWORK -XKBCOMMON +UTMP +SYSVINIT default-hierarchy=unified\n',
+      );
       return 0;
     } else if (arg.startsWith('-')) {
       io.err(`systemctl: unrecognized option '${arg}'\n`);
@@ -74,7 +79,25 @@ export async function systemctl(config: LabConfig, host: LabHostName, argv: stri
   }
   const verb = words[0] ?? 'list-units';
   const names = words.slice(1);
-  const tooFew = ['start', 'stop', 'restart', 'try-restart', 'reload', 'reload-or-restart', 'try-reload-or-restart', 'condrestart', 'force-reload', 'kill', 'is-active', 'is-failed', 'is-enabled', 'enable', 'disable', 'mask', 'unmask'];
+  const tooFew = [
+    'start',
+    'stop',
+    'restart',
+    'try-restart',
+    'reload',
+    'reload-or-restart',
+    'try-reload-or-restart',
+    'condrestart',
+    'force-reload',
+    'kill',
+    'is-active',
+    'is-failed',
+    'is-enabled',
+    'enable',
+    'disable',
+    'mask',
+    'unmask',
+  ];
   if (tooFew.includes(verb) && names.length === 0) {
     io.err('Too few arguments.\n');
     return 1;
@@ -121,7 +144,11 @@ export async function systemctl(config: LabConfig, host: LabHostName, argv: stri
       for (const name of names) {
         const unit = findUnit(host, name);
         if (!unit) {
-          io.err(verb === 'reset-failed' ? `Failed to reset failed state of unit ${withService(name)}: Unit ${withService(name)} not loaded.\n` : `Failed to ${verb} unit: Unit file ${withService(name)} does not exist.\n`);
+          io.err(
+            verb === 'reset-failed'
+              ? `Failed to reset failed state of unit ${withService(name)}: Unit ${withService(name)} not loaded.\n`
+              : `Failed to ${verb} unit: Unit file ${withService(name)} does not exist.\n`,
+          );
           return 1;
         }
         if (uid !== 0) return accessDenied(io, verb, unit.name);
@@ -219,7 +246,10 @@ function unitFile(config: LabConfig, unit: Unit): string {
 }
 
 function glob(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -300,9 +330,11 @@ function since(pid: number): { date: Date; ago: string } {
   const started = statSync(`/proc/${pid}`).mtime;
   const seconds = Math.max(0, Math.round((Date.now() - started.getTime()) / 1000));
   const ago =
-    seconds < 60 ? `${seconds}s ago`
-    : seconds < 3600 ? `${Math.floor(seconds / 60)}min ${seconds % 60}s ago`
-    : `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}min ago`;
+    seconds < 60
+      ? `${seconds}s ago`
+      : seconds < 3600
+        ? `${Math.floor(seconds / 60)}min ${seconds % 60}s ago`
+        : `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}min ago`;
   return { date: started, ago };
 }
 
@@ -426,7 +458,9 @@ async function control(config: LabConfig, host: LabHostName, verb: string, names
       const stuck = unit.members.find((name) => existsSync(`${config.run}/faults/${name}.stop`));
       if (stuck) {
         log(`stop ${stuck} refused: fault switch ${config.run}/faults/${stuck}.stop`);
-        io.err(`Job for ${unit.name}.service failed because the control process exited with error code.\nSee "systemctl status ${unit.name}.service" and "journalctl -xeu ${unit.name}.service" for details.\n`);
+        io.err(
+          `Job for ${unit.name}.service failed because the control process exited with error code.\nSee "systemctl status ${unit.name}.service" and "journalctl -xeu ${unit.name}.service" for details.\n`,
+        );
         return 1;
       }
       for (const name of [...unit.members].reverse()) {
@@ -447,7 +481,9 @@ async function control(config: LabConfig, host: LabHostName, verb: string, names
         } catch (error) {
           log(`start ${name} failed: ${(error as Error).message}`);
           markFailed(config, name, 'exit-code');
-          io.err(`Job for ${unit.name}.service failed because the control process exited with error code.\nSee "systemctl status ${unit.name}.service" and "journalctl -xeu ${unit.name}.service" for details.\n`);
+          io.err(
+            `Job for ${unit.name}.service failed because the control process exited with error code.\nSee "systemctl status ${unit.name}.service" and "journalctl -xeu ${unit.name}.service" for details.\n`,
+          );
           code = 1;
         }
       }

@@ -30,8 +30,18 @@ export interface LabConfig {
 }
 
 export type MemberName =
-  | 'mariadb' | 'epmd' | 'rabbitmq' | 'keystone' | 'placement' | 'glance-api' | 'neutron-server'
-  | 'nova-api' | 'nova-conductor' | 'nova-scheduler' | 'nova-compute-compute01' | 'nova-compute-compute02';
+  | 'mariadb'
+  | 'epmd'
+  | 'rabbitmq'
+  | 'keystone'
+  | 'placement'
+  | 'glance-api'
+  | 'neutron-server'
+  | 'nova-api'
+  | 'nova-conductor'
+  | 'nova-scheduler'
+  | 'nova-compute-compute01'
+  | 'nova-compute-compute02';
 
 export interface Member {
   name: MemberName;
@@ -46,8 +56,18 @@ export interface Member {
 
 /** Order matters: the lab starts members in this order and stops them in reverse. */
 export const MEMBER_ORDER: readonly MemberName[] = [
-  'mariadb', 'epmd', 'rabbitmq', 'keystone', 'placement', 'glance-api', 'neutron-server',
-  'nova-api', 'nova-conductor', 'nova-scheduler', 'nova-compute-compute01', 'nova-compute-compute02',
+  'mariadb',
+  'epmd',
+  'rabbitmq',
+  'keystone',
+  'placement',
+  'glance-api',
+  'neutron-server',
+  'nova-api',
+  'nova-conductor',
+  'nova-scheduler',
+  'nova-compute-compute01',
+  'nova-compute-compute02',
 ];
 
 export function logDir(config: LabConfig): string {
@@ -63,8 +83,11 @@ export function member(config: LabConfig, name: MemberName): Member {
       return { name, host: 'controller', argv: ['/usr/sbin/mariadbd'], log: `${log}/mysql/error.log`, stopTimeout: 60 };
     case 'epmd':
       return {
-        name, host: 'controller', argv: ['/usr/bin/epmd', '-port', String(config.ports.epmd), '-address', '127.0.0.1'],
-        log: `${log}/epmd.log`, stopTimeout: 5,
+        name,
+        host: 'controller',
+        argv: ['/usr/bin/epmd', '-port', String(config.ports.epmd), '-address', '127.0.0.1'],
+        log: `${log}/epmd.log`,
+        stopTimeout: 5,
       };
     case 'rabbitmq':
       // Debian's wrapper: switches to the rabbitmq user and reads /etc/rabbitmq/rabbitmq-env.conf.
@@ -72,33 +95,65 @@ export function member(config: LabConfig, name: MemberName): Member {
     case 'keystone':
       return { name, host: 'controller', argv: uwsgi('/etc/keystone/lab-uwsgi.ini', `${log}/keystone/keystone.log`), log: `${log}/keystone/keystone.log`, stopTimeout: 20 };
     case 'placement':
-      return { name, host: 'controller', argv: uwsgi('/etc/placement/lab-uwsgi.ini', `${log}/placement/placement-api.log`), log: `${log}/placement/placement-api.log`, stopTimeout: 20 };
+      return {
+        name,
+        host: 'controller',
+        argv: uwsgi('/etc/placement/lab-uwsgi.ini', `${log}/placement/placement-api.log`),
+        log: `${log}/placement/placement-api.log`,
+        stopTimeout: 20,
+      };
     case 'glance-api':
       return {
-        name, host: 'controller', argv: ['/usr/bin/glance-api', '--config-file', '/etc/glance/glance-api.conf', '--log-file', `${log}/glance/glance-api.log`],
-        log: `${log}/glance/glance-api.log`, stopTimeout: 20,
+        name,
+        host: 'controller',
+        argv: ['/usr/bin/glance-api', '--config-file', '/etc/glance/glance-api.conf', '--log-file', `${log}/glance/glance-api.log`],
+        log: `${log}/glance/glance-api.log`,
+        stopTimeout: 20,
       };
     case 'neutron-server':
       return {
-        name, host: 'controller',
-        argv: ['/usr/bin/neutron-server', '--config-file', '/etc/neutron/neutron.conf', '--config-file', '/etc/neutron/plugins/ml2/ml2_conf.ini', '--log-file', `${log}/neutron/neutron-server.log`],
-        log: `${log}/neutron/neutron-server.log`, stopTimeout: 20,
+        name,
+        host: 'controller',
+        argv: [
+          '/usr/bin/neutron-server',
+          '--config-file',
+          '/etc/neutron/neutron.conf',
+          '--config-file',
+          '/etc/neutron/plugins/ml2/ml2_conf.ini',
+          '--log-file',
+          `${log}/neutron/neutron-server.log`,
+        ],
+        log: `${log}/neutron/neutron-server.log`,
+        stopTimeout: 20,
       };
     case 'nova-api':
       return { name, host: 'controller', argv: uwsgi('/etc/nova/lab-uwsgi.ini', `${log}/nova/nova-api.log`), log: `${log}/nova/nova-api.log`, stopTimeout: 20 };
     case 'nova-conductor':
     case 'nova-scheduler':
       return {
-        name, host: 'controller', argv: [`/usr/bin/${name}`, '--config-file', '/etc/nova/nova.conf', '--log-file', `${log}/nova/${name}.log`],
-        log: `${log}/nova/${name}.log`, stopTimeout: 30,
+        name,
+        host: 'controller',
+        argv: [`/usr/bin/${name}`, '--config-file', '/etc/nova/nova.conf', '--log-file', `${log}/nova/${name}.log`],
+        log: `${log}/nova/${name}.log`,
+        stopTimeout: 30,
       };
     case 'nova-compute-compute01':
     case 'nova-compute-compute02': {
       const host = name.slice('nova-compute-'.length) as LabHostName;
       return {
-        name, host,
-        argv: ['/usr/bin/nova-compute', '--config-file', '/etc/nova/nova.conf', '--config-file', `/etc/nova/nova-${host}.conf`, '--log-file', `${log}/nova/nova-compute-${host}.log`],
-        log: `${log}/nova/nova-compute-${host}.log`, stopTimeout: 30,
+        name,
+        host,
+        argv: [
+          '/usr/bin/nova-compute',
+          '--config-file',
+          '/etc/nova/nova.conf',
+          '--config-file',
+          `/etc/nova/nova-${host}.conf`,
+          '--log-file',
+          `${log}/nova/nova-compute-${host}.log`,
+        ],
+        log: `${log}/nova/nova-compute-${host}.log`,
+        stopTimeout: 30,
       };
     }
   }

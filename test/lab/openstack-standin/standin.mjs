@@ -269,7 +269,9 @@ function pyRepr(value) {
     return quote + (quote === "'" ? body.replace(/'/g, "\\'") : body) + quote;
   }
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  return `{${Object.entries(value).map(([key, item]) => `${pyRepr(key)}: ${pyRepr(item)}`).join(', ')}}`;
+  return `{${Object.entries(value)
+    .map(([key, item]) => `${pyRepr(key)}: ${pyRepr(item)}`)
+    .join(', ')}}`;
 }
 
 /** A table cell as cliff's table formatter shows it (human-readable form). */
@@ -291,8 +293,7 @@ function formatTable(columns, rows) {
   const right = rows[0].map((value) => typeof value === 'number');
   const widths = columns.map((column, index) => Math.max(column.length, ...cells.map((row) => row[index].length)));
   const border = `+${widths.map((width) => '-'.repeat(width + 2)).join('+')}+`;
-  const line = (values) =>
-    `| ${values.map((value, index) => (right[index] ? value.padStart(widths[index]) : value.padEnd(widths[index]))).join(' | ')} |`;
+  const line = (values) => `| ${values.map((value, index) => (right[index] ? value.padStart(widths[index]) : value.padEnd(widths[index]))).join(' | ')} |`;
   return [border, line(columns), border, ...cells.map(line), border].join('\n') + '\n';
 }
 
@@ -539,21 +540,11 @@ function computeServiceCommand(argv) {
       record(state);
       const long = options.flags.has('--long');
       const services = state.services.filter(
-        (service) =>
-          (!options.values['--host'] || service.host === options.values['--host']) &&
-          (!options.values['--service'] || service.binary === options.values['--service']),
+        (service) => (!options.values['--host'] || service.host === options.values['--host']) && (!options.values['--service'] || service.binary === options.values['--service']),
       );
       const columns = long ? [...SERVICE_COLUMNS, 'Disabled Reason', 'Forced Down'] : SERVICE_COLUMNS;
       const rows = services.map((service) => {
-        const row = [
-          service.id,
-          service.binary,
-          service.host,
-          service.zone,
-          service.disabled ? 'disabled' : 'enabled',
-          serviceState(service),
-          serviceUpdatedAt(state, service),
-        ];
+        const row = [service.id, service.binary, service.host, service.zone, service.disabled ? 'disabled' : 'enabled', serviceState(service), serviceUpdatedAt(state, service)];
         return long ? [...row, service.disabledReason ?? null, Boolean(service.forcedDown)] : row;
       });
       return emitList(options, columns, rows);
@@ -600,10 +591,38 @@ function serverList(argv) {
       .sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id.localeCompare(b.id)));
     if (options.flags.has('--long')) {
       // The real `--long` columns and their -f json keys (test/fixtures/openstack-cli/real-lab/).
-      const columns = ['ID', 'Name', 'Status', 'Task State', 'Power State', 'Networks', 'Image Name', 'Image ID', 'Flavor', 'Availability Zone', 'Host', 'Properties', 'Host Status'];
+      const columns = [
+        'ID',
+        'Name',
+        'Status',
+        'Task State',
+        'Power State',
+        'Networks',
+        'Image Name',
+        'Image ID',
+        'Flavor',
+        'Availability Zone',
+        'Host',
+        'Properties',
+        'Host Status',
+      ];
       const rows = servers.map((server) => {
         const view = serverView(state, server);
-        return [server.id, server.name, serverStatus(server), view['OS-EXT-STS:task_state'], view['OS-EXT-STS:power_state'], server.addresses ?? {}, server.image.name, server.image.id, server.flavor.name, 'nova', server.host, {}, view.host_status];
+        return [
+          server.id,
+          server.name,
+          serverStatus(server),
+          view['OS-EXT-STS:task_state'],
+          view['OS-EXT-STS:power_state'],
+          server.addresses ?? {},
+          server.image.name,
+          server.image.id,
+          server.flavor.name,
+          'nova',
+          server.host,
+          {},
+          view.host_status,
+        ];
       });
       return emitList(options, columns, rows);
     }
@@ -645,10 +664,22 @@ function serverCreate(argv) {
     const hex = (index % 256).toString(16).padStart(2, '0');
     const at = nowIso(state);
     const server = {
-      id: randomUUID(), name, hostname: name.toLowerCase(), status: 'ACTIVE', host: null, projectId: state.currentProject,
-      userId: '5db51ec221d844c1a4cc7be7d509a4e2', flavor, image: { name: 'tiny-raw', id: '271808d7-18a3-4bc3-a39a-401679391358' },
-      addresses: {}, created: at, updated: at, launchedAt: at.replace('Z', '.000000'), instanceName: `instance-000001${hex}`,
-      reservationId: `r-${hex}smoke${hex}`, pending: null,
+      id: randomUUID(),
+      name,
+      hostname: name.toLowerCase(),
+      status: 'ACTIVE',
+      host: null,
+      projectId: state.currentProject,
+      userId: '5db51ec221d844c1a4cc7be7d509a4e2',
+      flavor,
+      image: { name: 'tiny-raw', id: '271808d7-18a3-4bc3-a39a-401679391358' },
+      addresses: {},
+      created: at,
+      updated: at,
+      launchedAt: at.replace('Z', '.000000'),
+      instanceName: `instance-000001${hex}`,
+      reservationId: `r-${hex}smoke${hex}`,
+      pending: null,
     };
     const [host] = schedule(state, server);
     if (!host) {
@@ -669,7 +700,11 @@ function imageList(argv) {
   return withState((state) => {
     record(state);
     const images = [['271808d7-18a3-4bc3-a39a-401679391358', 'tiny-raw', 'active']];
-    return emitList(options, ['ID', 'Name', 'Status'], images.filter((image) => !options.values['--status'] || image[2] === options.values['--status']));
+    return emitList(
+      options,
+      ['ID', 'Name', 'Status'],
+      images.filter((image) => !options.values['--status'] || image[2] === options.values['--status']),
+    );
   });
 }
 
@@ -678,10 +713,14 @@ function flavorList(argv) {
   const options = parseOptions(argv, [], []);
   return withState((state) => {
     record(state);
-    return emitList(options, ['ID', 'Name', 'RAM', 'Disk', 'Ephemeral', 'VCPUs', 'Is Public'], [
-      ['1', 'm1.tiny', 128, 1, 0, 1, true],
-      ['2', 'm1.small', 2048, 20, 0, 1, true],
-    ]);
+    return emitList(
+      options,
+      ['ID', 'Name', 'RAM', 'Disk', 'Ephemeral', 'VCPUs', 'Is Public'],
+      [
+        ['1', 'm1.tiny', 128, 1, 0, 1, true],
+        ['2', 'm1.small', 2048, 20, 0, 1, true],
+      ],
+    );
   });
 }
 
@@ -734,7 +773,11 @@ function serverView(state, server) {
       original_name: server.flavor.name,
       extra_specs: {},
     },
-    hostId: host ? createHash('sha224').update(server.projectId + host).digest('hex') : '',
+    hostId: host
+      ? createHash('sha224')
+          .update(server.projectId + host)
+          .digest('hex')
+      : '',
     host_status: hostStatus(state, host),
     id: server.id,
     image: `${server.image.name} (${server.image.id})`,
@@ -768,7 +811,10 @@ function serverMigrate(argv) {
     const server = findServer(state, options.positionals[0]);
     if (!['ACTIVE', 'PAUSED'].includes(serverStatus(server))) {
       const vmState = server.pending ? server.status.toLowerCase() : server.status === 'SHUTOFF' ? 'stopped' : server.status.toLowerCase();
-      throw httpError(`Cannot 'os-migrateLive' instance ${server.id} while it is in ${server.pending ? 'task_state' : 'vm_state'} ${server.pending ? taskState(server) : vmState}`, 409);
+      throw httpError(
+        `Cannot 'os-migrateLive' instance ${server.id} while it is in ${server.pending ? 'task_state' : 'vm_state'} ${server.pending ? taskState(server) : vmState}`,
+        409,
+      );
     }
     const source = server.host;
     const sourceService = computeService(state, source);
@@ -806,7 +852,7 @@ function serverMigrate(argv) {
     if (remaining > 0) sleepMs(Math.min(remaining, 50));
     const done = withState((state) => {
       const server = state.servers.find((candidate) => candidate.id === started.id);
-      return !server || (server.pending === null || server.pending === undefined);
+      return !server || server.pending === null || server.pending === undefined;
     });
     if (done) return 'Complete\n';
   }
@@ -816,7 +862,22 @@ function migrationList(argv) {
   const options = parseOptions(argv, [], []);
   return withState((state) => {
     record(state);
-    const columns = ['Id', 'UUID', 'Source Node', 'Dest Node', 'Source Compute', 'Dest Compute', 'Dest Host', 'Status', 'Server UUID', 'Old Flavor', 'New Flavor', 'Type', 'Created At', 'Updated At'];
+    const columns = [
+      'Id',
+      'UUID',
+      'Source Node',
+      'Dest Node',
+      'Source Compute',
+      'Dest Compute',
+      'Dest Host',
+      'Status',
+      'Server UUID',
+      'Old Flavor',
+      'New Flavor',
+      'Type',
+      'Created At',
+      'Updated At',
+    ];
     const rows = [...state.migrations]
       .sort((a, b) => b.id - a.id)
       .map((migration) => [
@@ -877,10 +938,14 @@ function nova(argv) {
     for (let index = 0; index < rest.length; index++) {
       if (rest[index] === '--password') index++;
       else if (rest[index] === '--on-shared-storage') {
-        throw new Exit(2, "usage: nova evacuate [--password <password>] <server> [<host>]\nerror: unrecognized arguments: --on-shared-storage\nTry 'nova help evacuate' for more information.\n");
+        throw new Exit(
+          2,
+          "usage: nova evacuate [--password <password>] <server> [<host>]\nerror: unrecognized arguments: --on-shared-storage\nTry 'nova help evacuate' for more information.\n",
+        );
       } else positionals.push(rest[index]);
     }
-    if (positionals.length < 1 || positionals.length > 2) throw new Exit(2, 'usage: nova evacuate [--password <password>] <server> [<host>]\nerror: the following arguments are required: <server>\n');
+    if (positionals.length < 1 || positionals.length > 2)
+      throw new Exit(2, 'usage: nova evacuate [--password <password>] <server> [<host>]\nerror: the following arguments are required: <server>\n');
     const [reference, requested] = positionals;
     return withState((state) => {
       record(state);
@@ -939,7 +1004,10 @@ function service(argv) {
     const computeUnit = state.novaComputeUnit ?? 'openstack-nova-compute';
     const installed = state.unitFiles?.[host];
     if (action === 'list-unit-files') {
-      const rows = (installed ?? []).slice().sort().map((unit) => [`${unit}.service`, 'enabled', 'enabled']);
+      const rows = (installed ?? [])
+        .slice()
+        .sort()
+        .map((unit) => [`${unit}.service`, 'enabled', 'enabled']);
       const legend = !words.includes('--no-legend');
       const table = legend ? [['UNIT FILE', 'STATE', 'PRESET'], ...rows] : rows;
       const widths = [0, 1].map((column) => Math.max(0, ...table.map((row) => row[column].length)));
@@ -1031,9 +1099,10 @@ function mysqlcheck(argv) {
 function mysqldump(argv) {
   return withState((state) => {
     record(state);
-    const databases = argv.includes('--all-databases') ? state.databases ?? [] : argv.filter((arg) => !arg.startsWith('-'));
+    const databases = argv.includes('--all-databases') ? (state.databases ?? []) : argv.filter((arg) => !arg.startsWith('-'));
     const at = new Date().toISOString().slice(0, 19).replace('T', ' ');
-    let out = '-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB, for debian-linux-gnu (x86_64)\n--\n-- Host: localhost    Database: \n-- ------------------------------------------------------\n-- Server version\t10.11.6-MariaDB-0+deb12u1\n';
+    let out =
+      '-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB, for debian-linux-gnu (x86_64)\n--\n-- Host: localhost    Database: \n-- ------------------------------------------------------\n-- Server version\t10.11.6-MariaDB-0+deb12u1\n';
     for (const database of databases) out += `\n--\n-- Current Database: \`${database}\`\n--\n\nCREATE DATABASE /*!32312 IF NOT EXISTS*/ \`${database}\`;\n`;
     out += `-- Dump completed on ${at}\n`;
     return out;
@@ -1056,12 +1125,17 @@ function packages(argv) {
     state.packages ??= {};
     const installed = (state.packages[host] ??= {});
     if (action === 'list') {
-      return Object.keys(installed).sort().map((name) => `${name} ${installed[name].version}\n`).join('');
+      return Object.keys(installed)
+        .sort()
+        .map((name) => `${name} ${installed[name].version}\n`)
+        .join('');
     }
     if (action === 'simulate') {
       // apt-get -s -o Dpkg::Options::=--force-confold dist-upgrade, as apt 2.6 prints it (as root:
       // no "NOTE: This is only a simulation!" banner); nothing changes.
-      const names = Object.keys(installed).sort().filter((name) => installed[name].available && installed[name].available !== installed[name].version);
+      const names = Object.keys(installed)
+        .sort()
+        .filter((name) => installed[name].available && installed[name].available !== installed[name].version);
       let out = 'Reading package lists...\nBuilding dependency tree...\nReading state information...\nCalculating upgrade...\n';
       if (names.length > 0) out += `The following packages will be upgraded:\n  ${names.join(' ')}\n`;
       out += `${names.length} upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n`;

@@ -7,7 +7,18 @@ import { effectiveVars, hostsOf, readAnsibleInventory } from './ansible';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../../../test/fixtures/inventory/ansible');
 /** The variables an environment is built from (aliases included), compared with Ansible's. */
-const KEYS = ['ansible_host', 'ansible_ssh_host', 'ansible_user', 'ansible_ssh_user', 'ansible_port', 'ansible_ssh_port', 'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_ssh_common_args', 'ansible_connection'];
+const KEYS = [
+  'ansible_host',
+  'ansible_ssh_host',
+  'ansible_user',
+  'ansible_ssh_user',
+  'ansible_port',
+  'ansible_ssh_port',
+  'ansible_ssh_private_key_file',
+  'ansible_private_key_file',
+  'ansible_ssh_common_args',
+  'ansible_connection',
+];
 
 interface AnsibleList {
   _meta: { hostvars: Record<string, Record<string, unknown>> };

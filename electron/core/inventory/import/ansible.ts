@@ -42,7 +42,10 @@ export function readAnsibleInventory(file: string): AnsibleInventory {
     text = readFileSync(absolute, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new OpsError('import-unreadable', `${file} cannot be read: ${code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a directory (name the inventory file itself)' : (error as Error).message}.`);
+    throw new OpsError(
+      'import-unreadable',
+      `${file} cannot be read: ${code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a directory (name the inventory file itself)' : (error as Error).message}.`,
+    );
   }
   if (looksLikeIni(text)) return readIni(absolute, text);
   return readYaml(absolute, text);
@@ -103,7 +106,10 @@ function readIni(file: string, text: string): AnsibleInventory {
     if (header) {
       const kind = header[2] ?? 'hosts';
       if (header[2] !== undefined && kind !== 'children' && kind !== 'vars') {
-        throw new OpsError('import-bad-inventory', `${file}:${index + 1}: "[${header[1]}:${kind}]" is not an inventory section (sections are [group], [group:children] and [group:vars]).`);
+        throw new OpsError(
+          'import-bad-inventory',
+          `${file}:${index + 1}: "[${header[1]}:${kind}]" is not an inventory section (sections are [group], [group:children] and [group:vars]).`,
+        );
       }
       section = { name: header[1], kind: kind as 'hosts' | 'children' | 'vars' };
       group(inventory, section.name, source);
@@ -215,7 +221,10 @@ function readYaml(file: string, text: string): AnsibleInventory {
   const source = parsed.source;
   const root = source.value;
   if (!root || typeof root !== 'object' || Array.isArray(root)) {
-    throw new OpsError('import-unknown-format', `${file}:1: this is not an Ansible inventory: a YAML inventory is a mapping of groups (all:, Controller:, ...), each with hosts:, children: or vars:.`);
+    throw new OpsError(
+      'import-unknown-format',
+      `${file}:1: this is not an Ansible inventory: a YAML inventory is a mapping of groups (all:, Controller:, ...), each with hosts:, children: or vars:.`,
+    );
   }
   const inventory = emptyInventory('ansible-yaml', file);
   for (const [name, value] of Object.entries(root as Record<string, unknown>)) yamlGroup(inventory, source, name, value, [name]);
@@ -231,13 +240,19 @@ function yamlGroup(inventory: AnsibleInventory, source: YamlSource, name: string
   if (value === null || value === undefined) return;
   if (typeof value !== 'object' || Array.isArray(value)) {
     const position = where(at);
-    throw new OpsError('import-bad-inventory', `${position.file}:${position.line}: group "${name}" must be a mapping with hosts:, children: or vars:, not ${JSON.stringify(value)}.`);
+    throw new OpsError(
+      'import-bad-inventory',
+      `${position.file}:${position.line}: group "${name}" must be a mapping with hosts:, children: or vars:, not ${JSON.stringify(value)}.`,
+    );
   }
   const spec = value as Record<string, unknown>;
   for (const key of Object.keys(spec)) {
     if (!['hosts', 'children', 'vars'].includes(key)) {
       const position = where([...at, key]);
-      throw new OpsError('import-bad-inventory', `${position.file}:${position.line}: group "${name}" has "${key}:"; a group has hosts:, children: and vars: (is the indentation right?).`);
+      throw new OpsError(
+        'import-bad-inventory',
+        `${position.file}:${position.line}: group "${name}" has "${key}:"; a group has hosts:, children: and vars: (is the indentation right?).`,
+      );
     }
   }
   if (spec.vars && typeof spec.vars === 'object') Object.assign(group(inventory, name).vars, spec.vars);

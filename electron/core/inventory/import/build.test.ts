@@ -50,7 +50,7 @@ describe('importInventory: Kolla multinode', () => {
     expect(environment.hosts.find((host) => host.name === 'compute01')?.keyFile).toBe('/home/kolla/.ssh/compute_ed25519');
   });
 
-  it('takes the operator\'s mapping over the known groups', () => {
+  it("takes the operator's mapping over the known groups", () => {
     const result = importInventory(path.join(FIXTURES, 'ansible/kolla-multinode'), { roles: parseMapFlags(['monitoring=', 'storage=storage,ceph']) });
     expect(roleMap(result.hosts).monitoring01).toEqual([]);
     expect(roleMap(result.hosts).storage01).toEqual(['storage', 'ceph']);
@@ -75,7 +75,13 @@ describe('importInventory: TripleO', () => {
 
   it('refuses a node in two TripleO roles, naming the file and both groups with their lines', () => {
     const file = path.join(dir, 'two-roles.yaml');
-    writeFileSync(file, readFileSync(path.join(FIXTURES, 'ansible/tripleo-overcloud.yaml'), 'utf8').replace('    overcloud-cephstorage-0: {', '    overcloud-novacompute-0: {}\n    overcloud-cephstorage-0: {'));
+    writeFileSync(
+      file,
+      readFileSync(path.join(FIXTURES, 'ansible/tripleo-overcloud.yaml'), 'utf8').replace(
+        '    overcloud-cephstorage-0: {',
+        '    overcloud-novacompute-0: {}\n    overcloud-cephstorage-0: {',
+      ),
+    );
     expect(() => importInventory(file)).toThrow(/two-roles\.yaml: overcloud-novacompute-0 is in two TripleO roles, Compute \(line \d+\) and CephStorage \(line \d+\)/);
   });
 });
@@ -93,7 +99,9 @@ describe('importInventory: generic Ansible YAML', () => {
     expect(byName['cmp-b1']).toMatchObject({ jump: 'jump-nowhere' });
     expect(result.guesses.map((guess) => guess.message)).toEqual(expect.arrayContaining([expect.stringContaining('jump-nowhere: a jump host added')]));
     expect(result.warnings).toEqual(
-      expect.arrayContaining([{ message: 'group storage_nodes has no hosts, so no host gets the role storage.', source: { file: path.join(FIXTURES, 'ansible/generic.yaml'), line: 29 } }]),
+      expect.arrayContaining([
+        { message: 'group storage_nodes has no hosts, so no host gets the role storage.', source: { file: path.join(FIXTURES, 'ansible/generic.yaml'), line: 29 } },
+      ]),
     );
     const out = path.join(dir, 'generic.yaml');
     await saveEnvironment(result, out);
@@ -115,7 +123,14 @@ describe('importInventory: ssh_config', () => {
     const result = importInventory(path.join(dir, 'config'), { name: 'ssh-cloud' });
     expect(result.format).toBe('ssh-config');
     const byName = Object.fromEntries(result.hosts.map((host) => [host.name, host]));
-    expect(byName['compute-1']).toMatchObject({ address: 'compute-1.ctlplane.example', port: 2022, user: 'heat-admin', jump: 'bastion', key: '~/.ssh/compute_compute-1.ctlplane.example', roles: ['compute'] });
+    expect(byName['compute-1']).toMatchObject({
+      address: 'compute-1.ctlplane.example',
+      port: 2022,
+      user: 'heat-admin',
+      jump: 'bastion',
+      key: '~/.ssh/compute_compute-1.ctlplane.example',
+      roles: ['compute'],
+    });
     // ProxyJump ops@203.0.113.10:2200 is the bastion's address and port.
     expect(byName['db-0']).toMatchObject({ jump: 'bastion' });
     expect(byName['compute-9'].jump).toBeUndefined();
@@ -147,7 +162,9 @@ describe('importInventory on bad input', () => {
   it('says a text file that is no inventory is neither format, naming the file and line', () => {
     const file = path.join(dir, 'notes.txt');
     writeFileSync(file, 'remember to patch compute nodes\n');
-    expect(() => importInventory(file)).toThrow(`${file}:1: "to" after the host name is not key=value. Is this an inventory? Import reads an OpenSSH config or an Ansible inventory (INI or YAML)`);
+    expect(() => importInventory(file)).toThrow(
+      `${file}:1: "to" after the host name is not key=value. Is this an inventory? Import reads an OpenSSH config or an Ansible inventory (INI or YAML)`,
+    );
   });
 
   it('says an empty file has nothing to import', () => {

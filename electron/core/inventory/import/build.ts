@@ -138,8 +138,20 @@ function jumpHost(hosts: ImportedHost[], hop: JumpHop, defaultUser: string, gues
   if (byAddress) return byAddress.name;
   const name = `jump-${hop.host.replace(/[^A-Za-z0-9_.-]/g, '-')}`;
   if (!hosts.some((candidate) => candidate.name === name)) {
-    hosts.push({ name, address: hop.host, ...(hop.port ? { port: hop.port } : {}), user: hop.user ?? defaultUser, roles: [], groups: [], ...(source ? { source } : {}), state: 'inventory' });
-    guesses.push({ message: `${name}: a jump host added for the ProxyJump to ${hop.user ? `${hop.user}@` : ''}${hop.host}${hop.port ? `:${hop.port}` : ''}, which is no host of the inventory.`, ...(source ? { source } : {}) });
+    hosts.push({
+      name,
+      address: hop.host,
+      ...(hop.port ? { port: hop.port } : {}),
+      user: hop.user ?? defaultUser,
+      roles: [],
+      groups: [],
+      ...(source ? { source } : {}),
+      state: 'inventory',
+    });
+    guesses.push({
+      message: `${name}: a jump host added for the ProxyJump to ${hop.user ? `${hop.user}@` : ''}${hop.host}${hop.port ? `:${hop.port}` : ''}, which is no host of the inventory.`,
+      ...(source ? { source } : {}),
+    });
   }
   return name;
 }
@@ -153,7 +165,10 @@ function fromAnsible(file: string, options: ImportOptions): ImportResult {
   } catch (error) {
     // A file with no [group] header that fails as INI may be no inventory at all: say what import reads.
     if (error instanceof OpsError && error.code === 'import-bad-inventory' && !/^\s*\[/m.test(readFileSync(file, 'utf8'))) {
-      throw new OpsError('import-unknown-format', `${error.userMessage} Is this an inventory? Import reads an OpenSSH config or an Ansible inventory (INI or YAML); say which with --from if it guessed wrong.`);
+      throw new OpsError(
+        'import-unknown-format',
+        `${error.userMessage} Is this an inventory? Import reads an OpenSSH config or an Ansible inventory (INI or YAML); say which with --from if it guessed wrong.`,
+      );
     }
     throw error;
   }
@@ -174,7 +189,10 @@ function fromAnsible(file: string, options: ImportOptions): ImportResult {
       const guessed = guessRoles(group.name);
       if (guessed.length > 0) {
         groupRoles.set(group.name, guessed);
-        guesses.push({ message: `group ${group.name}: role${guessed.length > 1 ? 's' : ''} ${guessed.join(', ')} guessed from its name (map it with --map ${group.name}=ROLE if that is wrong).`, ...(group.source ? { source: group.source } : {}) });
+        guesses.push({
+          message: `group ${group.name}: role${guessed.length > 1 ? 's' : ''} ${guessed.join(', ')} guessed from its name (map it with --map ${group.name}=ROLE if that is wrong).`,
+          ...(group.source ? { source: group.source } : {}),
+        });
       }
     } else if (kind === 'tripleo' && group.vars.tripleo_role_name !== undefined) {
       const guessed = guessRoles(group.name);
@@ -187,7 +205,10 @@ function fromAnsible(file: string, options: ImportOptions): ImportResult {
     if (roles.length === 0) continue;
     if (hostsInGroup(inventory, name).length === 0) {
       const group = inventory.groups.get(name);
-      warnings.push({ message: `group ${name} has no hosts, so no host gets the role${roles.length > 1 ? 's' : ''} ${roles.join(', ')}.`, ...(group?.source ? { source: group.source } : {}) });
+      warnings.push({
+        message: `group ${name} has no hosts, so no host gets the role${roles.length > 1 ? 's' : ''} ${roles.join(', ')}.`,
+        ...(group?.source ? { source: group.source } : {}),
+      });
     }
   }
   for (const group of inventory.groups.values()) {
@@ -215,7 +236,10 @@ function fromAnsible(file: string, options: ImportOptions): ImportResult {
       const roleGroups = tripleoRoleGroups.filter((group) => group.hosts.includes(name));
       if (roleGroups.length > 1) {
         const where = roleGroups.map((group) => `${group.name}${group.source?.line ? ` (line ${group.source.line})` : ''}`).join(' and ');
-        throw new OpsError('import-host-two-roles', `${file}: ${name} is in two TripleO roles, ${where}; a TripleO node has exactly one role. Fix the inventory, or regenerate it with tripleo-ansible-inventory.`);
+        throw new OpsError(
+          'import-host-two-roles',
+          `${file}: ${name} is in two TripleO roles, ${where}; a TripleO node has exactly one role. Fix the inventory, or regenerate it with tripleo-ansible-inventory.`,
+        );
       }
     }
     const groups = groupsOf(inventory, name).filter((group) => group !== 'all');
@@ -226,15 +250,26 @@ function fromAnsible(file: string, options: ImportOptions): ImportResult {
     const portValue = vars.ansible_port ?? vars.ansible_ssh_port;
     const port = portValue === undefined ? undefined : Number(portValue);
     if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-      throw new OpsError('import-bad-inventory', `${source ? `${source.file}:${source.line}` : file}: ${name} has ansible_port ${JSON.stringify(portValue)}, which is not a port number.`);
+      throw new OpsError(
+        'import-bad-inventory',
+        `${source ? `${source.file}:${source.line}` : file}: ${name} has ansible_port ${JSON.stringify(portValue)}, which is not a port number.`,
+      );
     }
     const key = text(vars.ansible_ssh_private_key_file) ?? text(vars.ansible_private_key_file);
     for (const secret of ['ansible_ssh_pass', 'ansible_password', 'ansible_become_pass', 'ansible_become_password']) {
-      if (vars[secret] !== undefined) warnings.push({ message: `${name}: ${secret} is set in the inventory and is not imported (secrets never go into the file as text); give it as { env: VARIABLE } or { file: PATH } if needed.`, ...(source ? { source } : {}) });
+      if (vars[secret] !== undefined)
+        warnings.push({
+          message: `${name}: ${secret} is set in the inventory and is not imported (secrets never go into the file as text); give it as { env: VARIABLE } or { file: PATH } if needed.`,
+          ...(source ? { source } : {}),
+        });
     }
     const common = text(vars.ansible_ssh_common_args) ?? '';
     const jump = proxyJumpOf(common);
-    if (/ProxyCommand/i.test(common)) warnings.push({ message: `${name}: ansible_ssh_common_args uses ProxyCommand, which OpsDeck does not run; set jump: to the bastion host by hand.`, ...(source ? { source } : {}) });
+    if (/ProxyCommand/i.test(common))
+      warnings.push({
+        message: `${name}: ansible_ssh_common_args uses ProxyCommand, which OpsDeck does not run; set jump: to the bastion host by hand.`,
+        ...(source ? { source } : {}),
+      });
     if (jump) pendingJumps.set(name, { value: jump, ...(source ? { source } : {}) });
     hosts.push({
       name,
@@ -247,7 +282,8 @@ function fromAnsible(file: string, options: ImportOptions): ImportResult {
       ...(source ? { source } : {}),
       state: 'inventory',
     });
-    if (!user) guesses.push({ message: `${name}: no ansible_user, so ${defaultUser} (give another user on import: --user, or the console's User field).`, ...(source ? { source } : {}) });
+    if (!user)
+      guesses.push({ message: `${name}: no ansible_user, so ${defaultUser} (give another user on import: --user, or the console's User field).`, ...(source ? { source } : {}) });
   }
   if (hosts.length === 0) throw new OpsError('import-no-hosts', `${file} names no host to import (only local or unusable ones).`);
   resolveJumps(pendingJumps, hosts, defaultUser, guesses, warnings);

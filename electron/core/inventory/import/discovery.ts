@@ -104,9 +104,7 @@ export interface DiscoveryOptions {
 /** Asks the cloud for its hosts and proposes an environment: the known hosts, plus those the cloud reports. */
 export async function discoverFromCloud(options: DiscoveryOptions): Promise<ImportResult> {
   const { environment, ssh } = options;
-  const via = options.via
-    ? environment.hosts.find((host) => host.name === options.via)
-    : environment.hosts.find((host) => host.roles.includes('controller'));
+  const via = options.via ? environment.hosts.find((host) => host.name === options.via) : environment.hosts.find((host) => host.roles.includes('controller'));
   if (!via) {
     throw new OpsError(
       'discovery-no-controller',
@@ -125,7 +123,9 @@ export async function discoverFromCloud(options: DiscoveryOptions): Promise<Impo
       // Where neutron or cinder is not deployed (or the client lacks the command) discovery goes on without it.
       const reason = (output.stderr.trim().split('\n').pop() ?? '').slice(0, 300) || `exit ${output.exitCode}`;
       if (call.project === 'nova') throw new OpsError('discovery-failed', `openstack ${call.args} on ${via.name} failed: ${reason}`);
-      warnings.push({ message: notPresent(call.project, output.stderr) ?? `${call.project}: openstack ${call.args} on ${via.name} did not answer (${reason}); its hosts are not proposed.` });
+      warnings.push({
+        message: notPresent(call.project, output.stderr) ?? `${call.project}: openstack ${call.args} on ${via.name} did not answer (${reason}); its hosts are not proposed.`,
+      });
       continue;
     }
     const reported = parseServiceList(call.project, output.stdout);
@@ -136,7 +136,9 @@ export async function discoverFromCloud(options: DiscoveryOptions): Promise<Impo
   const hosts: ImportedHost[] = environment.hosts.map((host) => fromSpec(host));
   const withSecrets = environment.hosts.filter((host) => host.passphrase || host.password || host.agent).map((host) => host.name);
   if (withSecrets.length > 0) {
-    warnings.push({ message: `${withSecrets.join(', ')}: passphrase, password and agent settings of ${path.basename(environment.file)} are not carried over; add them back ({ env: VARIABLE } or { file: PATH }) before saving over it.` });
+    warnings.push({
+      message: `${withSecrets.join(', ')}: passphrase, password and agent settings of ${path.basename(environment.file)} are not carried over; add them back ({ env: VARIABLE } or { file: PATH }) before saving over it.`,
+    });
   }
   const specs = new Map<string, HostSpec>(environment.hosts.map((host) => [host.name, host]));
   const reported = new Map<string, ReportedService[]>();
@@ -155,13 +157,25 @@ export async function discoverFromCloud(options: DiscoveryOptions): Promise<Impo
         warnings.push({ message: `The cloud reports services on "${name}", which is not a usable host name: left out.` });
         continue;
       }
-      host = { name, address: name, user: via.user, ...(via.keyFile ? { key: via.keyFile } : {}), ...(via.jump ? { jump: via.jump } : {}), roles: [], groups: [], state: 'discovered' };
+      host = {
+        name,
+        address: name,
+        user: via.user,
+        ...(via.keyFile ? { key: via.keyFile } : {}),
+        ...(via.jump ? { jump: via.jump } : {}),
+        roles: [],
+        groups: [],
+        state: 'discovered',
+      };
       hosts.push(host);
       specs.set(name, { name, address: name, port: 22, user: via.user, keyFile: via.keyFile, agent: via.agent, passphrase: via.passphrase, jump: via.jump, roles: [] });
-      guesses.push({ message: `${name}: reported by ${[...new Set(list.map((service) => service.project))].join(', ')} and not in ${path.basename(environment.file)}; its address is its name and its user and key are ${via.name}'s.` });
+      guesses.push({
+        message: `${name}: reported by ${[...new Set(list.map((service) => service.project))].join(', ')} and not in ${path.basename(environment.file)}; its address is its name and its user and key are ${via.name}'s.`,
+      });
     }
     const added = roles.filter((role) => !host.roles.includes(role));
-    if (added.length > 0 && host.state === 'inventory') guesses.push({ message: `${name}: role${added.length > 1 ? 's' : ''} ${added.join(', ')} added from the services the cloud reports there (${serviceNames.join(', ')}).` });
+    if (added.length > 0 && host.state === 'inventory')
+      guesses.push({ message: `${name}: role${added.length > 1 ? 's' : ''} ${added.join(', ')} added from the services the cloud reports there (${serviceNames.join(', ')}).` });
     host.roles = [...host.roles, ...added];
     host.groups = serviceNames;
     host.state = 'discovered';

@@ -43,7 +43,7 @@ export const TRIPLEO_ROLES: RoleMapping = {
 export function profileFor(kind: InventoryKind, containerCli?: string): { profile: string; reason: string } {
   switch (kind) {
     case 'kolla':
-      return { profile: 'kolla', reason: 'the inventory has the groups of kolla-ansible\'s multinode inventory (control, network, compute, storage, monitoring)' };
+      return { profile: 'kolla', reason: "the inventory has the groups of kolla-ansible's multinode inventory (control, network, compute, storage, monitoring)" };
     case 'tripleo':
       if (containerCli === 'docker') return { profile: 'tripleo-docker', reason: 'the inventory was written by tripleo-ansible-inventory and says container_cli: docker' };
       return { profile: 'tripleo-podman', reason: 'the inventory was written by tripleo-ansible-inventory (groups with tripleo_role_name)' };
@@ -91,7 +91,8 @@ export function readMappingFile(file: string): { roles: RoleMapping; profile?: s
     throw new OpsError('import-bad-mapping', `The mapping file ${file} is not YAML: ${(error as Error).message}`);
   }
   const root = (value ?? {}) as Record<string, unknown>;
-  if (typeof root !== 'object' || Array.isArray(root)) throw new OpsError('import-bad-mapping', `The mapping file ${file} must be a mapping with roles: (group: [roles]) and optionally profile:.`);
+  if (typeof root !== 'object' || Array.isArray(root))
+    throw new OpsError('import-bad-mapping', `The mapping file ${file} must be a mapping with roles: (group: [roles]) and optionally profile:.`);
   for (const key of Object.keys(root)) {
     if (key !== 'roles' && key !== 'profile') throw new OpsError('import-bad-mapping', `The mapping file ${file} has "${key}:"; it takes roles: and profile:.`);
   }
@@ -113,7 +114,11 @@ export function parseMapFlags(flags: string[]): RoleMapping {
   for (const flag of flags) {
     const equals = flag.indexOf('=');
     if (equals <= 0) throw new OpsError('import-bad-mapping', `--map ${flag}: write it as GROUP=ROLE[,ROLE], e.g. --map hypervisors=compute.`);
-    roles[flag.slice(0, equals)] = flag.slice(equals + 1).split(',').map((role) => role.trim()).filter(Boolean);
+    roles[flag.slice(0, equals)] = flag
+      .slice(equals + 1)
+      .split(',')
+      .map((role) => role.trim())
+      .filter(Boolean);
   }
   return roles;
 }

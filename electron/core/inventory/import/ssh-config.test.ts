@@ -82,7 +82,10 @@ describe('readSshConfig', () => {
   it('warns about a Match it cannot evaluate, naming the file and line, and leaves its lines out', () => {
     const { warnings } = readSshConfig(path.join(dir, 'config'));
     expect(warnings).toEqual([
-      expect.objectContaining({ message: expect.stringContaining('"Match exec false" depends on the connection (exec)'), source: { file: path.join(dir, 'config.d', '30-match.conf'), line: 3 } }),
+      expect.objectContaining({
+        message: expect.stringContaining('"Match exec false" depends on the connection (exec)'),
+        source: { file: path.join(dir, 'config.d', '30-match.conf'), line: 3 },
+      }),
     ]);
   });
 

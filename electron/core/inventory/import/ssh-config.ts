@@ -79,15 +79,7 @@ type Condition = { host: string[] } | { match: Array<{ criterion: string; patter
 /** Match criteria evaluated on import; any other makes the block inactive, with a warning. */
 const MATCH_CRITERIA = ['all', 'host', 'originalhost', 'user', 'localuser'];
 
-function readLines(
-  file: string,
-  text: string,
-  outerBlock: Condition[],
-  depth: number,
-  home: string,
-  into: ConfigLine[],
-  warnings: ImportNote[],
-): void {
+function readLines(file: string, text: string, outerBlock: Condition[], depth: number, home: string, into: ConfigLine[], warnings: ImportNote[]): void {
   // Lines of an included file start under the block the Include was written in; a Host line inside it
   // starts a block that is still inside that one (OpenSSH passes its "active" state down).
   let block = outerBlock;
@@ -197,7 +189,13 @@ function expandInclude(pattern: string, home: string): string[] {
 
 /** OpenSSH's match_pattern: `*` any run, `?` one character; the whole name must match. */
 export function globMatch(pattern: string, name: string): boolean {
-  const regex = new RegExp(`^${pattern.split('').map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`, 's');
+  const regex = new RegExp(
+    `^${pattern
+      .split('')
+      .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+    's',
+  );
   return regex.test(name);
 }
 
@@ -280,7 +278,7 @@ function listMatches(patterns: string[], name: string, lower: boolean): boolean 
   let matched = false;
   for (const raw of patterns) {
     const negated = raw.startsWith('!');
-    const pattern = (negated ? raw.slice(1) : raw);
+    const pattern = negated ? raw.slice(1) : raw;
     if (globMatch(lower ? pattern.toLowerCase() : pattern, lower ? name.toLowerCase() : name)) {
       if (negated) return false;
       matched = true;

@@ -18,10 +18,7 @@ function scalar(value: string | number): string {
 
 /** The environment file's text: the hosts, a comment on each discovered one and on what was guessed. */
 export function renderEnvironment(result: ImportResult): string {
-  const lines: string[] = [
-    `# Imported by opsdeck env import from ${result.sourceFile} (${result.format}).`,
-    `# Profile ${result.profile}: ${result.profileReason}.`,
-  ];
+  const lines: string[] = [`# Imported by opsdeck env import from ${result.sourceFile} (${result.format}).`, `# Profile ${result.profile}: ${result.profileReason}.`];
   if (result.guesses.length > 0) {
     lines.push('# Guessed on import (check these):');
     for (const guess of result.guesses) lines.push(`#   ${formatNote(guess).replace(/\n/g, ' ')}`);
@@ -39,7 +36,10 @@ export function renderEnvironment(result: ImportResult): string {
 
 function renderHost(host: ImportedHost): string[] {
   const lines: string[] = [];
-  if (host.state === 'discovered') lines.push(`  # discovered (${host.groups.join(', ')}): not yet reached over SSH with a known host key${host.reachability ? ` (${host.reachability.replace(/\n/g, ' ')})` : ''}`);
+  if (host.state === 'discovered')
+    lines.push(
+      `  # discovered (${host.groups.join(', ')}): not yet reached over SSH with a known host key${host.reachability ? ` (${host.reachability.replace(/\n/g, ' ')})` : ''}`,
+    );
   else if (host.state === 'reachable') lines.push(`  # discovered (${host.groups.join(', ')}) and reached over SSH with a known host key`);
   lines.push(`  ${scalar(host.name)}:`);
   lines.push(`    address: ${scalar(host.address)}`);
@@ -66,7 +66,8 @@ export async function saveEnvironment(result: ImportResult, file: string, option
   if (existsSync(target) && !options.force) {
     throw new OpsError('import-exists', `${file} already exists and was left as it is. Choose another file, or replace it with --force.`);
   }
-  if (!existsSync(path.dirname(target))) throw new OpsError('import-no-directory', `${path.dirname(target)} does not exist: create it first, or choose another place for ${path.basename(target)}.`);
+  if (!existsSync(path.dirname(target)))
+    throw new OpsError('import-no-directory', `${path.dirname(target)} does not exist: create it first, or choose another place for ${path.basename(target)}.`);
   const text = renderEnvironment(result);
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp.yaml`);
   await writeFile(temporary, text, { mode: 0o644 });

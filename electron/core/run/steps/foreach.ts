@@ -28,7 +28,10 @@ export const foreachStepKind: StepKindModule<ForeachStep> = {
     const status: StepStatus = failures.length > 0 ? 'failed' : 'succeeded';
     run.finishStep(key, started, {
       status,
-      reason: failures.length > 0 ? `${failures.length} of ${items.length} iterations failed: ${failures.map((index) => describeItem(items[index])).join(', ')}` : `${items.length} iterations succeeded`,
+      reason:
+        failures.length > 0
+          ? `${failures.length} of ${items.length} iterations failed: ${failures.map((index) => describeItem(items[index])).join(', ')}`
+          : `${items.length} iterations succeeded`,
     });
     return { status };
   },

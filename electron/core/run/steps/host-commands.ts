@@ -154,7 +154,10 @@ export function finishHostStep(
   }
   if (!reason && status !== 'succeeded') reason = describeFailure(runs, status);
   if (status === 'interrupted') {
-    run.rememberLostCommands(key, runs.filter((hostRun) => hostRun.status === 'interrupted' && hostRun.pid !== undefined).map((hostRun) => ({ host: hostRun.host, pid: hostRun.pid! })));
+    run.rememberLostCommands(
+      key,
+      runs.filter((hostRun) => hostRun.status === 'interrupted' && hostRun.pid !== undefined).map((hostRun) => ({ host: hostRun.host, pid: hostRun.pid! })),
+    );
   }
   run.finishStep(key, started, {
     status,
@@ -176,9 +179,7 @@ export function finishHostStep(
 }
 
 function capture(specs: CaptureSpec[], runs: HostRun[]): Record<string, unknown> {
-  const perHost = runs.map((hostRun) =>
-    extractCaptures(specs, { exitCode: hostRun.result?.exitCode ?? null, stdout: hostRun.stdout.text(), stderr: hostRun.stderr.text() }),
-  );
+  const perHost = runs.map((hostRun) => extractCaptures(specs, { exitCode: hostRun.result?.exitCode ?? null, stdout: hostRun.stdout.text(), stderr: hostRun.stderr.text() }));
   if (perHost.length === 1) return perHost[0];
   const merged: Record<string, unknown> = {};
   for (const spec of specs) {

@@ -13,7 +13,10 @@ export const includeStepKind: StepKindModule<IncludeStep> = {
     const included = run.library?.get(step.runbook);
     if (!included) throw new OpsError('include', `Step ${key} includes runbook "${step.runbook}", which is not in the library.`);
     if (frame.includes.includes(included.id)) {
-      throw new OpsError('include-loop', `Step ${key} includes runbook "${included.id}", which is already running around it (${[...frame.includes, included.id].join(' -> ')}); that would never end.`);
+      throw new OpsError(
+        'include-loop',
+        `Step ${key} includes runbook "${included.id}", which is already running around it (${[...frame.includes, included.id].join(' -> ')}); that would never end.`,
+      );
     }
     const given = Object.fromEntries(Object.entries(step.with).map(([name, template]) => [name, valueIn(template, frame.scope)]));
     const params = resolveParams(included, given, run.environment);

@@ -21,7 +21,11 @@ export const runStepKind: StepKindModule<RunStep> = {
         step.stdin !== undefined ? renderIn(step.stdin, { ...frame.scope, host: host.name }, 'text') : undefined,
       ),
     );
-    await run.startStep(key, step, hosts.map((host) => host.name));
+    await run.startStep(
+      key,
+      step,
+      hosts.map((host) => host.name),
+    );
     const started = Date.now();
     if (step.destructive) {
       const commands = runs.map((hostRun) => ({ host: hostRun.host.name, command: hostRun.command }));
@@ -34,7 +38,11 @@ export const runStepKind: StepKindModule<RunStep> = {
       for (const hostRun of pending) judge(run, hostRun, step.expect);
       pending = runs.filter((hostRun) => hostRun.status === 'failed' && isRetriable(hostRun.error));
       if (pending.length === 0 || attempt > step.retry.times) break;
-      run.note('warning', `Attempt ${attempt} of ${step.retry.times + 1} failed on ${pending.map((hostRun) => hostRun.host.name).join(', ')}; retrying in ${formatMs(step.retry.delayMs)}.`, key);
+      run.note(
+        'warning',
+        `Attempt ${attempt} of ${step.retry.times + 1} failed on ${pending.map((hostRun) => hostRun.host.name).join(', ')}; retrying in ${formatMs(step.retry.delayMs)}.`,
+        key,
+      );
       await sleep(step.retry.delayMs, run.signal());
       for (const hostRun of pending) resetRun(hostRun);
     }

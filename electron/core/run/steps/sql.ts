@@ -16,7 +16,10 @@ export const sqlStepKind: StepKindModule<SqlStep> = {
     const database = run.environment.databases[step.database];
     if (!database) {
       const known = Object.keys(run.environment.databases).join(', ') || 'none';
-      throw new OpsError('sql-database', `Step ${key} queries database "${step.database}", which environment "${run.environment.name}" does not declare (its databases: ${known}).`);
+      throw new OpsError(
+        'sql-database',
+        `Step ${key} queries database "${step.database}", which environment "${run.environment.name}" does not declare (its databases: ${known}).`,
+      );
     }
     if (!run.sql) throw new OpsError('sql-unavailable', `Step ${key} needs a database connection, and this run has none.`);
     const sql = run.sql;
@@ -90,7 +93,10 @@ export const sqlStepKind: StepKindModule<SqlStep> = {
     entry.hosts = [label];
     if (!context.environment.databases[step.database]) entry.targetNote = `database ${step.database} is not declared by this environment`;
     const command = step.query
-      ? describeQuery(step.query, step.args.map((arg) => previewTemplate(arg, scope, 'text')))
+      ? describeQuery(
+          step.query,
+          step.args.map((arg) => previewTemplate(arg, scope, 'text')),
+        )
       : describeRowCounts(previewSchemas(step.rowCounts!, scope));
     entry.commands = [{ host: label, command }];
     entry.checks = describeExpect(step.expect);
@@ -129,7 +135,11 @@ function previewSchemas(rowCounts: string[] | string, scope: TemplateScope): str
 /** The schemas a row count covers; names only, since they become SQL identifiers. */
 function schemaList(rowCounts: string[] | string, scope: RunScope, key: string): string[] {
   const value = Array.isArray(rowCounts) ? rowCounts : valueIn(rowCounts, scope);
-  const names = Array.isArray(value) ? value.map(String) : String(value).split(/[\s,]+/).filter(Boolean);
+  const names = Array.isArray(value)
+    ? value.map(String)
+    : String(value)
+        .split(/[\s,]+/)
+        .filter(Boolean);
   const bad = names.filter((name) => !/^[A-Za-z0-9_]+$/.test(name));
   if (names.length === 0 || bad.length > 0) {
     throw new OpsError('sql-schemas', `Step ${key}: row_counts needs schema names (letters, digits, _), got ${JSON.stringify(value)}.`);

@@ -10,7 +10,11 @@ import type { StepKindModule } from './types';
 export const waitStepKind: StepKindModule<WaitStep> = {
   async execute(step, key, frame, run) {
     const hosts = run.fittedTargets(step.on, frame).hosts;
-    await run.startStep(key, step, hosts.map((host) => host.name));
+    await run.startStep(
+      key,
+      step,
+      hosts.map((host) => host.name),
+    );
     const started = Date.now();
     if (step.destructive) {
       const commands = hosts.map((host) => ({ host: host.name, command: renderIn(step.command, { ...frame.scope, host: host.name }, 'shell') }));
@@ -28,7 +32,15 @@ export const waitStepKind: StepKindModule<WaitStep> = {
         if (!done && !lost) {
           for (const hostRun of runs) hostRun.status = hostRun.status === 'succeeded' ? 'succeeded' : 'failed';
           const unmet = runs.flatMap((hostRun) => hostRun.checks.filter((check) => !check.ok).map((check) => `${check.name}${check.detail ? ` (found: ${check.detail})` : ''}`));
-          return finishHostStep(run, step, key, started, runs, frame, `The deadline of ${formatMs(step.deadlineMs)} passed after ${poll} polls and the condition still does not hold: ${unmet.join('; ')}`);
+          return finishHostStep(
+            run,
+            step,
+            key,
+            started,
+            runs,
+            frame,
+            `The deadline of ${formatMs(step.deadlineMs)} passed after ${poll} polls and the condition still does not hold: ${unmet.join('; ')}`,
+          );
         }
         return finishHostStep(run, step, key, started, runs, frame);
       }
