@@ -13,7 +13,6 @@ import { RunPicker } from './RunPicker';
 import { RunStepList } from './RunStepList';
 import { RunTerminals } from './RunTerminals';
 import { SnapshotButton } from './SnapshotButton';
-import { api } from '../api/client';
 import { StepDetail } from './StepDetail';
 
 /** A run as it happens: steps, what it waits for, the selected step, and the hosts' output. */
@@ -64,7 +63,7 @@ export function RunScreen() {
       <SnapshotButton
         live={!run.gone && isRunLive(run.status)}
         onSnapshot={async (label) => {
-          const reply = await api().call('run:snapshot', { runId, label });
+          const reply = await useRunsStore.getState().snapshot({ runId, label });
           return reply.ok ? reply.value : { error: reply.error.userMessage };
         }}
       />

@@ -8,6 +8,7 @@ import type {
   ActiveRun,
   ApiError,
   CheckResult,
+  CommandReply,
   CommandRequest,
   DrillClockReading,
   PlanStep,
@@ -359,6 +360,8 @@ interface RunsState {
    * to the caller, never kept here: output is not state (it can be megabytes).
    */
   readOutput(request: CommandRequest<'run:output'>): Promise<Result<RunOutput>>;
+  /** Takes a state snapshot of a live run now; the answer goes back to the button that asked. */
+  snapshot(request: CommandRequest<'run:snapshot'>): Promise<Result<CommandReply<'run:snapshot'>>>;
   /** Starts a run; shows it. Resolves to the refusal, if any. */
   start(request: CommandRequest<'run:start'>): Promise<ApiError | undefined>;
   /** Sends an answer or a control (pause, abort…) for a run; its refusal goes to actionError. */
@@ -417,6 +420,7 @@ export const useRunsStore = create<RunsState>()((set, get) => ({
   },
   plan: (request) => api().call('run:plan', request),
   readOutput: (request) => api().call('run:output', request),
+  snapshot: (request) => api().call('run:snapshot', request),
   start: async (request) => {
     const result = await api().call('run:start', request);
     if (!result.ok) return result.error;
