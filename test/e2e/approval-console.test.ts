@@ -5,7 +5,7 @@
  * the same real MariaDB) lists the request with its step, hosts and exact command, and bob approves it
  * there; alice's run goes on and the step runs (checked on the host).
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -18,9 +18,7 @@ import { startMariaDb, type MariaDb } from '../lab/mariadb-server';
 import { startSshLab, type SshLab } from '../lab/sshd-lab';
 import { journal } from '../support/cli';
 import { launchChromium, openPage, screenshotsAtBothSizes } from './browser';
-import { opsdeck } from '../support/cli';
-
-const PASSWORDS = { alice: `alice-${process.pid}-Qw3!`, bob: `bob-${process.pid}-Er4#`, admin: `admin-${process.pid}-Ty5%` };
+import { twoPersonTeam } from '../support/approval-team';
 
 let lab: SshLab;
 let db: MariaDb;
@@ -57,32 +55,9 @@ beforeAll(async () => {
   mkdirSync(path.join(work, 'markers'), { mode: 0o777 });
   chmodSync(path.join(work, 'markers'), 0o777);
   marker = path.join(work, 'markers', 'wiped');
-  await db.sql(`
-    CREATE DATABASE opsdeck_audit;
-    CREATE USER 'alice_db'@'%' IDENTIFIED BY '${PASSWORDS.alice}';
-    CREATE USER 'bob_db'@'%' IDENTIFIED BY '${PASSWORDS.bob}';
-    GRANT SELECT, INSERT ON opsdeck_audit.* TO 'alice_db'@'%';
-    GRANT SELECT, INSERT ON opsdeck_audit.* TO 'bob_db'@'%';
-    CREATE USER 'opsdeck_admin'@'%' IDENTIFIED BY '${PASSWORDS.admin}';
-    GRANT SELECT, INSERT, UPDATE, CREATE, ALTER, INDEX, TRIGGER ON opsdeck_audit.* TO 'opsdeck_admin'@'%';
-  `);
-  process.env.OPSDECK_TEST_E2E_ALICE_PW = PASSWORDS.alice;
-  process.env.OPSDECK_TEST_E2E_BOB_PW = PASSWORDS.bob;
-  process.env.OPSDECK_TEST_E2E_ADMIN_PW = PASSWORDS.admin;
-  const base = readFileSync(lab.envFile, 'utf8').replace('lab: true\n', '').replace('name: lab', 'name: prod-like');
-  for (const who of ['alice', 'bob'] as const) {
-    envs[who] = path.join(work, `${who}-env.yaml`);
-    writeFileSync(
-      envs[who],
-      `${base}databases:\n` +
-        `  team: { address: 127.0.0.1, port: ${db.port}, user: ${who}_db, password: { env: OPSDECK_TEST_E2E_${who.toUpperCase()}_PW } }\n` +
-        `  team_admin: { address: 127.0.0.1, port: ${db.port}, user: opsdeck_admin, password: { env: OPSDECK_TEST_E2E_ADMIN_PW } }\n` +
-        'audit: { database: team, operators: { alice: alice_db, bob: bob_db } }\n' +
-        'approval: two-person\n',
-    );
-  }
-  const migrated = await opsdeck('team', 'migrate', '--env', envs.alice, '--admin-db', 'team_admin');
-  expect(migrated.err).toBe('');
+  const team = await twoPersonTeam(lab.envFile, db, work, 'OPSDECK_TEST_E2E');
+  Object.assign(envs, team.envs);
+  expect(team.migrated.err).toBe('');
   mkdirSync(path.join(work, 'runbooks'));
   writeFileSync(
     path.join(work, 'runbooks', 'approval-wipe.yaml'),

@@ -4,16 +4,15 @@
  * step on the real sshd lab; bob, connected with his own account bob_db, approves with `opsdeck
  * approve`. Who answered is the login the server recorded for the answer row, not what the client says.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../electron/core/audit/events';
 import { startMariaDb, type MariaDb } from '../lab/mariadb-server';
 import { ensureLabSudo, startSshLab, type SshLab } from '../lab/sshd-lab';
+import { twoPersonTeam } from '../support/approval-team';
 import { journal, opsdeck, writeRunbook } from '../support/cli';
-
-const PASSWORDS = { alice: `alice-${process.pid}-Qw3!`, bob: `bob-${process.pid}-Er4#`, admin: `admin-${process.pid}-Ty5%` };
 
 let lab: SshLab;
 let db: MariaDb;
@@ -35,32 +34,9 @@ beforeAll(async () => {
   markers = path.join(work, 'markers');
   mkdirSync(markers, { mode: 0o777 });
   chmodSync(markers, 0o777);
-  await db.sql(`
-    CREATE DATABASE opsdeck_audit;
-    CREATE USER 'alice_db'@'%' IDENTIFIED BY '${PASSWORDS.alice}';
-    CREATE USER 'bob_db'@'%' IDENTIFIED BY '${PASSWORDS.bob}';
-    GRANT SELECT, INSERT ON opsdeck_audit.* TO 'alice_db'@'%';
-    GRANT SELECT, INSERT ON opsdeck_audit.* TO 'bob_db'@'%';
-    CREATE USER 'opsdeck_admin'@'%' IDENTIFIED BY '${PASSWORDS.admin}';
-    GRANT SELECT, INSERT, UPDATE, CREATE, ALTER, INDEX, TRIGGER ON opsdeck_audit.* TO 'opsdeck_admin'@'%';
-  `);
-  process.env.OPSDECK_TEST_ALICE_PW = PASSWORDS.alice;
-  process.env.OPSDECK_TEST_BOB_PW = PASSWORDS.bob;
-  process.env.OPSDECK_TEST_APPROVAL_ADMIN_PW = PASSWORDS.admin;
-  const base = readFileSync(lab.envFile, 'utf8').replace('lab: true\n', '').replace('name: lab', 'name: prod-like');
-  // Each operator's copy of the same environment differs only in the database account it logs in with.
-  for (const who of ['alice', 'bob'] as const) {
-    envs[who] = path.join(work, `${who}-env.yaml`);
-    writeFileSync(
-      envs[who],
-      `${base}databases:\n` +
-        `  team: { address: 127.0.0.1, port: ${db.port}, user: ${who}_db, password: { env: OPSDECK_TEST_${who.toUpperCase()}_PW } }\n` +
-        `  team_admin: { address: 127.0.0.1, port: ${db.port}, user: opsdeck_admin, password: { env: OPSDECK_TEST_APPROVAL_ADMIN_PW } }\n` +
-        'audit: { database: team, operators: { alice: alice_db, bob: bob_db } }\n' +
-        'approval: two-person\n',
-    );
-  }
-  const migrated = await opsdeck('team', 'migrate', '--env', envs.alice, '--admin-db', 'team_admin');
+  const team = await twoPersonTeam(lab.envFile, db, work, 'OPSDECK_TEST_APPROVAL');
+  Object.assign(envs, team.envs);
+  const migrated = team.migrated;
   expect(migrated.err).toBe('');
   expect(migrated.out).toContain('Applied migrations 1, 2, 3, 4');
 });
